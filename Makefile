@@ -1,0 +1,129 @@
+# SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+# warden: one Makefile. .bpf.c -> .bpf.o -> .skel.h -> user objects -> build/warden.
+# Quiet unless V=1. Everything built lands under build/.
+
+BUILD    ?= build
+CC       ?= gcc
+CLANG    ?= clang
+BPFTOOL  ?= bpftool
+LLVM_STRIP ?= llvm-strip
+ARCH     := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
+VMLINUX_BTF ?= /sys/kernel/btf/vmlinux
+
+PKGS     := libbpf libxdp libelf zlib libpcap libpcre2-8 json-c inih
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+WARNINGS := -Wall -Wextra -Werror -Werror=undef -Wshadow -Wno-missing-field-initializers
+CFLAGS   ?= -O2 -g
+CFLAGS   += -std=gnu11 $(WARNINGS) -D_GNU_SOURCE -I$(BUILD) -Ibpf -Iuser $(PKG_CFLAGS)
+LDLIBS   += $(PKG_LIBS) -lm
+BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror -I$(BUILD) -Ibpf
+
+# Unit and BPF tests are built with the sanitizers where they fit.
+SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+
+ifeq ($(V),1)
+Q :=
+msg :=
+else
+Q := @
+msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
+endif
+
+BPF_SRCS  := $(wildcard bpf/*.bpf.c)
+BPF_OBJS  := $(BPF_SRCS:bpf/%.bpf.c=$(BUILD)/%.bpf.o)
+SKELS     := $(BPF_SRCS:bpf/%.bpf.c=$(BUILD)/%.skel.h)
+USER_SRCS := $(wildcard user/*.c)
+USER_OBJS := $(USER_SRCS:user/%.c=$(BUILD)/user/%.o)
+# Everything but main(): what tests and tools link against.
+LIB_OBJS  := $(filter-out $(BUILD)/user/main.o,$(USER_OBJS))
+SAN_OBJS  := $(LIB_OBJS:$(BUILD)/user/%.o=$(BUILD)/san/user/%.o)
+
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/unit/%)
+BPFT_SRCS := $(wildcard tests/bpf/test_*.c)
+BPFT_BINS := $(BPFT_SRCS:tests/bpf/%.c=$(BUILD)/tests/bpf/%)
+TOOL_SRCS := $(wildcard tools/*/*.c)
+TOOL_BINS := $(patsubst tools/%.c,$(BUILD)/tools/%,$(TOOL_SRCS))
+
+.DELETE_ON_ERROR:
+# Keep the BPF objects and skeletons: they are inputs of several targets.
+.SECONDARY: $(BPF_OBJS) $(SKELS)
+.PHONY: all deps test test-unit test-bpf test-e2e bench clean demo
+
+all: $(BUILD)/warden $(TOOL_BINS)
+
+# Install the Debian packages that building and testing need (root only).
+deps:
+	$(Q)tools/install-deps.sh
+
+$(BUILD) $(BUILD)/user $(BUILD)/san/user $(BUILD)/tests/unit $(BUILD)/tests/bpf:
+	$(Q)mkdir -p $@
+
+# vmlinux.h is generated from the running kernel's BTF, never checked in.
+$(BUILD)/vmlinux.h: | $(BUILD)
+	$(call msg,BTF,$@)
+	$(Q)$(BPFTOOL) btf dump file $(VMLINUX_BTF) format c > $@
+
+$(BUILD)/%.bpf.o: bpf/%.bpf.c $(wildcard bpf/*.h) $(BUILD)/vmlinux.h | $(BUILD)
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+	$(Q)$(LLVM_STRIP) -g $@ 2>/dev/null || true
+
+$(BUILD)/%.skel.h: $(BUILD)/%.bpf.o
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name $(subst -,_,$*) > $@
+
+$(BUILD)/user/%.o: user/%.c $(SKELS) | $(BUILD)/user
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/san/user/%.o: user/%.c $(SKELS) | $(BUILD)/san/user
+	$(call msg,CC-SAN,$@)
+	$(Q)$(CC) $(CFLAGS) $(SAN_FLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/warden: $(USER_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
+
+# The same agent with the sanitizers, for the end-to-end tests.
+$(BUILD)/warden-san: $(SAN_OBJS) $(BUILD)/san/user/main.o
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) $(SAN_FLAGS) $^ $(LDLIBS) -o $@
+
+$(BUILD)/tests/unit/%: tests/unit/%.c tests/testutil.h $(SAN_OBJS) | $(BUILD)/tests/unit
+	$(call msg,CC-TEST,$@)
+	$(Q)$(CC) $(CFLAGS) $(SAN_FLAGS) -Itests $< $(SAN_OBJS) $(LDLIBS) -o $@
+
+$(BUILD)/tests/bpf/%: tests/bpf/%.c tests/testutil.h $(wildcard tests/bpf/*.h) $(SAN_OBJS) | $(BUILD)/tests/bpf
+	$(call msg,CC-TEST,$@)
+	$(Q)$(CC) $(CFLAGS) $(SAN_FLAGS) -Itests $< $(SAN_OBJS) $(LDLIBS) -o $@
+
+$(BUILD)/tools/%: tools/%.c $(LIB_OBJS)
+	$(call msg,CC-TOOL,$@)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CC) $(CFLAGS) -Itests $< $(LIB_OBJS) $(LDLIBS) -o $@
+
+build-tests: all $(BUILD)/warden-san $(UNIT_BINS) $(BPFT_BINS)
+
+# make test: install what is missing, build, run every tier, print the tally.
+test: deps
+	$(Q)$(MAKE) --no-print-directory build-tests
+	$(Q)tests/run.sh
+
+test-unit test-bpf test-e2e: build-tests
+	$(Q)tests/run.sh $(@:test-%=%)
+
+bench: all
+	$(Q)tools/bench/run.sh
+
+demo: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)tools/demo/demo.sh
+
+clean:
+	$(call msg,CLEAN,$(BUILD))
+	$(Q)rm -rf $(BUILD)
+
+-include $(USER_OBJS:.o=.d) $(SAN_OBJS:.o=.d)

@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+# run.sh - run every test tier and end with "N passed, N failed".
+# Usage: tests/run.sh [unit|bpf|e2e]...  (all tiers by default)
+set -u
+TOP=$(cd "$(dirname "$0")/.." && pwd)
+cd "$TOP" || exit 1
+BUILD=${BUILD:-build}
+LOGDIR=$BUILD/test-logs
+mkdir -p "$LOGDIR"
+tiers=${*:-unit bpf e2e}
+passed=0 failed=0 skipped=0
+
+run_one() { # NAME TIMEOUT CMD...
+	local name=$1 limit=$2; shift 2
+	local log=$LOGDIR/$name.log rc p f s
+	echo "== $name"
+	timeout --kill-after=10 "$limit" "$@" >"$log" 2>&1
+	rc=$?
+	grep -E '^(PASS|FAIL|SKIP): |^  ' "$log" | grep -v '^PASS: ' || true
+	p=$(grep -c '^PASS: ' "$log")
+	f=$(grep -c '^FAIL: ' "$log")
+	s=$(grep -c '^SKIP: ' "$log")
+	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+		# A crash, a sanitizer report or a timeout is a failure too.
+		echo "FAIL: $name exited with status $rc (see $log)"
+		tail -n 20 "$log" | sed 's/^/  | /'
+		f=$((f + 1))
+	fi
+	echo "   $p passed, $f failed${s:+, $s skipped} ($log)"
+	passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s))
+}
+
+if [ "$(id -u)" != 0 ]; then
+	echo "note: not root: the bpf and e2e tiers need root and are skipped"
+fi
+for tier in $tiers; do
+	case $tier in
+	unit)
+		for t in "$BUILD"/tests/unit/test_*; do
+			[ -x "$t" ] && run_one "unit/$(basename "$t")" 300 "$t"
+		done
+		for t in tests/unit/*.sh; do
+			[ -f "$t" ] && run_one "unit/$(basename "$t" .sh)" 300 bash "$t"
+		done ;;
+	bpf)
+		if [ "$(id -u)" != 0 ]; then skipped=$((skipped + 1)); continue; fi
+		for t in "$BUILD"/tests/bpf/test_*; do
+			[ -x "$t" ] && run_one "bpf/$(basename "$t")" 300 "$t"
+		done ;;
+	e2e)
+		if [ "$(id -u)" != 0 ]; then skipped=$((skipped + 1)); continue; fi
+		for t in tests/e2e/*.sh; do
+			[ -f "$t" ] && run_one "e2e/$(basename "$t" .sh)" 600 bash "$t"
+		done ;;
+	*) echo "run.sh: unknown tier '$tier'" >&2; exit 2 ;;
+	esac
+done
+
+if [ "$skipped" -gt 0 ]; then
+	echo "$passed passed, $failed failed, $skipped skipped"
+else
+	echo "$passed passed, $failed failed"
+fi
+[ "$failed" -eq 0 ]

@@ -1,0 +1,36 @@
+#!/bin/sh
+# SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+# install-deps.sh - install the Debian 12 packages warden builds and tests with.
+# Only what is missing is installed; 'apt-get update' runs once, when needed.
+set -eu
+
+# Build: compilers, libbpf and libxdp, and the -dev packages warden links.
+BUILD_PKGS="make gcc clang llvm pkg-config bpftool libbpf-dev libxdp-dev libelf-dev
+zlib1g-dev libpcap-dev libpcre2-dev libjson-c-dev libinih-dev"
+# Run and test: namespaces, clients, scanners, the Flask reference app,
+# and the reference tools the tests and benchmarks compare against.
+TEST_PKGS="iproute2 iputils-ping curl python3 python3-flask gunicorn dirb ffuf
+xdp-tools nftables tcpdump tshark procps psmisc kmod"
+
+missing=""
+for p in $BUILD_PKGS $TEST_PKGS; do
+	status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
+	case "$status" in
+	*" installed") ;;
+	*) missing="$missing $p" ;;
+	esac
+done
+[ -z "$missing" ] && exit 0
+
+if [ "$(id -u)" != 0 ]; then
+	echo "install-deps: missing Debian packages:$missing" >&2
+	echo "install-deps: run as root (or: sudo apt-get install$missing)" >&2
+	exit 1
+fi
+echo "install-deps: installing$missing"
+export DEBIAN_FRONTEND=noninteractive
+# tshark asks whether non-root users may capture; the answer does not matter here.
+echo "wireshark-common wireshark-common/install-setuid boolean false" | debconf-set-selections
+apt-get update -q >/dev/null
+# shellcheck disable=SC2086
+apt-get install -y -q --no-install-recommends $missing >/dev/null
