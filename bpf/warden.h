@@ -78,9 +78,8 @@ struct allow_value {
 /* Key of the reason map: one ban of either family and kind. */
 struct reason_key {
 	__u8 family;    /* 4 or 6 */
-	__u8 prefixlen; /* 32/128 for an exact ban */
-	__u8 exact;     /* 1 for an exact ban, 0 for a prefix ban */
-	__u8 pad;
+	__u8 prefixlen; /* 32 or 128 for an exact ban */
+	__u8 pad[2];
 	__u8 addr[16]; /* IPv4 uses the first 4 bytes */
 };
 

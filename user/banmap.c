@@ -1,0 +1,853 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/* banmap.c - the pinned ban maps: add, remove, list and expire bans, the allowlist. */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "banmap.h"
+#include "log.h"
+#include "mounts.h"
+#include "timeutil.h"
+#include "xdp_ban.skel.h"
+
+enum map_id {
+	M_BAN4, M_BAN6, M_PFX4, M_PFX6, M_PFX4_SUM, M_ALLOW4, M_ALLOW6,
+	M_REASON, M_COUNTERS, M_SETTINGS, M__COUNT,
+};
+
+/* What each pinned map must look like; a mismatch means another layout. */
+static const struct {
+	const char *name;
+	__u32 key_size, value_size;
+} map_desc[M__COUNT] = {
+	[M_BAN4] = { WARDEN_STR(MAP_BAN4), sizeof(struct ban4_key), sizeof(struct ban_value) },
+	[M_BAN6] = { WARDEN_STR(MAP_BAN6), sizeof(struct ban6_key), sizeof(struct ban_value) },
+	[M_PFX4] = { WARDEN_STR(MAP_PFX4), sizeof(struct lpm4_key), sizeof(struct ban_value) },
+	[M_PFX6] = { WARDEN_STR(MAP_PFX6), sizeof(struct lpm6_key), sizeof(struct ban_value) },
+	[M_PFX4_SUM] = { WARDEN_STR(MAP_PFX4_SUM), sizeof(__u32), sizeof(__u32) },
+	[M_ALLOW4] = { WARDEN_STR(MAP_ALLOW4), sizeof(struct lpm4_key), sizeof(struct allow_value) },
+	[M_ALLOW6] = { WARDEN_STR(MAP_ALLOW6), sizeof(struct lpm6_key), sizeof(struct allow_value) },
+	[M_REASON] = { WARDEN_STR(MAP_REASON), sizeof(struct reason_key), sizeof(struct reason_value) },
+	[M_COUNTERS] = { WARDEN_STR(MAP_COUNTERS), sizeof(__u32), sizeof(struct xdp_counters) },
+	[M_SETTINGS] = { WARDEN_STR(MAP_SETTINGS), sizeof(__u32), sizeof(struct warden_settings) },
+};
+
+_Static_assert(sizeof(struct ban_value) == 32, "ban_value layout");
+_Static_assert(sizeof(struct lpm4_key) == 8, "lpm4_key layout");
+_Static_assert(sizeof(struct lpm6_key) == 20, "lpm6_key layout");
+_Static_assert(sizeof(struct reason_key) == 20, "reason_key layout");
+_Static_assert(sizeof(struct reason_value) == 112, "reason_value layout");
+_Static_assert(sizeof(struct xdp_counters) == 7 * 8, "xdp_counters layout");
+
+struct banmap {
+	int fd[M__COUNT];
+	int dir_fd; /* the pin folder, flock()ed around every change */
+	int host_count;
+	struct prefix host[64]; /* the host's own addresses, never banned */
+	char pin_path[PATH_MAX];
+};
+
+/* Serialize writers, warden's daemons and CLI alike, on the pin folder. */
+static void lock(struct banmap *bm)
+{
+	while (flock(bm->dir_fd, LOCK_EX) < 0 && errno == EINTR)
+		;
+}
+
+static void unlock(struct banmap *bm)
+{
+	flock(bm->dir_fd, LOCK_UN);
+}
+
+/* Create every map that is not pinned yet, by loading the object without its program. */
+static int create_maps(const char *pin_path)
+{
+	LIBBPF_OPTS(bpf_object_open_opts, opts, .pin_root_path = pin_path);
+	struct xdp_ban *skel;
+	int err;
+
+	skel = xdp_ban__open_opts(&opts);
+	if (!skel) {
+		err = -errno;
+		pr_warn("cannot open the BPF object: %s", strerror(-err));
+		return err;
+	}
+	bpf_program__set_autoload(skel->progs.xdp_ban, false);
+	err = xdp_ban__load(skel);
+	if (err)
+		pr_warn("cannot create the ban maps under %s: %s", pin_path, strerror(-err));
+	xdp_ban__destroy(skel);
+	return err;
+}
+
+static int open_pinned(struct banmap *bm)
+{
+	struct bpf_map_info info;
+	__u32 info_len;
+	char path[PATH_MAX + 32];
+	int i, err;
+
+	for (i = 0; i < M__COUNT; i++) {
+		snprintf(path, sizeof(path), "%s/%s", bm->pin_path, map_desc[i].name);
+		bm->fd[i] = bpf_obj_get(path);
+		if (bm->fd[i] < 0) {
+			err = -errno;
+			return err;
+		}
+		memset(&info, 0, sizeof(info));
+		info_len = sizeof(info);
+		err = bpf_obj_get_info_by_fd(bm->fd[i], &info, &info_len);
+		if (err)
+			return -errno;
+		if (info.key_size != map_desc[i].key_size ||
+		    info.value_size != map_desc[i].value_size) {
+			pr_warn("%s has another layout (key %u, value %u bytes; expected %u, %u)",
+				path, info.key_size, info.value_size, map_desc[i].key_size,
+				map_desc[i].value_size);
+			return -EPROTO;
+		}
+	}
+	return 0;
+}
+
+/* Recount the prefix bans per IPv4 /16 and IPv6, in case a writer died half-way. */
+static int reconcile_sums(struct banmap *bm);
+
+struct banmap *banmap__open(const char *pin_path, enum banmap_open how)
+{
+	struct banmap *bm;
+	int i, err;
+
+	bm = calloc(1, sizeof(*bm));
+	if (!bm)
+		return NULL;
+	for (i = 0; i < M__COUNT; i++)
+		bm->fd[i] = -1;
+	bm->dir_fd = -1;
+	snprintf(bm->pin_path, sizeof(bm->pin_path), "%s", pin_path);
+
+	if (how == BANMAP_CREATE) {
+		err = mounts__bpffs(pin_path, 1);
+		if (err)
+			goto err_out;
+	}
+	bm->dir_fd = open(pin_path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (bm->dir_fd < 0) {
+		err = -errno;
+		if (err == -ENOENT)
+			pr_warn("no warden maps at %s: run 'warden attach IFACE' (or warden run) first, "
+				"or give the right --pin-path", pin_path);
+		else
+			pr_warn("cannot open %s: %s", pin_path, strerror(-err));
+		goto err_out;
+	}
+
+	lock(bm);
+	if (how == BANMAP_CREATE) {
+		err = create_maps(pin_path);
+		if (!err)
+			err = open_pinned(bm);
+		if (!err)
+			err = reconcile_sums(bm);
+	} else {
+		err = open_pinned(bm);
+		if (err == -ENOENT)
+			pr_warn("the warden maps under %s are missing or incomplete: "
+				"run 'warden attach IFACE' first", pin_path);
+	}
+	unlock(bm);
+	if (err) {
+		if (err != -ENOENT && err != -EPROTO)
+			pr_warn("cannot open the maps under %s: %s", pin_path, strerror(-err));
+		goto err_out;
+	}
+
+	err = prefix__host_addresses(bm->host, (int)(sizeof(bm->host) / sizeof(bm->host[0])));
+	bm->host_count = err < 0 ? 0 : err;
+	return bm;
+
+err_out:
+	banmap__close(bm);
+	errno = -err;
+	return NULL;
+}
+
+void banmap__close(struct banmap *bm)
+{
+	int i;
+
+	if (!bm)
+		return;
+	for (i = 0; i < M__COUNT; i++)
+		if (bm->fd[i] >= 0)
+			close(bm->fd[i]);
+	if (bm->dir_fd >= 0)
+		close(bm->dir_fd);
+	free(bm);
+}
+
+const char *banmap__pin_path(const struct banmap *bm)
+{
+	return bm->pin_path;
+}
+
+/* Keys of each map for one prefix. */
+static void make_lpm4(struct lpm4_key *k, const struct prefix *p)
+{
+	memset(k, 0, sizeof(*k));
+	k->prefixlen = p->prefixlen;
+	memcpy(k->addr, p->addr, 4);
+}
+
+static void make_lpm6(struct lpm6_key *k, const struct prefix *p)
+{
+	memset(k, 0, sizeof(*k));
+	k->prefixlen = p->prefixlen;
+	memcpy(k->addr, p->addr, 16);
+}
+
+static void make_reason_key(struct reason_key *k, const struct prefix *p)
+{
+	memset(k, 0, sizeof(*k));
+	k->family = p->family;
+	k->prefixlen = p->prefixlen;
+	memcpy(k->addr, p->addr, p->family == 4 ? 4 : 16);
+}
+
+/* The map and key that hold a ban of target. key must hold 20 bytes. */
+static int ban_slot(const struct banmap *bm, const struct prefix *target, void *key)
+{
+	if (target->family == 4 && prefix__is_single(target)) {
+		memcpy(key, target->addr, 4);
+		return bm->fd[M_BAN4];
+	}
+	if (target->family == 6 && prefix__is_single(target)) {
+		memcpy(key, target->addr, 16);
+		return bm->fd[M_BAN6];
+	}
+	if (target->family == 4) {
+		make_lpm4(key, target);
+		return bm->fd[M_PFX4];
+	}
+	make_lpm6(key, target);
+	return bm->fd[M_PFX6];
+}
+
+int banmap__refusal(struct banmap *bm, const struct prefix *target, char *why, size_t len)
+{
+	char buf[PREFIX_STRLEN];
+	int i;
+
+	if (prefix__is_loopback(target)) {
+		snprintf(why, len, "%s covers loopback or the unspecified address",
+			 prefix__format(target, buf, sizeof(buf)));
+		return 1;
+	}
+	for (i = 0; i < bm->host_count; i++) {
+		if (prefix__overlaps(target, &bm->host[i])) {
+			snprintf(why, len, "%s covers this host's own address %s",
+				 prefix__format(target, buf, sizeof(buf)),
+				 prefix__format(&bm->host[i], buf, sizeof(buf)));
+			return 1;
+		}
+	}
+	if (banmap__is_allowed(bm, target)) {
+		snprintf(why, len, "%s is in the allowlist", prefix__format(target, buf, sizeof(buf)));
+		return 1;
+	}
+	return 0;
+}
+
+/* Add delta to the count of prefix bans covering each /16 that p touches. */
+static int pfx4_sum_adjust(struct banmap *bm, const struct prefix *p, int delta)
+{
+	__u32 first = ((__u32)p->addr[0] << 8) | p->addr[1];
+	__u32 n = p->prefixlen >= 16 ? 1 : 1u << (16 - p->prefixlen);
+	__u32 i, bucket, count;
+
+	first &= ~(n - 1);
+	for (i = 0; i < n; i++) {
+		bucket = first + i;
+		if (bpf_map_lookup_elem(bm->fd[M_PFX4_SUM], &bucket, &count))
+			return -errno;
+		if (delta < 0 && count < (__u32)-delta)
+			count = 0;
+		else
+			count += delta;
+		if (bpf_map_update_elem(bm->fd[M_PFX4_SUM], &bucket, &count, BPF_ANY))
+			return -errno;
+	}
+	return 0;
+}
+
+static int pfx6_count_adjust(struct banmap *bm, int delta)
+{
+	struct warden_settings s;
+	__u32 zero = 0;
+
+	if (bpf_map_lookup_elem(bm->fd[M_SETTINGS], &zero, &s))
+		return -errno;
+	if (delta < 0 && s.pfx6_count < (__u32)-delta)
+		s.pfx6_count = 0;
+	else
+		s.pfx6_count += delta;
+	s.layout_version = WARDEN_LAYOUT_VERSION;
+	if (bpf_map_update_elem(bm->fd[M_SETTINGS], &zero, &s, BPF_ANY))
+		return -errno;
+	return 0;
+}
+
+/* Raise the summary before inserting a prefix, lower it after deleting one. */
+static int prefix_summary_adjust(struct banmap *bm, const struct prefix *p, int delta)
+{
+	if (prefix__is_single(p))
+		return 0;
+	return p->family == 4 ? pfx4_sum_adjust(bm, p, delta) : pfx6_count_adjust(bm, delta);
+}
+
+static int write_reason(struct banmap *bm, const struct prefix *target, const char *reason,
+			enum ban_source source, uint32_t offences)
+{
+	struct reason_key rk;
+	struct reason_value rv;
+
+	make_reason_key(&rk, target);
+	memset(&rv, 0, sizeof(rv));
+	rv.offences = offences;
+	rv.source = source;
+	snprintf(rv.text, sizeof(rv.text), "%s", reason ? reason : "");
+	if (bpf_map_update_elem(bm->fd[M_REASON], &rk, &rv, BPF_ANY))
+		return -errno;
+	return 0;
+}
+
+static int ban_locked(struct banmap *bm, const struct prefix *target, uint64_t expires_ns,
+		      const char *reason, enum ban_source source, uint32_t offences)
+{
+	struct ban_value val, old;
+	__u8 key[20];
+	int fd, err;
+	bool existed;
+
+	fd = ban_slot(bm, target, key);
+	existed = bpf_map_lookup_elem(fd, key, &old) == 0;
+	memset(&val, 0, sizeof(val));
+	val.expires_ns = expires_ns;
+	val.created_ns = existed ? old.created_ns : time__boot_ns();
+	if (existed) {
+		val.drops = old.drops;
+		val.last_drop_ns = old.last_drop_ns;
+	}
+
+	/* The reason first, so a ban never shows without it. */
+	if (reason || offences) {
+		err = write_reason(bm, target, reason, source, offences);
+		if (err)
+			return err;
+	}
+	if (!existed) {
+		err = prefix_summary_adjust(bm, target, +1);
+		if (err)
+			return err;
+	}
+	if (bpf_map_update_elem(fd, key, &val, BPF_ANY)) {
+		err = -errno;
+		if (!existed)
+			prefix_summary_adjust(bm, target, -1);
+		return err;
+	}
+	return 0;
+}
+
+int banmap__ban(struct banmap *bm, const struct prefix *target, uint64_t expires_ns,
+		const char *reason, enum ban_source source, uint32_t offences)
+{
+	int err;
+
+	lock(bm);
+	err = ban_locked(bm, target, expires_ns, reason, source, offences);
+	unlock(bm);
+	return err;
+}
+
+/* Batch-update one exact-ban map; values already merged with what was there. */
+static int update_batch(int fd, void *keys, struct ban_value *vals, size_t n)
+{
+	LIBBPF_OPTS(bpf_map_batch_opts, opts, .elem_flags = 0, .flags = 0);
+	size_t done = 0, key_size;
+	__u32 count;
+	struct bpf_map_info info = {};
+	__u32 info_len = sizeof(info);
+
+	if (bpf_obj_get_info_by_fd(fd, &info, &info_len))
+		return -errno;
+	key_size = info.key_size;
+	while (done < n) {
+		count = (__u32)(n - done > 65536 ? 65536 : n - done);
+		if (bpf_map_update_batch(fd, (char *)keys + done * key_size, vals + done, &count,
+					 &opts)) {
+			int err = -errno;
+
+			/* Older kernels: fall back to one update per element. */
+			if (err == -EINVAL || err == -EOPNOTSUPP || err == -524 /* ENOTSUPP */) {
+				for (; done < n; done++)
+					if (bpf_map_update_elem(fd, (char *)keys + done * key_size,
+								vals + done, BPF_ANY))
+						return -errno;
+				return 0;
+			}
+			return err;
+		}
+		done += count;
+	}
+	return 0;
+}
+
+int banmap__ban_many(struct banmap *bm, const struct prefix *targets, size_t n,
+		     uint64_t expires_ns, const char *reason, enum ban_source source)
+{
+	struct ban4_key *k4 = NULL;
+	struct ban6_key *k6 = NULL;
+	struct ban_value *v4 = NULL, *v6 = NULL, old;
+	size_t i, n4 = 0, n6 = 0;
+	uint64_t now = time__boot_ns();
+	int err = 0;
+
+	k4 = calloc(n ? n : 1, sizeof(*k4));
+	k6 = calloc(n ? n : 1, sizeof(*k6));
+	v4 = calloc(n ? n : 1, sizeof(*v4));
+	v6 = calloc(n ? n : 1, sizeof(*v6));
+	if (!k4 || !k6 || !v4 || !v6) {
+		err = -ENOMEM;
+		goto out;
+	}
+
+	lock(bm);
+	for (i = 0; i < n && !err; i++) {
+		const struct prefix *t = &targets[i];
+		struct ban_value *v;
+		void *key;
+		int fd;
+
+		/* Prefixes are few: one at a time keeps the summaries right. */
+		if (!prefix__is_single(t)) {
+			err = ban_locked(bm, t, expires_ns, reason, source, 0);
+			continue;
+		}
+		if (t->family == 4) {
+			memcpy(k4[n4].addr, t->addr, 4);
+			key = &k4[n4];
+			v = &v4[n4++];
+			fd = bm->fd[M_BAN4];
+		} else {
+			memcpy(k6[n6].addr, t->addr, 16);
+			key = &k6[n6];
+			v = &v6[n6++];
+			fd = bm->fd[M_BAN6];
+		}
+		/* Keep the counters of a ban that already exists. */
+		v->expires_ns = expires_ns;
+		v->created_ns = now;
+		if (bpf_map_lookup_elem(fd, key, &old) == 0) {
+			v->created_ns = old.created_ns;
+			v->drops = old.drops;
+			v->last_drop_ns = old.last_drop_ns;
+		}
+		if (reason)
+			err = write_reason(bm, t, reason, source, 0);
+	}
+	if (!err && n4)
+		err = update_batch(bm->fd[M_BAN4], k4, v4, n4);
+	if (!err && n6)
+		err = update_batch(bm->fd[M_BAN6], k6, v6, n6);
+	unlock(bm);
+out:
+	free(k4);
+	free(k6);
+	free(v4);
+	free(v6);
+	return err;
+}
+
+static int unban_locked(struct banmap *bm, const struct prefix *target)
+{
+	struct reason_key rk;
+	__u8 key[20];
+	int fd, err;
+
+	fd = ban_slot(bm, target, key);
+	if (bpf_map_delete_elem(fd, key))
+		return -errno;
+	err = prefix_summary_adjust(bm, target, -1);
+	make_reason_key(&rk, target);
+	bpf_map_delete_elem(bm->fd[M_REASON], &rk);
+	return err;
+}
+
+int banmap__unban(struct banmap *bm, const struct prefix *target)
+{
+	int err;
+
+	lock(bm);
+	err = unban_locked(bm, target);
+	unlock(bm);
+	return err;
+}
+
+static void fill_info(struct banmap *bm, const struct prefix *target, const struct ban_value *v,
+		      struct ban_info *out)
+{
+	struct reason_key rk;
+	struct reason_value rv;
+
+	memset(out, 0, sizeof(*out));
+	out->target = *target;
+	out->expires_ns = v->expires_ns;
+	out->created_ns = v->created_ns;
+	out->drops = v->drops;
+	out->last_drop_ns = v->last_drop_ns;
+	make_reason_key(&rk, target);
+	if (bpf_map_lookup_elem(bm->fd[M_REASON], &rk, &rv) == 0) {
+		out->offences = rv.offences;
+		out->source = rv.source;
+		memcpy(out->reason, rv.text, sizeof(out->reason));
+		out->reason[sizeof(out->reason) - 1] = '\0';
+	}
+}
+
+int banmap__get(struct banmap *bm, const struct prefix *target, struct ban_info *out)
+{
+	struct ban_value v;
+	__u8 key[20];
+	int fd;
+
+	fd = ban_slot(bm, target, key);
+	if (bpf_map_lookup_elem(fd, key, &v))
+		return -errno;
+	fill_info(bm, target, &v, out);
+	return 0;
+}
+
+int banmap__allow(struct banmap *bm, const struct prefix *p)
+{
+	struct allow_value v = { .created_ns = time__boot_ns() };
+	struct lpm6_key k6;
+	struct lpm4_key k4;
+	int err = 0;
+
+	lock(bm);
+	if (p->family == 4) {
+		make_lpm4(&k4, p);
+		if (bpf_map_update_elem(bm->fd[M_ALLOW4], &k4, &v, BPF_NOEXIST) && errno != EEXIST)
+			err = -errno;
+	} else {
+		make_lpm6(&k6, p);
+		if (bpf_map_update_elem(bm->fd[M_ALLOW6], &k6, &v, BPF_NOEXIST) && errno != EEXIST)
+			err = -errno;
+	}
+	unlock(bm);
+	return err;
+}
+
+int banmap__unallow(struct banmap *bm, const struct prefix *p)
+{
+	struct lpm6_key k6;
+	struct lpm4_key k4;
+	int err = 0;
+
+	lock(bm);
+	if (p->family == 4) {
+		make_lpm4(&k4, p);
+		if (bpf_map_delete_elem(bm->fd[M_ALLOW4], &k4))
+			err = -errno;
+	} else {
+		make_lpm6(&k6, p);
+		if (bpf_map_delete_elem(bm->fd[M_ALLOW6], &k6))
+			err = -errno;
+	}
+	unlock(bm);
+	return err;
+}
+
+bool banmap__is_allowed(struct banmap *bm, const struct prefix *addr)
+{
+	struct allow_value v;
+	struct lpm6_key k6;
+	struct lpm4_key k4;
+
+	/* A longest-prefix lookup from userspace finds any covering entry. */
+	if (addr->family == 4) {
+		make_lpm4(&k4, addr);
+		return bpf_map_lookup_elem(bm->fd[M_ALLOW4], &k4, &v) == 0;
+	}
+	make_lpm6(&k6, addr);
+	return bpf_map_lookup_elem(bm->fd[M_ALLOW6], &k6, &v) == 0;
+}
+
+/* Read every key of a map into a malloc()ed array (owned by the caller). */
+static int read_keys(int fd, size_t key_size, void **keys_out, size_t *n_out)
+{
+	size_t cap = 1024, n = 0;
+	char *keys = malloc(cap * key_size), *grown;
+	int err = 0;
+
+	if (!keys)
+		return -ENOMEM;
+	/* NULL start key: the first key (LPM tries accept it too). */
+	while (bpf_map_get_next_key(fd, n ? keys + (n - 1) * key_size : NULL,
+				    keys + n * key_size) == 0) {
+		if (++n == cap) {
+			cap *= 2;
+			grown = realloc(keys, cap * key_size);
+			if (!grown) {
+				err = -ENOMEM;
+				break;
+			}
+			keys = grown;
+		}
+	}
+	if (!err && errno != ENOENT)
+		err = -errno;
+	if (err) {
+		free(keys);
+		return err;
+	}
+	*keys_out = keys;
+	*n_out = n;
+	return 0;
+}
+
+/* Turn a key of map id back into the prefix it stands for. */
+static void key_to_prefix(enum map_id id, const void *key, struct prefix *p)
+{
+	memset(p, 0, sizeof(*p));
+	switch (id) {
+	case M_BAN4:
+		prefix__from_bytes(p, 4, key);
+		break;
+	case M_BAN6:
+		p->family = 6;
+		p->prefixlen = 128;
+		memcpy(p->addr, key, 16);
+		break;
+	case M_PFX4:
+	case M_ALLOW4:
+		p->family = 4;
+		p->prefixlen = (uint8_t)((const struct lpm4_key *)key)->prefixlen;
+		memcpy(p->addr, ((const struct lpm4_key *)key)->addr, 4);
+		break;
+	default:
+		p->family = 6;
+		p->prefixlen = (uint8_t)((const struct lpm6_key *)key)->prefixlen;
+		memcpy(p->addr, ((const struct lpm6_key *)key)->addr, 16);
+		break;
+	}
+}
+
+static const enum map_id ban_maps[] = { M_BAN4, M_BAN6, M_PFX4, M_PFX6 };
+
+int banmap__foreach_ban(struct banmap *bm, banmap_ban_cb cb, void *ctx)
+{
+	struct ban_info info;
+	struct ban_value v;
+	struct prefix p;
+	size_t m, i, n;
+	void *keys;
+	int err, ret = 0;
+
+	for (m = 0; m < sizeof(ban_maps) / sizeof(ban_maps[0]) && !ret; m++) {
+		enum map_id id = ban_maps[m];
+		size_t ks = map_desc[id].key_size;
+
+		err = read_keys(bm->fd[id], ks, &keys, &n);
+		if (err)
+			return err;
+		for (i = 0; i < n && !ret; i++) {
+			/* A ban lifted since we read the keys is simply gone. */
+			if (bpf_map_lookup_elem(bm->fd[id], (char *)keys + i * ks, &v))
+				continue;
+			key_to_prefix(id, (char *)keys + i * ks, &p);
+			fill_info(bm, &p, &v, &info);
+			ret = cb(&info, ctx);
+		}
+		free(keys);
+	}
+	return ret;
+}
+
+int banmap__foreach_allow(struct banmap *bm, banmap_allow_cb cb, void *ctx)
+{
+	static const enum map_id allow_maps[] = { M_ALLOW4, M_ALLOW6 };
+	struct allow_value v;
+	struct prefix p;
+	size_t m, i, n;
+	void *keys;
+	int err, ret = 0;
+
+	for (m = 0; m < 2 && !ret; m++) {
+		enum map_id id = allow_maps[m];
+		size_t ks = map_desc[id].key_size;
+
+		err = read_keys(bm->fd[id], ks, &keys, &n);
+		if (err)
+			return err;
+		for (i = 0; i < n && !ret; i++) {
+			if (bpf_map_lookup_elem(bm->fd[id], (char *)keys + i * ks, &v))
+				continue;
+			key_to_prefix(id, (char *)keys + i * ks, &p);
+			ret = cb(&p, &v, ctx);
+		}
+		free(keys);
+	}
+	return ret;
+}
+
+int banmap__counters(struct banmap *bm, struct xdp_counters *out)
+{
+	int ncpu = libbpf_num_possible_cpus(), i;
+	struct xdp_counters *per_cpu;
+	__u32 zero = 0;
+
+	if (ncpu < 0)
+		return ncpu;
+	per_cpu = calloc(ncpu, sizeof(*per_cpu));
+	if (!per_cpu)
+		return -ENOMEM;
+	if (bpf_map_lookup_elem(bm->fd[M_COUNTERS], &zero, per_cpu)) {
+		int err = -errno;
+
+		free(per_cpu);
+		return err;
+	}
+	memset(out, 0, sizeof(*out));
+	for (i = 0; i < ncpu; i++) {
+		out->passed += per_cpu[i].passed;
+		out->dropped_exact += per_cpu[i].dropped_exact;
+		out->dropped_prefix += per_cpu[i].dropped_prefix;
+		out->passed_allow += per_cpu[i].passed_allow;
+		out->passed_expired += per_cpu[i].passed_expired;
+		out->unparsed += per_cpu[i].unparsed;
+		out->non_ip += per_cpu[i].non_ip;
+	}
+	free(per_cpu);
+	return 0;
+}
+
+int banmap__expire(struct banmap *bm, uint64_t now_ns, size_t *removed)
+{
+	struct ban_value v;
+	struct prefix p;
+	size_t m, i, n, count = 0;
+	void *keys;
+	int err = 0;
+
+	lock(bm);
+	for (m = 0; m < sizeof(ban_maps) / sizeof(ban_maps[0]) && !err; m++) {
+		enum map_id id = ban_maps[m];
+		size_t ks = map_desc[id].key_size;
+
+		err = read_keys(bm->fd[id], ks, &keys, &n);
+		if (err)
+			break;
+		for (i = 0; i < n; i++) {
+			void *key = (char *)keys + i * ks;
+
+			/* Re-read under the lock: only what is still expired goes. */
+			if (bpf_map_lookup_elem(bm->fd[id], key, &v))
+				continue;
+			if (!v.expires_ns || now_ns < v.expires_ns)
+				continue;
+			key_to_prefix(id, key, &p);
+			if (unban_locked(bm, &p) == 0)
+				count++;
+		}
+		free(keys);
+	}
+	unlock(bm);
+	if (removed)
+		*removed = count;
+	return err;
+}
+
+int banmap__sizes(struct banmap *bm, struct banmap_sizes *out)
+{
+	static const enum map_id ids[] = { M_BAN4, M_BAN6, M_PFX4, M_PFX6, M_ALLOW4, M_ALLOW6 };
+	size_t counts[6], i, n;
+	void *keys;
+	int err;
+
+	for (i = 0; i < 6; i++) {
+		err = read_keys(bm->fd[ids[i]], map_desc[ids[i]].key_size, &keys, &n);
+		if (err)
+			return err;
+		free(keys);
+		counts[i] = n;
+	}
+	out->exact4 = counts[0];
+	out->exact6 = counts[1];
+	out->prefix4 = counts[2];
+	out->prefix6 = counts[3];
+	out->allow = counts[4] + counts[5];
+	return 0;
+}
+
+static int reconcile_sums(struct banmap *bm)
+{
+	__u32 *sums, bucket, count, zero = 0;
+	struct warden_settings s = {};
+	struct prefix p;
+	size_t i, n;
+	void *keys;
+	int err;
+
+	sums = calloc(WARDEN_PFX4_BUCKETS, sizeof(*sums));
+	if (!sums)
+		return -ENOMEM;
+	err = read_keys(bm->fd[M_PFX4], sizeof(struct lpm4_key), &keys, &n);
+	if (err)
+		goto out;
+	for (i = 0; i < n; i++) {
+		__u32 first, span, j;
+
+		key_to_prefix(M_PFX4, (char *)keys + i * sizeof(struct lpm4_key), &p);
+		first = ((__u32)p.addr[0] << 8) | p.addr[1];
+		span = p.prefixlen >= 16 ? 1 : 1u << (16 - p.prefixlen);
+		first &= ~(span - 1);
+		for (j = 0; j < span; j++)
+			sums[first + j]++;
+	}
+	free(keys);
+	/* Write only the buckets that differ. */
+	for (bucket = 0; bucket < WARDEN_PFX4_BUCKETS; bucket++) {
+		if (bpf_map_lookup_elem(bm->fd[M_PFX4_SUM], &bucket, &count))
+			continue;
+		if (count != sums[bucket] &&
+		    bpf_map_update_elem(bm->fd[M_PFX4_SUM], &bucket, &sums[bucket], BPF_ANY)) {
+			err = -errno;
+			goto out;
+		}
+	}
+
+	err = read_keys(bm->fd[M_PFX6], sizeof(struct lpm6_key), &keys, &n);
+	if (err)
+		goto out;
+	free(keys);
+	if (bpf_map_lookup_elem(bm->fd[M_SETTINGS], &zero, &s)) {
+		err = -errno;
+		goto out;
+	}
+	s.layout_version = WARDEN_LAYOUT_VERSION;
+	s.pfx6_count = (__u32)n;
+	if (bpf_map_update_elem(bm->fd[M_SETTINGS], &zero, &s, BPF_ANY))
+		err = -errno;
+out:
+	free(sums);
+	return err;
+}

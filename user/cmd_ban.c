@@ -1,0 +1,529 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/* cmd_ban.c - the ban command line: ban, unban, allow, unallow, list, stats. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <json-c/json.h>
+
+#include "banmap.h"
+#include "cli.h"
+#include "log.h"
+#include "timeutil.h"
+
+/* Options every command here shares. */
+struct ban_opts {
+	const char *pin_path;
+	const char *file;
+	const char *reason;
+	uint64_t duration_ns; /* 0 = permanent */
+	int json;
+	int allow_list;
+};
+
+enum { OPT_PIN_PATH = 256, OPT_FOR, OPT_REASON, OPT_FILE, OPT_JSON, OPT_ALLOW };
+
+static const struct option long_opts[] = {
+	{ "pin-path", required_argument, NULL, OPT_PIN_PATH },
+	{ "for", required_argument, NULL, OPT_FOR },
+	{ "reason", required_argument, NULL, OPT_REASON },
+	{ "file", required_argument, NULL, OPT_FILE },
+	{ "json", no_argument, NULL, OPT_JSON },
+	{ "allow", no_argument, NULL, OPT_ALLOW },
+	{ "help", no_argument, NULL, 'h' },
+	{ 0 },
+};
+
+static const char *usage_text =
+	"usage: warden ban ADDR[/LEN]... [--for DURATION] [--reason TEXT] [--pin-path DIR]\n"
+	"       warden ban --file FILE|- [--for DURATION] [--reason TEXT]\n"
+	"       warden unban ADDR[/LEN]...\n"
+	"       warden allow ADDR[/LEN]...      warden unallow ADDR[/LEN]...\n"
+	"       warden list [--json] [--allow]  warden stats [--json]\n"
+	"DURATION: 90s, 10m, 2h, 7d, 1h30m; without --for a ban is permanent.\n"
+	"The maps live under --pin-path (default " WARDEN_DEFAULT_PIN_PATH ").\n";
+
+/* Parse the options; accepted says which of them this command takes. */
+static int parse_opts(int argc, char **argv, struct ban_opts *o, const char *accepted)
+{
+	int c;
+
+	memset(o, 0, sizeof(*o));
+	o->pin_path = WARDEN_DEFAULT_PIN_PATH;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "h", long_opts, NULL)) != -1) {
+		const char *name = c >= OPT_PIN_PATH ? long_opts[c - OPT_PIN_PATH].name : NULL;
+
+		if (c == 'h') {
+			printf("%s", usage_text);
+			return 1;
+		}
+		if (c == '?')
+			goto usage;
+		if (name && !strstr(accepted, name)) {
+			fprintf(stderr, "warden %s: --%s does not apply here\n", argv[0], name);
+			goto usage;
+		}
+		switch (c) {
+		case OPT_PIN_PATH:
+			o->pin_path = optarg;
+			break;
+		case OPT_FOR:
+			if (time__parse_duration(optarg, &o->duration_ns) || !o->duration_ns) {
+				fprintf(stderr,
+					"warden %s: '%s' is not a duration (like 90s, 10m, 2h, 7d)\n",
+					argv[0], optarg);
+				return -EINVAL;
+			}
+			break;
+		case OPT_REASON:
+			o->reason = optarg;
+			break;
+		case OPT_FILE:
+			o->file = optarg;
+			break;
+		case OPT_JSON:
+			o->json = 1;
+			break;
+		case OPT_ALLOW:
+			o->allow_list = 1;
+			break;
+		}
+	}
+	return 0;
+usage:
+	fprintf(stderr, "%s", usage_text);
+	return -EINVAL;
+}
+
+/* Parse every argument first, so that one bad one changes nothing. */
+static int parse_targets(char **args, int n, const char *cmd, struct prefix *out)
+{
+	char err[160];
+	int i;
+
+	if (n == 0) {
+		fprintf(stderr, "warden %s: give at least one address or prefix\n", cmd);
+		return -EINVAL;
+	}
+	for (i = 0; i < n; i++) {
+		if (prefix__parse(args[i], &out[i], err, sizeof(err))) {
+			fprintf(stderr, "warden %s: %s\n", cmd, err);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+/* Reasons are shown by bpftool and terminals: keep them printable. */
+static void sanitize_reason(const char *in, char *out, size_t len)
+{
+	size_t i;
+
+	snprintf(out, len, "%s", in);
+	for (i = 0; out[i]; i++)
+		if ((unsigned char)out[i] < 0x20 || (unsigned char)out[i] >= 0x7f)
+			out[i] = '?';
+}
+
+/* Read a file of addresses. Any bad line: report it with its number, apply nothing. */
+static int read_target_file(const char *file, struct prefix **out, size_t *n_out)
+{
+	FILE *f = strcmp(file, "-") ? fopen(file, "r") : stdin;
+	size_t cap = 4096, n = 0, lineno = 0, bad = 0, linecap = 0;
+	struct prefix *targets, *grown;
+	char *line = NULL, err[160];
+	ssize_t len;
+
+	if (!f) {
+		fprintf(stderr, "warden ban: cannot read %s: %s\n", file, strerror(errno));
+		return -EINVAL;
+	}
+	targets = malloc(cap * sizeof(*targets));
+	if (!targets)
+		goto nomem;
+	while ((len = getline(&line, &linecap, f)) >= 0) {
+		char *s = line, *end;
+
+		lineno++;
+		/* Blank lines and # comments are allowed; space around an entry too. */
+		while (*s == ' ' || *s == '\t')
+			s++;
+		end = s + strlen(s);
+		while (end > s && (end[-1] == '\n' || end[-1] == '\r' || end[-1] == ' ' ||
+				   end[-1] == '\t'))
+			*--end = '\0';
+		if (!*s || *s == '#')
+			continue;
+		if (n == cap) {
+			cap *= 2;
+			grown = realloc(targets, cap * sizeof(*targets));
+			if (!grown)
+				goto nomem;
+			targets = grown;
+		}
+		if (prefix__parse(s, &targets[n], err, sizeof(err))) {
+			/* Report the first few, count the rest. */
+			if (++bad <= 20)
+				fprintf(stderr, "warden ban: %s:%zu: %s\n", file, lineno, err);
+			continue;
+		}
+		n++;
+	}
+	free(line);
+	if (f != stdin)
+		fclose(f);
+	if (bad) {
+		fprintf(stderr, "warden ban: %zu bad line%s in %s: nothing was banned\n", bad,
+			bad > 1 ? "s" : "", file);
+		free(targets);
+		return -EINVAL;
+	}
+	*out = targets;
+	*n_out = n;
+	return 0;
+nomem:
+	free(line);
+	free(targets);
+	if (f != stdin)
+		fclose(f);
+	fprintf(stderr, "warden ban: out of memory\n");
+	return -ENOMEM;
+}
+
+static int exit_for(int err)
+{
+	return err == -EINVAL ? EXIT_USAGE : EXIT_FAIL;
+}
+
+/* Open the pinned maps; a missing pin path is bad input (exit 2). */
+static struct banmap *open_maps(const char *pin_path, int *status)
+{
+	struct banmap *bm = banmap__open(pin_path, BANMAP_EXISTING);
+
+	if (!bm)
+		*status = errno == ENOENT ? EXIT_USAGE : EXIT_FAIL;
+	return bm;
+}
+
+int cmd_ban(int argc, char **argv)
+{
+	struct prefix *targets = NULL;
+	char why[256], reason[WARDEN_REASON_LEN], buf[PREFIX_STRLEN], dur[32];
+	struct ban_opts o;
+	struct banmap *bm = NULL;
+	uint64_t expires = 0;
+	size_t n = 0, i;
+	int err, status = EXIT_OK;
+
+	err = parse_opts(argc, argv, &o, "pin-path for reason file");
+	if (err)
+		return err > 0 ? EXIT_OK : EXIT_USAGE;
+	if (o.file && optind < argc) {
+		fprintf(stderr, "warden ban: give addresses or --file, not both\n");
+		return EXIT_USAGE;
+	}
+	if (o.file) {
+		err = read_target_file(o.file, &targets, &n);
+	} else {
+		n = (size_t)(argc - optind);
+		targets = calloc(n ? n : 1, sizeof(*targets));
+		err = targets ? parse_targets(argv + optind, (int)n, "ban", targets) : -ENOMEM;
+	}
+	if (err) {
+		status = exit_for(err);
+		goto out;
+	}
+	sanitize_reason(o.reason ? o.reason : (o.file ? "" : "manual ban"), reason, sizeof(reason));
+
+	bm = open_maps(o.pin_path, &status);
+	if (!bm)
+		goto out;
+	/* Refuse loopback, the host's own addresses and the allowlist, before any change. */
+	for (i = 0; i < n; i++) {
+		if (banmap__refusal(bm, &targets[i], why, sizeof(why))) {
+			if (o.file)
+				fprintf(stderr, "warden ban: %s: refused: %s: nothing was banned\n",
+					o.file, why);
+			else
+				fprintf(stderr, "warden ban: refused: %s\n", why);
+			status = EXIT_USAGE;
+			goto out;
+		}
+	}
+	if (o.duration_ns)
+		expires = time__boot_ns() + o.duration_ns;
+
+	if (o.file) {
+		err = banmap__ban_many(bm, targets, n, expires, o.reason ? reason : NULL,
+				       BAN_SOURCE_FILE);
+		if (!err)
+			printf("banned %zu entr%s from %s%s%s\n", n, n == 1 ? "y" : "ies", o.file,
+			       o.duration_ns ? " for " : "",
+			       o.duration_ns ? time__format_duration(o.duration_ns, dur, sizeof(dur)) : "");
+	} else {
+		for (i = 0; i < n && !err; i++) {
+			err = banmap__ban(bm, &targets[i], expires, reason, BAN_SOURCE_CLI, 0);
+			if (!err)
+				printf("banned %s %s%s\n", prefix__format(&targets[i], buf, sizeof(buf)),
+				       o.duration_ns ? "for " : "permanently",
+				       o.duration_ns ? time__format_duration(o.duration_ns, dur,
+									     sizeof(dur)) : "");
+		}
+	}
+	if (err) {
+		fprintf(stderr, "warden ban: %s\n", strerror(-err));
+		status = EXIT_FAIL;
+	}
+out:
+	banmap__close(bm);
+	free(targets);
+	return status;
+}
+
+/* unban, allow and unallow: the same shape, one operation. */
+static int each_target(int argc, char **argv, int (*op)(struct banmap *, const struct prefix *),
+		       const char *done, const char *missing)
+{
+	struct prefix *targets;
+	char buf[PREFIX_STRLEN];
+	struct ban_opts o;
+	struct banmap *bm = NULL;
+	int n, i, err, status = EXIT_OK;
+
+	err = parse_opts(argc, argv, &o, "pin-path");
+	if (err)
+		return err > 0 ? EXIT_OK : EXIT_USAGE;
+	n = argc - optind;
+	targets = calloc(n ? n : 1, sizeof(*targets));
+	if (!targets)
+		return EXIT_FAIL;
+	if (parse_targets(argv + optind, n, argv[0], targets)) {
+		free(targets);
+		return EXIT_USAGE;
+	}
+	bm = open_maps(o.pin_path, &status);
+	for (i = 0; bm && i < n; i++) {
+		prefix__format(&targets[i], buf, sizeof(buf));
+		err = op(bm, &targets[i]);
+		if (!err) {
+			printf("%s %s\n", done, buf);
+		} else if (err == -ENOENT) {
+			fprintf(stderr, "warden %s: %s %s\n", argv[0], buf, missing);
+			status = EXIT_FAIL;
+		} else {
+			fprintf(stderr, "warden %s: %s: %s\n", argv[0], buf, strerror(-err));
+			status = EXIT_FAIL;
+		}
+	}
+	banmap__close(bm);
+	free(targets);
+	return status;
+}
+
+int cmd_unban(int argc, char **argv)
+{
+	return each_target(argc, argv, banmap__unban, "unbanned", "was not banned");
+}
+
+int cmd_allow(int argc, char **argv)
+{
+	return each_target(argc, argv, banmap__allow, "allowed", "could not be allowed");
+}
+
+int cmd_unallow(int argc, char **argv)
+{
+	return each_target(argc, argv, banmap__unallow, "unallowed", "was not in the allowlist");
+}
+
+struct list_ctx {
+	uint64_t now;
+	int json;
+	size_t shown;
+	struct json_object *array;
+};
+
+static const char *source_name(uint32_t source)
+{
+	switch (source) {
+	case BAN_SOURCE_CLI:
+		return "cli";
+	case BAN_SOURCE_DETECTOR:
+		return "detector";
+	case BAN_SOURCE_FILE:
+		return "file";
+	default:
+		return "unknown";
+	}
+}
+
+static int list_one(const struct ban_info *b, void *arg)
+{
+	struct list_ctx *ctx = arg;
+	char addr[PREFIX_STRLEN], left[32], last[40];
+
+	/* Expired bans are on their way out: not shown. */
+	if (!ban_info__live(b, ctx->now))
+		return 0;
+	ctx->shown++;
+	prefix__format(&b->target, addr, sizeof(addr));
+	if (ctx->json) {
+		struct json_object *o = json_object_new_object();
+
+		json_object_object_add(o, "target", json_object_new_string(addr));
+		json_object_object_add(o, "remaining_s",
+				       b->expires_ns ? json_object_new_double(
+							       (b->expires_ns - ctx->now) / 1e9)
+						     : NULL);
+		json_object_object_add(o, "permanent", json_object_new_boolean(!b->expires_ns));
+		json_object_object_add(o, "drops", json_object_new_int64((int64_t)b->drops));
+		json_object_object_add(o, "last_drop_ago_s",
+				       b->last_drop_ns ? json_object_new_double(
+								 (ctx->now - b->last_drop_ns) / 1e9)
+						       : NULL);
+		json_object_object_add(o, "reason", json_object_new_string(b->reason));
+		json_object_object_add(o, "source",
+				       json_object_new_string(b->source ? source_name(b->source) : ""));
+		json_object_object_add(o, "offences", json_object_new_int((int)b->offences));
+		json_object_array_add(ctx->array, o);
+		return 0;
+	}
+	if (b->expires_ns)
+		time__format_duration(b->expires_ns - ctx->now, left, sizeof(left));
+	else
+		snprintf(left, sizeof(left), "permanent");
+	if (b->last_drop_ns && ctx->now >= b->last_drop_ns) {
+		time__format_duration(ctx->now - b->last_drop_ns, last, sizeof(last) - 4);
+		strcat(last, " ago");
+	} else {
+		snprintf(last, sizeof(last), "-");
+	}
+	printf("%-40s %-10s %10llu %-12s %s\n", addr, left, (unsigned long long)b->drops, last,
+	       b->reason[0] ? b->reason : "-");
+	return 0;
+}
+
+static int list_allow_one(const struct prefix *p, const struct allow_value *v, void *arg)
+{
+	struct list_ctx *ctx = arg;
+	char addr[PREFIX_STRLEN];
+
+	ctx->shown++;
+	prefix__format(p, addr, sizeof(addr));
+	if (ctx->json) {
+		struct json_object *o = json_object_new_object();
+
+		json_object_object_add(o, "prefix", json_object_new_string(addr));
+		json_object_object_add(o, "hits", json_object_new_int64((int64_t)v->hits));
+		json_object_array_add(ctx->array, o);
+	} else {
+		printf("%-40s %10llu\n", addr, (unsigned long long)v->hits);
+	}
+	return 0;
+}
+
+int cmd_list(int argc, char **argv)
+{
+	struct list_ctx ctx = { .now = time__boot_ns() };
+	struct json_object *root = NULL;
+	struct ban_opts o;
+	struct banmap *bm;
+	int err, status = EXIT_OK;
+
+	err = parse_opts(argc, argv, &o, "pin-path json allow");
+	if (err)
+		return err > 0 ? EXIT_OK : EXIT_USAGE;
+	if (optind < argc) {
+		fprintf(stderr, "warden list: unexpected argument '%s'\n", argv[optind]);
+		return EXIT_USAGE;
+	}
+	bm = open_maps(o.pin_path, &status);
+	if (!bm)
+		return status;
+	ctx.json = o.json;
+	if (o.json) {
+		root = json_object_new_object();
+		ctx.array = json_object_new_array();
+		json_object_object_add(root, "bans", ctx.array);
+		err = banmap__foreach_ban(bm, list_one, &ctx);
+		ctx.array = json_object_new_array();
+		json_object_object_add(root, "allow", ctx.array);
+		if (!err)
+			err = banmap__foreach_allow(bm, list_allow_one, &ctx);
+		if (!err)
+			printf("%s\n", json_object_to_json_string_ext(root, JSON_C_TO_STRING_PLAIN));
+		json_object_put(root);
+	} else if (o.allow_list) {
+		printf("%-40s %10s\n", "ALLOWED", "HITS");
+		err = banmap__foreach_allow(bm, list_allow_one, &ctx);
+	} else {
+		printf("%-40s %-10s %10s %-12s %s\n", "BANNED", "REMAINING", "DROPS", "LAST DROP",
+		       "REASON");
+		err = banmap__foreach_ban(bm, list_one, &ctx);
+	}
+	if (err) {
+		fprintf(stderr, "warden list: %s\n", strerror(-err));
+		status = EXIT_FAIL;
+	}
+	banmap__close(bm);
+	return status;
+}
+
+int cmd_stats(int argc, char **argv)
+{
+	struct banmap_sizes sizes;
+	struct xdp_counters c;
+	struct ban_opts o;
+	struct banmap *bm;
+	int err, status = EXIT_OK;
+
+	err = parse_opts(argc, argv, &o, "pin-path json");
+	if (err)
+		return err > 0 ? EXIT_OK : EXIT_USAGE;
+	bm = open_maps(o.pin_path, &status);
+	if (!bm)
+		return status;
+	err = banmap__counters(bm, &c);
+	if (!err)
+		err = banmap__sizes(bm, &sizes);
+	if (err) {
+		fprintf(stderr, "warden stats: %s\n", strerror(-err));
+		banmap__close(bm);
+		return EXIT_FAIL;
+	}
+	if (o.json) {
+		struct json_object *root = json_object_new_object(), *pk = json_object_new_object(),
+				   *st = json_object_new_object();
+
+		json_object_object_add(pk, "passed", json_object_new_int64((int64_t)c.passed));
+		json_object_object_add(pk, "dropped_exact", json_object_new_int64((int64_t)c.dropped_exact));
+		json_object_object_add(pk, "dropped_prefix", json_object_new_int64((int64_t)c.dropped_prefix));
+		json_object_object_add(pk, "passed_allow", json_object_new_int64((int64_t)c.passed_allow));
+		json_object_object_add(pk, "passed_expired", json_object_new_int64((int64_t)c.passed_expired));
+		json_object_object_add(pk, "unparsed", json_object_new_int64((int64_t)c.unparsed));
+		json_object_object_add(pk, "non_ip", json_object_new_int64((int64_t)c.non_ip));
+		json_object_object_add(st, "exact_ipv4", json_object_new_int64((int64_t)sizes.exact4));
+		json_object_object_add(st, "exact_ipv6", json_object_new_int64((int64_t)sizes.exact6));
+		json_object_object_add(st, "prefix_ipv4", json_object_new_int64((int64_t)sizes.prefix4));
+		json_object_object_add(st, "prefix_ipv6", json_object_new_int64((int64_t)sizes.prefix6));
+		json_object_object_add(st, "allow", json_object_new_int64((int64_t)sizes.allow));
+		json_object_object_add(root, "packets", pk);
+		json_object_object_add(root, "entries", st);
+		printf("%s\n", json_object_to_json_string_ext(root, JSON_C_TO_STRING_PLAIN));
+		json_object_put(root);
+	} else {
+		printf("packets passed          %llu\n", (unsigned long long)c.passed);
+		printf("dropped by exact ban    %llu\n", (unsigned long long)c.dropped_exact);
+		printf("dropped by prefix ban   %llu\n", (unsigned long long)c.dropped_prefix);
+		printf("passed by allowlist     %llu\n", (unsigned long long)c.passed_allow);
+		printf("passed, ban expired     %llu\n", (unsigned long long)c.passed_expired);
+		printf("passed, unparsed        %llu\n", (unsigned long long)c.unparsed);
+		printf("passed, not IP          %llu\n", (unsigned long long)c.non_ip);
+		printf("bans (exact v4/v6, prefix v4/v6)  %zu/%zu, %zu/%zu\n", sizes.exact4,
+		       sizes.exact6, sizes.prefix4, sizes.prefix6);
+		printf("allowlist entries       %zu\n", sizes.allow);
+	}
+	banmap__close(bm);
+	return status;
+}
