@@ -242,7 +242,7 @@ static int ban_slot(const struct banmap *bm, const struct prefix *target, void *
 
 int banmap__refusal(struct banmap *bm, const struct prefix *target, char *why, size_t len)
 {
-	char buf[PREFIX_STRLEN];
+	char buf[PREFIX_STRLEN], own[PREFIX_STRLEN];
 	int i;
 
 	if (prefix__is_loopback(target)) {
@@ -254,7 +254,7 @@ int banmap__refusal(struct banmap *bm, const struct prefix *target, char *why, s
 		if (prefix__overlaps(target, &bm->host[i])) {
 			snprintf(why, len, "%s covers this host's own address %s",
 				 prefix__format(target, buf, sizeof(buf)),
-				 prefix__format(&bm->host[i], buf, sizeof(buf)));
+				 prefix__format(&bm->host[i], own, sizeof(own)));
 			return 1;
 		}
 	}
