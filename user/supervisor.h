@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/* supervisor.h - the supervised child: spawn it with piped output, signal it, reap it. */
+#ifndef WARDEN_SUPERVISOR_H
+#define WARDEN_SUPERVISOR_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+enum child_state {
+	CHILD_NONE,     /* never started, or reaped */
+	CHILD_RUNNING,  /* running, not asked to stop */
+	CHILD_STOPPING, /* asked to stop (SIGTERM sent to its group) */
+};
+
+/* The one child warden supervises. */
+struct child {
+	pid_t pid;             /* also its process group and session id */
+	int pidfd;             /* readable when it exits; -1 when none */
+	int out_fd;            /* read end of its stdout pipe; -1 when closed */
+	int err_fd;            /* read end of its stderr pipe; -1 when closed */
+	enum child_state state;
+	uint64_t started_ns;   /* CLOCK_MONOTONIC at spawn */
+	int exit_status;       /* after reaping: the code, or 128 + signal */
+	bool exited_by_signal; /* after reaping: killed by a signal */
+	int exit_signal;       /* which one */
+};
+
+void supervisor__init(struct child *c);
+
+/*
+ * Start argv[0] (searched in PATH) in its own session and process group,
+ * its stdout and stderr each on a pipe to us, stdin inherited.
+ * 0 or -errno (an exec failure is reported as the child's exit 127).
+ */
+int supervisor__spawn(struct child *c, char *const argv[]);
+
+/* Send sig to the child's whole process group. 0 or -errno. */
+int supervisor__signal(struct child *c, int sig);
+
+/* Ask it to stop: SIGTERM to the group, state CHILD_STOPPING. */
+int supervisor__stop(struct child *c);
+
+/*
+ * Collect the child if it has exited: decode its status, close the pidfd,
+ * and return to CHILD_NONE. The pipes stay open until their EOF (the
+ * caller drains them). Returns 1 if reaped, 0 if still running, -errno.
+ */
+int supervisor__reap(struct child *c);
+
+/* Close whatever is still open (pipes, pidfd). */
+void supervisor__close(struct child *c);
+
+/* "exited with status 3" / "killed by SIGKILL", for messages. */
+const char *supervisor__describe_exit(const struct child *c, char *buf, size_t len);
+
+#endif
