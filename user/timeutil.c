@@ -48,13 +48,19 @@ int time__parse_duration(const char *text, uint64_t *out_ns)
 		char *end;
 		size_t i;
 
-		/* Each part is a plain decimal number, then a unit. */
-		if (!((*p >= '0' && *p <= '9') || *p == '.'))
+		/* Each part is a plain decimal number (no sign, exponent or hex), then a unit. */
+		char number[32];
+		size_t digits = strspn(p, "0123456789.");
+
+		if (digits == 0 || digits >= sizeof(number))
 			return -EINVAL;
+		memcpy(number, p, digits);
+		number[digits] = '\0';
 		errno = 0;
-		value = strtod(p, &end);
-		if (end == p || errno || !isfinite(value) || value < 0)
+		value = strtod(number, &end);
+		if (*end || errno || !isfinite(value) || value < 0)
 			return -EINVAL;
+		end = (char *)p + digits;
 		p = end;
 		for (i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
 			size_t n = strlen(units[i].suffix);

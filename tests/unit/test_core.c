@@ -1,0 +1,211 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/* test_core.c - unit tests of the small shared modules: addr, timeutil, linebuf. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "addr.h"
+#include "linebuf.h"
+#include "testutil.h"
+#include "timeutil.h"
+
+static void test_prefix_parse_good(void)
+{
+	struct prefix p;
+	char buf[PREFIX_STRLEN];
+
+	ASSERT_OK(prefix__parse("192.0.2.1", &p, NULL, 0), "v4");
+	ASSERT_EQ(p.family, 4, "v4 family");
+	ASSERT_EQ(p.prefixlen, 32, "v4 single");
+	ASSERT_STREQ(prefix__format(&p, buf, sizeof(buf)), "192.0.2.1", "v4 format");
+
+	ASSERT_OK(prefix__parse("198.51.100.0/24", &p, NULL, 0), "v4 prefix");
+	ASSERT_EQ(p.prefixlen, 24, "v4 prefixlen");
+	ASSERT_STREQ(prefix__format(&p, buf, sizeof(buf)), "198.51.100.0/24", "v4 prefix format");
+
+	ASSERT_OK(prefix__parse("2001:db8::/32", &p, NULL, 0), "v6 prefix");
+	ASSERT_EQ(p.family, 6, "v6 family");
+	ASSERT_STREQ(prefix__format(&p, buf, sizeof(buf)), "2001:db8::/32", "v6 format");
+
+	/* A v4-mapped address is the IPv4 client. */
+	ASSERT_OK(prefix__parse("::ffff:192.0.2.9", &p, NULL, 0), "mapped");
+	ASSERT_EQ(p.family, 4, "mapped family");
+	ASSERT_STREQ(prefix__format(&p, buf, sizeof(buf)), "192.0.2.9", "mapped format");
+	ASSERT_OK(prefix__parse("::ffff:192.0.2.0/120", &p, NULL, 0), "mapped prefix");
+	ASSERT_EQ(p.prefixlen, 24, "mapped prefix length");
+	ASSERT_OK(prefix__parse("0.0.0.0/0", &p, NULL, 0), "everything");
+	ASSERT_EQ(p.prefixlen, 0, "everything length");
+}
+
+static void test_prefix_parse_bad(void)
+{
+	static const char *bad[] = {
+		"", "192.0.2", "192.0.2.256", "192.0.2.1/", "192.0.2.1/33", "192.0.2.1/-1",
+		"192.0.2.0/2x", "2001:db8::/129", "2001:db8:::1", "example.org", "192.0.2.1/24",
+		"2001:db8::1/64", " 192.0.2.1", "192.0.2.1 ", "/24",
+	};
+	char err[160];
+	struct prefix p;
+	size_t i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		err[0] = '\0';
+		if (!ASSERT_ERR(prefix__parse(bad[i], &p, err, sizeof(err)), bad[i]))
+			continue;
+		ASSERT_TRUE(err[0] != '\0', "a reason is given");
+	}
+}
+
+static void test_prefix_relations(void)
+{
+	struct prefix a, b, c;
+
+	prefix__parse("192.0.2.0/24", &a, NULL, 0);
+	prefix__parse("192.0.2.77", &b, NULL, 0);
+	prefix__parse("198.51.100.1", &c, NULL, 0);
+	ASSERT_TRUE(prefix__contains(&a, &b), "contains");
+	ASSERT_FALSE(prefix__contains(&b, &a), "not the other way");
+	ASSERT_TRUE(prefix__overlaps(&b, &a), "overlaps both ways");
+	ASSERT_FALSE(prefix__overlaps(&a, &c), "disjoint");
+	prefix__truncate(&b, 24);
+	ASSERT_TRUE(prefix__equal(&a, &b), "truncate to /24");
+	prefix__parse("2001:db8:1:2:3:4:5:6", &a, NULL, 0);
+	prefix__truncate(&a, 64);
+	prefix__parse("2001:db8:1:2::/64", &b, NULL, 0);
+	ASSERT_TRUE(prefix__equal(&a, &b), "v6 truncate to /64");
+	prefix__parse("2001:db8:1:2::/63", &c, NULL, 0);
+	ASSERT_FALSE(prefix__equal(&a, &c), "length matters");
+}
+
+static void test_loopback(void)
+{
+	static const char *loop[] = { "127.0.0.1", "127.8.9.10", "::1", "0.0.0.0", "::",
+				      "0.0.0.0/0", "::/0", "64.0.0.0/2", "::ffff:127.0.0.1" };
+	static const char *not_loop[] = { "192.0.2.1", "2001:db8::1", "128.0.0.0/1" };
+	struct prefix p;
+	size_t i;
+
+	for (i = 0; i < sizeof(loop) / sizeof(loop[0]); i++) {
+		prefix__parse(loop[i], &p, NULL, 0);
+		ASSERT_TRUE(prefix__is_loopback(&p), loop[i]);
+	}
+	for (i = 0; i < sizeof(not_loop) / sizeof(not_loop[0]); i++) {
+		prefix__parse(not_loop[i], &p, NULL, 0);
+		ASSERT_FALSE(prefix__is_loopback(&p), not_loop[i]);
+	}
+}
+
+static void test_durations(void)
+{
+	static const struct {
+		const char *text;
+		uint64_t ns;
+	} good[] = {
+		{ "90s", 90 * NSEC_PER_SEC },  { "10m", 600 * NSEC_PER_SEC },
+		{ "2h", 7200 * NSEC_PER_SEC }, { "7d", 7 * 86400 * NSEC_PER_SEC },
+		{ "1h30m", 5400 * NSEC_PER_SEC }, { "250ms", 250 * NSEC_PER_MSEC },
+		{ "45", 45 * NSEC_PER_SEC },   { "1.5h", 5400 * NSEC_PER_SEC },
+		{ "1w", 604800 * NSEC_PER_SEC },
+	};
+	static const char *bad[] = { "", "10x", "-5m", "m", "1h30", "1e3", "0x10", "1.2.3s", "10 m", "abc",
+				     "99999999999999999999d" };
+	uint64_t ns;
+	size_t i;
+
+	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		ns = 0;
+		if (ASSERT_OK(time__parse_duration(good[i].text, &ns), good[i].text))
+			ASSERT_EQ(ns, good[i].ns, good[i].text);
+	}
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		ASSERT_ERR(time__parse_duration(bad[i], &ns), bad[i]);
+}
+
+static void test_duration_format(void)
+{
+	char buf[32];
+
+	ASSERT_STREQ(time__format_duration(90 * NSEC_PER_SEC, buf, sizeof(buf)), "1m30s", "1m30s");
+	ASSERT_STREQ(time__format_duration(7200 * NSEC_PER_SEC, buf, sizeof(buf)), "2h0m", "2h");
+	ASSERT_STREQ(time__format_duration(350 * NSEC_PER_MSEC, buf, sizeof(buf)), "350ms", "ms");
+	ASSERT_STREQ(time__format_duration(3 * 86400 * NSEC_PER_SEC, buf, sizeof(buf)), "3d0h", "d");
+}
+
+/* Collects the lines linebuf hands over. */
+struct collected {
+	char lines[8][64];
+	size_t lens[8];
+	bool truncated[8];
+	int n;
+};
+
+static void collect(const char *line, size_t len, bool truncated, void *ctx)
+{
+	struct collected *c = ctx;
+
+	if (c->n >= 8)
+		return;
+	memcpy(c->lines[c->n], line, len < 63 ? len : 63);
+	c->lines[c->n][len < 63 ? len : 63] = '\0';
+	c->lens[c->n] = len;
+	c->truncated[c->n] = truncated;
+	c->n++;
+}
+
+static void test_linebuf_split(void)
+{
+	struct collected c = { 0 };
+	struct linebuf lb;
+
+	if (!ASSERT_OK(linebuf__init(&lb, 16), "init"))
+		return;
+	/* Lines split across reads, CRLF, an empty line, a last line with no newline. */
+	linebuf__feed(&lb, "one\ntw", 6, collect, &c);
+	linebuf__feed(&lb, "o\r\n\nthr", 7, collect, &c);
+	linebuf__feed(&lb, "ee", 2, collect, &c);
+	ASSERT_EQ(c.n, 3, "three complete lines");
+	linebuf__flush(&lb, collect, &c);
+	ASSERT_EQ(c.n, 4, "flush hands over the last one");
+	ASSERT_STREQ(c.lines[0], "one", "line 1");
+	ASSERT_STREQ(c.lines[1], "two", "line 2 without CR");
+	ASSERT_STREQ(c.lines[2], "", "empty line");
+	ASSERT_STREQ(c.lines[3], "three", "unterminated last line");
+	linebuf__free(&lb);
+}
+
+static void test_linebuf_bound(void)
+{
+	struct collected c = { 0 };
+	struct linebuf lb;
+	char big[100];
+
+	if (!ASSERT_OK(linebuf__init(&lb, 16), "init"))
+		return;
+	memset(big, 'a', sizeof(big));
+	/* A 100-byte line in one read, then one in pieces, then a short one. */
+	linebuf__feed(&lb, big, sizeof(big), collect, &c);
+	linebuf__feed(&lb, "\n", 1, collect, &c);
+	linebuf__feed(&lb, big, 10, collect, &c);
+	linebuf__feed(&lb, big, 10, collect, &c);
+	linebuf__feed(&lb, "\nok\n", 4, collect, &c);
+	ASSERT_EQ(c.n, 3, "three lines");
+	ASSERT_EQ(c.lens[0], 16, "kept up to the bound");
+	ASSERT_TRUE(c.truncated[0], "marked truncated");
+	ASSERT_EQ(c.lens[1], 16, "pieces kept up to the bound");
+	ASSERT_TRUE(c.truncated[1], "pieces marked truncated");
+	ASSERT_STREQ(c.lines[2], "ok", "the next line is whole");
+	ASSERT_FALSE(c.truncated[2], "and not truncated");
+	linebuf__free(&lb);
+}
+
+int main(void)
+{
+	RUN_TEST(test_prefix_parse_good);
+	RUN_TEST(test_prefix_parse_bad);
+	RUN_TEST(test_prefix_relations);
+	RUN_TEST(test_loopback);
+	RUN_TEST(test_durations);
+	RUN_TEST(test_duration_format);
+	RUN_TEST(test_linebuf_split);
+	RUN_TEST(test_linebuf_bound);
+	return TEST_EXIT();
+}
