@@ -1,0 +1,920 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/* config.c - warden's settings, from an INI file and the command line, validated in one place. */
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <ini.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+
+#include "cli.h"
+#include "config.h"
+#include "timeutil.h"
+
+/*
+ * One path for every value: the file's handler and the command line both go
+ * through config__set(), which finds the key in the table below and calls
+ * its setter. A setter validates first and writes c only when all is well,
+ * so that a refused value leaves c as it was.
+ */
+
+typedef int (*setter_fn)(struct warden_config *c, const char *v, char *why, size_t len);
+
+struct key_def {
+	const char *section;
+	const char *name;
+	setter_fn set;
+	bool list; /* appends, may continue on indented lines, may repeat */
+};
+
+static int why(char *buf, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static int why(char *buf, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (buf && len) {
+		va_start(ap, fmt);
+		vsnprintf(buf, len, fmt, ap);
+		va_end(ap);
+	}
+	return -EINVAL;
+}
+
+/* A value as it may be shown in a message: printable, at most 60 characters. */
+static const char *show(const char *v, char *buf, size_t len)
+{
+	size_t i, o = 0;
+
+	for (i = 0; v[i] && o + 5 < len; i++) {
+		unsigned char ch = (unsigned char)v[i];
+
+		if (i == 60) {
+			o += (size_t)snprintf(buf + o, len - o, "...");
+			break;
+		}
+		if (ch >= 0x20 && ch < 0x7f)
+			buf[o++] = (char)ch;
+		else
+			o += (size_t)snprintf(buf + o, len - o, "\\x%02x", ch);
+	}
+	buf[o < len ? o : len - 1] = '\0';
+	return buf;
+}
+
+#define SHOW(v) show((v), (char[80]){ 0 }, 80)
+
+/* ---- value parsers ---- */
+
+static int parse_bool(const char *v, bool *out)
+{
+	static const char *const yes[] = { "true", "yes", "on", "1" };
+	static const char *const no[] = { "false", "no", "off", "0" };
+	size_t i;
+
+	for (i = 0; i < 4; i++) {
+		if (!strcasecmp(v, yes[i])) {
+			*out = true;
+			return 0;
+		}
+		if (!strcasecmp(v, no[i])) {
+			*out = false;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+/* A plain decimal number in min..max: no sign, no blanks, no hex. */
+static int parse_uint(const char *v, unsigned long long min, unsigned long long max,
+		      unsigned long long *out)
+{
+	unsigned long long n;
+	char *end;
+
+	if (!isdigit((unsigned char)*v))
+		return -EINVAL;
+	errno = 0;
+	n = strtoull(v, &end, 10);
+	if (*end || errno || n < min || n > max)
+		return -EINVAL;
+	*out = n;
+	return 0;
+}
+
+/* Text without control characters that fits in size bytes. */
+static int check_text(const char *v, size_t size, char *w, size_t wlen)
+{
+	const char *p;
+
+	if (strlen(v) >= size)
+		return why(w, wlen, "longer than %zu characters", size - 1);
+	for (p = v; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			return why(w, wlen, "'%s' holds a control character", SHOW(v));
+	return 0;
+}
+
+static int check_abs_path(const char *v, size_t size, char *w, size_t wlen)
+{
+	int err = check_text(v, size, w, wlen);
+
+	if (err)
+		return err;
+	if (v[0] != '/')
+		return why(w, wlen, "'%s' is not an absolute path", SHOW(v));
+	return 0;
+}
+
+/* One of choices (case does not matter), stored in its canonical spelling. */
+static int set_choice(char *dst, size_t size, const char *v, const char *const *choices,
+		      char *w, size_t wlen)
+{
+	char list[128] = "";
+	size_t i;
+
+	for (i = 0; choices[i]; i++) {
+		if (!strcasecmp(v, choices[i])) {
+			snprintf(dst, size, "%s", choices[i]);
+			return 0;
+		}
+		snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s", i ? ", " : "",
+			 choices[i]);
+	}
+	return why(w, wlen, "'%s' is not one of %s", SHOW(v), list);
+}
+
+/*
+ * Split a list value on commas and blanks into at most max tokens, pointing
+ * into buf (a copy of v the caller frees). Returns the count, or -EINVAL
+ * with a reason when there are more than max.
+ */
+static int split(const char *v, char **buf, char **tok, int max, char *w, size_t wlen)
+{
+	char *save, *t;
+	int n = 0;
+
+	*buf = strdup(v);
+	if (!*buf) {
+		why(w, wlen, "out of memory");
+		return -ENOMEM;
+	}
+	for (t = strtok_r(*buf, ", \t\r\n", &save); t; t = strtok_r(NULL, ", \t\r\n", &save)) {
+		if (n == max)
+			return why(w, wlen, "more than %d items", max);
+		tok[n++] = t;
+	}
+	return n;
+}
+
+/* ---- [warden] ---- */
+
+static int set_pin_path(struct warden_config *c, const char *v, char *w, size_t wlen)
+{
+	int err = check_abs_path(v, sizeof(c->pin_path), w, wlen);
+
+	if (!err)
+		snprintf(c->pin_path, sizeof(c->pin_path), "%s", v);
+	return err;
+}
+
+static int set_state_dir(struct warden_config *c, const char *v, char *w, size_t wlen)
+{
+	int err = check_abs_path(v, sizeof(c->state_dir), w, wlen);
+
+	if (!err)
+		snprintf(c->state_dir, sizeof(c->state_dir), "%s", v);
+	return err;
+}
+
+/* The kernel's dev_valid_name(): 1..15 bytes, not "." or "..", no '/', ':' or blanks. */
+static bool iface_name_ok(const char *n)
+{
+	const char *p;
+
+	if (!*n || strlen(n) >= 16 || !strcmp(n, ".") || !strcmp(n, ".."))
+		return false;
+	for (p = n; *p; p++)
+		if (*p == '/' || *p == ':' || isspace((unsigned char)*p) || !isprint((unsigned char)*p))
+			return false;
+	return true;
+}
+
+static int set_iface(struct warden_config *c, const char *v, char *w, size_t wlen)
+{
+	char *buf = NULL, *tok[CONFIG_MAX_IFACES], *pick[CONFIG_MAX_IFACES], *add[CONFIG_MAX_IFACES];
+	int n, i, k, n_pick = 0, err = 0;
+
+	if (!*v) {
+		config__free(c);
+		return 0;
+	}
+	n = split(v, &buf, tok, CONFIG_MAX_IFACES, w, wlen);
+	if (n < 0) {
+		err = n;
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		bool dup = false;
+
+		if (!iface_name_ok(tok[i])) {
+			err = why(w, wlen, "'%s' is not a valid interface name", SHOW(tok[i]));
+			goto out;
+		}
+		for (k = 0; k < c->n_ifaces && !dup; k++)
+			dup = !strcmp(c->ifaces[k], tok[i]);
+		for (k = 0; k < n_pick && !dup; k++)
+			dup = !strcmp(pick[k], tok[i]);
+		if (dup)
+			continue;
+		if (c->n_ifaces + n_pick == CONFIG_MAX_IFACES) {
+			err = why(w, wlen, "more than %d interfaces", CONFIG_MAX_IFACES);
+			goto out;
+		}
+		pick[n_pick++] = tok[i];
+	}
+	for (k = 0; k < n_pick; k++) {
+		add[k] = strdup(pick[k]);
+		if (!add[k]) {
+			while (k--)
+				free(add[k]);
+			err = -ENOMEM;
+			why(w, wlen, "out of memory");
+			goto out;
+		}
+	}
+	for (k = 0; k < n_pick; k++)
+		c->ifaces[c->n_ifaces++] = add[k];
+out:
+	free(buf);
+	return err;
+}
+
+static int set_xdp_mode(struct warden_config *c, const char *v, char *w, size_t wlen)
+{
+	static const char *const modes[] = { "auto", "native", "generic", NULL };
+
+	return set_choice(c->xdp_mode, sizeof(c->xdp_mode), v, modes, w, wlen);
+}
+
+static int set_bool(bool *dst, const char *v, char *w, size_t wlen)
+{
+	if (parse_bool(v, dst))
+		return why(w, wlen, "'%s' is not a boolean (true/false, yes/no, on/off, 1/0)", SHOW(v));
+	return 0;
+}
+
+static int set_dry_run(struct warden_config *c, const char *v, char *w, size_t wlen)
+{
+	return set_bool(&c->dry_run, v, w, wlen);
+}
+
+static int set_log_json(struct warden_config *c, const char *v, char *w, size_t wlen)
+{
+	return set_bool(&c->log_json, v, w, wlen);
+}
+
+static int set_app(struct warden_config *c, const char *v, char *w, size_t wlen)
+{
+	int err = check_text(v, sizeof(c->app), w, wlen);
+
+	if (!err)
+		snprintf(c->app, sizeof(c->app), "%s", v);
+	return err;
+}
+
+/* The formats of the log parser (log_format__parse() in logparse.c). */
+static int set_log_format(struct warden_config *c, const char *v, char *w, size_t wlen)
+{
+	static const char *const formats[] = { "auto", "werkzeug", "common", "combined", "regex",
+					       NULL };
+
+	return set_choice(c->log_format, sizeof(c->log_format), v, formats, w, wlen);
+}
+
+/* Only the text is checked here: the log parser compiles it and checks its groups. */
+static int set_log_regex(struct warden_config *c, const char *v, char *w, size_t wlen)
+{
+	int err = check_text(v, sizeof(c->log_regex), w, wlen);
+
+	if (!err)
+		snprintf(c->log_regex, sizeof(c->log_regex), "%s", v);
+	return err;
+}
+
+/* "off", or ADDR:PORT with an IPv4 address, [IPv6] or localhost. */
+static int set_http(struct warden_config *c, const char *v, char *w, size_t wlen)
+{
+	char host[INET6_ADDRSTRLEN + 2];
+	unsigned char buf[16];
+	unsigned long long port;
+	const char *colon = strrchr(v, ':');
+	size_t hlen;
+
+	if (!strcasecmp(v, "off")) {
+		snprintf(c->http, sizeof(c->http), "off");
+		return 0;
+	}
+	if (!colon || parse_uint(colon + 1, 1, 65535, &port))
+		return why(w, wlen, "'%s' is not ADDR:PORT (port 1..65535) or off", SHOW(v));
+	hlen = (size_t)(colon - v);
+	if (hlen == 0 || hlen >= sizeof(host))
+		return why(w, wlen, "'%s': the address is missing or too long", SHOW(v));
+	memcpy(host, v, hlen);
+	host[hlen] = '\0';
+	if (host[0] == '[') {
+		if (hlen < 3 || host[hlen - 1] != ']')
+			return why(w, wlen, "'%s': IPv6 address without its closing ']'", SHOW(v));
+		host[hlen - 1] = '\0';
+		if (inet_pton(AF_INET6, host + 1, buf) != 1)
+			return why(w, wlen, "'%s' is not an IPv6 address", SHOW(host + 1));
+	} else if (strcmp(host, "localhost") && inet_pton(AF_INET, host, buf) != 1) {
+		return why(w, wlen, "'%s' is not an IPv4 address, [IPv6] address or localhost",
+			   SHOW(host));
+	}
+	snprintf(c->http, sizeof(c->http), "%s", v);
+	return 0;
+}
+
+/* ---- [jail] ---- */
+
+static int set_maxretry(struct warden_config *c, const char *v, char *w, size_t wlen)
+{
+	unsigned long long n;
+
+	if (parse_uint(v, 1, DETECTOR_MAXRETRY_MAX, &n))
+		return why(w, wlen, "'%s' is not a number in 1..%d", SHOW(v), DETECTOR_MAXRETRY_MAX);
+	c->jail.maxretry = (uint32_t)n;
+	return 0;
+}
+
+static int set_findtime(struct warden_config *c, const char *v, char *w, size_t wlen)
+{
+	uint64_t ns;
+
+	if (time__parse_duration(v, &ns) || !ns)
+		return why(w, wlen, "'%s' is not a duration above 0 (600, 10m, 1h30m...)", SHOW(v));
+	c->jail.findtime_ns = ns;
+	return 0;
+}
+
+/* fail2ban's permanent ban is a negative bantime ("-1"); "permanent" says it plainly. */
+static int set_bantime(struct warden_config *c, const char *v, char *w, size_t wlen)
+{
+	uint64_t ns;
+
+	if (!strcasecmp(v, "permanent") || (v[0] == '-' && !time__parse_duration(v + 1, &ns))) {
+		c->jail.bantime_permanent = true;
+		return 0;
+	}
+	if (time__parse_duration(v, &ns) || !ns)
+		return why(w, wlen,
+			   "'%s' is not a duration above 0 (600, 10m, 1d...), nor -1 or "
+			   "permanent", SHOW(v));
+	c->jail.bantime_ns = ns;
+	c->jail.bantime_permanent = false;
+	return 0;
+}
+
+static int set_increment(struct warden_config *c, const char *v, char *w, size_t wlen)
+{
+	return set_bool(&c->jail.increment, v, w, wlen);
+}
+
+/* A plain decimal ("2", "0.5"): no exponent, hex, inf or nan. */
+static int set_factor(struct warden_config *c, const char *v, char *w, size_t wlen)
+{
+	double f;
+	char *end;
+
+	if (!*v || strspn(v, "0123456789.") != strlen(v) || strchr(v, '.') != strrchr(v, '.'))
+		goto bad;
+	f = strtod(v, &end);
+	if (*end || !(f > 0) || f > DETECTOR_FACTOR_MAX)
+		goto bad;
+	c->jail.factor = f;
+	return 0;
+bad:
+	return why(w, wlen, "'%s' is not a number above 0 and at most %g", SHOW(v),
+		   DETECTOR_FACTOR_MAX);
+}
+
+static int set_maxtime(struct warden_config *c, const char *v, char *w, size_t wlen)
+{
+	uint64_t ns;
+
+	if (time__parse_duration(v, &ns))
+		return why(w, wlen, "'%s' is not a duration (0 for no cap, 1d, 1w...)", SHOW(v));
+	c->jail.maxtime_ns = ns;
+	return 0;
+}
+
+static int set_ipv6_prefix(struct warden_config *c, const char *v, char *w, size_t wlen)
+{
+	unsigned long long n;
+
+	if (v[0] == '/')
+		v++; /* "/64" reads naturally too */
+	if (parse_uint(v, 1, 128, &n))
+		return why(w, wlen, "'%s' is not a prefix length in 1..128", SHOW(v));
+	c->jail.ipv6_prefix = (uint8_t)n;
+	return 0;
+}
+
+static int set_max_tracked(struct warden_config *c, const char *v, char *w, size_t wlen)
+{
+	unsigned long long n;
+
+	if (parse_uint(v, 1, DETECTOR_TRACKED_MAX, &n))
+		return why(w, wlen, "'%s' is not a number in 1..%u", SHOW(v), DETECTOR_TRACKED_MAX);
+	c->jail.max_tracked = (uint32_t)n;
+	return 0;
+}
+
+static int set_ignoreip(struct warden_config *c, const char *v, char *w, size_t wlen)
+{
+	struct prefix add[CONFIG_MAX_IGNORE];
+	char *buf = NULL, *tok[CONFIG_MAX_IGNORE], perr[160];
+	int n, i, k, n_add = 0, err = 0;
+
+	if (!*v) {
+		c->n_ignore = 0;
+		return 0;
+	}
+	n = split(v, &buf, tok, CONFIG_MAX_IGNORE, w, wlen);
+	if (n < 0) {
+		err = n;
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		struct prefix p;
+		bool dup = false;
+
+		if (prefix__parse(tok[i], &p, perr, sizeof(perr))) {
+			err = why(w, wlen, "%s", perr);
+			goto out;
+		}
+		for (k = 0; k < c->n_ignore && !dup; k++)
+			dup = prefix__equal(&c->ignore[k], &p);
+		for (k = 0; k < n_add && !dup; k++)
+			dup = prefix__equal(&add[k], &p);
+		if (dup)
+			continue;
+		if (c->n_ignore + n_add == CONFIG_MAX_IGNORE) {
+			err = why(w, wlen, "more than %d addresses", CONFIG_MAX_IGNORE);
+			goto out;
+		}
+		add[n_add++] = p;
+	}
+	memcpy(&c->ignore[c->n_ignore], add, (size_t)n_add * sizeof(add[0]));
+	c->n_ignore += n_add;
+out:
+	free(buf);
+	return err;
+}
+
+static int set_fail_status(struct warden_config *c, const char *v, char *w, size_t wlen)
+{
+	char *buf = NULL, *tok[CONFIG_MAX_FAIL_STATUS];
+	int add[CONFIG_MAX_FAIL_STATUS];
+	int n, i, k, n_add = 0, err = 0;
+
+	if (!*v) {
+		c->n_fail_status = 0;
+		return 0;
+	}
+	n = split(v, &buf, tok, CONFIG_MAX_FAIL_STATUS, w, wlen);
+	if (n < 0) {
+		err = n;
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		unsigned long long s;
+		bool dup = false;
+
+		if (parse_uint(tok[i], 100, 599, &s)) {
+			err = why(w, wlen, "'%s' is not an HTTP status (100..599)", SHOW(tok[i]));
+			goto out;
+		}
+		for (k = 0; k < c->n_fail_status && !dup; k++)
+			dup = c->fail_status[k] == (int)s;
+		for (k = 0; k < n_add && !dup; k++)
+			dup = add[k] == (int)s;
+		if (dup)
+			continue;
+		if (c->n_fail_status + n_add == CONFIG_MAX_FAIL_STATUS) {
+			err = why(w, wlen, "more than %d statuses", CONFIG_MAX_FAIL_STATUS);
+			goto out;
+		}
+		add[n_add++] = (int)s;
+	}
+	memcpy(&c->fail_status[c->n_fail_status], add, (size_t)n_add * sizeof(add[0]));
+	c->n_fail_status += n_add;
+out:
+	free(buf);
+	return err;
+}
+
+/* ---- the keys ---- */
+
+/* Every key once: the table and the "section.key" list come from here. */
+#define CONFIG_KEYS(X)                                          \
+	X("warden", "pin_path", set_pin_path, false)            \
+	X("warden", "iface", set_iface, true)                   \
+	X("warden", "xdp_mode", set_xdp_mode, false)            \
+	X("warden", "dry_run", set_dry_run, false)              \
+	X("warden", "log_json", set_log_json, false)            \
+	X("warden", "app", set_app, false)                      \
+	X("warden", "log_format", set_log_format, false)        \
+	X("warden", "log_regex", set_log_regex, false)          \
+	X("warden", "http", set_http, false)                    \
+	X("warden", "state_dir", set_state_dir, false)          \
+	X("jail", "maxretry", set_maxretry, false)              \
+	X("jail", "findtime", set_findtime, false)              \
+	X("jail", "bantime", set_bantime, false)                \
+	X("jail", "bantime.increment", set_increment, false)    \
+	X("jail", "bantime.factor", set_factor, false)          \
+	X("jail", "bantime.maxtime", set_maxtime, false)        \
+	X("jail", "ipv6_prefix", set_ipv6_prefix, false)        \
+	X("jail", "max_tracked", set_max_tracked, false)        \
+	X("jail", "ignoreip", set_ignoreip, true)               \
+	X("jail", "fail_status", set_fail_status, true)
+
+#define KEY_DEF(sec, name, fn, list) { sec, name, fn, list },
+#define KEY_STR(sec, name, fn, list) sec "." name,
+
+static const struct key_def keys[] = { CONFIG_KEYS(KEY_DEF) };
+static const char *const key_names[] = { CONFIG_KEYS(KEY_STR) NULL };
+#define NR_KEYS (sizeof(keys) / sizeof(keys[0]))
+
+static const struct {
+	const char *alias, *name;
+} aliases[] = {
+	{ "ipv6prefix", "ipv6_prefix" },
+};
+
+/* fail2ban settings that a jail.local may carry but warden has no use for. */
+static const char *const fail2ban_only[] = {
+	"enabled", "filter", "logpath", "action", "banaction", "banaction_allports", "port",
+	"protocol", "backend", "usedns", "logencoding", "ignoreself", "ignorecommand",
+	"bantime.formula", "bantime.multipliers", "bantime.rndtime", "bantime.overalljails",
+	"maxmatches", "chain", "mta", "destemail", "sender", "dbpurgeage", NULL,
+};
+
+const char *const *config__keys(void)
+{
+	return key_names;
+}
+
+static bool section_known(const char *s)
+{
+	return !strcasecmp(s, "warden") || !strcasecmp(s, "jail");
+}
+
+/* The key named name ('-' as '_', any case, aliases), or NULL. */
+static const struct key_def *find_key(const char *name, char *norm, size_t size)
+{
+	size_t i;
+
+	for (i = 0; name[i] && i + 1 < size; i++)
+		norm[i] = name[i] == '-' ? '_' : (char)tolower((unsigned char)name[i]);
+	norm[i] = '\0';
+	if (name[i])
+		return NULL; /* longer than any key */
+	for (i = 0; i < sizeof(aliases) / sizeof(aliases[0]); i++)
+		if (!strcmp(norm, aliases[i].alias))
+			snprintf(norm, size, "%s", aliases[i].name);
+	for (i = 0; i < NR_KEYS; i++)
+		if (!strcmp(norm, keys[i].name))
+			return &keys[i];
+	return NULL;
+}
+
+/* Find key for section (NULL: any), or explain why not in w. */
+static const struct key_def *lookup_key(const char *section, const char *key, char *w,
+					size_t wlen)
+{
+	const struct key_def *k;
+	char norm[64];
+	size_t i;
+
+	if (section && !section_known(section)) {
+		why(w, wlen, "unknown section [%s] (expected [warden] or [jail])", SHOW(section));
+		return NULL;
+	}
+	k = find_key(key, norm, sizeof(norm));
+	if (!k) {
+		for (i = 0; fail2ban_only[i]; i++) {
+			if (!strcmp(norm, fail2ban_only[i])) {
+				why(w, wlen, "unknown key '%s': a fail2ban setting warden does not use",
+				    SHOW(key));
+				return NULL;
+			}
+		}
+		if (section)
+			why(w, wlen, "unknown key '%s' in [%s]", SHOW(key), SHOW(section));
+		else
+			why(w, wlen, "unknown key '%s'", SHOW(key));
+		return NULL;
+	}
+	if (section && strcasecmp(section, k->section)) {
+		why(w, wlen, "'%s' belongs in [%s], not [%s]", k->name, k->section, SHOW(section));
+		return NULL;
+	}
+	return k;
+}
+
+static int set_key(struct warden_config *c, const struct key_def *k, const char *value, char *err,
+		   size_t errlen)
+{
+	char reason[384];
+	const char *end;
+	char *v;
+	int ret;
+
+	/* Blanks around the value are not part of it, as in the file. */
+	while (isspace((unsigned char)*value))
+		value++;
+	end = value + strlen(value);
+	while (end > value && isspace((unsigned char)end[-1]))
+		end--;
+	v = strndup(value, (size_t)(end - value));
+	if (!v) {
+		why(err, errlen, "%s: out of memory", k->name);
+		return -ENOMEM;
+	}
+	reason[0] = '\0';
+	ret = k->set(c, v, reason, sizeof(reason));
+	if (ret)
+		why(err, errlen, "%s: %s", k->name, reason);
+	free(v);
+	return ret;
+}
+
+int config__set(struct warden_config *c, const char *section, const char *key, const char *value,
+		char *err, size_t errlen)
+{
+	const struct key_def *k;
+
+	if (!c || !key || !value)
+		return why(err, errlen, "missing key or value");
+	k = lookup_key(section, key, err, errlen);
+	if (!k)
+		return -EINVAL;
+	return set_key(c, k, value, err, errlen);
+}
+
+void config__defaults(struct warden_config *c)
+{
+	memset(c, 0, sizeof(*c));
+	snprintf(c->pin_path, sizeof(c->pin_path), "%s", WARDEN_DEFAULT_PIN_PATH);
+	snprintf(c->xdp_mode, sizeof(c->xdp_mode), "auto");
+	snprintf(c->log_format, sizeof(c->log_format), "auto");
+	snprintf(c->http, sizeof(c->http), "127.0.0.1:9470");
+	snprintf(c->state_dir, sizeof(c->state_dir), "/var/lib/warden");
+	detector_opts__defaults(&c->jail);
+}
+
+int config__copy(struct warden_config *dst, const struct warden_config *src)
+{
+	int i;
+
+	*dst = *src;
+	for (i = 0; i < src->n_ifaces; i++) {
+		dst->ifaces[i] = strdup(src->ifaces[i]);
+		if (!dst->ifaces[i]) {
+			dst->n_ifaces = i;
+			config__free(dst);
+			return -ENOMEM;
+		}
+	}
+	return 0;
+}
+
+void config__free(struct warden_config *c)
+{
+	int i;
+
+	if (!c)
+		return;
+	for (i = 0; i < c->n_ifaces; i++) {
+		free(c->ifaces[i]);
+		c->ifaces[i] = NULL;
+	}
+	c->n_ifaces = 0;
+}
+
+int config__check(const struct warden_config *c, char *err, size_t errlen)
+{
+	char reason[256];
+
+	if (detector_opts__validate(&c->jail, reason, sizeof(reason)))
+		return why(err, errlen, "%s", reason);
+	if (!strcmp(c->log_format, "regex") && !c->log_regex[0])
+		return why(err, errlen, "log_format regex needs a log_regex");
+	return 0;
+}
+
+/* ---- the file ---- */
+
+struct load_ctx {
+	struct warden_config *c; /* the copy being filled */
+	FILE *f;
+	int lineno;              /* of the line inih works on: one reader call per line */
+	bool indented;           /* that line starts with a blank */
+	bool have_key;           /* a key came since the last section header (inih's prev_name) */
+	int key_line;            /* where that key was */
+	const struct key_def *last; /* and which */
+	bool failed;
+	int err_line, ret;
+	char msg[512];
+	int first_line[NR_KEYS]; /* where each key was first set, 0 = not yet */
+};
+
+static void load_fail(struct load_ctx *x, int line, int ret, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static void load_fail(struct load_ctx *x, int line, int ret, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (x->failed)
+		return;
+	x->failed = true;
+	x->err_line = line;
+	x->ret = ret;
+	va_start(ap, fmt);
+	vsnprintf(x->msg, sizeof(x->msg), fmt, ap);
+	va_end(ap);
+}
+
+/*
+ * inih's fgets-like reader, one line per call, so that lineno is inih's line
+ * number. It also refuses what inih would take silently: a line longer than
+ * its buffer (inih would cut it and read the rest as another line), a NUL
+ * byte, and a section that has no keys (inih says nothing of sections).
+ */
+static char *load_reader(char *str, int num, void *stream)
+{
+	struct load_ctx *x = stream;
+	const char *p, *end;
+	int ch, n = 0;
+
+	if (x->failed)
+		return NULL;
+	while ((ch = getc(x->f)) != EOF) {
+		if (ch == '\0') {
+			load_fail(x, x->lineno + 1, -EINVAL, "NUL byte: not a text file");
+			return NULL;
+		}
+		if (n >= num - 1) {
+			load_fail(x, x->lineno + 1, -EINVAL, "line longer than %d bytes", num - 2);
+			return NULL;
+		}
+		str[n++] = (char)ch;
+		if (ch == '\n')
+			break;
+	}
+	if (ferror(x->f)) {
+		load_fail(x, x->lineno + 1, -EIO, "read error");
+		return NULL;
+	}
+	if (!n)
+		return NULL;
+	str[n] = '\0';
+	x->lineno++;
+
+	p = str;
+	if (x->lineno == 1 && !strncmp(p, "\xef\xbb\xbf", 3))
+		p += 3; /* inih skips a UTF-8 BOM */
+	x->indented = *p == ' ' || *p == '\t';
+	p += strspn(p, " \t");
+	if (*p == '[') {
+		x->have_key = false;
+		end = strchr(p, ']');
+		if (end) {
+			char name[64];
+
+			snprintf(name, sizeof(name), "%.*s", (int)(end - p - 1), p + 1);
+			if ((size_t)(end - p - 1) >= sizeof(name) || !section_known(name)) {
+				load_fail(x, x->lineno, -EINVAL,
+					  "unknown section [%s] (expected [warden] or [jail])",
+					  SHOW(name));
+				return NULL;
+			}
+		}
+	}
+	return str;
+}
+
+static int load_handler(void *user, const char *section, const char *name, const char *value)
+{
+	struct load_ctx *x = user;
+	const struct key_def *k;
+	char reason[512];
+	bool continued = x->indented && x->have_key;
+	size_t idx;
+
+	if (x->failed)
+		return 0;
+	if (!*section) {
+		load_fail(x, x->lineno, -EINVAL, "'%s' is outside any section: put it under "
+			  "[warden] or [jail]", SHOW(name));
+		return 0;
+	}
+	k = lookup_key(section, name, reason, sizeof(reason));
+	if (!k) {
+		load_fail(x, x->lineno, -EINVAL, "%s", reason);
+		return 0;
+	}
+	idx = (size_t)(k - keys);
+	if (continued && !k->list) {
+		load_fail(x, x->lineno, -EINVAL,
+			  "this indented line continues '%s' from line %d, which takes one value",
+			  k->name, x->key_line);
+		return 0;
+	}
+	if (!continued && !k->list && x->first_line[idx]) {
+		load_fail(x, x->lineno, -EINVAL, "'%s' is set twice (first on line %d)", k->name,
+			  x->first_line[idx]);
+		return 0;
+	}
+	/* inih hands a continuation over as another value of the same key: append it. */
+	if (set_key(x->c, k, value, reason, sizeof(reason))) {
+		if (continued)
+			load_fail(x, x->lineno, -EINVAL, "%s (this indented line continues '%s' "
+				  "from line %d)", reason, k->name, x->key_line);
+		else
+			load_fail(x, x->lineno, -EINVAL, "%s", reason);
+		return 0;
+	}
+	if (!x->first_line[idx])
+		x->first_line[idx] = x->lineno;
+	if (!continued) {
+		x->have_key = true;
+		x->key_line = x->lineno;
+	}
+	return 1;
+}
+
+int config__load(struct warden_config *c, const char *path, char *err, size_t errlen)
+{
+	struct warden_config tmp;
+	struct load_ctx x = { 0 };
+	struct stat st;
+	int rc, saved_max, ret;
+
+	if (!c || !path)
+		return why(err, errlen, "no configuration file given");
+	x.f = fopen(path, "re");
+	if (!x.f) {
+		ret = -errno;
+		why(err, errlen, "%s: %s", path, strerror(-ret));
+		return ret;
+	}
+	if (fstat(fileno(x.f), &st) == 0 && !S_ISREG(st.st_mode)) {
+		fclose(x.f);
+		return why(err, errlen, "%s: not a regular file", path);
+	}
+	ret = config__copy(&tmp, c);
+	if (ret) {
+		fclose(x.f);
+		why(err, errlen, "%s: out of memory", path);
+		return ret;
+	}
+	x.c = &tmp;
+
+	/*
+	 * Debian's libinih takes its line buffer size at run time (ini_max_line,
+	 * 200 by default): make room for long paths and regexes. Our reader
+	 * refuses longer lines instead of letting inih cut them.
+	 */
+	saved_max = ini_max_line;
+	ini_max_line = CONFIG_MAX_LINE + 1;
+	rc = ini_parse_stream(load_reader, &x, load_handler, &x);
+	ini_max_line = saved_max;
+	fclose(x.f);
+
+	if (rc == -2) {
+		ret = -ENOMEM;
+		why(err, errlen, "%s: out of memory", path);
+	} else if (rc > 0 && (!x.failed || rc < x.err_line)) {
+		/* inih's own complaint: a line that is neither a section nor a key. */
+		ret = -EINVAL;
+		why(err, errlen, "%s:%d: syntax error: expected [section], key = value or a comment",
+		    path, rc);
+	} else if (x.failed) {
+		ret = x.ret;
+		why(err, errlen, "%s:%d: %s", path, x.err_line, x.msg);
+	} else {
+		config__free(c);
+		*c = tmp;
+		return 0;
+	}
+	config__free(&tmp);
+	return ret;
+}

@@ -1,0 +1,96 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/* config.h - warden's settings, from an INI file and the command line, validated in one place. */
+#ifndef WARDEN_CONFIG_H
+#define WARDEN_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "addr.h"
+#include "detector.h"
+
+#define CONFIG_MAX_IFACES 16
+#define CONFIG_MAX_IGNORE 256
+#define CONFIG_MAX_FAIL_STATUS 32
+/* Longest line of a configuration file, newline included. */
+#define CONFIG_MAX_LINE 8192
+
+/*
+ * Key names are fail2ban's where fail2ban has the setting. Apart from ifaces
+ * the struct holds no pointers; copy it with config__copy().
+ */
+struct warden_config {
+	/* [warden] section */
+	char pin_path[256];        /* pin folder on bpffs, default WARDEN_DEFAULT_PIN_PATH */
+	char *ifaces[CONFIG_MAX_IFACES]; /* "iface": interfaces to attach to (owned strings) */
+	int n_ifaces;
+	char xdp_mode[16];         /* "auto" (default) | "native" | "generic" */
+	bool dry_run;              /* decide and log bans, never write them */
+	bool log_json;             /* warden's own messages as JSON lines */
+	char app[4096];            /* Flask source file or folder, "" = find it from the command */
+	char log_format[16];       /* "auto" (default) | "werkzeug" | "common" | "combined" | "regex" */
+	char log_regex[1024];      /* the pattern for log_format regex */
+	char http[128];            /* status/metrics listener "ADDR:PORT", or "off"; default 127.0.0.1:9470 */
+	char state_dir[256];       /* default "/var/lib/warden" */
+	/* [jail] section: fail2ban's names */
+	struct detector_opts jail; /* maxretry, findtime, bantime, bantime.increment, bantime.factor,
+				      bantime.maxtime, ipv6_prefix, max_tracked */
+	struct prefix ignore[CONFIG_MAX_IGNORE]; /* "ignoreip": never banned */
+	int n_ignore;
+	int fail_status[CONFIG_MAX_FAIL_STATUS]; /* "fail_status": statuses counted as failures */
+	int n_fail_status;
+};
+
+/* Fill c with the defaults. c is taken as uninitialized: config__free() it first if not. */
+void config__defaults(struct warden_config *c);
+
+/*
+ * Set one key to a text value, validating it. key as in the file
+ * ("maxretry", "bantime.increment", "ignoreip"; '-' is taken as '_', case
+ * does not matter, "ipv6prefix" is an alias of "ipv6_prefix"). section is
+ * "warden" or "jail", or NULL to look the key up in both. Surrounding blanks
+ * of value are ignored.
+ *
+ * List keys (iface, ignoreip, fail_status) take addresses or items separated
+ * by commas and/or blanks and append them (duplicates are skipped); an empty
+ * value empties the list. Everything else replaces the value.
+ *
+ * Returns 0, or -EINVAL with a reason in err, c unchanged. -ENOMEM.
+ */
+int config__set(struct warden_config *c, const char *section, const char *key, const char *value,
+		char *err, size_t errlen);
+
+/*
+ * Read an INI file on top of c (usually fresh from config__defaults()).
+ * Sections [warden] and [jail]; "key = value" or "key: value"; comments
+ * start a line with '#' or ';', or follow a blank with ';'. An indented line
+ * continues the list of the key above (fail2ban's multi-line ignoreip).
+ * A key given twice is refused, as Python's configparser does.
+ *
+ * Unknown section, unknown key, bad value, bad syntax: -EINVAL with
+ * "FILE:LINE: reason" in err. Cannot open: -errno (-ENOENT) with
+ * "FILE: reason". Whatever the error, c is left as it was.
+ */
+int config__load(struct warden_config *c, const char *path, char *err, size_t errlen);
+
+/*
+ * Checks across keys, for after the file and the command line are both in:
+ * the jail options as detector_opts__validate() sees them (bantime.maxtime
+ * not shorter than bantime), log_regex present for log_format regex.
+ * 0 or -EINVAL with a reason in err.
+ */
+int config__check(const struct warden_config *c, char *err, size_t errlen);
+
+/* Deep copy (the ifaces strings too). dst is taken as uninitialized. 0 or -ENOMEM. */
+int config__copy(struct warden_config *dst, const struct warden_config *src);
+
+/* Frees the ifaces strings; c can then be reused with config__defaults(). Accepts NULL. */
+void config__free(struct warden_config *c);
+
+/*
+ * Every accepted key as "section.key" ("warden.iface", "jail.bantime.increment"),
+ * NULL-terminated, in documentation order. The alias ipv6prefix is not listed.
+ */
+const char *const *config__keys(void);
+
+#endif
