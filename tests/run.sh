@@ -13,7 +13,7 @@ passed=0 failed=0 skipped=0
 
 run_one() { # NAME TIMEOUT CMD...
 	local name=$1 limit=$2; shift 2
-	local log=$LOGDIR/$name.log rc p f s
+	local log=$LOGDIR/${name//\//-}.log rc p f s
 	echo "== $name"
 	timeout --kill-after=10 "$limit" "$@" >"$log" 2>&1
 	rc=$?
@@ -27,7 +27,11 @@ run_one() { # NAME TIMEOUT CMD...
 		tail -n 20 "$log" | sed 's/^/  | /'
 		f=$((f + 1))
 	fi
-	echo "   $p passed, $f failed${s:+, $s skipped} ($log)"
+	if [ "$s" -gt 0 ]; then
+		echo "   $p passed, $f failed, $s skipped ($log)"
+	else
+		echo "   $p passed, $f failed ($log)"
+	fi
 	passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s))
 }
 
@@ -45,8 +49,12 @@ for tier in $tiers; do
 		done ;;
 	bpf)
 		if [ "$(id -u)" != 0 ]; then skipped=$((skipped + 1)); continue; fi
+		mkdir -p "$LOGDIR/bpf"
 		for t in "$BUILD"/tests/bpf/test_*; do
 			[ -x "$t" ] && run_one "bpf/$(basename "$t")" 300 "$t"
+		done
+		for t in tests/bpf/*.sh; do
+			[ -f "$t" ] && run_one "bpf/$(basename "$t" .sh)" 300 bash "$t"
 		done ;;
 	e2e)
 		if [ "$(id -u)" != 0 ]; then skipped=$((skipped + 1)); continue; fi

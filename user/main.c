@@ -14,6 +14,7 @@ struct command {
 };
 
 static const struct command commands[] = {
+	{ "run", cmd_run, "run an app, parse its log, ban the clients that probe it" },
 	{ "attach", cmd_attach, "attach the XDP ban program to interfaces" },
 	{ "detach", cmd_detach, "detach it from interfaces, or remove everything (--all)" },
 	{ "ban", cmd_ban, "ban an address or prefix (or a file of them)" },
@@ -22,6 +23,8 @@ static const struct command commands[] = {
 	{ "unallow", cmd_unallow, "remove a prefix from the allowlist" },
 	{ "list", cmd_list, "list live bans and the allowlist" },
 	{ "stats", cmd_stats, "print the XDP verdict counters" },
+	{ "routes", cmd_routes, "print the routes learned from a Flask app, or match paths" },
+	{ "parse", cmd_parse, "parse access-log lines into JSON (like fail2ban-regex)" },
 };
 
 static void usage(FILE *out)

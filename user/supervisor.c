@@ -36,9 +36,10 @@ static void child_exec(char *const argv[], int out_w, int err_w)
 
 	/* Its own session and process group, so that signals reach all it starts. */
 	setsid();
-	/* Undo what warden blocked for its signalfd. */
+	/* Undo what warden blocked for its signalfd, and the SIGPIPE it ignores. */
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
+	signal(SIGPIPE, SIG_DFL);
 	if (dup2(out_w, STDOUT_FILENO) < 0 || dup2(err_w, STDERR_FILENO) < 0)
 		_exit(127);
 	execvp(argv[0], argv);

@@ -10,7 +10,7 @@ PIN_ROOT=$(make_pin_root)
 PIN=$PIN_ROOT/warden
 APP=$TOP/tests/apps/e2e/app.py
 OUT=$(mktemp -d)
-on_exit "rm -rf '$OUT'"
+[ -n "${KEEP_OUT:-}" ] || on_exit "rm -rf '$OUT'"
 in_ns() { local ns=$1; shift; nsenter --net=/run/netns/"$ns" "$@"; }
 
 for ns in "$SRV" "$SCAN" "$USR"; do
@@ -33,6 +33,7 @@ done
 on_exit "in_ns '$SRV' '$WARDEN' detach --all --pin-path '$PIN'"
 
 user_get() { in_ns "$USR" curl -s -m 3 -o /dev/null -w '%{http_code}' "http://198.51.100.1:8080$1"; }
+user_up() { test "$(user_get /)" = 200; }
 scan_ok() { in_ns "$SCAN" curl -s -m 2 -o /dev/null http://192.0.2.1:8080/; }
 scan6_ok() { in_ns "$SCAN" curl -s -m 2 -o /dev/null 'http://[2001:db8:1::1]:8080/'; }
 listed() { "$WARDEN" list --pin-path "$PIN" | grep -q "^$1 "; }
@@ -40,11 +41,12 @@ listed() { "$WARDEN" list --pin-path "$PIN" | grep -q "^$1 "; }
 # start_warden NAME ARGS...: warden run in the server namespace, output captured.
 start_warden() {
 	local name=$1; shift
-	in_ns "$SRV" "$WARDEN" run "$@" -- /usr/bin/python3 "$APP" \
+	# nsenter execs warden: $! is warden's own pid.
+	nsenter --net=/run/netns/"$SRV" "$WARDEN" run "$@" -- /usr/bin/python3 "$APP" \
 		>"$OUT/$name.out" 2>"$OUT/$name.err" &
 	WARDEN_PID=$!
 	on_exit "kill $WARDEN_PID"
-	wait_for "$name-up" 20 test "$(user_get /)" = 200
+	wait_for "$name-up" 20 user_up
 }
 
 # ---- enforcing run ----

@@ -1,0 +1,243 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/* jail.c - from one log line to a ban: parse, match the route, count, decide, apply. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "banmap.h"
+#include "config.h"
+#include "detector.h"
+#include "jail.h"
+#include "log.h"
+#include "timeutil.h"
+
+struct jail {
+	struct logparser *parser[2]; /* one per stream: a parser keeps state across lines */
+	struct detector *detector;
+	const struct routes *routes;
+	struct banmap *bm; /* NULL: dry-run */
+	int fail_status[32];
+	int n_fail_status;
+	struct jail_stats stats;
+};
+
+const char *failure_kind__name(enum failure_kind f)
+{
+	static const char *names[] = {
+		[FAIL_NONE] = "none",         [FAIL_UNKNOWN_URL] = "unknown_url",
+		[FAIL_METHOD] = "bad_method", [FAIL_STATUS] = "status",
+		[FAIL_NOT_HTTP] = "not_http", [FAIL_MALFORMED] = "malformed",
+	};
+
+	return f < FAIL__COUNT ? names[f] : "?";
+}
+
+struct jail *jail__new(const struct warden_config *cfg, const struct routes *routes,
+		       struct banmap *bm, char *err, size_t errlen)
+{
+	enum log_format format;
+	struct jail *j;
+	int i, ret;
+
+	j = calloc(1, sizeof(*j));
+	if (!j)
+		return NULL;
+	j->routes = routes;
+	j->bm = bm;
+	if (log_format__parse(cfg->log_format, &format)) {
+		snprintf(err, errlen, "unknown log format '%s'", cfg->log_format);
+		ret = -EINVAL;
+		goto fail;
+	}
+	for (i = 0; i < 2; i++) {
+		j->parser[i] = logparse__new(format, format == LOGFMT_REGEX ? cfg->log_regex : NULL,
+					     err, errlen);
+		if (!j->parser[i]) {
+			ret = -errno;
+			goto fail;
+		}
+	}
+	j->detector = detector__new(&cfg->jail);
+	if (!j->detector) {
+		ret = -errno;
+		snprintf(err, errlen, "bad jail settings: %s", strerror(-ret));
+		goto fail;
+	}
+	for (i = 0; i < cfg->n_ignore; i++) {
+		ret = detector__ignore(j->detector, &cfg->ignore[i]);
+		if (ret) {
+			snprintf(err, errlen, "ignoreip: %s", strerror(-ret));
+			goto fail;
+		}
+	}
+	j->n_fail_status = cfg->n_fail_status;
+	memcpy(j->fail_status, cfg->fail_status, sizeof(j->fail_status));
+	return j;
+fail:
+	jail__free(j);
+	errno = -ret;
+	return NULL;
+}
+
+void jail__free(struct jail *j)
+{
+	if (!j)
+		return;
+	logparse__free(j->parser[0]);
+	logparse__free(j->parser[1]);
+	detector__free(j->detector);
+	free(j);
+}
+
+void jail__set_routes(struct jail *j, const struct routes *routes)
+{
+	j->routes = routes;
+}
+
+const struct jail_stats *jail__stats(const struct jail *j)
+{
+	return &j->stats;
+}
+
+static bool is_fail_status(const struct jail *j, int status)
+{
+	int i;
+
+	for (i = 0; i < j->n_fail_status; i++)
+		if (j->fail_status[i] == status)
+			return true;
+	return false;
+}
+
+/* Write a decided ban into the maps (or just say it, in dry-run). */
+static void apply_ban(struct jail *j, const struct ban_decision *d, uint64_t now_ns)
+{
+	char target[PREFIX_STRLEN], dur[32], why[256];
+	int err;
+
+	prefix__format(&d->target, target, sizeof(target));
+	if (d->permanent)
+		snprintf(dur, sizeof(dur), "ever");
+	else
+		time__format_duration(d->duration_ns, dur, sizeof(dur));
+	j->stats.bans++;
+
+	if (!j->bm) {
+		pr_info("dry-run: would ban %s for %s (offence %u): %s", target, dur, d->offences,
+			d->reason);
+		return;
+	}
+	/* The detector ignores these already; the maps' own allowlist may have grown since. */
+	if (banmap__refusal(j->bm, &d->target, why, sizeof(why))) {
+		j->stats.bans_refused++;
+		detector__forget_ban(j->detector, &d->target);
+		pr_info("not banning %s: %s", target, why);
+		return;
+	}
+	err = banmap__ban(j->bm, &d->target, d->permanent ? 0 : now_ns + d->duration_ns,
+			  d->reason, BAN_SOURCE_DETECTOR, d->offences);
+	if (err) {
+		j->stats.ban_errors++;
+		detector__forget_ban(j->detector, &d->target);
+		pr_warn("cannot ban %s: %s", target, strerror(-err));
+		return;
+	}
+	j->stats.bans_applied++;
+	pr_info("banned %s for %s (offence %u): %s", target, dur, d->offences, d->reason);
+}
+
+enum line_kind jail__line(struct jail *j, enum app_stream stream, const char *line, size_t len,
+			  bool truncated, uint64_t now_ns, struct line_event *ev)
+{
+	struct line_event local;
+	struct ban_decision decision;
+	enum logparse_error perr;
+
+	if (!ev)
+		ev = &local;
+	memset(ev, 0, sizeof(*ev));
+	j->stats.lines++;
+	if (truncated)
+		j->stats.truncated++;
+
+	/* A line cut by the reader must not be read as whole: its end is someone else's. */
+	perr = truncated ? logparse__line_truncated(j->parser[stream], line, len, &ev->access)
+			 : logparse__line(j->parser[stream], line, len, &ev->access);
+	ev->parse_error = perr;
+	if (perr != LP_OK && !((perr == LP_TOO_LONG_UNPARSED || perr == LP_BAD_REQUEST) &&
+			       ev->access.client.family)) {
+		j->stats.not_access++;
+		ev->kind = LINE_NOT_ACCESS;
+		return ev->kind;
+	}
+	j->stats.access++;
+
+	/* Classify the request: a known route is the app's business, whatever it answered. */
+	ev->verdict = ROUTE_UNKNOWN;
+	if (perr != LP_OK) {
+		/* The server logged a request of this client it could not make sense of. */
+		ev->failure = FAIL_MALFORMED;
+	} else if (!ev->access.http) {
+		ev->failure = FAIL_NOT_HTTP;
+	} else {
+		if (j->routes && routes__count(j->routes)) {
+			ev->verdict = routes__match(j->routes, ev->access.method, ev->access.path,
+						    ev->access.path_len, &ev->rule);
+			if (ev->verdict == ROUTE_UNKNOWN)
+				ev->failure = FAIL_UNKNOWN_URL;
+			else if (ev->verdict == ROUTE_METHOD)
+				ev->failure = FAIL_METHOD;
+		}
+		if (ev->failure == FAIL_NONE && is_fail_status(j, ev->access.status))
+			ev->failure = FAIL_STATUS;
+	}
+	if (ev->failure == FAIL_NONE) {
+		ev->kind = LINE_REQUEST;
+		return ev->kind;
+	}
+
+	j->stats.failures[ev->failure]++;
+	ev->kind = LINE_FAILURE;
+	if (detector__failure(j->detector, &ev->access.client, ev->access.path,
+			      ev->access.path ? ev->access.path_len : 0, now_ns, &decision) == 1) {
+		apply_ban(j, &decision, now_ns);
+		ev->kind = LINE_BAN;
+	}
+	return ev->kind;
+}
+
+struct restore_ctx {
+	struct jail *j;
+	uint64_t now;
+	int restored;
+};
+
+static int restore_one(const struct ban_info *b, void *arg)
+{
+	struct restore_ctx *ctx = arg;
+
+	/* Only the detector's own bans carry its escalation state. */
+	if (b->source != BAN_SOURCE_DETECTOR || !b->offences || !ban_info__live(b, ctx->now))
+		return 0;
+	if (detector__restore_ban(ctx->j->detector, &b->target, b->offences, b->expires_ns,
+				  b->expires_ns == 0) == 0)
+		ctx->restored++;
+	return 0;
+}
+
+int jail__restore(struct jail *j, uint64_t now_ns)
+{
+	struct restore_ctx ctx = { .j = j, .now = now_ns };
+	int err;
+
+	if (!j->bm)
+		return 0;
+	err = banmap__foreach_ban(j->bm, restore_one, &ctx);
+	if (err < 0)
+		return err;
+	if (ctx.restored)
+		pr_info("restored the offence counts of %d banned client%s", ctx.restored,
+			ctx.restored == 1 ? "" : "s");
+	return 0;
+}

@@ -1,0 +1,92 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/* jail.h - from one log line to a ban: parse, match the route, count, decide, apply. */
+#ifndef WARDEN_JAIL_H
+#define WARDEN_JAIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "addr.h"
+#include "logparse.h"
+#include "routes.h"
+
+struct banmap;
+struct warden_config;
+
+/* What one line turned out to be. */
+enum line_kind {
+	LINE_NOT_ACCESS, /* not an access line: forwarded and counted, nothing else */
+	LINE_REQUEST,    /* a request the app knows */
+	LINE_FAILURE,    /* a failure of its client (unknown URL, method, status, not HTTP) */
+	LINE_BAN,        /* a failure that caused a ban */
+};
+
+/* Why a request counted as a failure. */
+enum failure_kind {
+	FAIL_NONE,
+	FAIL_UNKNOWN_URL, /* no route matches */
+	FAIL_METHOD,      /* the route exists, the method is not allowed */
+	FAIL_STATUS,      /* a status from --fail-status (401, 403, ...) */
+	FAIL_NOT_HTTP,    /* the request line was not HTTP at all */
+	FAIL_MALFORMED,   /* the server logged a request it could not make sense of
+			     (over-long, unterminated): the client is known, the rest is not */
+	FAIL__COUNT,
+};
+
+/* The app's two output streams, each with its own parser state. */
+enum app_stream { STREAM_STDOUT, STREAM_STDERR };
+
+/* Everything known about the last line, for metrics and analytics. */
+struct line_event {
+	enum line_kind kind;
+	enum failure_kind failure;
+	enum logparse_error parse_error; /* for LINE_NOT_ACCESS */
+	struct access_line access;       /* valid unless LINE_NOT_ACCESS */
+	enum route_verdict verdict;      /* valid unless LINE_NOT_ACCESS */
+	const char *rule;                /* the matched rule, or NULL */
+};
+
+struct jail_stats {
+	uint64_t lines;         /* every line seen */
+	uint64_t access;        /* access lines parsed */
+	uint64_t not_access;    /* other lines (app output, junk) */
+	uint64_t truncated;     /* lines longer than the bound */
+	uint64_t failures[FAIL__COUNT]; /* by enum failure_kind (index 0 unused) */
+	uint64_t bans;          /* bans decided */
+	uint64_t bans_applied;  /* bans written into the maps */
+	uint64_t bans_refused;  /* decided but refused (own address, allowlist) */
+	uint64_t ban_errors;    /* the kernel refused to store them */
+};
+
+struct jail;
+
+/*
+ * A jail for the settings of cfg (copied). routes may be NULL (no route
+ * learned: only statuses and non-HTTP requests are failures); bm NULL means
+ * dry-run: bans are decided and logged, never written. Both are borrowed.
+ * NULL with errno set, a reason in err.
+ */
+struct jail *jail__new(const struct warden_config *cfg, const struct routes *routes,
+		       struct banmap *bm, char *err, size_t errlen);
+void jail__free(struct jail *j); /* accepts NULL */
+
+/* New routes after a restart of the app (borrowed; NULL allowed). */
+void jail__set_routes(struct jail *j, const struct routes *routes);
+
+/*
+ * Handle one line (len bytes, no newline) of stream, read at now_ns
+ * (CLOCK_BOOTTIME); truncated when the reader cut it at its bound. A ban
+ * it decides is in the maps when this returns. ev may be NULL.
+ */
+enum line_kind jail__line(struct jail *j, enum app_stream stream, const char *line, size_t len,
+			  bool truncated, uint64_t now_ns, struct line_event *ev);
+
+const struct jail_stats *jail__stats(const struct jail *j);
+
+/* Restore escalation state from the bans the detector made before a restart. */
+int jail__restore(struct jail *j, uint64_t now_ns);
+
+const char *failure_kind__name(enum failure_kind f);
+
+#endif
