@@ -1,0 +1,2970 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/* routes_extract.c - read Flask sources (never run them) into the routes Flask would register. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "pyscan.h"
+#include "routes_extract.h"
+
+/*
+ * Two passes. The first tokenizes each file and records, per file, what its
+ * statements bind (apps, blueprints, imports, constants, factories) and the
+ * events that matter (imports of local modules, routes, blueprint
+ * registrations). The second replays the events in the order Python would
+ * run them (a module's import runs that module first), with every name
+ * resolvable across files, and builds each app's rules the way Flask 2.2
+ * does: static route first, app routes as they come, a blueprint's routes
+ * where it is registered, prefixes and nested blueprints as in
+ * Blueprint.register().
+ */
+
+#define MAX_FILES 4096
+#define MAX_FILE_SIZE (8u << 20)
+#define MAX_DIR_DEPTH 16
+#define MAX_ARGS 32
+#define MAX_DEPTH 16 /* name resolution, constants, nested blueprints */
+#define MAX_SCOPES 64
+#define MAX_DECOS 64
+#define NO_KW UINT32_MAX
+
+/* ------------------------------------------------------------------ */
+/* Python constants */
+
+void pyval__clear(struct pyval *v)
+{
+	size_t i, n;
+
+	if (!v)
+		return;
+	free(v->s);
+	n = v->kind == PV_DICT ? v->n * 2 : v->n;
+	for (i = 0; v->items && i < n; i++)
+		pyval__clear(&v->items[i]);
+	free(v->items);
+	memset(v, 0, sizeof(*v));
+}
+
+int pyval__copy(struct pyval *dst, const struct pyval *src)
+{
+	size_t i, n = src->kind == PV_DICT ? src->n * 2 : src->n;
+
+	*dst = *src;
+	dst->s = NULL;
+	dst->items = NULL;
+	if (src->s) {
+		dst->s = malloc(src->slen + 1);
+		if (!dst->s)
+			goto oom;
+		memcpy(dst->s, src->s, src->slen + 1);
+	}
+	if (src->items && n) {
+		dst->items = calloc(n, sizeof(*dst->items));
+		if (!dst->items)
+			goto oom;
+		for (i = 0; i < n; i++)
+			if (pyval__copy(&dst->items[i], &src->items[i]))
+				goto oom;
+	}
+	return 0;
+oom:
+	pyval__clear(dst);
+	return -ENOMEM;
+}
+
+bool pyval__truthy(const struct pyval *v)
+{
+	switch (v->kind) {
+	case PV_NONE: return false;
+	case PV_BOOL:
+	case PV_INT: return v->i != 0;
+	case PV_FLOAT: return v->f != 0;
+	case PV_STR: return v->slen > 0;
+	case PV_LIST:
+	case PV_TUPLE:
+	case PV_SET:
+	case PV_DICT: return v->n > 0;
+	default: return true;
+	}
+}
+
+static bool is_number(const struct pyval *v)
+{
+	return v->kind == PV_BOOL || v->kind == PV_INT || v->kind == PV_FLOAT;
+}
+
+bool pyval__equal(const struct pyval *a, const struct pyval *b)
+{
+	size_t i, j;
+
+	if (is_number(a) && is_number(b)) {
+		if (a->kind != PV_FLOAT && b->kind != PV_FLOAT)
+			return a->i == b->i;
+		return (a->kind == PV_FLOAT ? a->f : (double)a->i) ==
+		       (b->kind == PV_FLOAT ? b->f : (double)b->i);
+	}
+	if (a->kind != b->kind || a->kind == PV_DYNAMIC)
+		return false;
+	switch (a->kind) {
+	case PV_NONE:
+		return true;
+	case PV_STR:
+		return a->slen == b->slen && !memcmp(a->s, b->s, a->slen);
+	case PV_LIST:
+	case PV_TUPLE:
+		if (a->n != b->n)
+			return false;
+		for (i = 0; i < a->n; i++)
+			if (!pyval__equal(&a->items[i], &b->items[i]))
+				return false;
+		return true;
+	case PV_SET:
+		if (a->n != b->n)
+			return false;
+		for (i = 0; i < a->n; i++) {
+			for (j = 0; j < b->n && !pyval__equal(&a->items[i], &b->items[j]); j++)
+				;
+			if (j == b->n)
+				return false;
+		}
+		return true;
+	case PV_DICT:
+		if (a->n != b->n)
+			return false;
+		for (i = 0; i < a->n; i++) {
+			for (j = 0; j < b->n; j++)
+				if (pyval__equal(&a->items[2 * i], &b->items[2 * j]))
+					break;
+			if (j == b->n || !pyval__equal(&a->items[2 * i + 1], &b->items[2 * j + 1]))
+				return false;
+		}
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* What pass 1 records */
+
+enum bind_kind {
+	B_OBJ,   /* NAME = Flask(...) / Blueprint(...) */
+	B_MOD,   /* import a.b [as NAME]: a = module name */
+	B_FROM,  /* from a import b [as NAME] */
+	B_CALL,  /* NAME = factory(...): a = dotted callee */
+	B_ALIAS, /* NAME = other.name: a = dotted name */
+	B_CONST, /* NAME = <anything else>: tokens ra..rb, evaluated on demand */
+};
+
+struct binding {
+	char *name;
+	enum bind_kind kind;
+	int obj;         /* B_OBJ */
+	char *a, *b;     /* see bind_kind */
+	uint32_t ra, rb; /* B_CONST: the value's tokens */
+	uint32_t pos;    /* token index of the statement */
+	int fn;          /* innermost function, -1 at module level */
+};
+
+struct funcdef {
+	char *name;
+	int parent;      /* enclosing function, -1 */
+	char **params;
+	size_t nparams, cparams;
+};
+
+struct classdef {
+	char *name;
+	uint32_t tok;    /* the "class" keyword */
+	uint32_t indent; /* of the class statement */
+	char **bases;    /* dotted names */
+	size_t nbases, cbases;
+};
+
+struct arg {
+	uint32_t kw;     /* token of the keyword, NO_KW for a positional argument */
+	uint32_t a, b;   /* the value's tokens */
+	uint8_t star;    /* 1 for *x, 2 for **x */
+};
+
+struct call {
+	struct arg v[MAX_ARGS];
+	size_t n;
+};
+
+enum ev_kind { EV_IMPORT, EV_ROUTE, EV_REGISTER, EV_MAPSET, EV_NEWAPP };
+
+enum route_kind { RK_ROUTE, RK_GET, RK_POST, RK_PUT, RK_PATCH, RK_DELETE, RK_ADD };
+
+static const char *const route_kind_name[] = {
+	"route", "get", "post", "put", "patch", "delete", "add_url_rule",
+};
+
+struct event {
+	enum ev_kind kind;
+	uint32_t line, pos;
+	int fn;
+	char *recv;           /* dotted receiver of the call */
+	int target;           /* EV_IMPORT: file; EV_NEWAPP: object */
+	enum route_kind rk;   /* EV_ROUTE */
+	struct call args;     /* EV_ROUTE, EV_REGISTER; EV_MAPSET: v[0] is the value */
+	char *view;           /* EV_ROUTE: name of the decorated function / view */
+};
+
+struct file {
+	char *path;
+	char *mod;            /* dotted module name from the root, "" if none */
+	bool is_pkg;          /* an __init__.py */
+	char *src;
+	size_t len;
+	struct py_tokens toks;
+	struct binding *binds;
+	size_t nbinds, cbinds;
+	struct funcdef *funcs;
+	size_t nfuncs, cfuncs;
+	struct classdef *classes;
+	size_t nclasses, cclasses;
+	struct event *evs;
+	size_t nevs, cevs;
+	char **stars;         /* modules of "from M import *" */
+	size_t nstars, cstars;
+	int state;            /* pass 2: 0 not run, 1 running, 2 done */
+};
+
+/* A route as declared, before any blueprint prefix. */
+struct proute {
+	char *rule;
+	char *endpoint;       /* NULL: unknown */
+	char **methods;       /* uppercase, as given; NULL: GET */
+	size_t nmethods;
+	bool auto_options;    /* Flask adds OPTIONS */
+	struct pyval defaults;
+	int8_t strict;        /* -1: the Map's default when added */
+	int8_t merge;         /* -1: the Map's default */
+	bool build_only, redirects, alias, other_host;
+	int file, line;
+};
+
+/* One register_blueprint() call. */
+struct reg {
+	int bp;
+	struct pyval url_prefix; /* PV_NONE: not given */
+	char *name;              /* name=, NULL: the blueprint's own */
+	struct pyval url_defaults;
+	bool other_host;
+	bool strict;             /* the app Map's default at registration */
+	int file, line;
+};
+
+struct entry {
+	bool is_reg;
+	struct proute r;
+	struct reg g;
+};
+
+struct obj {
+	bool is_app;
+	int file, fn;
+	uint32_t line, pos;
+	struct call args;
+	/* From the constructor's arguments: */
+	char *static_rule;        /* the static route, NULL: none */
+	bool strict;              /* app: the Map's strict_slashes now */
+	bool host_matching;       /* app: unsupported */
+	char *name;               /* blueprint */
+	struct pyval url_prefix;  /* blueprint: PV_NONE if none */
+	bool bad_prefix;          /* blueprint: url_prefix not a constant */
+	struct pyval url_defaults;
+	bool other_host;
+	/* App: routes and registrations in order. Blueprint: deferred routes and nested registrations. */
+	struct entry *ents;
+	size_t nents, cents;
+	int app_seq;              /* app: order its creation ran in pass 2, 0: never */
+};
+
+struct ctx {
+	struct file **files;
+	size_t nfiles, cfiles;
+	struct obj *objs;
+	size_t nobjs, cobjs;
+	char *roots[2];           /* where absolute imports are looked up */
+	size_t nroots;
+	bool follow_imports;      /* load imported modules from disk */
+	bool closed;              /* pass 2: no more files */
+	bool oom;
+	int app_seq;
+	struct route_decls *out;
+	size_t cout;
+};
+
+enum ref_kind { R_NONE, R_OBJ, R_MOD, R_FUNC, R_CLASS, R_CONST };
+
+struct ref {
+	enum ref_kind kind;
+	int file;
+	int idx;  /* object, function, class or binding */
+};
+
+/* ------------------------------------------------------------------ */
+/* Small helpers */
+
+static void *push_item(struct ctx *c, void **arr, size_t *n, size_t *cap, size_t elem)
+{
+	char *p;
+
+	if (*n == *cap) {
+		size_t ncap = *cap ? *cap * 2 : 8;
+		void *v = realloc(*arr, ncap * elem);
+
+		if (!v) {
+			c->oom = true;
+			return NULL;
+		}
+		*arr = v;
+		*cap = ncap;
+	}
+	p = (char *)*arr + (*n)++ * elem;
+	memset(p, 0, elem);
+	return p;
+}
+
+#define PUSH(c, arr, n, cap) ((__typeof__(arr))push_item((c), (void **)&(arr), &(n), &(cap), sizeof(*(arr))))
+
+static char *xstrndup(struct ctx *c, const char *s, size_t n)
+{
+	char *p = malloc(n + 1);
+
+	if (!p) {
+		c->oom = true;
+		return NULL;
+	}
+	memcpy(p, s, n);
+	p[n] = '\0';
+	return p;
+}
+
+static char *xstrdup(struct ctx *c, const char *s)
+{
+	return s ? xstrndup(c, s, strlen(s)) : NULL;
+}
+
+static char *xasprintf(struct ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static char *xasprintf(struct ctx *c, const char *fmt, ...)
+{
+	va_list ap;
+	char *p;
+	int n;
+
+	va_start(ap, fmt);
+	n = vasprintf(&p, fmt, ap);
+	va_end(ap);
+	if (n < 0) {
+		c->oom = true;
+		return NULL;
+	}
+	return p;
+}
+
+static void set_err(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void set_err(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!err || !errlen)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+}
+
+static const struct py_token *T(const struct file *f, uint32_t i)
+{
+	return &f->toks.v[i];
+}
+
+static bool is_op(const struct file *f, uint32_t i, uint32_t end, const char *op)
+{
+	return i < end && pyscan__is(f->src, T(f, i), PY_OP, op);
+}
+
+static bool is_name(const struct file *f, uint32_t i, uint32_t end, const char *name)
+{
+	return i < end && pyscan__is(f->src, T(f, i), PY_NAME, name);
+}
+
+static bool is_any_name(const struct file *f, uint32_t i, uint32_t end)
+{
+	return i < end && T(f, i)->type == PY_NAME;
+}
+
+static char *tok_text(struct ctx *c, const struct file *f, uint32_t i)
+{
+	return xstrndup(c, f->src + T(f, i)->off, T(f, i)->len);
+}
+
+static bool tok_eq(const struct file *f, uint32_t i, const char *s)
+{
+	size_t n = strlen(s);
+
+	return T(f, i)->len == n && !memcmp(f->src + T(f, i)->off, s, n);
+}
+
+/* The matching closing bracket of the opener at i, or end. */
+static uint32_t close_of(const struct file *f, uint32_t i, uint32_t end)
+{
+	int depth = 0;
+
+	for (; i < end; i++) {
+		const struct py_token *t = T(f, i);
+
+		if (t->type != PY_OP || t->len != 1)
+			continue;
+		switch (f->src[t->off]) {
+		case '(': case '[': case '{':
+			depth++;
+			break;
+		case ')': case ']': case '}':
+			if (--depth == 0)
+				return i;
+			break;
+		}
+	}
+	return end;
+}
+
+/* NAME ('.' NAME)* from i; returns the index after it and the text in *out (or NULL). */
+static uint32_t dotted_fwd(struct ctx *c, const struct file *f, uint32_t i, uint32_t end, char **out)
+{
+	uint32_t j = i;
+	size_t len = 0, k;
+	char *p;
+
+	*out = NULL;
+	if (!is_any_name(f, j, end))
+		return i;
+	j++;
+	while (is_op(f, j, end, ".") && is_any_name(f, j + 1, end))
+		j += 2;
+	for (k = i; k < j; k++)
+		len += T(f, k)->len;
+	p = malloc(len + 1);
+	if (!p) {
+		c->oom = true;
+		return j;
+	}
+	for (len = 0, k = i; k < j; k++) {
+		memcpy(p + len, f->src + T(f, k)->off, T(f, k)->len);
+		len += T(f, k)->len;
+	}
+	p[len] = '\0';
+	*out = p;
+	return j;
+}
+
+/* Split a call's arguments (open is the "(" token). Returns the ")" index. */
+static uint32_t parse_call(const struct file *f, uint32_t open, uint32_t end, struct call *call)
+{
+	uint32_t close = close_of(f, open, end), i = open + 1, start;
+	int depth;
+
+	call->n = 0;
+	while (i < close) {
+		struct arg a = { .kw = NO_KW };
+
+		start = i;
+		for (depth = 0; i < close; i++) {
+			const struct py_token *t = T(f, i);
+			char ch = t->type == PY_OP && t->len == 1 ? f->src[t->off] : 0;
+
+			if (ch == '(' || ch == '[' || ch == '{')
+				depth++;
+			else if (ch == ')' || ch == ']' || ch == '}')
+				depth--;
+			else if (ch == ',' && depth == 0)
+				break;
+		}
+		a.a = start;
+		a.b = i;
+		if (is_op(f, a.a, a.b, "*") || is_op(f, a.a, a.b, "**")) {
+			a.star = T(f, a.a)->len;
+			a.a++;
+		} else if (is_any_name(f, a.a, a.b) && is_op(f, a.a + 1, a.b, "=")) {
+			a.kw = a.a;
+			a.a += 2;
+		}
+		if (start < i && call->n < MAX_ARGS)
+			call->v[call->n++] = a;
+		i++; /* past the comma */
+	}
+	return close;
+}
+
+static const struct arg *kwarg(const struct file *f, const struct call *call, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < call->n; i++)
+		if (call->v[i].kw != NO_KW && tok_eq(f, call->v[i].kw, name))
+			return &call->v[i];
+	return NULL;
+}
+
+/* Positional argument pos, or the keyword argument name. */
+static const struct arg *param(const struct file *f, const struct call *call, size_t pos, const char *name)
+{
+	size_t i, seen = 0;
+
+	for (i = 0; i < call->n; i++) {
+		if (call->v[i].kw != NO_KW || call->v[i].star)
+			continue;
+		if (seen++ == pos)
+			return &call->v[i];
+	}
+	return name ? kwarg(f, call, name) : NULL;
+}
+
+static bool has_star_args(const struct call *call)
+{
+	size_t i;
+
+	for (i = 0; i < call->n; i++)
+		if (call->v[i].star)
+			return true;
+	return false;
+}
+
+static void warn_at(const struct ctx *c, int fi, uint32_t line, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+static void warn_at(const struct ctx *c, int fi, uint32_t line, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	pr_warn("%s:%u: %s", c->files[fi]->path, line, msg);
+}
+
+/* ------------------------------------------------------------------ */
+/* Files and modules */
+
+static bool is_dir(const char *path)
+{
+	struct stat st;
+
+	return !stat(path, &st) && S_ISDIR(st.st_mode);
+}
+
+static bool is_file(const char *path)
+{
+	struct stat st;
+
+	return !stat(path, &st) && S_ISREG(st.st_mode);
+}
+
+static int read_all(const char *path, char **out, size_t *outlen)
+{
+	struct stat st;
+	size_t got = 0;
+	char *buf;
+	ssize_t n;
+	int fd, err;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st)) {
+		err = -errno;
+		close(fd);
+		return err;
+	}
+	if (!S_ISREG(st.st_mode) || st.st_size > MAX_FILE_SIZE) {
+		close(fd);
+		return S_ISREG(st.st_mode) ? -EFBIG : -EINVAL;
+	}
+	buf = malloc(st.st_size + 1);
+	if (!buf) {
+		close(fd);
+		return -ENOMEM;
+	}
+	while (got < (size_t)st.st_size) {
+		n = read(fd, buf + got, st.st_size - got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		got += n;
+	}
+	close(fd);
+	buf[got] = '\0';
+	*out = buf;
+	*outlen = got;
+	return 0;
+}
+
+/* The module name of path under root: "pkg/sub/mod.py" -> "pkg.sub.mod", "pkg/__init__.py" -> "pkg". */
+static char *module_name(struct ctx *c, const char *root, const char *path, bool *is_pkg)
+{
+	size_t rl = strlen(root), i;
+	const char *rel = path;
+	char *m;
+	size_t n;
+
+	if (rl && !strncmp(path, root, rl) && path[rl] == '/')
+		rel = path + rl + 1;
+	else if (strrchr(path, '/'))
+		rel = strrchr(path, '/') + 1;
+	while (!strncmp(rel, "./", 2))
+		rel += 2;
+	m = xstrdup(c, rel);
+	if (!m)
+		return NULL;
+	n = strlen(m);
+	if (n >= 3 && !strcmp(m + n - 3, ".py"))
+		m[n -= 3] = '\0';
+	*is_pkg = false;
+	if (n >= 8 && !strcmp(m + n - 8, "__init__") && (n == 8 || m[n - 9] == '/')) {
+		*is_pkg = true;
+		n = n == 8 ? 0 : n - 9;
+		m[n] = '\0';
+	}
+	for (i = 0; i < n; i++)
+		if (m[i] == '/')
+			m[i] = '.';
+	return m;
+}
+
+static void scan_file(struct ctx *c, int fi);
+
+/* The index of the file at path, loading (and scanning) it if new; -1 on failure. */
+static int load_file(struct ctx *c, const char *path, const char *src, size_t len)
+{
+	struct file *f, **slot;
+	size_t i;
+	int err;
+
+	for (i = 0; i < c->nfiles; i++)
+		if (!strcmp(c->files[i]->path, path))
+			return i;
+	if (c->nfiles >= MAX_FILES || c->closed)
+		return -1;
+	f = calloc(1, sizeof(*f));
+	if (!f) {
+		c->oom = true;
+		return -1;
+	}
+	f->path = xstrdup(c, path);
+	if (src) {
+		f->src = xstrndup(c, src, len);
+		f->len = len;
+		err = f->src ? 0 : -ENOMEM;
+	} else {
+		err = read_all(path, &f->src, &f->len);
+	}
+	if (!err)
+		err = pyscan__tokenize(f->src, f->len, &f->toks);
+	if (err || !f->path) {
+		if (err == -ENOMEM)
+			c->oom = true;
+		else if (err)
+			pr_warn("%s: cannot read: %s", path, strerror(-err));
+		free(f->path);
+		free(f->src);
+		free(f);
+		return -1;
+	}
+	f->mod = module_name(c, c->nroots ? c->roots[0] : "", path, &f->is_pkg);
+	slot = PUSH(c, c->files, c->nfiles, c->cfiles);
+	if (!slot) {
+		pyscan__free(&f->toks);
+		free(f->path);
+		free(f->src);
+		free(f->mod);
+		free(f);
+		return -1;
+	}
+	*slot = f;
+	scan_file(c, c->nfiles - 1);
+	return c->nfiles - 1;
+}
+
+/* The file of a module (dotted, absolute), or -1. */
+static int find_module(struct ctx *c, const char *mod)
+{
+	char path[4096];
+	size_t i, r, ml = strlen(mod);
+	int n;
+
+	if (!ml)
+		return -1;
+	for (i = 0; i < c->nfiles; i++)
+		if (c->files[i]->mod && !strcmp(c->files[i]->mod, mod))
+			return i;
+	if (c->follow_imports) {
+		for (r = 0; r < c->nroots; r++) {
+			static const char *const fmts[] = { "%s/%s.py", "%s/%s/__init__.py" };
+			size_t k, j;
+
+			for (k = 0; k < 2; k++) {
+				n = snprintf(path, sizeof(path), fmts[k], c->roots[r], mod);
+				if (n < 0 || (size_t)n >= sizeof(path))
+					continue;
+				/* Dots of the module name are folders. */
+				for (j = strlen(c->roots[r]) + 1; j < strlen(c->roots[r]) + 1 + ml; j++)
+					if (path[j] == '.')
+						path[j] = '/';
+				if (is_file(path))
+					return load_file(c, path, NULL, 0);
+			}
+		}
+	}
+	/* A module imported by a shorter name than ours (sys.path has its folder). */
+	for (i = 0; i < c->nfiles; i++) {
+		const char *m = c->files[i]->mod;
+		size_t l = m ? strlen(m) : 0;
+
+		if (l > ml && m[l - ml - 1] == '.' && !strcmp(m + l - ml, mod))
+			return i;
+	}
+	return -1;
+}
+
+/* Resolve a relative import ("from ..a import b") of file fi into an absolute module name. */
+static char *absolute_module(struct ctx *c, int fi, int level, const char *rel)
+{
+	const struct file *f = c->files[fi];
+	char *pkg = xstrdup(c, f->mod ? f->mod : ""), *dot, *out;
+	int up = f->is_pkg ? level - 1 : level;
+
+	if (!pkg)
+		return NULL;
+	while (up-- > 0) {
+		dot = strrchr(pkg, '.');
+		if (dot)
+			*dot = '\0';
+		else
+			pkg[0] = '\0';
+	}
+	if (!rel || !*rel)
+		return pkg;
+	out = *pkg ? xasprintf(c, "%s.%s", pkg, rel) : xstrdup(c, rel);
+	free(pkg);
+	return out;
+}
+
+/* ------------------------------------------------------------------ */
+/* Pass 1: statements */
+
+struct scope {
+	uint32_t indent;
+	int fn;           /* function index, -1 for a class */
+};
+
+struct scanstate {
+	struct scope st[MAX_SCOPES];
+	int nst;
+	uint32_t decos[MAX_DECOS]; /* token index of each pending decorator's "@" */
+	int ndecos;
+};
+
+static int current_fn(const struct scanstate *ss)
+{
+	int i;
+
+	for (i = ss->nst - 1; i >= 0; i--)
+		if (ss->st[i].fn >= 0)
+			return ss->st[i].fn;
+	return -1;
+}
+
+static struct binding *add_binding(struct ctx *c, struct file *f, const char *name, size_t namelen,
+				   enum bind_kind kind, uint32_t pos, int fn)
+{
+	struct binding *b = PUSH(c, f->binds, f->nbinds, f->cbinds);
+
+	if (!b)
+		return NULL;
+	b->name = xstrndup(c, name, namelen);
+	b->kind = kind;
+	b->pos = pos;
+	b->fn = fn;
+	b->obj = -1;
+	return b;
+}
+
+static struct event *add_event(struct ctx *c, struct file *f, enum ev_kind kind, uint32_t pos, int fn)
+{
+	struct event *e = PUSH(c, f->evs, f->nevs, f->cevs);
+
+	if (!e)
+		return NULL;
+	e->kind = kind;
+	e->pos = pos;
+	e->line = T(f, pos)->line;
+	e->fn = fn;
+	e->target = -1;
+	return e;
+}
+
+static void import_event(struct ctx *c, int fi, const char *mod, uint32_t pos, int fn)
+{
+	int target = find_module(c, mod);
+	struct event *e;
+
+	if (target < 0 || target == fi)
+		return;
+	e = add_event(c, c->files[fi], EV_IMPORT, pos, fn);
+	if (e)
+		e->target = target;
+}
+
+/* import a.b.c [as x], d ... */
+static void scan_import(struct ctx *c, int fi, uint32_t s, uint32_t t, int fn)
+{
+	struct file *f = c->files[fi];
+	uint32_t i = s + 1;
+	char *mod, *p;
+
+	while (i < t) {
+		i = dotted_fwd(c, f, i, t, &mod);
+		if (!mod)
+			return;
+		/* Importing a.b.c runs a, a.b and a.b.c. */
+		for (p = mod; (p = strchr(p, '.')); p++) {
+			*p = '\0';
+			import_event(c, fi, mod, s, fn);
+			*p = '.';
+		}
+		import_event(c, fi, mod, s, fn);
+		f = c->files[fi];
+		if (is_name(f, i, t, "as") && is_any_name(f, i + 1, t)) {
+			struct binding *b = add_binding(c, f, f->src + T(f, i + 1)->off, T(f, i + 1)->len, B_MOD, s, fn);
+
+			if (b)
+				b->a = xstrdup(c, mod);
+			i += 2;
+		} else {
+			size_t first = strcspn(mod, ".");
+			struct binding *b = add_binding(c, f, mod, first, B_MOD, s, fn);
+
+			if (b)
+				b->a = xstrndup(c, mod, first);
+		}
+		free(mod);
+		if (!is_op(f, i, t, ","))
+			return;
+		i++;
+	}
+}
+
+/* from [.]*a.b import x [as y], (z, ...) | * */
+static void scan_from(struct ctx *c, int fi, uint32_t s, uint32_t t, int fn)
+{
+	struct file *f = c->files[fi];
+	uint32_t i = s + 1;
+	char *rel = NULL, *mod, *sub;
+	int level = 0;
+
+	for (; is_op(f, i, t, ".") || is_op(f, i, t, "..."); i++)
+		level += T(f, i)->len;
+	if (is_any_name(f, i, t) && !is_name(f, i, t, "import"))
+		i = dotted_fwd(c, f, i, t, &rel);
+	if (!is_name(f, i, t, "import")) {
+		free(rel);
+		return;
+	}
+	i++;
+	mod = level ? absolute_module(c, fi, level, rel) : xstrdup(c, rel ? rel : "");
+	free(rel);
+	if (!mod)
+		return;
+	import_event(c, fi, mod, s, fn);
+	f = c->files[fi];
+	if (is_op(f, i, t, "*")) {
+		char **slot = PUSH(c, f->stars, f->nstars, f->cstars);
+
+		if (slot)
+			*slot = xstrdup(c, mod);
+		free(mod);
+		return;
+	}
+	if (is_op(f, i, t, "("))
+		i++;
+	while (is_any_name(f, i, t)) {
+		uint32_t name = i, alias = i;
+		struct binding *b;
+
+		i++;
+		if (is_name(f, i, t, "as") && is_any_name(f, i + 1, t)) {
+			alias = i + 1;
+			i += 2;
+		}
+		/* "from pkg import views" may import the module pkg.views. */
+		sub = *mod ? xasprintf(c, "%s.%.*s", mod, (int)T(f, name)->len, f->src + T(f, name)->off)
+			   : tok_text(c, f, name);
+		if (sub) {
+			import_event(c, fi, sub, s, fn);
+			free(sub);
+		}
+		f = c->files[fi];
+		b = add_binding(c, f, f->src + T(f, alias)->off, T(f, alias)->len, B_FROM, s, fn);
+		if (b) {
+			b->a = xstrdup(c, mod);
+			b->b = tok_text(c, f, name);
+		}
+		if (!is_op(f, i, t, ","))
+			break;
+		i++;
+	}
+	free(mod);
+}
+
+/* def NAME(params): record the function and its parameter names. */
+static int scan_def(struct ctx *c, struct file *f, uint32_t i, uint32_t t, int parent)
+{
+	struct funcdef *d;
+	uint32_t open, close, k;
+	int depth = 0;
+
+	if (!is_any_name(f, i, t))
+		return -1;
+	d = PUSH(c, f->funcs, f->nfuncs, f->cfuncs);
+	if (!d)
+		return -1;
+	d->name = tok_text(c, f, i);
+	d->parent = parent;
+	open = i + 1;
+	if (!is_op(f, open, t, "("))
+		return f->nfuncs - 1;
+	close = close_of(f, open, t);
+	for (k = open + 1; k < close; k++) {
+		const struct py_token *tk = T(f, k);
+
+		if (tk->type == PY_OP && tk->len == 1 && strchr("([{", f->src[tk->off]))
+			depth++;
+		else if (tk->type == PY_OP && tk->len == 1 && strchr(")]}", f->src[tk->off]))
+			depth--;
+		else if (depth == 0 && tk->type == PY_NAME &&
+			 (k == open + 1 || is_op(f, k - 1, t, ",") || is_op(f, k - 1, t, "*") ||
+			  is_op(f, k - 1, t, "**"))) {
+			char **p = PUSH(c, d->params, d->nparams, d->cparams);
+
+			if (p)
+				*p = tok_text(c, f, k);
+		}
+	}
+	return f->nfuncs - 1;
+}
+
+static void scan_class(struct ctx *c, struct file *f, uint32_t i, uint32_t t)
+{
+	struct classdef *d;
+	uint32_t k;
+
+	if (!is_any_name(f, i + 1, t))
+		return;
+	d = PUSH(c, f->classes, f->nclasses, f->cclasses);
+	if (!d)
+		return;
+	d->name = tok_text(c, f, i + 1);
+	d->tok = i;
+	d->indent = T(f, i)->indent;
+	if (!is_op(f, i + 2, t, "("))
+		return;
+	for (k = i + 3; k < t && is_any_name(f, k, t);) {
+		char *base, **p;
+
+		k = dotted_fwd(c, f, k, t, &base);
+		if (is_op(f, k, t, "=")) { /* metaclass=... */
+			free(base);
+			break;
+		}
+		p = PUSH(c, d->bases, d->nbases, d->cbases);
+		if (p)
+			*p = base;
+		else
+			free(base);
+		if (!is_op(f, k, t, ","))
+			break;
+		k++;
+	}
+}
+
+static enum route_kind route_kind_of(const struct file *f, uint32_t i, bool *ok)
+{
+	static const char *const names[] = { "route", "get", "post", "put", "patch", "delete", "add_url_rule" };
+	size_t k;
+
+	for (k = 0; k < sizeof(names) / sizeof(names[0]); k++) {
+		if (tok_eq(f, i, names[k])) {
+			*ok = true;
+			return (enum route_kind)k;
+		}
+	}
+	*ok = false;
+	return RK_ROUTE;
+}
+
+/* A decorator "@recv.route(...)" at d for the function named by token def_name. */
+static void emit_decorator(struct ctx *c, int fi, uint32_t d, uint32_t t, uint32_t def_name, int fn)
+{
+	struct file *f = c->files[fi];
+	uint32_t i, last;
+	struct event *e;
+	enum route_kind rk;
+	char *chain;
+	bool ok;
+
+	i = dotted_fwd(c, f, d + 1, t, &chain);
+	if (!chain)
+		return;
+	last = i - 1;
+	rk = route_kind_of(f, last, &ok);
+	if (!ok || rk == RK_ADD || last == d + 1 || !is_op(f, i, t, "(")) {
+		free(chain);
+		return;
+	}
+	e = add_event(c, f, EV_ROUTE, d, fn);
+	if (!e) {
+		free(chain);
+		return;
+	}
+	*strrchr(chain, '.') = '\0';
+	e->recv = chain;
+	e->rk = rk;
+	e->view = tok_text(c, f, def_name);
+	parse_call(f, i, t, &e->args);
+}
+
+/* Is tokens[k] "recv . NAME (" with a plain dotted receiver? Returns the receiver's first token. */
+static bool method_call_at(const struct file *f, uint32_t k, uint32_t s, uint32_t t, uint32_t *recv_start)
+{
+	uint32_t j;
+
+	if (k < s + 2 || !is_op(f, k - 1, t, ".") || !is_op(f, k + 1, t, "(") || !is_any_name(f, k - 2, t))
+		return false;
+	j = k - 2;
+	while (j >= s + 2 && is_op(f, j - 1, t, ".") && is_any_name(f, j - 2, t))
+		j -= 2;
+	/* foo().add_url_rule, x[0].route, "a".get: not a name we can follow. */
+	if (j > s) {
+		const struct py_token *p = T(f, j - 1);
+
+		if (p->type == PY_STRING || p->type == PY_NUMBER ||
+		    is_op(f, j - 1, t, ".") || is_op(f, j - 1, t, ")") || is_op(f, j - 1, t, "]") ||
+		    is_op(f, j - 1, t, "}"))
+			return false;
+	}
+	*recv_start = j;
+	return true;
+}
+
+/* Calls anywhere in a statement: X.add_url_rule(...), X.register_blueprint(...), X.route(...)(view). */
+static void scan_calls(struct ctx *c, int fi, uint32_t s, uint32_t t, int fn)
+{
+	struct file *f = c->files[fi];
+	uint32_t k, rs, close;
+	struct event *e;
+	enum route_kind rk;
+	char *recv;
+	bool ok;
+
+	for (k = s; k < t; k++) {
+		if (T(f, k)->type != PY_NAME || !method_call_at(f, k, s, t, &rs))
+			continue;
+		if (tok_eq(f, k, "register_blueprint")) {
+			dotted_fwd(c, f, rs, k - 1, &recv);
+			e = recv ? add_event(c, f, EV_REGISTER, k, fn) : NULL;
+			if (!e) {
+				free(recv);
+				continue;
+			}
+			e->recv = recv;
+			parse_call(f, k + 1, t, &e->args);
+			continue;
+		}
+		rk = route_kind_of(f, k, &ok);
+		if (!ok)
+			continue;
+		close = close_of(f, k + 1, t);
+		if (rk != RK_ADD) {
+			/* Call form of the decorator: app.route("/x")(view). */
+			uint32_t v = close + 1, vend;
+			char *view;
+
+			if (!is_op(f, v, t, "(") || !is_any_name(f, v + 1, t))
+				continue;
+			vend = dotted_fwd(c, f, v + 1, t, &view);
+			if (!view)
+				continue;
+			if (!is_op(f, vend, t, ")")) {
+				free(view);
+				continue;
+			}
+			e = add_event(c, f, EV_ROUTE, k, fn);
+			if (!e) {
+				free(view);
+				continue;
+			}
+			e->view = xstrdup(c, strrchr(view, '.') ? strrchr(view, '.') + 1 : view);
+			free(view);
+		} else {
+			e = add_event(c, f, EV_ROUTE, k, fn);
+			if (!e)
+				continue;
+		}
+		dotted_fwd(c, f, rs, k - 1, &e->recv);
+		e->rk = rk;
+		parse_call(f, k + 1, t, &e->args);
+	}
+}
+
+/* Whether the dotted callee names Flask or Blueprint (directly, via an alias, or a local subclass). */
+static int ctor_kind(struct ctx *c, int fi, const char *callee, int depth)
+{
+	const struct file *f = c->files[fi];
+	const char *last = strrchr(callee, '.') ? strrchr(callee, '.') + 1 : callee;
+	size_t i, k;
+
+	if (depth > MAX_DEPTH)
+		return 0;
+	if (!strcmp(last, "Flask") || !strcmp(last, "APIFlask"))
+		return 1;
+	if (!strcmp(last, "Blueprint") || !strcmp(last, "APIBlueprint"))
+		return 2;
+	if (strchr(callee, '.'))
+		return 0;
+	/* from flask import Flask as F */
+	for (i = 0; i < f->nbinds; i++) {
+		const struct binding *b = &f->binds[i];
+
+		if (b->kind == B_FROM && b->name && !strcmp(b->name, callee) && b->b &&
+		    strcmp(b->b, callee))
+			return ctor_kind(c, fi, b->b, depth + 1);
+	}
+	/* class MyApp(Flask): ... */
+	for (i = 0; i < f->nclasses; i++) {
+		const struct classdef *d = &f->classes[i];
+
+		if (!d->name || strcmp(d->name, callee))
+			continue;
+		for (k = 0; k < d->nbases; k++) {
+			int kind = d->bases[k] && strcmp(d->bases[k], callee) ? ctor_kind(c, fi, d->bases[k], depth + 1) : 0;
+
+			if (kind)
+				return kind;
+		}
+	}
+	return 0;
+}
+
+/* NAME [: annotation] = value, and X.url_map.strict_slashes = value. */
+static void scan_assign(struct ctx *c, int fi, uint32_t s, uint32_t t, int fn)
+{
+	struct file *f = c->files[fi];
+	uint32_t eq = t, k, v, after, ntargets = 0, targets[8];
+	int depth = 0;
+	char *callee = NULL, *lhs;
+
+	/* The last top-level "=" separates the targets from the value. */
+	for (k = s; k < t; k++) {
+		const struct py_token *tk = T(f, k);
+		char ch = tk->type == PY_OP && tk->len == 1 ? f->src[tk->off] : 0;
+
+		if (ch == '(' || ch == '[' || ch == '{')
+			depth++;
+		else if (ch == ')' || ch == ']' || ch == '}')
+			depth--;
+		else if (ch == '=' && depth == 0)
+			eq = k;
+	}
+	if (eq == t)
+		return;
+	v = eq + 1;
+	/* app.url_map.strict_slashes = False */
+	after = dotted_fwd(c, f, s, eq, &lhs);
+	if (lhs && after == eq) {
+		size_t l = strlen(lhs);
+		static const char sfx[] = ".url_map.strict_slashes";
+
+		if (l > sizeof(sfx) - 1 && !strcmp(lhs + l - (sizeof(sfx) - 1), sfx)) {
+			struct event *e = add_event(c, f, EV_MAPSET, s, fn);
+
+			lhs[l - (sizeof(sfx) - 1)] = '\0';
+			if (e) {
+				e->recv = lhs;
+				e->args.n = 1;
+				e->args.v[0] = (struct arg){ .kw = NO_KW, .a = v, .b = t };
+				return;
+			}
+		}
+	}
+	free(lhs);
+	/* Targets: a = b = value, a: T = value. */
+	for (k = s; k < eq && ntargets < 8; k++) {
+		if (!is_any_name(f, k, eq))
+			return;
+		targets[ntargets++] = k;
+		k++;
+		if (is_op(f, k, eq, ":"))
+			break;
+		if (k < eq && !is_op(f, k, eq, "="))
+			return;
+	}
+	if (!ntargets)
+		return;
+	/* What the value is. */
+	after = dotted_fwd(c, f, v, t, &callee);
+	for (k = 0; k < ntargets; k++) {
+		uint32_t name = targets[k];
+		struct binding *b;
+		int kind;
+
+		if (callee && is_op(f, after, t, "(") && close_of(f, after, t) == t - 1) {
+			kind = ctor_kind(c, fi, callee, 0);
+			if (kind && k == 0) {
+				struct obj *o = PUSH(c, c->objs, c->nobjs, c->cobjs);
+
+				if (!o)
+					break;
+				o->is_app = kind == 1;
+				o->file = fi;
+				o->fn = fn;
+				o->line = T(f, s)->line;
+				o->pos = s;
+				o->app_seq = 0;
+				parse_call(f, after, t, &o->args);
+				if (o->is_app) {
+					struct event *e = add_event(c, f, EV_NEWAPP, s, fn);
+
+					if (e)
+						e->target = c->nobjs - 1;
+				}
+			}
+			b = add_binding(c, f, f->src + T(f, name)->off, T(f, name)->len,
+					kind ? B_OBJ : B_CALL, s, fn);
+			if (!b)
+				break;
+			if (kind)
+				b->obj = c->nobjs - 1;
+			else
+				b->a = xstrdup(c, callee);
+		} else if (callee && after == t) {
+			b = add_binding(c, f, f->src + T(f, name)->off, T(f, name)->len, B_ALIAS, s, fn);
+			if (b)
+				b->a = xstrdup(c, callee);
+		} else {
+			b = add_binding(c, f, f->src + T(f, name)->off, T(f, name)->len, B_CONST, s, fn);
+			if (b) {
+				b->ra = v;
+				b->rb = t;
+			}
+		}
+	}
+	free(callee);
+}
+
+static void scan_statement(struct ctx *c, int fi, uint32_t s, uint32_t t, struct scanstate *ss)
+{
+	struct file *f = c->files[fi];
+	uint32_t i = s;
+	int fn = current_fn(ss), k, d;
+
+	if (is_op(f, s, t, "@")) {
+		if (ss->ndecos < MAX_DECOS)
+			ss->decos[ss->ndecos++] = s;
+		return;
+	}
+	if (is_name(f, i, t, "async"))
+		i++;
+	if (is_name(f, i, t, "def") || is_name(f, i, t, "class")) {
+		bool is_class = is_name(f, i, t, "class");
+
+		/* Decorators apply bottom-up: the one nearest the def registers first. */
+		for (k = ss->ndecos - 1; k >= 0; k--) {
+			uint32_t end = ss->decos[k];
+
+			while (end < f->toks.n && T(f, end)->type != PY_NEWLINE)
+				end++;
+			emit_decorator(c, fi, ss->decos[k], end, i + 1, fn);
+			f = c->files[fi];
+		}
+		ss->ndecos = 0;
+		d = is_class ? -1 : scan_def(c, f, i + 1, t, fn);
+		if (is_class)
+			scan_class(c, f, i, t);
+		if (ss->nst < MAX_SCOPES)
+			ss->st[ss->nst++] = (struct scope){ .indent = T(f, s)->indent, .fn = d };
+		return;
+	}
+	ss->ndecos = 0;
+	if (is_name(f, s, t, "import")) {
+		scan_import(c, fi, s, t, fn);
+		return;
+	}
+	if (is_name(f, s, t, "from")) {
+		scan_from(c, fi, s, t, fn);
+		return;
+	}
+	scan_assign(c, fi, s, t, fn);
+	scan_calls(c, fi, s, t, fn);
+}
+
+static void scan_file(struct ctx *c, int fi)
+{
+	struct scanstate ss = { .nst = 0 };
+	uint32_t i = 0, e, s, k;
+	int depth;
+
+	while (i < c->files[fi]->toks.n) {
+		struct file *f = c->files[fi];
+		uint32_t indent = T(f, i)->indent;
+
+		for (e = i; e < f->toks.n && T(f, e)->type != PY_NEWLINE; e++)
+			;
+		while (ss.nst && indent <= ss.st[ss.nst - 1].indent)
+			ss.nst--;
+		/* Statements separated by ";" at the top level of the line. */
+		for (s = i, k = i, depth = 0; k <= e; k++) {
+			const struct py_token *tk = k < e ? T(f, k) : NULL;
+			char ch = tk && tk->type == PY_OP && tk->len == 1 ? f->src[tk->off] : 0;
+
+			if (ch == '(' || ch == '[' || ch == '{')
+				depth++;
+			else if (ch == ')' || ch == ']' || ch == '}')
+				depth--;
+			if (k == e || (ch == ';' && depth == 0)) {
+				if (k > s)
+					scan_statement(c, fi, s, k, &ss);
+				f = c->files[fi];
+				s = k + 1;
+			}
+		}
+		i = e + 1;
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* Name resolution */
+
+static struct ref resolve_dotted(struct ctx *c, int fi, const char *dotted, uint32_t pos, int fn, int depth);
+
+/* The binding of name visible at pos in function fn of file fi, or NULL. */
+static const struct binding *lookup(const struct file *f, const char *name, size_t len,
+				    uint32_t pos, int fn, bool any_scope)
+{
+	const struct binding *best = NULL;
+	int scope = fn;
+	size_t i;
+
+	for (;;) {
+		for (i = 0; i < f->nbinds; i++) {
+			const struct binding *b = &f->binds[i];
+
+			if (b->fn != scope || !b->name || strlen(b->name) != len || memcmp(b->name, name, len))
+				continue;
+			/* The nearest one before the use; else the first one after it. */
+			if (b->pos <= pos ? (!best || best->pos > pos || b->pos > best->pos) : !best)
+				best = b;
+		}
+		if (best || scope < 0)
+			break;
+		scope = f->funcs[scope].parent;
+	}
+	if (best || !any_scope)
+		return best;
+	/* A name bound in another function (app factories pass the app around). */
+	for (i = 0; i < f->nbinds; i++) {
+		const struct binding *b = &f->binds[i];
+
+		if (b->name && strlen(b->name) == len && !memcmp(b->name, name, len))
+			return b;
+	}
+	return NULL;
+}
+
+static struct ref resolve_attr(struct ctx *c, int mf, const char *attr, int depth);
+
+/* The object an app factory creates: the app made inside function fd of file fi. */
+static struct ref factory_app(const struct ctx *c, int fi, int fd)
+{
+	size_t i;
+	int scope;
+
+	for (i = 0; i < c->nobjs; i++) {
+		if (c->objs[i].file != fi || !c->objs[i].is_app)
+			continue;
+		for (scope = c->objs[i].fn; scope >= 0; scope = c->files[fi]->funcs[scope].parent)
+			if (scope == fd)
+				return (struct ref){ R_OBJ, fi, (int)i };
+	}
+	return (struct ref){ R_NONE, -1, -1 };
+}
+
+static struct ref resolve_binding(struct ctx *c, int fi, const struct binding *b, int depth)
+{
+	struct ref r = { R_NONE, -1, -1 };
+	int mf;
+
+	if (depth > MAX_DEPTH)
+		return r;
+	switch (b->kind) {
+	case B_OBJ:
+		return (struct ref){ R_OBJ, fi, b->obj };
+	case B_MOD:
+		mf = b->a ? find_module(c, b->a) : -1;
+		return mf >= 0 ? (struct ref){ R_MOD, mf, -1 } : r;
+	case B_FROM:
+		mf = b->a ? find_module(c, b->a) : -1;
+		if (mf >= 0 && b->b)
+			return resolve_attr(c, mf, b->b, depth + 1);
+		return r;
+	case B_CALL:
+		r = b->a ? resolve_dotted(c, fi, b->a, b->pos, b->fn, depth + 1) : r;
+		if (r.kind == R_FUNC)
+			return factory_app(c, r.file, r.idx);
+		return (struct ref){ R_NONE, -1, -1 };
+	case B_ALIAS:
+		return b->a ? resolve_dotted(c, fi, b->a, b->pos, b->fn, depth + 1) : r;
+	case B_CONST:
+		return (struct ref){ R_CONST, fi, (int)(b - c->files[fi]->binds) };
+	}
+	return r;
+}
+
+static struct ref resolve_name(struct ctx *c, int fi, const char *name, size_t len,
+			       uint32_t pos, int fn, int depth)
+{
+	const struct file *f = c->files[fi];
+	const struct binding *b = lookup(f, name, len, pos, fn, true);
+	struct ref r = { R_NONE, -1, -1 };
+	size_t i;
+	char *n;
+
+	if (b)
+		return resolve_binding(c, fi, b, depth);
+	for (i = 0; i < f->nfuncs; i++)
+		if (f->funcs[i].name && strlen(f->funcs[i].name) == len && !memcmp(f->funcs[i].name, name, len))
+			return (struct ref){ R_FUNC, fi, (int)i };
+	for (i = 0; i < f->nclasses; i++)
+		if (f->classes[i].name && strlen(f->classes[i].name) == len &&
+		    !memcmp(f->classes[i].name, name, len))
+			return (struct ref){ R_CLASS, fi, (int)i };
+	n = xstrndup(c, name, len);
+	for (i = 0; n && i < c->files[fi]->nstars && r.kind == R_NONE; i++) {
+		int mf = find_module(c, c->files[fi]->stars[i]);
+
+		if (mf >= 0 && mf != fi && depth < MAX_DEPTH)
+			r = resolve_attr(c, mf, n, depth + 1);
+	}
+	free(n);
+	return r;
+}
+
+/* Attribute attr of the module in file mf: a module-level name, or a submodule. */
+static struct ref resolve_attr(struct ctx *c, int mf, const char *attr, int depth)
+{
+	struct ref r;
+	char *sub;
+	int sf;
+
+	if (depth > MAX_DEPTH)
+		return (struct ref){ R_NONE, -1, -1 };
+	r = resolve_name(c, mf, attr, strlen(attr), UINT32_MAX, -1, depth + 1);
+	if (r.kind != R_NONE)
+		return r;
+	if (!c->files[mf]->mod || !*c->files[mf]->mod)
+		return r;
+	sub = xasprintf(c, "%s.%s", c->files[mf]->mod, attr);
+	sf = sub ? find_module(c, sub) : -1;
+	free(sub);
+	return sf >= 0 ? (struct ref){ R_MOD, sf, -1 } : r;
+}
+
+static struct ref resolve_dotted(struct ctx *c, int fi, const char *dotted, uint32_t pos, int fn, int depth)
+{
+	const char *dot = strchr(dotted, '.'), *p;
+	struct ref r;
+	char *comp;
+
+	if (depth > MAX_DEPTH)
+		return (struct ref){ R_NONE, -1, -1 };
+	r = resolve_name(c, fi, dotted, dot ? (size_t)(dot - dotted) : strlen(dotted), pos, fn, depth + 1);
+	while (dot && r.kind == R_MOD) {
+		p = dot + 1;
+		dot = strchr(p, '.');
+		comp = xstrndup(c, p, dot ? (size_t)(dot - p) : strlen(p));
+		if (!comp)
+			return (struct ref){ R_NONE, -1, -1 };
+		r = resolve_attr(c, r.file, comp, depth + 1);
+		free(comp);
+	}
+	if (dot)
+		return (struct ref){ R_NONE, -1, -1 };
+	return r;
+}
+
+/* Whether name is a parameter of function fn of file fi or of one enclosing it. */
+static bool is_param(const struct file *f, int fn, const char *name)
+{
+	size_t i;
+
+	for (; fn >= 0; fn = f->funcs[fn].parent)
+		for (i = 0; i < f->funcs[fn].nparams; i++)
+			if (f->funcs[fn].params[i] && !strcmp(f->funcs[fn].params[i], name))
+				return true;
+	return false;
+}
+
+/* The app or blueprint a receiver expression names, or -1. */
+static int resolve_obj(struct ctx *c, int fi, const char *dotted, uint32_t pos, int fn)
+{
+	struct ref r = resolve_dotted(c, fi, dotted, pos, fn, 0);
+	const char *last = strrchr(dotted, '.') ? strrchr(dotted, '.') + 1 : dotted;
+	size_t i, j, napps = 0;
+	int found = -1, app = -1;
+
+	if (r.kind == R_OBJ)
+		return r.idx;
+	/*
+	 * Best effort across files: the one object bound to that name anywhere
+	 * (mod.bp: in a module named mod), then, for a parameter of the
+	 * enclosing function, the project's only app.
+	 */
+	for (i = 0; i < c->nfiles; i++) {
+		const struct file *f = c->files[i];
+
+		if (last != dotted) {
+			/* The component before the name: "mod" of "pkg.mod.bp". */
+			const char *prev = last - 1, *m = f->mod ? f->mod : "";
+			const char *tail = strrchr(m, '.') ? strrchr(m, '.') + 1 : m;
+			size_t ml;
+
+			while (prev > dotted && prev[-1] != '.')
+				prev--;
+			ml = last - 1 - prev;
+			if (strlen(tail) != ml || memcmp(tail, prev, ml))
+				continue;
+		}
+		for (j = 0; j < f->nbinds; j++) {
+			const struct binding *b = &f->binds[j];
+
+			if (!b->name || strcmp(b->name, last))
+				continue;
+			if (last != dotted && b->fn >= 0)
+				continue;
+			r = resolve_binding(c, i, b, 1);
+			if (r.kind != R_OBJ)
+				continue;
+			if (found >= 0 && found != r.idx)
+				return -1; /* ambiguous */
+			found = r.idx;
+		}
+	}
+	if (found >= 0)
+		return found;
+	if (last == dotted && is_param(c->files[fi], fn, dotted)) {
+		for (i = 0; i < c->nobjs; i++) {
+			if (c->objs[i].is_app) {
+				napps++;
+				app = i;
+			}
+		}
+		if (napps == 1)
+			return app;
+	}
+	return -1;
+}
+
+/* ------------------------------------------------------------------ */
+/* Evaluating constants */
+
+struct evaluator {
+	struct ctx *c;
+	int fi;
+	int fn;
+	uint32_t end;
+	int depth;
+};
+
+static bool ev_expr(struct evaluator *ev, uint32_t *p, struct pyval *out);
+
+static bool ev_number(const struct file *f, uint32_t i, struct pyval *out)
+{
+	char buf[128], *end;
+	size_t n = 0, k;
+	const char *s = f->src + T(f, i)->off;
+	bool is_float = false;
+	int base = 10;
+
+	for (k = 0; k < T(f, i)->len && n < sizeof(buf) - 1; k++)
+		if (s[k] != '_')
+			buf[n++] = s[k];
+	if (k < T(f, i)->len)
+		return false;
+	buf[n] = '\0';
+	if (n > 1 && buf[0] == '0' && strchr("xXoObB", buf[1])) {
+		base = strchr("xX", buf[1]) ? 16 : strchr("oO", buf[1]) ? 8 : 2;
+		memmove(buf, buf + 2, n - 1);
+	} else if (strpbrk(buf, ".eE")) {
+		is_float = true;
+	}
+	if (strpbrk(buf, "jJ"))
+		return false;
+	errno = 0;
+	if (is_float) {
+		out->kind = PV_FLOAT;
+		out->f = strtod(buf, &end);
+	} else {
+		out->kind = PV_INT;
+		out->i = strtoll(buf, &end, base);
+	}
+	return !errno && *end == '\0' && end != buf;
+}
+
+static bool ev_strings(struct evaluator *ev, uint32_t *p, struct pyval *out)
+{
+	const struct file *f = ev->c->files[ev->fi];
+	size_t len = 0;
+	char *acc = NULL;
+	bool ok = true;
+
+	for (; *p < ev->end && T(f, *p)->type == PY_STRING; (*p)++) {
+		char *part, *grown;
+		size_t plen;
+		int err = pyscan__string_value(f->src, T(f, *p), &part, &plen);
+
+		if (err == -ENOMEM)
+			ev->c->oom = true;
+		if (err) {
+			ok = false;
+			continue;
+		}
+		grown = ok ? realloc(acc, len + plen + 1) : NULL;
+		if (ok && !grown)
+			ev->c->oom = true;
+		if (grown) {
+			memcpy(grown + len, part, plen + 1);
+			len += plen;
+			acc = grown;
+		} else {
+			ok = false;
+		}
+		free(part);
+	}
+	if (!ok || !acc) {
+		free(acc);
+		return false;
+	}
+	out->kind = PV_STR;
+	out->s = acc;
+	out->slen = len;
+	return true;
+}
+
+/* A display: ( ... ), [ ... ], { ... }. */
+static bool ev_display(struct evaluator *ev, uint32_t *p, struct pyval *out)
+{
+	const struct file *f = ev->c->files[ev->fi];
+	char open = f->src[T(f, *p)->off];
+	uint32_t close = close_of(f, *p, ev->end), saved_end = ev->end;
+	size_t cap = 0;
+	bool ok = true, comma = false;
+
+	if (close >= ev->end)
+		return false;
+	out->kind = open == '(' ? PV_TUPLE : open == '[' ? PV_LIST : PV_SET;
+	ev->end = close;
+	(*p)++;
+	while (ok && *p < close) {
+		struct pyval key = { 0 }, val = { 0 };
+		bool pair;
+
+		if (!ev_expr(ev, p, &key)) {
+			ok = false;
+			break;
+		}
+		pair = open == '{' && is_op(f, *p, close, ":");
+		if (pair) {
+			(*p)++;
+			if (!ev_expr(ev, p, &val)) {
+				pyval__clear(&key);
+				ok = false;
+				break;
+			}
+			if (out->n == 0)
+				out->kind = PV_DICT;
+		}
+		if (pair != (out->kind == PV_DICT)) {
+			pyval__clear(&key);
+			pyval__clear(&val);
+			ok = false;
+			break;
+		}
+		if ((out->n + 1) * 2 > cap) {
+			struct pyval *g;
+
+			cap = cap ? cap * 2 : 8;
+			g = realloc(out->items, cap * sizeof(*g));
+			if (!g) {
+				ev->c->oom = true;
+				pyval__clear(&key);
+				pyval__clear(&val);
+				ok = false;
+				break;
+			}
+			out->items = g;
+		}
+		if (pair) {
+			out->items[2 * out->n] = key;
+			out->items[2 * out->n + 1] = val;
+		} else {
+			out->items[out->n] = key;
+		}
+		out->n++;
+		if (is_op(f, *p, close, ",")) {
+			comma = true;
+			(*p)++;
+		} else if (*p < close) {
+			ok = false;
+		}
+	}
+	ev->end = saved_end;
+	if (open == '{' && out->n == 0)
+		out->kind = PV_DICT;
+	if (ok && open == '(' && out->n == 1 && !comma) {
+		/* A parenthesized expression, not a tuple. */
+		struct pyval inner = out->items[0];
+
+		free(out->items);
+		*out = inner;
+	}
+	*p = close + 1;
+	return ok;
+}
+
+static bool ev_atom(struct evaluator *ev, uint32_t *p, struct pyval *out)
+{
+	struct file *f = ev->c->files[ev->fi];
+	const struct py_token *t;
+	char *dotted;
+	uint32_t after;
+	struct ref r;
+
+	if (*p >= ev->end)
+		return false;
+	t = T(f, *p);
+	switch (t->type) {
+	case PY_STRING:
+		return ev_strings(ev, p, out);
+	case PY_NUMBER:
+		return ev_number(f, (*p)++, out);
+	case PY_OP:
+		if ((is_op(f, *p, ev->end, "-") || is_op(f, *p, ev->end, "+")) &&
+		    *p + 1 < ev->end && T(f, *p + 1)->type == PY_NUMBER) {
+			bool neg = f->src[t->off] == '-';
+
+			(*p)++;
+			if (!ev_number(f, (*p)++, out))
+				return false;
+			if (neg) {
+				out->i = -out->i;
+				out->f = -out->f;
+			}
+			return true;
+		}
+		if (t->len == 1 && strchr("([{", f->src[t->off]))
+			return ev_display(ev, p, out);
+		return false;
+	case PY_NAME:
+		if (tok_eq(f, *p, "True") || tok_eq(f, *p, "False")) {
+			out->kind = PV_BOOL;
+			out->i = tok_eq(f, *p, "True");
+			(*p)++;
+			return true;
+		}
+		if (tok_eq(f, *p, "None")) {
+			out->kind = PV_NONE;
+			(*p)++;
+			return true;
+		}
+		/* A module-level constant, maybe imported. */
+		after = dotted_fwd(ev->c, f, *p, ev->end, &dotted);
+		if (!dotted || ev->depth > MAX_DEPTH || is_op(f, after, ev->end, "(") ||
+		    is_op(f, after, ev->end, "[")) {
+			free(dotted);
+			return false;
+		}
+		r = resolve_dotted(ev->c, ev->fi, dotted, *p, ev->fn, 0);
+		free(dotted);
+		*p = after;
+		if (r.kind == R_CONST) {
+			const struct binding *b = &ev->c->files[r.file]->binds[r.idx];
+			struct evaluator sub = { ev->c, r.file, b->fn, b->rb, ev->depth + 1 };
+			uint32_t q = b->ra;
+
+			return ev_expr(&sub, &q, out) && q == b->rb;
+		}
+		return false;
+	default:
+		return false;
+	}
+}
+
+/* atom ("+" atom)*: string, list and tuple concatenation. */
+static bool ev_expr(struct evaluator *ev, uint32_t *p, struct pyval *out)
+{
+	const struct file *f = ev->c->files[ev->fi];
+
+	if (!ev_atom(ev, p, out)) {
+		pyval__clear(out);
+		return false;
+	}
+	while (is_op(f, *p, ev->end, "+")) {
+		struct pyval rhs = { 0 };
+		bool ok;
+
+		(*p)++;
+		ok = ev_atom(ev, p, &rhs);
+		if (ok && out->kind == PV_STR && rhs.kind == PV_STR) {
+			char *g = realloc(out->s, out->slen + rhs.slen + 1);
+
+			if (g) {
+				memcpy(g + out->slen, rhs.s, rhs.slen + 1);
+				out->s = g;
+				out->slen += rhs.slen;
+			} else {
+				ev->c->oom = true;
+				ok = false;
+			}
+		} else if (ok && out->kind == rhs.kind && (out->kind == PV_LIST || out->kind == PV_TUPLE)) {
+			struct pyval *g = realloc(out->items, (out->n + rhs.n) * sizeof(*g) + 1);
+
+			if (g) {
+				memcpy(g + out->n, rhs.items, rhs.n * sizeof(*g));
+				out->items = g;
+				out->n += rhs.n;
+				free(rhs.items);
+				rhs.items = NULL;
+				rhs.n = 0;
+			} else {
+				ev->c->oom = true;
+				ok = false;
+			}
+		} else {
+			ok = false;
+		}
+		pyval__clear(&rhs);
+		if (!ok) {
+			pyval__clear(out);
+			return false;
+		}
+	}
+	return true;
+}
+
+/* Evaluate an argument; PV_DYNAMIC when it is not a constant. */
+static void eval_arg(struct ctx *c, int fi, int fn, const struct arg *a, struct pyval *out)
+{
+	struct evaluator ev = { c, fi, fn, a->b, 0 };
+	uint32_t p = a->a;
+
+	memset(out, 0, sizeof(*out));
+	if (a->star || !ev_expr(&ev, &p, out) || p != a->b)
+		pyval__clear(out);
+}
+
+/* The last string literal inside an argument (static_folder=os.path.join(x, "assets")). */
+static char *last_string(struct ctx *c, int fi, const struct arg *a)
+{
+	const struct file *f = c->files[fi];
+	uint32_t k;
+	char *s;
+
+	for (k = a->b; k > a->a; k--) {
+		if (T(f, k - 1)->type == PY_STRING && !pyscan__string_value(f->src, T(f, k - 1), &s, NULL))
+			return s;
+	}
+	return NULL;
+}
+
+/* ------------------------------------------------------------------ */
+/* Objects: what Flask(...) and Blueprint(...) were given */
+
+/* Flask's static_url_path from static_folder: "/" + basename(join(root, folder.rstrip("/\\"))), rstrip "/". */
+static char *static_url_from_folder(struct ctx *c, const char *folder)
+{
+	size_t n = strlen(folder);
+	const char *base;
+	char *tmp, *out;
+
+	while (n && (folder[n - 1] == '/' || folder[n - 1] == '\\'))
+		n--;
+	tmp = xstrndup(c, folder, n);
+	if (!tmp)
+		return NULL;
+	base = strrchr(tmp, '/') ? strrchr(tmp, '/') + 1 : tmp;
+	out = *base ? xasprintf(c, "/%s", base) : xstrdup(c, "");
+	free(tmp);
+	return out;
+}
+
+/* static_folder / static_url_path arguments to the static rule (NULL: none). */
+static char *static_rule(struct ctx *c, struct obj *o, const struct arg *folder_arg, const char *folder_default,
+			 const struct arg *url_arg)
+{
+	struct pyval folder = { 0 }, url = { 0 };
+	char *prefix = NULL, *rule = NULL, *guess = NULL;
+
+	if (folder_arg) {
+		eval_arg(c, o->file, o->fn, folder_arg, &folder);
+		if (folder.kind == PV_NONE)
+			goto out;
+		if (folder.kind != PV_STR) {
+			guess = last_string(c, o->file, folder_arg);
+			if (!url_arg)
+				warn_at(c, o->file, o->line, "static_folder is not a constant; assuming its folder is named '%s'",
+					guess ? guess : "static");
+		}
+	} else if (!folder_default) {
+		goto out;
+	}
+	if (url_arg) {
+		eval_arg(c, o->file, o->fn, url_arg, &url);
+		if (url.kind == PV_STR) {
+			prefix = xstrdup(c, url.s);
+			while (prefix && *prefix && prefix[strlen(prefix) - 1] == '/')
+				prefix[strlen(prefix) - 1] = '\0';
+		} else if (url.kind != PV_NONE) {
+			warn_at(c, o->file, o->line, "static_url_path is not a constant; using the folder's name");
+		}
+	}
+	if (!prefix)
+		prefix = static_url_from_folder(c, folder.kind == PV_STR ? folder.s : guess ? guess : folder_default ? folder_default : "static");
+	if (prefix)
+		rule = xasprintf(c, "%s/<path:filename>", prefix);
+out:
+	free(prefix);
+	free(guess);
+	pyval__clear(&folder);
+	pyval__clear(&url);
+	return rule;
+}
+
+static void eval_obj(struct ctx *c, struct obj *o)
+{
+	const struct file *f = c->files[o->file];
+	const struct call *a = &o->args;
+	const struct arg *x;
+	struct pyval v = { 0 };
+
+	o->strict = true;
+	o->url_prefix.kind = PV_NONE;
+	o->url_defaults.kind = PV_NONE;
+	if (has_star_args(a))
+		warn_at(c, o->file, o->line, "%s(*args/**kwargs): options hidden there are not seen",
+			o->is_app ? "Flask" : "Blueprint");
+	if (o->is_app) {
+		/* Flask(import_name, static_url_path, static_folder="static", static_host, host_matching, ...) */
+		o->static_rule = static_rule(c, o, param(f, a, 2, "static_folder"), "static",
+					     param(f, a, 1, "static_url_path"));
+		if ((x = param(f, a, 4, "host_matching"))) {
+			eval_arg(c, o->file, o->fn, x, &v);
+			if (v.kind != PV_NONE && pyval__truthy(&v)) {
+				o->host_matching = true;
+				warn_at(c, o->file, o->line, "host_matching=True: rules match by host, which warden does not know; none will match");
+			}
+			pyval__clear(&v);
+		}
+		return;
+	}
+	/* Blueprint(name, import_name, static_folder, static_url_path, template_folder, url_prefix, subdomain, url_defaults, ...) */
+	if ((x = param(f, a, 0, "name"))) {
+		eval_arg(c, o->file, o->fn, x, &v);
+		if (v.kind == PV_STR)
+			o->name = xstrdup(c, v.s);
+		pyval__clear(&v);
+	}
+	if (!o->name) {
+		warn_at(c, o->file, o->line, "Blueprint name is not a constant; endpoints of its routes are unknown");
+		o->name = xstrdup(c, "?");
+	}
+	o->static_rule = static_rule(c, o, param(f, a, 2, "static_folder"), NULL, param(f, a, 3, "static_url_path"));
+	if ((x = param(f, a, 5, "url_prefix"))) {
+		eval_arg(c, o->file, o->fn, x, &o->url_prefix);
+		if (o->url_prefix.kind != PV_STR && o->url_prefix.kind != PV_NONE) {
+			pyval__clear(&o->url_prefix);
+			o->url_prefix.kind = PV_NONE;
+			o->bad_prefix = true;
+		}
+	}
+	if ((x = param(f, a, 6, "subdomain"))) {
+		eval_arg(c, o->file, o->fn, x, &v);
+		o->other_host = v.kind != PV_NONE && pyval__truthy(&v);
+		pyval__clear(&v);
+	}
+	if ((x = param(f, a, 7, "url_defaults"))) {
+		eval_arg(c, o->file, o->fn, x, &o->url_defaults);
+		if (o->url_defaults.kind != PV_DICT && o->url_defaults.kind != PV_NONE) {
+			warn_at(c, o->file, o->line, "url_defaults is not a constant dict; ignored");
+			pyval__clear(&o->url_defaults);
+			o->url_defaults.kind = PV_NONE;
+		}
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* Pass 2: routes, registrations */
+
+static const char *const http_funcs[] = { "get", "post", "head", "options", "delete", "put", "trace", "patch" };
+
+static void add_method(struct ctx *c, char ***v, size_t *n, const char *m, size_t len)
+{
+	char **g, *u;
+	size_t i;
+
+	for (i = 0; i < *n; i++)
+		if (strlen((*v)[i]) == len && !strncasecmp((*v)[i], m, len))
+			return;
+	u = xstrndup(c, m, len);
+	if (!u)
+		return;
+	for (i = 0; i < len; i++)
+		if (u[i] >= 'a' && u[i] <= 'z')
+			u[i] -= 'a' - 'A';
+	g = realloc(*v, (*n + 1) * sizeof(*g));
+	if (!g) {
+		c->oom = true;
+		free(u);
+		return;
+	}
+	g[(*n)++] = u;
+	*v = g;
+}
+
+static void free_strv(char **v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; v && i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+/* Methods from a list/tuple/set of strings; false if not that. */
+static bool methods_from(struct ctx *c, const struct pyval *v, char ***out, size_t *n)
+{
+	size_t i;
+
+	if (v->kind != PV_LIST && v->kind != PV_TUPLE && v->kind != PV_SET)
+		return false;
+	for (i = 0; i < v->n; i++)
+		if (v->items[i].kind != PV_STR)
+			return false;
+	for (i = 0; i < v->n; i++)
+		add_method(c, out, n, v->items[i].s, v->items[i].slen);
+	return true;
+}
+
+/* The methods a class-based view answers: its methods attribute, or MethodView's handlers. */
+static void class_methods(struct ctx *c, int fi, int ci, char ***out, size_t *n, int depth)
+{
+	const struct file *f = c->files[fi];
+	const struct classdef *d = &f->classes[ci];
+	uint32_t k, body = d->tok, indent;
+	size_t i, h;
+
+	if (depth > MAX_DEPTH)
+		return;
+	while (body < f->toks.n && T(f, body)->type != PY_NEWLINE)
+		body++;
+	body++;
+	if (body >= f->toks.n || T(f, body)->indent <= d->indent)
+		return;
+	indent = T(f, body)->indent;
+	for (k = body; k < f->toks.n; k++) {
+		const struct py_token *t = T(f, k);
+
+		if (!t->line_start)
+			continue;
+		if (t->indent <= d->indent)
+			break;
+		if (t->indent != indent)
+			continue;
+		if (is_name(f, k, f->toks.n, "methods") && is_op(f, k + 1, f->toks.n, "=")) {
+			struct arg a = { .kw = NO_KW, .a = k + 2 };
+			struct pyval v = { 0 };
+			char **own = NULL;
+			size_t nown = 0;
+
+			for (a.b = a.a; a.b < f->toks.n && T(f, a.b)->type != PY_NEWLINE; a.b++)
+				;
+			eval_arg(c, fi, -1, &a, &v);
+			if (methods_from(c, &v, &own, &nown)) {
+				/* An explicit attribute wins over everything inherited. */
+				free_strv(*out, *n);
+				*out = own;
+				*n = nown;
+				pyval__clear(&v);
+				return;
+			}
+			free_strv(own, nown);
+			pyval__clear(&v);
+		}
+		if (is_name(f, k, f->toks.n, "async"))
+			k++;
+		if (is_name(f, k, f->toks.n, "def") && is_any_name(f, k + 1, f->toks.n)) {
+			for (h = 0; h < sizeof(http_funcs) / sizeof(http_funcs[0]); h++)
+				if (tok_eq(f, k + 1, http_funcs[h]))
+					add_method(c, out, n, http_funcs[h], strlen(http_funcs[h]));
+		}
+	}
+	for (i = 0; i < d->nbases; i++) {
+		struct ref r = resolve_dotted(c, fi, d->bases[i], d->tok, -1, depth + 1);
+
+		if (r.kind == R_CLASS)
+			class_methods(c, r.file, r.idx, out, n, depth + 1);
+	}
+}
+
+/* endpoint and methods implied by view_func: a function's name, or View.as_view("name"). */
+static void view_func_info(struct ctx *c, int fi, int fn, const struct arg *a, char **endpoint,
+			   char ***methods, size_t *nmethods)
+{
+	const struct file *f = c->files[fi];
+	uint32_t after;
+	char *dotted;
+
+	if (is_name(f, a->a, a->b, "lambda")) {
+		*endpoint = xstrdup(c, "<lambda>");
+		return;
+	}
+	after = dotted_fwd(c, f, a->a, a->b, &dotted);
+	if (!dotted)
+		return;
+	if (after == a->b) {
+		*endpoint = xstrdup(c, strrchr(dotted, '.') ? strrchr(dotted, '.') + 1 : dotted);
+	} else if (is_op(f, after, a->b, "(") && close_of(f, after, a->b) == a->b - 1) {
+		size_t l = strlen(dotted);
+
+		if (l > 8 && !strcmp(dotted + l - 8, ".as_view")) {
+			struct call call;
+			struct pyval v = { 0 };
+			const struct arg *name;
+			struct ref r;
+
+			parse_call(f, after, a->b, &call);
+			name = param(f, &call, 0, "name");
+			if (name) {
+				eval_arg(c, fi, fn, name, &v);
+				if (v.kind == PV_STR)
+					*endpoint = xstrdup(c, v.s);
+				pyval__clear(&v);
+			}
+			dotted[l - 8] = '\0';
+			r = resolve_dotted(c, fi, dotted, a->a, fn, 0);
+			if (r.kind == R_CLASS)
+				class_methods(c, r.file, r.idx, methods, nmethods, 0);
+			else
+				warn_at(c, fi, T(f, a->a)->line, "view class '%s' not found; assuming GET", dotted);
+		}
+	}
+	free(dotted);
+}
+
+static void free_proute(struct proute *r)
+{
+	free(r->rule);
+	free(r->endpoint);
+	free_strv(r->methods, r->nmethods);
+	pyval__clear(&r->defaults);
+	memset(r, 0, sizeof(*r));
+}
+
+static void free_reg(struct reg *g)
+{
+	pyval__clear(&g->url_prefix);
+	pyval__clear(&g->url_defaults);
+	free(g->name);
+	memset(g, 0, sizeof(*g));
+}
+
+/* An option that must be a constant bool: -1 when absent, else 0/1 (warns on non-constants). */
+static int bool_opt(struct ctx *c, int fi, int fn, const struct arg *a, uint32_t line, const char *what, int dflt)
+{
+	struct pyval v = { 0 };
+	int r;
+
+	if (!a)
+		return -1;
+	eval_arg(c, fi, fn, a, &v);
+	if (v.kind == PV_DYNAMIC) {
+		warn_at(c, fi, line, "%s is not a constant; assuming %s", what, dflt ? "True" : "False");
+		return dflt;
+	}
+	r = v.kind != PV_NONE && pyval__truthy(&v);
+	if (v.kind == PV_NONE)
+		r = -1;
+	pyval__clear(&v);
+	return r;
+}
+
+static void do_route(struct ctx *c, int fi, struct event *e)
+{
+	static const char *const known[] = {
+		"rule", "endpoint", "view_func", "provide_automatic_options", "methods", "strict_slashes",
+		"defaults", "merge_slashes", "build_only", "redirect_to", "alias", "subdomain", "host",
+		"websocket",
+	};
+	static const char *const shortcut[] = { NULL, "GET", "POST", "PUT", "PATCH", "DELETE" };
+	const struct file *f = c->files[fi];
+	const struct call *a = &e->args;
+	struct proute r = { .strict = -1, .merge = -1, .auto_options = true };
+	const char *what = route_kind_name[e->rk];
+	struct pyval v = { 0 };
+	const struct arg *x;
+	struct entry *ent;
+	struct obj *o;
+	bool add = e->rk == RK_ADD;
+	size_t i, k;
+	int oi, b;
+
+	r.file = fi;
+	r.line = e->line;
+	oi = resolve_obj(c, fi, e->recv, e->pos, e->fn);
+	if (oi < 0) {
+		warn_at(c, fi, e->line, "%s.%s(): '%s' is not a Flask app or Blueprint found in the sources; skipped",
+			e->recv, what, e->recv);
+		return;
+	}
+	if (has_star_args(a))
+		warn_at(c, fi, e->line, "%s.%s(): options passed with * or ** are not seen", e->recv, what);
+	for (i = 0; i < a->n; i++) {
+		if (a->v[i].kw == NO_KW)
+			continue;
+		for (k = 0; k < sizeof(known) / sizeof(known[0]) && !tok_eq(f, a->v[i].kw, known[k]); k++)
+			;
+		if (k == sizeof(known) / sizeof(known[0])) {
+			warn_at(c, fi, e->line, "%s.%s(): unknown option '%.*s' (Flask would fail); skipped",
+				e->recv, what, (int)T(f, a->v[i].kw)->len, f->src + T(f, a->v[i].kw)->off);
+			return;
+		}
+	}
+	/* The rule: a constant text. */
+	x = param(f, a, 0, "rule");
+	if (x)
+		eval_arg(c, fi, e->fn, x, &v);
+	if (v.kind != PV_STR) {
+		warn_at(c, fi, e->line, "%s.%s(): the rule is not a string literal; skipped", e->recv, what);
+		pyval__clear(&v);
+		return;
+	}
+	r.rule = v.s;
+	v.s = NULL;
+	pyval__clear(&v);
+	/* The endpoint: given, else the view function's name. */
+	x = add ? param(f, a, 1, "endpoint") : kwarg(f, a, "endpoint");
+	if (x) {
+		eval_arg(c, fi, e->fn, x, &v);
+		if (v.kind == PV_STR) {
+			r.endpoint = v.s;
+			v.s = NULL;
+		}
+		pyval__clear(&v);
+	}
+	if (add && (x = param(f, a, 2, "view_func"))) {
+		char *ep = NULL;
+
+		view_func_info(c, fi, e->fn, x, &ep, &r.methods, &r.nmethods);
+		if (!r.endpoint)
+			r.endpoint = ep;
+		else
+			free(ep);
+	} else if (!r.endpoint && e->view && !x)
+		r.endpoint = xstrdup(c, e->view);
+	/* A view class's methods only count without methods=. */
+	x = kwarg(f, a, "methods");
+	if (e->rk != RK_ROUTE && !add) {
+		if (x) {
+			warn_at(c, fi, e->line, "%s.%s(): methods= with a method shortcut (Flask raises TypeError); skipped",
+				e->recv, what);
+			goto fail;
+		}
+		free_strv(r.methods, r.nmethods);
+		r.methods = NULL;
+		r.nmethods = 0;
+		add_method(c, &r.methods, &r.nmethods, shortcut[e->rk], strlen(shortcut[e->rk]));
+	} else if (x) {
+		char **m = NULL;
+		size_t nm = 0;
+
+		eval_arg(c, fi, e->fn, x, &v);
+		if (v.kind == PV_STR) {
+			warn_at(c, fi, e->line, "%s.%s(): methods is a string (Flask raises TypeError); skipped", e->recv, what);
+			goto fail;
+		}
+		if (v.kind == PV_NONE) {
+			/* As if not given. */
+		} else if (methods_from(c, &v, &m, &nm)) {
+			free_strv(r.methods, r.nmethods);
+			r.methods = m;
+			r.nmethods = nm;
+		} else {
+			free_strv(m, nm);
+			warn_at(c, fi, e->line, "%s.%s(): methods is not a constant list; assuming GET", e->recv, what);
+		}
+		pyval__clear(&v);
+	}
+	x = add ? param(f, a, 3, "provide_automatic_options") : kwarg(f, a, "provide_automatic_options");
+	b = bool_opt(c, fi, e->fn, x, e->line, "provide_automatic_options", 1);
+	/* Flask adds OPTIONS only when the option is left unset. */
+	r.auto_options = b < 0;
+	r.strict = bool_opt(c, fi, e->fn, kwarg(f, a, "strict_slashes"), e->line, "strict_slashes", 1);
+	r.merge = bool_opt(c, fi, e->fn, kwarg(f, a, "merge_slashes"), e->line, "merge_slashes", 1);
+	r.build_only = bool_opt(c, fi, e->fn, kwarg(f, a, "build_only"), e->line, "build_only", 0) == 1;
+	r.alias = bool_opt(c, fi, e->fn, kwarg(f, a, "alias"), e->line, "alias", 0) == 1;
+	r.redirects = r.alias;
+	if ((x = kwarg(f, a, "redirect_to"))) {
+		eval_arg(c, fi, e->fn, x, &v);
+		r.redirects |= v.kind != PV_NONE;
+		pyval__clear(&v);
+	}
+	for (k = 0; k < 2; k++) {
+		if ((x = kwarg(f, a, k ? "host" : "subdomain"))) {
+			eval_arg(c, fi, e->fn, x, &v);
+			if (v.kind != PV_NONE && pyval__truthy(&v))
+				r.other_host = true;
+			pyval__clear(&v);
+		}
+	}
+	if (bool_opt(c, fi, e->fn, kwarg(f, a, "websocket"), e->line, "websocket", 0) == 1) {
+		warn_at(c, fi, e->line, "%s.%s(): websocket rules never match HTTP requests", e->recv, what);
+		r.other_host = true;
+	}
+	r.defaults.kind = PV_NONE;
+	if ((x = kwarg(f, a, "defaults"))) {
+		eval_arg(c, fi, e->fn, x, &r.defaults);
+		if (r.defaults.kind != PV_DICT && r.defaults.kind != PV_NONE) {
+			warn_at(c, fi, e->line, "%s.%s(): defaults is not a constant dict; ignored", e->recv, what);
+			pyval__clear(&r.defaults);
+			r.defaults.kind = PV_NONE;
+		}
+	}
+	o = &c->objs[oi];
+	if (o->is_app && r.strict < 0)
+		r.strict = o->strict;
+	ent = PUSH(c, o->ents, o->nents, o->cents);
+	if (!ent)
+		goto fail;
+	ent->r = r;
+	return;
+fail:
+	pyval__clear(&v);
+	free_proute(&r);
+}
+
+static void do_register(struct ctx *c, int fi, struct event *e)
+{
+	const struct file *f = c->files[fi];
+	const struct call *a = &e->args;
+	struct reg g = { .bp = -1 };
+	struct pyval v = { 0 };
+	const struct arg *x;
+	struct entry *ent;
+	char *name = NULL;
+	int oi;
+
+	g.file = fi;
+	g.line = e->line;
+	g.url_prefix.kind = PV_NONE;
+	g.url_defaults.kind = PV_NONE;
+	oi = resolve_obj(c, fi, e->recv, e->pos, e->fn);
+	if (oi < 0) {
+		warn_at(c, fi, e->line, "%s.register_blueprint(): '%s' is not a Flask app or Blueprint found in the sources; skipped",
+			e->recv, e->recv);
+		return;
+	}
+	x = param(f, a, 0, "blueprint");
+	if (x)
+		dotted_fwd(c, f, x->a, x->b, &name);
+	g.bp = name ? resolve_obj(c, fi, name, e->pos, e->fn) : -1;
+	if (g.bp < 0 || c->objs[g.bp].is_app) {
+		warn_at(c, fi, e->line, "%s.register_blueprint(%s): blueprint not found in the sources; skipped",
+			e->recv, name ? name : "?");
+		free(name);
+		return;
+	}
+	free(name);
+	if ((x = kwarg(f, a, "url_prefix"))) {
+		eval_arg(c, fi, e->fn, x, &g.url_prefix);
+		if (g.url_prefix.kind != PV_STR && g.url_prefix.kind != PV_NONE) {
+			warn_at(c, fi, e->line, "register_blueprint(): url_prefix is not a constant; skipped");
+			goto fail;
+		}
+	} else if (c->objs[g.bp].bad_prefix) {
+		warn_at(c, fi, e->line, "register_blueprint(): the blueprint's url_prefix is not a constant; skipped");
+		goto fail;
+	}
+	if ((x = kwarg(f, a, "name"))) {
+		eval_arg(c, fi, e->fn, x, &v);
+		if (v.kind == PV_STR)
+			g.name = xstrdup(c, v.s);
+		pyval__clear(&v);
+	}
+	if ((x = kwarg(f, a, "url_defaults"))) {
+		eval_arg(c, fi, e->fn, x, &g.url_defaults);
+		if (g.url_defaults.kind != PV_DICT) {
+			pyval__clear(&g.url_defaults);
+			g.url_defaults.kind = PV_NONE;
+		}
+	}
+	if ((x = kwarg(f, a, "subdomain"))) {
+		eval_arg(c, fi, e->fn, x, &v);
+		g.other_host = v.kind != PV_NONE && pyval__truthy(&v);
+		pyval__clear(&v);
+	}
+	g.strict = c->objs[oi].is_app ? c->objs[oi].strict : true;
+	ent = PUSH(c, c->objs[oi].ents, c->objs[oi].nents, c->objs[oi].cents);
+	if (!ent)
+		goto fail;
+	ent->is_reg = true;
+	ent->g = g;
+	return;
+fail:
+	free_reg(&g);
+}
+
+static void do_mapset(struct ctx *c, int fi, struct event *e)
+{
+	int oi = resolve_obj(c, fi, e->recv, e->pos, e->fn);
+	int b;
+
+	if (oi < 0 || !c->objs[oi].is_app)
+		return;
+	b = bool_opt(c, fi, e->fn, &e->args.v[0], e->line, "url_map.strict_slashes", 1);
+	if (b >= 0)
+		c->objs[oi].strict = b;
+}
+
+/* Run a file's events as Python would run the module: imports run first. */
+static void run_file(struct ctx *c, int fi)
+{
+	size_t i;
+
+	if (c->files[fi]->state)
+		return;
+	c->files[fi]->state = 1;
+	for (i = 0; i < c->files[fi]->nevs && !c->oom; i++) {
+		struct event *e = &c->files[fi]->evs[i];
+
+		switch (e->kind) {
+		case EV_IMPORT:
+			if (e->target >= 0)
+				run_file(c, e->target);
+			break;
+		case EV_NEWAPP:
+			if (!c->objs[e->target].app_seq)
+				c->objs[e->target].app_seq = ++c->app_seq;
+			break;
+		case EV_ROUTE:
+			do_route(c, fi, e);
+			break;
+		case EV_REGISTER:
+			do_register(c, fi, e);
+			break;
+		case EV_MAPSET:
+			do_mapset(c, fi, e);
+			break;
+		}
+	}
+	c->files[fi]->state = 2;
+}
+
+/* ------------------------------------------------------------------ */
+/* Output: what Flask's add_url_rule hands to Werkzeug */
+
+struct bpstate {
+	const struct obj *app;
+	struct pyval url_prefix; /* borrowed */
+	char *name;              /* full dotted name */
+	struct pyval url_defaults;
+	bool other_host;
+	bool strict;
+};
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Append a decl (takes nothing: copies what it needs). */
+static void emit(struct ctx *c, const struct proute *r, const char *rule, const char *endpoint,
+		 const struct pyval *defaults, bool strict, bool other_host)
+{
+	struct route_decl *d;
+	size_t i;
+	bool get = false;
+
+	if (rule[0] != '/') {
+		warn_at(c, r->file, r->line, "rule '%s' does not start with '/' (Werkzeug refuses it); skipped", rule);
+		return;
+	}
+	d = PUSH(c, c->out->v, c->out->n, c->cout);
+	if (!d)
+		return;
+	d->rule = xstrdup(c, rule);
+	d->endpoint = xstrdup(c, endpoint);
+	d->file = xstrdup(c, c->files[r->file]->path);
+	d->line = r->line;
+	if (r->nmethods) {
+		for (i = 0; i < r->nmethods; i++)
+			add_method(c, &d->methods, &d->nmethods, r->methods[i], strlen(r->methods[i]));
+	} else {
+		add_method(c, &d->methods, &d->nmethods, "GET", 3);
+	}
+	for (i = 0; i < d->nmethods; i++)
+		get |= !strcmp(d->methods[i], "GET");
+	if (r->auto_options)
+		add_method(c, &d->methods, &d->nmethods, "OPTIONS", 7);
+	if (get)
+		add_method(c, &d->methods, &d->nmethods, "HEAD", 4);
+	if (d->methods)
+		qsort(d->methods, d->nmethods, sizeof(*d->methods), cmp_str);
+	if (defaults && defaults->kind == PV_DICT && defaults->n) {
+		if (pyval__copy(&d->defaults, defaults))
+			c->oom = true;
+	} else {
+		d->defaults.kind = PV_NONE;
+	}
+	d->strict_slashes = r->strict >= 0 ? r->strict : strict;
+	d->merge_slashes = r->merge != 0;
+	d->build_only = r->build_only;
+	d->redirects = r->redirects;
+	d->alias = r->alias;
+	d->other_host = r->other_host || other_host;
+}
+
+/* dict(a, **b) of two PV_DICT/PV_NONE values, into out. */
+static void merge_dicts(struct ctx *c, const struct pyval *a, const struct pyval *b, struct pyval *out)
+{
+	size_t i, j;
+
+	memset(out, 0, sizeof(*out));
+	out->kind = PV_DICT;
+	out->items = calloc(2 * ((a->kind == PV_DICT ? a->n : 0) + (b->kind == PV_DICT ? b->n : 0)) + 2,
+			    sizeof(*out->items));
+	if (!out->items) {
+		c->oom = true;
+		return;
+	}
+	for (i = 0; a->kind == PV_DICT && i < a->n; i++) {
+		if (pyval__copy(&out->items[2 * out->n], &a->items[2 * i]) ||
+		    pyval__copy(&out->items[2 * out->n + 1], &a->items[2 * i + 1]))
+			c->oom = true;
+		out->n++;
+	}
+	for (i = 0; b->kind == PV_DICT && i < b->n; i++) {
+		for (j = 0; j < out->n && !pyval__equal(&out->items[2 * j], &b->items[2 * i]); j++)
+			;
+		if (j == out->n) {
+			if (pyval__copy(&out->items[2 * j], &b->items[2 * i]))
+				c->oom = true;
+			out->n++;
+		}
+		pyval__clear(&out->items[2 * j + 1]);
+		if (pyval__copy(&out->items[2 * j + 1], &b->items[2 * i + 1]))
+			c->oom = true;
+	}
+}
+
+/* BlueprintSetupState.add_url_rule: prefix the rule and the endpoint, merge defaults. */
+static void bp_add(struct ctx *c, const struct bpstate *st, const struct proute *r)
+{
+	const char *rule = r->rule;
+	char *full = NULL, *ep = NULL;
+	struct pyval defaults;
+
+	if (st->url_prefix.kind == PV_STR) {
+		if (*rule) {
+			size_t pl = st->url_prefix.slen;
+
+			while (pl && st->url_prefix.s[pl - 1] == '/')
+				pl--;
+			while (*rule == '/')
+				rule++;
+			full = xasprintf(c, "%.*s/%s", (int)pl, st->url_prefix.s, rule);
+		} else {
+			full = xstrdup(c, st->url_prefix.s);
+		}
+		if (!full)
+			return;
+		rule = full;
+	}
+	if (r->endpoint)
+		ep = xasprintf(c, "%s.%s", st->name, r->endpoint);
+	merge_dicts(c, &st->url_defaults, &r->defaults, &defaults);
+	emit(c, r, rule, ep, &defaults, st->strict, st->other_host);
+	pyval__clear(&defaults);
+	free(ep);
+	free(full);
+}
+
+/* Blueprint.register(): static route, deferred routes, then nested blueprints. */
+static void bp_register(struct ctx *c, const struct obj *app, const struct reg *g, const struct pyval *url_prefix,
+			const char *name_prefix, int depth)
+{
+	const struct obj *bp = &c->objs[g->bp];
+	struct bpstate st = { .app = app, .strict = g->strict };
+	const char *name = g->name ? g->name : bp->name ? bp->name : "?";
+	size_t i;
+
+	if (depth > MAX_DEPTH) {
+		warn_at(c, g->file, g->line, "blueprints nested too deep; stopped");
+		return;
+	}
+	st.url_prefix = url_prefix->kind == PV_STR ? *url_prefix : bp->url_prefix;
+	st.name = *name_prefix ? xasprintf(c, "%s.%s", name_prefix, name) : xstrdup(c, name);
+	if (!st.name)
+		return;
+	merge_dicts(c, &bp->url_defaults, &g->url_defaults, &st.url_defaults);
+	st.other_host = g->other_host || bp->other_host;
+	if (bp->static_rule) {
+		struct proute sr = { .rule = bp->static_rule, .endpoint = "static", .auto_options = true,
+				     .strict = -1, .merge = -1, .file = bp->file, .line = bp->line };
+
+		sr.defaults.kind = PV_NONE;
+		bp_add(c, &st, &sr);
+	}
+	for (i = 0; i < bp->nents; i++)
+		if (!bp->ents[i].is_reg)
+			bp_add(c, &st, &bp->ents[i].r);
+	for (i = 0; i < bp->nents; i++) {
+		struct reg child;
+		struct pyval prefix = { .kind = PV_NONE }, own;
+
+		if (!bp->ents[i].is_reg)
+			continue;
+		child = bp->ents[i].g;
+		child.strict = g->strict;
+		own = child.url_prefix.kind == PV_STR ? child.url_prefix : c->objs[child.bp].url_prefix;
+		if (st.url_prefix.kind == PV_STR && own.kind == PV_STR) {
+			size_t pl = st.url_prefix.slen;
+			const char *o = own.s;
+
+			while (pl && st.url_prefix.s[pl - 1] == '/')
+				pl--;
+			while (*o == '/')
+				o++;
+			prefix.s = xasprintf(c, "%.*s/%s", (int)pl, st.url_prefix.s, o);
+		} else if (own.kind == PV_STR) {
+			prefix.s = xstrdup(c, own.s);
+		} else if (st.url_prefix.kind == PV_STR) {
+			prefix.s = xstrdup(c, st.url_prefix.s);
+		}
+		if (prefix.s) {
+			prefix.kind = PV_STR;
+			prefix.slen = strlen(prefix.s);
+		}
+		bp_register(c, app, &child, &prefix, st.name, depth + 1);
+		pyval__clear(&prefix);
+	}
+	pyval__clear(&st.url_defaults);
+	free(st.name);
+}
+
+static void flatten_app(struct ctx *c, const struct obj *app)
+{
+	size_t i;
+
+	if (app->static_rule) {
+		struct proute sr = { .rule = app->static_rule, .endpoint = "static", .auto_options = true,
+				     .strict = 1, .merge = -1, .file = app->file, .line = app->line };
+
+		sr.defaults.kind = PV_NONE;
+		emit(c, &sr, sr.rule, "static", NULL, true, app->host_matching);
+	}
+	for (i = 0; i < app->nents; i++) {
+		const struct entry *ent = &app->ents[i];
+
+		if (ent->is_reg)
+			bp_register(c, app, &ent->g, &ent->g.url_prefix, "", 0);
+		else
+			emit(c, &ent->r, ent->r.rule, ent->r.endpoint, &ent->r.defaults, true,
+			     app->host_matching);
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* Entry points */
+
+static void free_ctx(struct ctx *c)
+{
+	size_t i, j, k;
+
+	for (i = 0; i < c->nfiles; i++) {
+		struct file *f = c->files[i];
+
+		for (j = 0; j < f->nbinds; j++) {
+			free(f->binds[j].name);
+			free(f->binds[j].a);
+			free(f->binds[j].b);
+		}
+		for (j = 0; j < f->nfuncs; j++) {
+			free(f->funcs[j].name);
+			free_strv(f->funcs[j].params, f->funcs[j].nparams);
+		}
+		for (j = 0; j < f->nclasses; j++) {
+			free(f->classes[j].name);
+			free_strv(f->classes[j].bases, f->classes[j].nbases);
+		}
+		for (j = 0; j < f->nevs; j++) {
+			free(f->evs[j].recv);
+			free(f->evs[j].view);
+		}
+		free_strv(f->stars, f->nstars);
+		free(f->binds);
+		free(f->funcs);
+		free(f->classes);
+		free(f->evs);
+		pyscan__free(&f->toks);
+		free(f->path);
+		free(f->mod);
+		free(f->src);
+		free(f);
+	}
+	free(c->files);
+	for (i = 0; i < c->nobjs; i++) {
+		struct obj *o = &c->objs[i];
+
+		for (k = 0; k < o->nents; k++) {
+			if (o->ents[k].is_reg)
+				free_reg(&o->ents[k].g);
+			else
+				free_proute(&o->ents[k].r);
+		}
+		free(o->ents);
+		free(o->static_rule);
+		free(o->name);
+		pyval__clear(&o->url_prefix);
+		pyval__clear(&o->url_defaults);
+	}
+	free(c->objs);
+	for (i = 0; i < c->nroots; i++)
+		free(c->roots[i]);
+}
+
+void routes_extract__free(struct route_decls *d)
+{
+	size_t i;
+
+	if (!d)
+		return;
+	for (i = 0; i < d->n; i++) {
+		free(d->v[i].rule);
+		free(d->v[i].endpoint);
+		free_strv(d->v[i].methods, d->v[i].nmethods);
+		pyval__clear(&d->v[i].defaults);
+		free(d->v[i].file);
+	}
+	free(d->v);
+	d->v = NULL;
+	d->n = 0;
+}
+
+static bool file_creates_app(const struct ctx *c, int fi)
+{
+	size_t i;
+
+	for (i = 0; i < c->nobjs; i++)
+		if (c->objs[i].file == fi && c->objs[i].is_app)
+			return true;
+	return false;
+}
+
+/* Pass 2 and output, once every file of interest is scanned. */
+static int finish(struct ctx *c, int entry, struct route_decls *out, char *err, size_t errlen)
+{
+	size_t i, seq;
+
+	c->out = out;
+	/* Everything is scanned: from here on no file may load (objects stay put). */
+	c->follow_imports = false;
+	c->closed = true;
+	for (i = 0; i < c->nobjs && !c->oom; i++)
+		eval_obj(c, &c->objs[i]);
+	if (entry >= 0)
+		run_file(c, entry);
+	/* A folder: files that create an app run first, the rest after. */
+	for (i = 0; i < c->nfiles && !c->oom; i++)
+		if (file_creates_app(c, i))
+			run_file(c, i);
+	for (i = 0; i < c->nfiles && !c->oom; i++)
+		run_file(c, i);
+	for (seq = 1; seq <= (size_t)c->app_seq && !c->oom; seq++)
+		for (i = 0; i < c->nobjs; i++)
+			if (c->objs[i].is_app && c->objs[i].app_seq == (int)seq)
+				flatten_app(c, &c->objs[i]);
+	if (c->oom) {
+		routes_extract__free(out);
+		set_err(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+/* Folders that hold no application code. */
+static bool skip_dir(const char *parent, const char *name)
+{
+	char path[4096];
+
+	if (name[0] == '.' || !strcmp(name, "__pycache__") || !strcmp(name, "node_modules") ||
+	    !strcmp(name, "site-packages") || !strcmp(name, "dist-packages"))
+		return true;
+	snprintf(path, sizeof(path), "%s/%s/pyvenv.cfg", parent, name);
+	return is_file(path);
+}
+
+static int walk_dir(struct ctx *c, const char *dir, int depth)
+{
+	struct dirent **ents;
+	char path[4096];
+	int n, i, err = 0;
+
+	if (depth > MAX_DIR_DEPTH)
+		return 0;
+	n = scandir(dir, &ents, NULL, alphasort);
+	if (n < 0)
+		return depth ? 0 : -errno;
+	for (i = 0; i < n; i++) {
+		const char *name = ents[i]->d_name;
+		size_t l = strlen(name);
+		int w = snprintf(path, sizeof(path), "%s/%s", dir, name);
+
+		if (w < 0 || (size_t)w >= sizeof(path) || !strcmp(name, ".") || !strcmp(name, ".."))
+			continue;
+		if (is_dir(path)) {
+			if (!skip_dir(dir, name))
+				walk_dir(c, path, depth + 1);
+		} else if (l > 3 && !strcmp(name + l - 3, ".py") && is_file(path)) {
+			load_file(c, path, NULL, 0);
+		}
+	}
+	for (i = 0; i < n; i++)
+		free(ents[i]);
+	free(ents);
+	return err;
+}
+
+/* The folder Python would have on sys.path for code in dir: up past every package. */
+static char *package_root(struct ctx *c, const char *dir)
+{
+	char *root = xstrdup(c, dir), path[4096], *slash;
+
+	while (root) {
+		snprintf(path, sizeof(path), "%s/__init__.py", root);
+		if (!is_file(path))
+			break;
+		slash = strrchr(root, '/');
+		if (!slash) {
+			bool dot = !strcmp(root, ".");
+
+			free(root);
+			return xstrdup(c, dot ? ".." : ".");
+		}
+		if (slash == root) {
+			root[1] = '\0';
+			break;
+		}
+		*slash = '\0';
+	}
+	return root;
+}
+
+int routes_extract__path(const char *file_or_dir, struct route_decls *out, char *err, size_t errlen)
+{
+	struct ctx c = { .follow_imports = true };
+	char *path, *dir, *slash;
+	int entry = -1, rc;
+	size_t l;
+
+	out->v = NULL;
+	out->n = 0;
+	path = xstrdup(&c, file_or_dir);
+	if (!path) {
+		set_err(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	/* "pkg/" and "pkg" are the same folder; "./app.py" the same file as "app.py". */
+	for (l = strlen(path); l > 1 && path[l - 1] == '/'; l--)
+		path[l - 1] = '\0';
+	if (is_dir(path)) {
+		dir = path;
+		c.roots[c.nroots++] = package_root(&c, dir);
+		if (c.roots[0] && strcmp(c.roots[0], dir))
+			c.roots[c.nroots++] = xstrdup(&c, dir);
+		rc = walk_dir(&c, dir, 0);
+		if (rc) {
+			set_err(err, errlen, "%s: %s", file_or_dir, strerror(-rc));
+			free(path);
+			free_ctx(&c);
+			return rc;
+		}
+	} else {
+		if (access(path, R_OK)) {
+			rc = -errno;
+			set_err(err, errlen, "%s: %s", file_or_dir, strerror(errno));
+			free(path);
+			return rc;
+		}
+		if (!is_file(path)) {
+			set_err(err, errlen, "%s: not a regular file or folder", file_or_dir);
+			free(path);
+			return -EINVAL;
+		}
+		slash = strrchr(path, '/');
+		dir = slash ? xstrndup(&c, path, slash == path ? 1 : (size_t)(slash - path)) : xstrdup(&c, ".");
+		if (dir) {
+			c.roots[c.nroots++] = package_root(&c, dir);
+			if (c.roots[0] && strcmp(c.roots[0], dir))
+				c.roots[c.nroots++] = xstrdup(&c, dir);
+		}
+		free(dir);
+		entry = load_file(&c, path, NULL, 0);
+		if (entry < 0 && !c.oom) {
+			set_err(err, errlen, "%s: cannot read", file_or_dir);
+			free(path);
+			free_ctx(&c);
+			return -EIO;
+		}
+	}
+	free(path);
+	rc = finish(&c, entry, out, err, errlen);
+	free_ctx(&c);
+	return rc;
+}
+
+int routes_extract__source(const char *name, const char *src, size_t len,
+			   struct route_decls *out, char *err, size_t errlen)
+{
+	struct ctx c = { .follow_imports = false };
+	int entry, rc;
+
+	out->v = NULL;
+	out->n = 0;
+	entry = load_file(&c, name, src, len);
+	if (entry < 0) {
+		set_err(err, errlen, "%s: %s", name, c.oom ? "out of memory" : "cannot scan");
+		free_ctx(&c);
+		return c.oom ? -ENOMEM : -EINVAL;
+	}
+	rc = finish(&c, entry, out, err, errlen);
+	free_ctx(&c);
+	return rc;
+}

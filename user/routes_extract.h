@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/* routes_extract.h - read Flask sources (never run them) into the routes Flask would register. */
+#ifndef WARDEN_ROUTES_EXTRACT_H
+#define WARDEN_ROUTES_EXTRACT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* A Python constant as written in the source: enough for route options. */
+enum pyval_kind {
+	PV_DYNAMIC = 0, /* not a constant we can evaluate */
+	PV_NONE,
+	PV_BOOL,
+	PV_INT,
+	PV_FLOAT,
+	PV_STR,
+	PV_LIST,
+	PV_TUPLE,
+	PV_SET,
+	PV_DICT,
+};
+
+struct pyval {
+	enum pyval_kind kind;
+	long long i;         /* PV_INT, PV_BOOL (0/1) */
+	double f;            /* PV_FLOAT */
+	char *s;             /* PV_STR: owned UTF-8, NUL-terminated */
+	size_t slen;         /* PV_STR: bytes, without the NUL */
+	struct pyval *items; /* containers, owned: n items, or n key/value pairs (2n) for PV_DICT */
+	size_t n;
+};
+
+void pyval__clear(struct pyval *v); /* frees what v owns, leaves PV_DYNAMIC */
+int pyval__copy(struct pyval *dst, const struct pyval *src); /* 0 or -ENOMEM */
+bool pyval__truthy(const struct pyval *v);
+/* Python's a == b for the kinds above (1 == 1.0 == True; [1] != (1,)). */
+bool pyval__equal(const struct pyval *a, const struct pyval *b);
+
+/* One rule as Flask hands it to Werkzeug's Map.add(). */
+struct route_decl {
+	char *rule;            /* full rule text (blueprint prefixes applied), owned */
+	char *endpoint;        /* owned; NULL when it cannot be known statically */
+	char **methods;        /* owned, uppercase, unique, sorted; with HEAD/OPTIONS as added */
+	size_t nmethods;
+	struct pyval defaults; /* PV_DICT, or PV_NONE without defaults */
+	bool strict_slashes;   /* after the Map's default */
+	bool merge_slashes;    /* of the rule text, after the Map's default */
+	bool build_only;       /* never matched, only built */
+	bool redirects;        /* redirect_to= or alias=True: a match is a redirect */
+	bool alias;            /* alias=True (orders Werkzeug's build list) */
+	bool other_host;       /* subdomain= or host=: never matches the default host */
+	char *file;            /* where it was declared, owned */
+	int line;
+};
+
+struct route_decls {
+	struct route_decl *v; /* owned */
+	size_t n;
+};
+
+/*
+ * Read a file (and the local modules it imports) or every *.py under a
+ * directory. Rules that cannot be read statically are skipped with a
+ * pr_warn naming file:line. 0 or -errno with a reason in err.
+ */
+int routes_extract__path(const char *file_or_dir, struct route_decls *out, char *err, size_t errlen);
+
+/* The same for one in-memory source named name (imports are not followed). */
+int routes_extract__source(const char *name, const char *src, size_t len,
+			   struct route_decls *out, char *err, size_t errlen);
+
+void routes_extract__free(struct route_decls *d); /* accepts NULL */
+
+#endif
