@@ -113,72 +113,99 @@ struct {
 	__uint(XDP_PASS, 1);
 } XDP_RUN_CONFIG(xdp_ban);
 
-enum ban_kind { KIND_EXACT, KIND_PREFIX };
+/* What one ban lookup found. */
+enum ban_state { BAN_NONE, BAN_EXPIRED, BAN_ALLOWED, BAN_DROP };
 
 /*
- * Decide on a ban that was found. Returns XDP_DROP if it is live and not
- * overridden, XDP_PASS otherwise, with the matching counter bumped.
- * allowed is 1 when the allowlist covers the source.
+ * Judge a ban that was found: expired, overridden by the allowlist (which
+ * then counts a hit), or live (the ban counts the drop).
  */
-static __always_inline int judge_ban(struct ban_value *ban, int kind,
-				     struct allow_value *allowed,
-				     struct xdp_counters *cnt)
+static __always_inline int judge_ban(struct ban_value *ban, void *allow_map, void *lpm_key)
 {
+	struct allow_value *allowed;
 	__u64 now = bpf_ktime_get_boot_ns();
 
 	/* An expired ban passes; userspace removes it later. */
-	if (ban->expires_ns && now >= ban->expires_ns) {
-		cnt->passed_expired++;
-		return XDP_PASS;
-	}
+	if (ban->expires_ns && now >= ban->expires_ns)
+		return BAN_EXPIRED;
 	/* The allowlist always wins over a ban. */
+	allowed = bpf_map_lookup_elem(allow_map, lpm_key);
 	if (allowed) {
 		__sync_fetch_and_add(&allowed->hits, 1);
-		cnt->passed_allow++;
-		return XDP_PASS;
+		return BAN_ALLOWED;
 	}
-	/* Live ban: count the drop on the ban itself and per CPU. */
+	/* Live ban: count the drop on the ban itself. */
 	__sync_fetch_and_add(&ban->drops, 1);
 	ban->last_drop_ns = now;
-	if (kind == KIND_EXACT)
-		cnt->dropped_exact++;
+	return BAN_DROP;
+}
+
+/*
+ * The verdict for one source address, the same for both families: the
+ * exact ban first (one hash lookup), then the prefix trie when the caller's
+ * summary says a prefix may cover the address. Every packet is counted
+ * exactly once.
+ */
+static __always_inline int decide(void *exact_map, void *exact_key, void *prefix_map,
+				  void *lpm_key, void *allow_map, int prefixes_possible,
+				  struct xdp_counters *cnt)
+{
+	struct ban_value *ban;
+	int state = BAN_NONE, s;
+
+	/* Exact ban: the common hit. */
+	ban = bpf_map_lookup_elem(exact_map, exact_key);
+	if (ban) {
+		s = judge_ban(ban, allow_map, lpm_key);
+		if (s == BAN_DROP) {
+			cnt->dropped_exact++;
+			return XDP_DROP;
+		}
+		if (s == BAN_ALLOWED) {
+			cnt->passed_allow++;
+			return XDP_PASS;
+		}
+		state = s;
+	}
+
+	/* Prefix ban, only if one may cover this address. */
+	if (prefixes_possible) {
+		ban = bpf_map_lookup_elem(prefix_map, lpm_key);
+		if (ban) {
+			s = judge_ban(ban, allow_map, lpm_key);
+			if (s == BAN_DROP) {
+				cnt->dropped_prefix++;
+				return XDP_DROP;
+			}
+			if (s == BAN_ALLOWED) {
+				cnt->passed_allow++;
+				return XDP_PASS;
+			}
+			state = s;
+		}
+	}
+
+	/* Passed: because a ban had expired, or because none applies. */
+	if (state == BAN_EXPIRED)
+		cnt->passed_expired++;
 	else
-		cnt->dropped_prefix++;
-	return XDP_DROP;
+		cnt->passed++;
+	return XDP_PASS;
 }
 
 static __always_inline int check_ipv4(struct iphdr *iph, struct xdp_counters *cnt)
 {
 	struct ban4_key exact = {};
 	struct lpm4_key lpm = { .prefixlen = 32 };
-	struct ban_value *ban;
 	__u32 bucket, *covered;
-	int verdict, judged = 0;
 
 	__builtin_memcpy(exact.addr, &iph->saddr, 4);
 	__builtin_memcpy(lpm.addr, &iph->saddr, 4);
 
-	/* Exact ban first: one hash lookup. */
-	ban = bpf_map_lookup_elem(&MAP_BAN4, &exact);
-	if (ban) {
-		verdict = judge_ban(ban, KIND_EXACT, bpf_map_lookup_elem(&MAP_ALLOW4, &lpm), cnt);
-		if (verdict == XDP_DROP)
-			return verdict;
-		judged = 1;
-	}
-
-	/* Prefix bans, only if one covers this /16 at all. */
+	/* How many prefix bans cover this /16: zero spares the trie walk. */
 	bucket = ((__u32)exact.addr[0] << 8) | exact.addr[1];
 	covered = bpf_map_lookup_elem(&MAP_PFX4_SUM, &bucket);
-	if (covered && *covered) {
-		ban = bpf_map_lookup_elem(&MAP_PFX4, &lpm);
-		if (ban)
-			return judge_ban(ban, KIND_PREFIX, bpf_map_lookup_elem(&MAP_ALLOW4, &lpm), cnt);
-	}
-	/* No ban applied (an expired or allowed one was counted already). */
-	if (!judged)
-		cnt->passed++;
-	return XDP_PASS;
+	return decide(&MAP_BAN4, &exact, &MAP_PFX4, &lpm, &MAP_ALLOW4, covered && *covered, cnt);
 }
 
 static __always_inline int check_ipv6(struct ipv6hdr *ip6h, struct xdp_counters *cnt)
@@ -186,33 +213,15 @@ static __always_inline int check_ipv6(struct ipv6hdr *ip6h, struct xdp_counters 
 	struct ban6_key exact = {};
 	struct lpm6_key lpm = { .prefixlen = 128 };
 	struct warden_settings *settings;
-	struct ban_value *ban;
 	__u32 zero = 0;
-	int verdict, judged = 0;
 
 	__builtin_memcpy(exact.addr, &ip6h->saddr, 16);
 	__builtin_memcpy(lpm.addr, &ip6h->saddr, 16);
 
-	/* Exact ban first. */
-	ban = bpf_map_lookup_elem(&MAP_BAN6, &exact);
-	if (ban) {
-		verdict = judge_ban(ban, KIND_EXACT, bpf_map_lookup_elem(&MAP_ALLOW6, &lpm), cnt);
-		if (verdict == XDP_DROP)
-			return verdict;
-		judged = 1;
-	}
-
-	/* Prefix bans, only if there are any. */
+	/* Any IPv6 prefix ban at all? */
 	settings = bpf_map_lookup_elem(&MAP_SETTINGS, &zero);
-	if (settings && settings->pfx6_count) {
-		ban = bpf_map_lookup_elem(&MAP_PFX6, &lpm);
-		if (ban)
-			return judge_ban(ban, KIND_PREFIX, bpf_map_lookup_elem(&MAP_ALLOW6, &lpm), cnt);
-	}
-	/* No ban applied (an expired or allowed one was counted already). */
-	if (!judged)
-		cnt->passed++;
-	return XDP_PASS;
+	return decide(&MAP_BAN6, &exact, &MAP_PFX6, &lpm, &MAP_ALLOW6,
+		      settings && settings->pfx6_count, cnt);
 }
 
 SEC("xdp")

@@ -332,19 +332,14 @@ static int ban_locked(struct banmap *bm, const struct prefix *target, uint64_t e
 		      const char *reason, enum ban_source source, uint32_t offences)
 {
 	struct ban_value val, old;
+	bool single = prefix__is_single(target);
 	__u8 key[20];
 	int fd, err;
-	bool existed;
 
 	fd = ban_slot(bm, target, key);
-	existed = bpf_map_lookup_elem(fd, key, &old) == 0;
 	memset(&val, 0, sizeof(val));
 	val.expires_ns = expires_ns;
-	val.created_ns = existed ? old.created_ns : time__boot_ns();
-	if (existed) {
-		val.drops = old.drops;
-		val.last_drop_ns = old.last_drop_ns;
-	}
+	val.created_ns = time__boot_ns();
 
 	/* The reason first, so a ban never shows without it. */
 	if (reason || offences) {
@@ -352,17 +347,31 @@ static int ban_locked(struct banmap *bm, const struct prefix *target, uint64_t e
 		if (err)
 			return err;
 	}
-	if (!existed) {
+
+	if (!single) {
+		/*
+		 * A lookup in a trie finds the longest covering prefix, not this
+		 * one: insert with BPF_NOEXIST to learn whether it is new. The
+		 * summary goes up first, so the data path never misses it.
+		 */
 		err = prefix_summary_adjust(bm, target, +1);
 		if (err)
 			return err;
-	}
-	if (bpf_map_update_elem(fd, key, &val, BPF_ANY)) {
+		if (bpf_map_update_elem(fd, key, &val, BPF_NOEXIST) == 0)
+			return 0;
 		err = -errno;
-		if (!existed)
-			prefix_summary_adjust(bm, target, -1);
-		return err;
+		prefix_summary_adjust(bm, target, -1);
+		if (err != -EEXIST)
+			return err;
+		/* It exists: with its own length, the longest match is itself. */
 	}
+	if (bpf_map_lookup_elem(fd, key, &old) == 0) {
+		val.created_ns = old.created_ns;
+		val.drops = old.drops;
+		val.last_drop_ns = old.last_drop_ns;
+	}
+	if (bpf_map_update_elem(fd, key, &val, BPF_ANY))
+		return -errno;
 	return 0;
 }
 
@@ -522,6 +531,25 @@ static void fill_info(struct banmap *bm, const struct prefix *target, const stru
 	}
 }
 
+/*
+ * Whether the trie holds exactly this prefix. A lookup finds the longest
+ * covering prefix; if one bit shorter finds the same ban (same creation and
+ * expiry), the hit was a shorter prefix, not this one.
+ */
+static bool prefix_is_stored(int fd, const void *key, size_t key_size, const struct ban_value *hit)
+{
+	__u8 shorter[sizeof(struct lpm6_key)];
+	struct ban_value v;
+
+	memcpy(shorter, key, key_size);
+	if (((__u32 *)shorter)[0] == 0)
+		return true;
+	((__u32 *)shorter)[0]--;
+	if (bpf_map_lookup_elem(fd, shorter, &v))
+		return true;
+	return v.created_ns != hit->created_ns || v.expires_ns != hit->expires_ns;
+}
+
 int banmap__get(struct banmap *bm, const struct prefix *target, struct ban_info *out)
 {
 	struct ban_value v;
@@ -531,6 +559,10 @@ int banmap__get(struct banmap *bm, const struct prefix *target, struct ban_info 
 	fd = ban_slot(bm, target, key);
 	if (bpf_map_lookup_elem(fd, key, &v))
 		return -errno;
+	if (!prefix__is_single(target) &&
+	    !prefix_is_stored(fd, key, target->family == 4 ? sizeof(struct lpm4_key)
+							    : sizeof(struct lpm6_key), &v))
+		return -ENOENT;
 	fill_info(bm, target, &v, out);
 	return 0;
 }
