@@ -6,7 +6,7 @@ set -eu
 
 # Build: compilers, libbpf and libxdp, and the -dev packages warden links.
 BUILD_PKGS="make gcc clang llvm pkg-config bpftool libbpf-dev libxdp-dev libelf-dev
-zlib1g-dev libpcap-dev libpcre2-dev libjson-c-dev libinih-dev"
+zlib1g-dev libpcap-dev libpcre2-dev libjson-c-dev libinih-dev libcap-ng-dev"
 # Run and test: namespaces, clients, scanners, the Flask reference app,
 # and the reference tools the tests and benchmarks compare against.
 TEST_PKGS="iproute2 iputils-ping curl python3 python3-flask gunicorn dirb ffuf

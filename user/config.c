@@ -519,6 +519,83 @@ out:
 	return err;
 }
 
+/* ---- supervision ---- */
+
+static int set_duration(uint64_t *dst, const char *v, char *w, size_t wlen)
+{
+	uint64_t ns;
+
+	if (time__parse_duration(v, &ns) || !ns)
+		return why(w, wlen, "'%s' is not a duration above 0 (90s, 10m, 1h30m...)", SHOW(v));
+	*dst = ns;
+	return 0;
+}
+
+static int set_restart(struct warden_config *c, const char *v, char *w, size_t wlen)
+{
+	static const char *const policies[] = { "on-failure", "always", "never", NULL };
+
+	return set_choice(c->restart, sizeof(c->restart), v, policies, w, wlen);
+}
+
+static int set_restart_max_delay(struct warden_config *c, const char *v, char *w, size_t wlen)
+{
+	return set_duration(&c->restart_max_delay_ns, v, w, wlen);
+}
+
+static int set_restart_reset(struct warden_config *c, const char *v, char *w, size_t wlen)
+{
+	return set_duration(&c->restart_reset_ns, v, w, wlen);
+}
+
+static int set_restart_window(struct warden_config *c, const char *v, char *w, size_t wlen)
+{
+	return set_duration(&c->restart_window_ns, v, w, wlen);
+}
+
+static int set_stop_timeout(struct warden_config *c, const char *v, char *w, size_t wlen)
+{
+	return set_duration(&c->stop_timeout_ns, v, w, wlen);
+}
+
+static int set_max_restarts(struct warden_config *c, const char *v, char *w, size_t wlen)
+{
+	unsigned long long n;
+
+	if (parse_uint(v, 0, 1000000, &n))
+		return why(w, wlen, "'%s' is not a number in 0..1000000", SHOW(v));
+	c->max_restarts = (uint32_t)n;
+	return 0;
+}
+
+/* USER or USER:GROUP, names or numbers; resolved when the app starts. */
+static int set_user(struct warden_config *c, const char *v, char *w, size_t wlen)
+{
+	int err = check_text(v, sizeof(c->user), w, wlen);
+
+	if (!err && (strchr(v, ' ') || v[0] == ':' || (strchr(v, ':') && !strchr(v, ':')[1])))
+		err = why(w, wlen, "'%s' is not USER or USER:GROUP", SHOW(v));
+	if (!err)
+		snprintf(c->user, sizeof(c->user), "%s", v);
+	return err;
+}
+
+static int set_log_stream(struct warden_config *c, const char *v, char *w, size_t wlen)
+{
+	static const char *const streams[] = { "both", "stdout", "stderr", NULL };
+
+	return set_choice(c->log_stream, sizeof(c->log_stream), v, streams, w, wlen);
+}
+
+static int set_control(struct warden_config *c, const char *v, char *w, size_t wlen)
+{
+	int err = check_abs_path(v, sizeof(c->control), w, wlen);
+
+	if (!err)
+		snprintf(c->control, sizeof(c->control), "%s", v);
+	return err;
+}
+
 /* ---- the keys ---- */
 
 /* Every key once: the table and the "section.key" list come from here. */
@@ -533,6 +610,15 @@ out:
 	X("warden", "log_regex", set_log_regex, false)          \
 	X("warden", "http", set_http, false)                    \
 	X("warden", "state_dir", set_state_dir, false)          \
+	X("warden", "log_stream", set_log_stream, false)        \
+	X("warden", "control", set_control, false)              \
+	X("warden", "restart", set_restart, false)              \
+	X("warden", "restart_max_delay", set_restart_max_delay, false) \
+	X("warden", "restart_reset", set_restart_reset, false)  \
+	X("warden", "max_restarts", set_max_restarts, false)    \
+	X("warden", "restart_window", set_restart_window, false) \
+	X("warden", "stop_timeout", set_stop_timeout, false)    \
+	X("warden", "user", set_user, false)                    \
 	X("jail", "maxretry", set_maxretry, false)              \
 	X("jail", "findtime", set_findtime, false)              \
 	X("jail", "bantime", set_bantime, false)                \
@@ -676,6 +762,12 @@ void config__defaults(struct warden_config *c)
 	snprintf(c->log_format, sizeof(c->log_format), "auto");
 	snprintf(c->http, sizeof(c->http), "127.0.0.1:9470");
 	snprintf(c->state_dir, sizeof(c->state_dir), "/var/lib/warden");
+	snprintf(c->log_stream, sizeof(c->log_stream), "both");
+	snprintf(c->restart, sizeof(c->restart), "on-failure");
+	c->restart_max_delay_ns = 30 * NSEC_PER_SEC;
+	c->restart_reset_ns = 60 * NSEC_PER_SEC;
+	c->restart_window_ns = 600 * NSEC_PER_SEC;
+	c->stop_timeout_ns = 10 * NSEC_PER_SEC;
 	detector_opts__defaults(&c->jail);
 }
 

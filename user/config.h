@@ -32,6 +32,16 @@ struct warden_config {
 	char log_regex[1024];      /* the pattern for log_format regex */
 	char http[128];            /* status/metrics listener "ADDR:PORT", or "off"; default 127.0.0.1:9470 */
 	char state_dir[256];       /* default "/var/lib/warden" */
+	char log_stream[8];        /* which of the app's streams to parse: stdout | stderr | both */
+	char control[256];         /* the status socket of warden run ("" = STATE_DIR/warden.sock) */
+	/* [warden] section: supervision of the app */
+	char restart[16];          /* "on-failure" (default) | "always" | "never" */
+	uint64_t restart_max_delay_ns; /* cap of the doubling restart delay, default 30s */
+	uint64_t restart_reset_ns; /* healthy run time after which the delay resets, default 60s */
+	uint32_t max_restarts;     /* give up after this many restarts in restart_window; 0 = never */
+	uint64_t restart_window_ns; /* default 10m */
+	uint64_t stop_timeout_ns;  /* SIGKILL this long after SIGTERM, default 10s */
+	char user[128];            /* "USER[:GROUP]" the app runs as; "" = warden's, without its capabilities */
 	/* [jail] section: fail2ban's names */
 	struct detector_opts jail; /* maxretry, findtime, bantime, bantime.increment, bantime.factor,
 				      bantime.maxtime, ipv6_prefix, max_tracked */

@@ -68,8 +68,7 @@ struct conv {
 
 /* A piece of a dynamic part: literal text or a converter. */
 struct piece {
-	const char *lit;           /* into the part's literal copy */
-	size_t len;
+	size_t off, len;           /* text: its place in the part's lits */
 	int conv;                  /* index into the rule's occurrences, -1 for text */
 };
 
@@ -365,11 +364,10 @@ static size_t arg_tail(const char *s, size_t n, size_t p)
 }
 
 /* The value alternatives of _converter_args_re at q, in the regex's order. */
-static size_t arg_value(const char *s, size_t n, size_t q, size_t *vs, size_t *ve, bool *quoted)
+static size_t arg_value(const char *s, size_t n, size_t q, size_t *vs, size_t *ve)
 {
 	size_t d1 = 0, i, j, d2, end;
 
-	*quoted = false;
 	*vs = q;
 	if (n - q >= 4 && !memcmp(s + q, "True", 4) && (end = arg_tail(s, n, q + 4)))
 		return *ve = q + 4, end;
@@ -409,7 +407,6 @@ static size_t arg_value(const char *s, size_t n, size_t q, size_t *vs, size_t *v
 			const char *close = memchr(s + p + 1, s[p], n - p - 1);
 
 			if (close && (end = arg_tail(s, n, close - s + 1))) {
-				*quoted = true;
 				*vs = p;
 				*ve = close - s + 1;
 				return end;
@@ -594,7 +591,7 @@ static int parse_converter_args(const char *a, size_t alen, struct carg *out, si
 	s[n] = '\0';
 	while (p < n && !err) {
 		size_t w = 0, q, vs = 0, ve = 0, end = 0;
-		bool quoted, named = false;
+		bool named = false;
 
 		/* (?P<name>\w+)\s*=\s* first, then without it. */
 		while (p + w < n && is_word(s[p + w]))
@@ -607,12 +604,12 @@ static int parse_converter_args(const char *a, size_t alen, struct carg *out, si
 				q++;
 				while (q < n && is_space(s[q]))
 					q++;
-				end = arg_value(s, n, q, &vs, &ve, &quoted);
+				end = arg_value(s, n, q, &vs, &ve);
 				named = end != 0;
 			}
 		}
 		if (!end)
-			end = arg_value(s, n, p, &vs, &ve, &quoted);
+			end = arg_value(s, n, p, &vs, &ve);
 		if (!end) {
 			p++;
 			continue;
@@ -623,12 +620,8 @@ static int parse_converter_args(const char *a, size_t alen, struct carg *out, si
 		}
 		out[k].name = named ? a + p : NULL;
 		out[k].name_len = named ? w : 0;
+		/* A quoted value keeps its quotes until here: never a number. */
 		err = pythonize(s + vs, ve - vs, &out[k].v);
-		/* A quoted value keeps its text even when it looks like a number. */
-		if (!err && quoted && out[k].v.kind != PV_STR) {
-			pyval__clear(&out[k].v);
-			err = pythonize(s + vs, ve - vs, &out[k].v);
-		}
 		k++;
 		p = end;
 	}
@@ -938,7 +931,7 @@ static void pb_lit(struct pbuild *pb, const char *s, size_t n)
 	if (pb->npieces && pb->pieces[pb->npieces - 1].conv < 0) {
 		pb->pieces[pb->npieces - 1].len += n;
 	} else if (pb->npieces < sizeof(pb->pieces) / sizeof(pb->pieces[0])) {
-		pb->pieces[pb->npieces++] = (struct piece){ .lit = (const char *)(uintptr_t)pb->lits.n, .len = n, .conv = -1 };
+		pb->pieces[pb->npieces++] = (struct piece){ .off = pb->lits.n, .len = n, .conv = -1 };
 	} else {
 		pb->overflow = true;
 	}
@@ -948,9 +941,8 @@ static void pb_lit(struct pbuild *pb, const char *s, size_t n)
 static int pb_emit(struct rule *r, struct pbuild *pb)
 {
 	struct part *p, *g;
-	size_t i;
 
-	if (pb->is_static == false)
+	if (!pb->is_static)
 		sb_str(&pb->content, "\\Z");
 	if (pb->content.oom || pb->lits.oom)
 		return -ENOMEM;
@@ -972,11 +964,7 @@ static int pb_emit(struct rule *r, struct pbuild *pb)
 		return -ENOMEM;
 	memcpy(p->content, pb->content.s ? pb->content.s : "", pb->content.n + 1);
 	memcpy(p->lits, pb->lits.s ? pb->lits.s : "", pb->lits.n + 1);
-	for (i = 0; i < pb->npieces; i++) {
-		p->pieces[i] = pb->pieces[i];
-		if (p->pieces[i].conv < 0)
-			p->pieces[i].lit = p->lits + (uintptr_t)pb->pieces[i].lit;
-	}
+	memcpy(p->pieces, pb->pieces, pb->npieces * sizeof(*p->pieces));
 	p->npieces = pb->npieces;
 	memcpy(p->w.sw_len, pb->sw, pb->nsw * sizeof(int));
 	p->w.nstatic = pb->nsw;
@@ -1793,7 +1781,7 @@ static bool match_pieces(struct mctx *m, const struct rule *r, const struct part
 		return pos == end;
 	pc = &p->pieces[k];
 	if (pc->conv < 0)
-		return end - pos >= pc->len && !memcmp(s + pos, pc->lit, pc->len) &&
+		return end - pos >= pc->len && !memcmp(s + pos, p->lits + pc->off, pc->len) &&
 		       match_pieces(m, r, p, k + 1, pos + pc->len, end, caps);
 	cv = &r->occ[pc->conv];
 	switch (cv->type) {
@@ -2436,6 +2424,37 @@ static bool ends_with(const char *s, const char *sfx)
 	return n >= m && !strcmp(s + n - m, sfx);
 }
 
+/* gunicorn's options that take no value. */
+static bool is_gunicorn_flag(const char *opt)
+{
+	static const char *const flags[] = {
+		"--reload", "--preload", "-D", "--daemon", "-R", "--enable-stdio-inheritance", "--spew",
+		"--check-config", "--print-config", "--capture-output", "--reuse-port", "--no-sendfile",
+		"--proxy-protocol", "--suppress-ragged-eofs", "--do-handshake-on-connect", "--initgroups",
+		"--strip-header-spaces", "--disable-redirect-access-to-syslog", "--enable-stdio-inheritance",
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(flags) / sizeof(flags[0]); i++)
+		if (!strcmp(opt, flags[i]))
+			return true;
+	return false;
+}
+
+/* "pkg.module" or "pkg.module:app..." with a dotted Python name before the colon. */
+static bool is_module_spec(const char *s)
+{
+	size_t n = strcspn(s, ":"), i;
+
+	if (!n || !(s[0] == '_' || (s[0] >= 'a' && s[0] <= 'z') || (s[0] >= 'A' && s[0] <= 'Z')))
+		return false;
+	for (i = 1; i < n; i++)
+		if (!(s[i] == '_' || s[i] == '.' || (s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') ||
+		      (s[i] >= '0' && s[i] <= '9')))
+			return false;
+	return true;
+}
+
 int routes__find_source(char *const argv[], char *out, size_t outlen)
 {
 	const char *tool = NULL, *app = NULL;
@@ -2475,14 +2494,21 @@ int routes__find_source(char *const argv[], char *out, size_t outlen)
 	if (tool && !strcmp(tool, "gunicorn")) {
 		const char *last = NULL;
 
-		/* MODULE:APP, else the last argument that is not an option or an option's value. */
+		/*
+		 * The app is a positional argument: not an option, not an option's
+		 * value (gunicorn's options take one unless they are flags).
+		 * MODULE:APP wins, else the last one.
+		 */
 		for (i = first; argv[i]; i++) {
 			if (argv[i][0] == '-')
 				continue;
-			if (strchr(argv[i], ':') && !strchr(argv[i], '/'))
-				return module_file(argv[i], out, outlen);
-			if (i > first && argv[i - 1][0] == '-' && !strchr(argv[i - 1], '='))
+			if (i > first && argv[i - 1][0] == '-' && !strchr(argv[i - 1], '=') &&
+			    !is_gunicorn_flag(argv[i - 1]))
 				continue;
+			if (!is_module_spec(argv[i]))
+				continue;
+			if (strchr(argv[i], ':'))
+				return module_file(argv[i], out, outlen);
 			last = argv[i];
 		}
 		return last ? module_file(last, out, outlen) : -ENOENT;

@@ -287,6 +287,7 @@ struct obj {
 	struct entry *ents;
 	size_t nents, cents;
 	int app_seq;              /* app: order its creation ran in pass 2, 0: never */
+	bool registered;          /* blueprint: some app registers it */
 };
 
 struct ctx {
@@ -2620,7 +2621,7 @@ static void bp_add(struct ctx *c, const struct bpstate *st, const struct proute 
 static void bp_register(struct ctx *c, const struct obj *app, const struct reg *g, const struct pyval *url_prefix,
 			const char *name_prefix, int depth)
 {
-	const struct obj *bp = &c->objs[g->bp];
+	struct obj *bp = &c->objs[g->bp];
 	struct bpstate st = { .app = app, .strict = g->strict };
 	const char *name = g->name ? g->name : bp->name ? bp->name : "?";
 	size_t i;
@@ -2629,6 +2630,7 @@ static void bp_register(struct ctx *c, const struct obj *app, const struct reg *
 		warn_at(c, g->file, g->line, "blueprints nested too deep; stopped");
 		return;
 	}
+	bp->registered = true;
 	st.url_prefix = url_prefix->kind == PV_STR ? *url_prefix : bp->url_prefix;
 	st.name = *name_prefix ? xasprintf(c, "%s.%s", name_prefix, name) : xstrdup(c, name);
 	if (!st.name)
@@ -2811,6 +2813,16 @@ static int finish(struct ctx *c, int entry, struct route_decls *out, char *err, 
 		for (i = 0; i < c->nobjs; i++)
 			if (c->objs[i].is_app && c->objs[i].app_seq == (int)seq)
 				flatten_app(c, &c->objs[i]);
+	for (i = 0; i < c->nobjs; i++) {
+		const struct obj *o = &c->objs[i];
+		size_t k, n = 0;
+
+		for (k = 0; !o->is_app && k < o->nents; k++)
+			n += !o->ents[k].is_reg;
+		if (n && !o->registered)
+			warn_at(c, o->file, o->line, "blueprint '%s' has %zu route(s) but no app registers it: they are not served",
+				o->name ? o->name : "?", n);
+	}
 	if (c->oom) {
 		routes_extract__free(out);
 		set_err(err, errlen, "out of memory");

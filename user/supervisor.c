@@ -2,20 +2,20 @@
 /* supervisor.c - the supervised child: spawn it with piped output, signal it, reap it. */
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
+#include <cap-ng.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "supervisor.h"
 #include "timeutil.h"
-
-#ifndef P_PIDFD
-#define P_PIDFD 3
-#endif
 
 static int pidfd_open(pid_t pid)
 {
@@ -29,8 +29,80 @@ void supervisor__init(struct child *c)
 	c->state = CHILD_NONE;
 }
 
-/* In the child, between fork and exec: only async-signal-safe calls. */
-static void child_exec(char *const argv[], int out_w, int err_w)
+int supervisor__resolve_user(const char *spec, struct spawn_opts *o, char *err, size_t errlen)
+{
+	char user[64], *colon;
+	struct passwd *pw;
+	struct group *gr;
+	char *end;
+
+	if (snprintf(user, sizeof(user), "%s", spec) >= (int)sizeof(user)) {
+		snprintf(err, errlen, "user '%s' is too long", spec);
+		return -EINVAL;
+	}
+	colon = strchr(user, ':');
+	if (colon)
+		*colon++ = '\0';
+	pw = getpwnam(user);
+	if (!pw) {
+		unsigned long uid = strtoul(user, &end, 10);
+
+		if (!*user || *end || !(pw = getpwuid((uid_t)uid))) {
+			snprintf(err, errlen, "no user '%s' on this host", user);
+			return -EINVAL;
+		}
+	}
+	o->set_user = true;
+	o->uid = pw->pw_uid;
+	o->gid = pw->pw_gid;
+	snprintf(o->user_name, sizeof(o->user_name), "%s", pw->pw_name);
+	if (colon) {
+		gr = getgrnam(colon);
+		if (!gr) {
+			unsigned long gid = strtoul(colon, &end, 10);
+
+			if (!*colon || *end || !(gr = getgrgid((gid_t)gid))) {
+				snprintf(err, errlen, "no group '%s' on this host", colon);
+				return -EINVAL;
+			}
+		}
+		o->gid = gr->gr_gid;
+	}
+	return 0;
+}
+
+/* Give up warden's privileges for good before exec. */
+static int drop_privileges(const struct spawn_opts *o)
+{
+	if (o && o->set_user) {
+		if (initgroups(o->user_name, o->gid) < 0 || setgid(o->gid) < 0 ||
+		    setuid(o->uid) < 0)
+			return -errno;
+	}
+	/* No capability, none to regain at exec (bounding set), none ambient. */
+	capng_clear(CAPNG_SELECT_ALL);
+	if (capng_apply(CAPNG_SELECT_ALL) < 0 && geteuid() == 0)
+		return -EPERM;
+	return 0;
+}
+
+/* Join the app's cgroup before exec, so that everything it starts is in it. */
+static void join_cgroup(const char *procs)
+{
+	int fd;
+
+	if (!procs || !*procs)
+		return;
+	fd = open(procs, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	if (write(fd, "0", 1) < 0)
+		dprintf(STDERR_FILENO, "warden: cannot join cgroup %s: %s\n", procs, strerror(errno));
+	close(fd);
+}
+
+/* In the child, between fork and exec (warden has one thread: any call is safe). */
+static void child_exec(char *const argv[], int out_w, int err_w, const struct spawn_opts *o)
 {
 	sigset_t none;
 
@@ -42,13 +114,19 @@ static void child_exec(char *const argv[], int out_w, int err_w)
 	signal(SIGPIPE, SIG_DFL);
 	if (dup2(out_w, STDOUT_FILENO) < 0 || dup2(err_w, STDERR_FILENO) < 0)
 		_exit(127);
+	join_cgroup(o ? o->cgroup_procs : NULL);
+	if (drop_privileges(o) < 0) {
+		dprintf(STDERR_FILENO, "warden: cannot drop privileges for %s: %s\n", argv[0],
+			strerror(errno));
+		_exit(126);
+	}
 	execvp(argv[0], argv);
 	/* Say why on the stderr pipe: warden forwards it. */
 	dprintf(STDERR_FILENO, "warden: cannot run %s: %s\n", argv[0], strerror(errno));
 	_exit(127);
 }
 
-int supervisor__spawn(struct child *c, char *const argv[])
+int supervisor__spawn(struct child *c, char *const argv[], const struct spawn_opts *o)
 {
 	int out[2] = { -1, -1 }, err[2] = { -1, -1 };
 	int ret;
@@ -65,7 +143,7 @@ int supervisor__spawn(struct child *c, char *const argv[])
 		goto fail;
 	}
 	if (pid == 0)
-		child_exec(argv, out[1], err[1]);
+		child_exec(argv, out[1], err[1], o);
 
 	close(out[1]);
 	close(err[1]);
@@ -121,33 +199,44 @@ int supervisor__stop(struct child *c)
 	return err;
 }
 
-int supervisor__reap(struct child *c)
+/* Decode exit vs signal and reset the state: here and only here. */
+static void record_exit(struct child *c, int status)
 {
-	siginfo_t info;
-
-	if (c->state == CHILD_NONE)
-		return 0;
-	memset(&info, 0, sizeof(info));
-	if (waitid(P_PID, (id_t)c->pid, &info, WEXITED | WNOHANG) < 0)
-		return -errno;
-	if (info.si_pid == 0)
-		return 0;
-
-	/* Decode exit vs signal, and reset the state, here and only here. */
-	if (info.si_code == CLD_EXITED) {
-		c->exit_status = info.si_status;
+	if (WIFEXITED(status)) {
+		c->exit_status = WEXITSTATUS(status);
 		c->exited_by_signal = false;
 		c->exit_signal = 0;
 	} else {
-		c->exit_signal = info.si_status;
-		c->exit_status = 128 + info.si_status;
+		c->exit_signal = WTERMSIG(status);
+		c->exit_status = 128 + c->exit_signal;
 		c->exited_by_signal = true;
 	}
 	if (c->pidfd >= 0)
 		close(c->pidfd);
 	c->pidfd = -1;
 	c->state = CHILD_NONE;
-	return 1;
+}
+
+int supervisor__reap(struct child *c)
+{
+	int status, reaped = 0;
+	pid_t pid;
+
+	/* The app and its orphans (we are their subreaper) alike. */
+	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+		if (c->state != CHILD_NONE && pid == c->pid) {
+			record_exit(c, status);
+			reaped = 1;
+		}
+	}
+	if (pid < 0 && errno != ECHILD)
+		return -errno;
+	return reaped;
+}
+
+int supervisor__become_subreaper(void)
+{
+	return prctl(PR_SET_CHILD_SUBREAPER, 1) ? -errno : 0;
 }
 
 void supervisor__close(struct child *c)

@@ -26,14 +26,31 @@ struct child {
 	int exit_signal;       /* which one */
 };
 
+/* How the child is started. */
+struct spawn_opts {
+	const char *cgroup_procs; /* cgroup.procs of the cgroup to join before exec, or NULL */
+	bool set_user;            /* switch to uid/gid (and its supplementary groups) */
+	uid_t uid;
+	gid_t gid;
+	char user_name[64];       /* for initgroups() */
+};
+
 void supervisor__init(struct child *c);
 
 /*
- * Start argv[0] (searched in PATH) in its own session and process group,
- * its stdout and stderr each on a pipe to us, stdin inherited.
- * 0 or -errno (an exec failure is reported as the child's exit 127).
+ * Resolve "USER[:GROUP]" (names or numbers) into o. 0, or -EINVAL with a
+ * reason in err.
  */
-int supervisor__spawn(struct child *c, char *const argv[]);
+int supervisor__resolve_user(const char *spec, struct spawn_opts *o, char *err, size_t errlen);
+
+/*
+ * Start argv[0] (searched in PATH) in its own session and process group,
+ * its stdout and stderr each on a pipe to us, stdin inherited. The child
+ * never keeps warden's privileges: it drops every capability (bounding set
+ * included, so exec cannot bring them back) and, with o->set_user, becomes
+ * that user. 0 or -errno (an exec failure is the child's exit 127).
+ */
+int supervisor__spawn(struct child *c, char *const argv[], const struct spawn_opts *o);
 
 /* Send sig to the child's whole process group. 0 or -errno. */
 int supervisor__signal(struct child *c, int sig);
@@ -42,11 +59,15 @@ int supervisor__signal(struct child *c, int sig);
 int supervisor__stop(struct child *c);
 
 /*
- * Collect the child if it has exited: decode its status, close the pidfd,
- * and return to CHILD_NONE. The pipes stay open until their EOF (the
- * caller drains them). Returns 1 if reaped, 0 if still running, -errno.
+ * Collect every child that has exited: the app (decode its status, close
+ * the pidfd, return to CHILD_NONE) and any orphan of it that warden, as a
+ * child subreaper, inherited. The pipes stay open until their EOF (the
+ * caller drains them). Returns 1 if the app was reaped, 0 if not, -errno.
  */
 int supervisor__reap(struct child *c);
+
+/* Become a child subreaper, so that the app's orphans are ours to reap. */
+int supervisor__become_subreaper(void);
 
 /* Close whatever is still open (pipes, pidfd). */
 void supervisor__close(struct child *c);
