@@ -50,7 +50,9 @@ TOOL_BINS := $(patsubst tools/%.c,$(BUILD)/tools/%,$(TOOL_SRCS))
 .DELETE_ON_ERROR:
 # Keep the BPF objects and skeletons: they are inputs of several targets.
 .SECONDARY: $(BPF_OBJS) $(SKELS)
-.PHONY: all deps test test-unit test-bpf test-e2e bench clean demo
+.PHONY: all deps test test-unit test-bpf test-e2e bench clean demo install
+
+PREFIX ?= /usr/local
 
 all: $(BUILD)/warden $(TOOL_BINS)
 
@@ -121,6 +123,15 @@ bench: all
 demo: deps
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)tools/demo/demo.sh
+
+# The agent, its units and the demo, where the units expect them.
+install: all
+	install -D -m 0755 $(BUILD)/warden $(DESTDIR)$(PREFIX)/bin/warden
+	install -D -m 0644 tools/deploy/systemd/warden@.service $(DESTDIR)/etc/systemd/system/warden@.service
+	install -D -m 0644 tools/deploy/systemd/warden-demo.service $(DESTDIR)/etc/systemd/system/warden-demo.service
+	install -D -m 0644 tools/demo/app.py $(DESTDIR)$(PREFIX)/share/warden/demo/app.py
+	install -D -m 0644 README.md $(DESTDIR)$(PREFIX)/share/doc/warden/README.md
+	install -d -m 0755 $(DESTDIR)/etc/warden
 
 clean:
 	$(call msg,CLEAN,$(BUILD))
