@@ -23,6 +23,7 @@ int cmd_unallow(int argc, char **argv);
 int cmd_list(int argc, char **argv);
 int cmd_stats(int argc, char **argv);
 int cmd_run(int argc, char **argv);
+int cmd_status(int argc, char **argv);
 int cmd_routes(int argc, char **argv);
 int cmd_parse(int argc, char **argv);
 

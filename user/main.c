@@ -15,6 +15,7 @@ struct command {
 
 static const struct command commands[] = {
 	{ "run", cmd_run, "run an app, parse its log, ban the clients that probe it" },
+	{ "status", cmd_status, "what a running 'warden run' sees of its app" },
 	{ "attach", cmd_attach, "attach the XDP ban program to interfaces" },
 	{ "detach", cmd_detach, "detach it from interfaces, or remove everything (--all)" },
 	{ "ban", cmd_ban, "ban an address or prefix (or a file of them)" },

@@ -13,6 +13,7 @@
 #include "banmap.h"
 #include "cgroup.h"
 #include "cli.h"
+#include "control.h"
 #include "jail.h"
 #include "linebuf.h"
 #include "log.h"
@@ -44,6 +45,7 @@ struct runner {
 	struct routes *routes;
 	struct banmap *bm;
 	struct linebuf out_lines, err_lines;
+	struct control *control;  /* the status socket, NULL if it could not be opened */
 	bool parse_stdout, parse_stderr;
 	int epfd, sigfd, tick_fd, kill_fd, restart_fd;
 	enum phase phase;
@@ -423,6 +425,8 @@ static int event_loop(struct runner *r)
 				on_kill_timer(r);
 			else if (fd == r->cgroup.events_fd)
 				on_cgroup_event(r);
+			else if (r->control && fd == control__fd(r->control))
+				control__handle(r->control);
 			else if (fd == r->restart_fd) {
 				drain_timer(r->restart_fd);
 				if (r->phase == PHASE_WAITING && start_app(r)) {
@@ -433,6 +437,76 @@ static int event_loop(struct runner *r)
 		}
 	}
 	return 0;
+}
+
+/* ---- status ---- */
+
+static const char *phase_name(const struct runner *r)
+{
+	if (r->stopping)
+		return "stopping";
+	switch (r->phase) {
+	case PHASE_RUNNING:
+		return "running";
+	case PHASE_DRAINING:
+		return "exited";
+	case PHASE_WAITING:
+		return "restarting";
+	default:
+		return "stopped";
+	}
+}
+
+/* Everything warden status shows, as one JSON object (the caller owns it). */
+static struct json_object *build_status(void *arg)
+{
+	struct runner *r = arg;
+	const struct jail_stats *js = jail__stats(r->jail);
+	struct json_object *o = json_object_new_object(), *cmd = json_object_new_array();
+	struct json_object *log = json_object_new_object();
+	uint64_t failures = 0;
+	int i;
+
+	for (i = 0; r->cmd[i]; i++)
+		json_object_array_add(cmd, json_object_new_string(r->cmd[i]));
+	for (i = 1; i < FAIL__COUNT; i++)
+		failures += js->failures[i];
+	json_object_object_add(o, "warden_pid", json_object_new_int((int)getpid()));
+	json_object_object_add(o, "command", cmd);
+	json_object_object_add(o, "state", json_object_new_string(phase_name(r)));
+	json_object_object_add(o, "pid", r->phase == PHASE_RUNNING ?
+						 json_object_new_int((int)r->child.pid) : NULL);
+	json_object_object_add(o, "uptime_s",
+			       r->phase == PHASE_RUNNING ?
+				       json_object_new_double((time__mono_ns() - r->child.started_ns) / 1e9) :
+				       NULL);
+	json_object_object_add(o, "restarts", json_object_new_int64(r->restarts));
+	json_object_object_add(o, "cgroup", cgroup__active(&r->cgroup) ?
+						    json_object_new_string(r->cgroup.path) : NULL);
+	json_object_object_add(o, "dry_run", json_object_new_boolean(r->cfg->dry_run));
+	json_object_object_add(o, "routes", json_object_new_int64(r->routes ? (int64_t)routes__count(r->routes) : 0));
+	json_object_object_add(log, "lines", json_object_new_int64((int64_t)js->lines));
+	json_object_object_add(log, "requests", json_object_new_int64((int64_t)js->access));
+	json_object_object_add(log, "other_lines", json_object_new_int64((int64_t)js->not_access));
+	json_object_object_add(log, "failures", json_object_new_int64((int64_t)failures));
+	json_object_object_add(log, "bans", json_object_new_int64((int64_t)js->bans));
+	json_object_object_add(log, "bans_applied", json_object_new_int64((int64_t)js->bans_applied));
+	json_object_object_add(o, "log", log);
+	return o;
+}
+
+static void open_control(struct runner *r)
+{
+	const char *path = r->cfg->control[0] ? r->cfg->control : CONTROL_DEFAULT_PATH;
+
+	r->control = control__open(path, build_status, r);
+	if (!r->control) {
+		pr_info("no status socket at %s (%s): warden status will not see this run", path,
+			strerror(errno));
+		return;
+	}
+	epoll_add(r->epfd, control__fd(r->control), EPOLLIN);
+	pr_debug("status socket at %s", path);
 }
 
 /* ---- setting up ---- */
@@ -575,6 +649,7 @@ int runner__run(struct warden_config *cfg, char **cmd, enum xdp_loader loader, b
 		status = EXIT_FAIL;
 		goto out;
 	}
+	open_control(&r);
 	if (start_app(&r)) {
 		status = EXIT_FAIL;
 		goto out;
@@ -603,6 +678,7 @@ out:
 	jail__free(r.jail);
 	routes__free(r.routes);
 	banmap__close(r.bm);
+	control__close(r.control);
 	free(r.restart_times);
 	close_fd(r.sigfd);
 	close_fd(r.epfd);

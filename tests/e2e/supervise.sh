@@ -37,13 +37,14 @@ start() {
 	PID=$!
 	on_exit "kill -KILL $PID"
 }
+jq_get() { python3 -c 'import json,sys; v=json.loads(sys.argv[1])[sys.argv[2]]; print(v)' "$1" "$2"; }
 # Processes carrying our marker in their environment: the app and all it started.
 marked() { grep -lsa "$MARK" /proc/[0-9]*/environ | grep -v "/proc/$$/" | grep -v "/proc/self/" ; }
 nothing_left() { ! app_procs_left; }
 app_procs_left() { marked | while read -r f; do p=${f#/proc/}; p=${p%/environ}; [ "$p" != "$PID" ] && echo "$p"; done | grep -q .; }
 
 # ---- a crash: the app comes back and serves ----
-start crash -- --restart-reset 1h
+start crash -- --restart-reset 1h --control "$OUT/ctl.sock"
 wait_for up 20 up || fail "crash-app-up"
 pid1=$(get / | awk '{print $2}')
 get /crash >/dev/null
@@ -54,6 +55,12 @@ else
 fi
 check "crash-logged" grep -q "the app (pid $pid1) exited with status 3" "$OUT/crash.err"
 check "first-restart-at-once" grep -q "restarting the app at once" "$OUT/crash.err"
+pid2=$(get / | awk '{print $2}')
+st=$("$WARDEN" status --control "$OUT/ctl.sock" --json)
+check "status-pid" test "$(jq_get "$st" pid)" = "$pid2"
+check "status-restarts" test "$(jq_get "$st" restarts)" = 1
+check "status-state" test "$(jq_get "$st" state)" = running
+check "status-human" sh -c "'$WARDEN' status --control '$OUT/ctl.sock' | grep -q 'pid $pid2, up .*, 1 restart$'"
 get /crash >/dev/null
 wait_for second-restart 20 grep -q "restarting the app in 100ms" "$OUT/crash.err"
 check "second-restart-after-100ms" grep -q "restarting the app in 100ms" "$OUT/crash.err"

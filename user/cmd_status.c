@@ -1,0 +1,123 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/* cmd_status.c - warden status: what a running warden run sees of its app. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <json-c/json.h>
+
+#include "cli.h"
+#include "control.h"
+#include "timeutil.h"
+
+static const char *usage_text =
+	"usage: warden status [--control PATH] [--json]\n"
+	"Asks the warden run listening at PATH (default " CONTROL_DEFAULT_PATH ")\n"
+	"for its app's pid, uptime, restarts, watcher and requests in flight.\n";
+
+static const char *str_or(struct json_object *o, const char *key, const char *dflt)
+{
+	struct json_object *v;
+
+	return json_object_object_get_ex(o, key, &v) && v ? json_object_get_string(v) : dflt;
+}
+
+static int64_t int_of(struct json_object *o, const char *key)
+{
+	struct json_object *v;
+
+	return json_object_object_get_ex(o, key, &v) && v ? json_object_get_int64(v) : -1;
+}
+
+static void print_human(struct json_object *st)
+{
+	struct json_object *cmd, *log, *watch, *v;
+	char up[32], age[32], command[512] = "";
+	size_t i;
+
+	if (json_object_object_get_ex(st, "command", &cmd))
+		for (i = 0; i < json_object_array_length(cmd); i++)
+			snprintf(command + strlen(command), sizeof(command) - strlen(command), "%s%s",
+				 i ? " " : "", json_object_get_string(json_object_array_get_idx(cmd, i)));
+	printf("app       %s\n", command);
+	printf("state     %s", str_or(st, "state", "?"));
+	if (int_of(st, "pid") > 0 && json_object_object_get_ex(st, "uptime_s", &v) && v)
+		printf(", pid %lld, up %s", (long long)int_of(st, "pid"),
+		       time__format_duration((uint64_t)(json_object_get_double(v) * 1e9), up,
+					     sizeof(up)));
+	printf(", %lld restart%s\n", (long long)int_of(st, "restarts"),
+	       int_of(st, "restarts") == 1 ? "" : "s");
+	if (json_object_object_get_ex(st, "watcher", &watch) && watch) {
+		printf("watcher   %s", str_or(watch, "backend", "none"));
+		if (int_of(watch, "in_flight") >= 0) {
+			printf(", %lld request%s in flight", (long long)int_of(watch, "in_flight"),
+			       int_of(watch, "in_flight") == 1 ? "" : "s");
+			if (json_object_object_get_ex(watch, "oldest_age_s", &v) && v)
+				printf(", the oldest for %s",
+				       time__format_duration((uint64_t)(json_object_get_double(v) * 1e9),
+							     age, sizeof(age)));
+		}
+		printf("\n");
+	}
+	if (json_object_object_get_ex(st, "log", &log))
+		printf("log       %lld lines, %lld requests, %lld failures, %lld bans%s\n",
+		       (long long)int_of(log, "lines"), (long long)int_of(log, "requests"),
+		       (long long)int_of(log, "failures"), (long long)int_of(log, "bans"),
+		       json_object_get_boolean(json_object_object_get(st, "dry_run")) ? " (dry-run)" : "");
+}
+
+int cmd_status(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "control", required_argument, NULL, 'c' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	const char *path = CONTROL_DEFAULT_PATH;
+	struct json_object *st;
+	int c, json = 0;
+	char *text;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			path = optarg;
+			break;
+		case 'j':
+			json = 1;
+			break;
+		case 'h':
+			printf("%s", usage_text);
+			return EXIT_OK;
+		default:
+			fprintf(stderr, "%s", usage_text);
+			return EXIT_USAGE;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "warden status: unexpected argument '%s'\n%s", argv[optind], usage_text);
+		return EXIT_USAGE;
+	}
+	text = control__query(path);
+	if (!text) {
+		fprintf(stderr, "warden status: no warden run answers at %s: %s\n", path,
+			strerror(errno));
+		return EXIT_FAIL;
+	}
+	st = json_tokener_parse(text);
+	if (!st) {
+		fprintf(stderr, "warden status: unreadable answer from %s\n", path);
+		free(text);
+		return EXIT_FAIL;
+	}
+	if (json)
+		printf("%s", text);
+	else
+		print_human(st);
+	json_object_put(st);
+	free(text);
+	return EXIT_OK;
+}
