@@ -38,13 +38,12 @@ trap 'exit 130' INT TERM
 # A unique suffix so that concurrent or leftover runs never collide.
 TEST_ID=${TEST_ID:-w$$}
 
-# A private bpffs for the test's pins, removed at exit.
+# A private bpffs for the test's pins in PIN_ROOT, removed at exit.
+# Call it directly, not in $(...): the cleanup must be registered in this shell.
 make_pin_root() {
-	local dir
-	dir=$(mktemp -d /tmp/warden-bpffs.XXXXXX)
-	mount -t bpf bpf "$dir"
-	on_exit "umount '$dir'; rmdir '$dir'"
-	echo "$dir"
+	PIN_ROOT=$(mktemp -d /tmp/warden-bpffs.XXXXXX)
+	on_exit "umount '$PIN_ROOT'; rmdir '$PIN_ROOT'"
+	mount -t bpf bpf "$PIN_ROOT"
 }
 
 # netns_pair SERVER CLIENT: two namespaces joined by a veth pair,

@@ -52,6 +52,7 @@ struct banmap {
 	int host_count;
 	struct prefix host[64]; /* the host's own addresses, never banned */
 	char pin_path[PATH_MAX];
+	uint64_t generation; /* bumped by every change of the bans through this handle */
 };
 
 /* Serialize writers, warden's daemons and CLI alike, on the pin folder. */
@@ -198,6 +199,11 @@ const char *banmap__pin_path(const struct banmap *bm)
 	return bm->pin_path;
 }
 
+uint64_t banmap__generation(const struct banmap *bm)
+{
+	return bm->generation;
+}
+
 /* Keys of each map for one prefix. */
 static void make_lpm4(struct lpm4_key *k, const struct prefix *p)
 {
@@ -240,6 +246,24 @@ static int ban_slot(const struct banmap *bm, const struct prefix *target, void *
 	return bm->fd[M_PFX6];
 }
 
+struct overlap_ctx {
+	const struct prefix *target;
+	struct prefix allowed;
+	bool found;
+};
+
+static int find_allowed_overlap(const struct prefix *p, const struct allow_value *v, void *arg)
+{
+	struct overlap_ctx *ctx = arg;
+
+	(void)v;
+	if (!prefix__overlaps(p, ctx->target))
+		return 0;
+	ctx->allowed = *p;
+	ctx->found = true;
+	return 1;
+}
+
 int banmap__refusal(struct banmap *bm, const struct prefix *target, char *why, size_t len)
 {
 	char buf[PREFIX_STRLEN], own[PREFIX_STRLEN];
@@ -261,6 +285,18 @@ int banmap__refusal(struct banmap *bm, const struct prefix *target, char *why, s
 	if (banmap__is_allowed(bm, target)) {
 		snprintf(why, len, "%s is in the allowlist", prefix__format(target, buf, sizeof(buf)));
 		return 1;
+	}
+	/* A prefix that covers an allowlisted address or prefix is refused too. */
+	if (!prefix__is_single(target)) {
+		struct overlap_ctx ctx = { .target = target };
+
+		banmap__foreach_allow(bm, find_allowed_overlap, &ctx);
+		if (ctx.found) {
+			snprintf(why, len, "%s covers %s, which is in the allowlist",
+				 prefix__format(target, buf, sizeof(buf)),
+				 prefix__format(&ctx.allowed, own, sizeof(own)));
+			return 1;
+		}
 	}
 	return 0;
 }
@@ -383,6 +419,7 @@ int banmap__ban(struct banmap *bm, const struct prefix *target, uint64_t expires
 	lock(bm);
 	err = ban_locked(bm, target, expires_ns, reason, source, offences);
 	unlock(bm);
+	bm->generation++;
 	return err;
 }
 
@@ -477,6 +514,74 @@ int banmap__ban_many(struct banmap *bm, const struct prefix *targets, size_t n,
 	if (!err && n6)
 		err = update_batch(bm->fd[M_BAN6], k6, v6, n6);
 	unlock(bm);
+	bm->generation++;
+out:
+	free(k4);
+	free(k6);
+	free(v4);
+	free(v6);
+	return err;
+}
+
+int banmap__ban_entries(struct banmap *bm, const struct ban_entry *bans, size_t n)
+{
+	struct ban4_key *k4;
+	struct ban6_key *k6;
+	struct ban_value *v4, *v6, old;
+	size_t i, n4 = 0, n6 = 0;
+	uint64_t now = time__boot_ns();
+	int err = 0;
+
+	k4 = calloc(n ? n : 1, sizeof(*k4));
+	k6 = calloc(n ? n : 1, sizeof(*k6));
+	v4 = calloc(n ? n : 1, sizeof(*v4));
+	v6 = calloc(n ? n : 1, sizeof(*v6));
+	if (!k4 || !k6 || !v4 || !v6) {
+		err = -ENOMEM;
+		goto out;
+	}
+
+	/* One lock for all: no writer sees half of it, and one batched update per map. */
+	lock(bm);
+	for (i = 0; i < n && !err; i++) {
+		const struct ban_entry *e = &bans[i];
+		struct ban_value *v;
+		void *key;
+		int fd;
+
+		if (!prefix__is_single(&e->target)) {
+			err = ban_locked(bm, &e->target, e->expires_ns, e->reason, e->source,
+					 e->offences);
+			continue;
+		}
+		if (e->target.family == 4) {
+			memcpy(k4[n4].addr, e->target.addr, 4);
+			key = &k4[n4];
+			v = &v4[n4++];
+			fd = bm->fd[M_BAN4];
+		} else {
+			memcpy(k6[n6].addr, e->target.addr, 16);
+			key = &k6[n6];
+			v = &v6[n6++];
+			fd = bm->fd[M_BAN6];
+		}
+		v->expires_ns = e->expires_ns;
+		v->created_ns = now;
+		if (bpf_map_lookup_elem(fd, key, &old) == 0) {
+			v->created_ns = old.created_ns;
+			v->drops = old.drops;
+			v->last_drop_ns = old.last_drop_ns;
+		}
+		/* The reason first, so a ban never shows without it. */
+		if (e->reason[0] || e->offences)
+			err = write_reason(bm, &e->target, e->reason, e->source, e->offences);
+	}
+	if (!err && n4)
+		err = update_batch(bm->fd[M_BAN4], k4, v4, n4);
+	if (!err && n6)
+		err = update_batch(bm->fd[M_BAN6], k6, v6, n6);
+	unlock(bm);
+	bm->generation++;
 out:
 	free(k4);
 	free(k6);
@@ -507,6 +612,8 @@ int banmap__unban(struct banmap *bm, const struct prefix *target)
 	lock(bm);
 	err = unban_locked(bm, target);
 	unlock(bm);
+	if (!err)
+		bm->generation++;
 	return err;
 }
 
@@ -803,6 +910,8 @@ int banmap__expire(struct banmap *bm, uint64_t now_ns, size_t *removed)
 		free(keys);
 	}
 	unlock(bm);
+	if (count)
+		bm->generation++;
 	if (removed)
 		*removed = count;
 	return err;

@@ -14,9 +14,7 @@ if [ ! -x "$REPLAY" ]; then
 	exit 1
 fi
 
-PIN_ROOT=$(make_pin_root)
-# make_pin_root runs in a $(...) subshell, where its on_exit is lost: register here.
-on_exit "umount '$PIN_ROOT'; rmdir '$PIN_ROOT'"
+make_pin_root
 PIN=$PIN_ROOT/warden
 WORK=$(mktemp -d /tmp/wtest-pcap.XXXXXX)
 on_exit "rm -rf '$WORK'"
@@ -108,6 +106,7 @@ check_not "no-maps-before" test -e "$PIN/warden_ban4"
 expect_counts "replay-creates-maps-all-pass" "$WORK/mixed.pcap" "pass 14 drop 0 other 1 total 15"
 check "maps-created" test -e "$PIN/warden_ban4"
 check "runt-reported" grep -q "1 packet shorter than an Ethernet header" "$WORK/stderr"
+check_not "no-attach-hint-when-creating" grep -q "warden attach" "$WORK/stderr"
 
 # 2. Ban through the real CLI on the same pins, allowlist one address in a banned prefix.
 check "ban" W ban 203.0.113.7 2001:db8::bad 203.0.113.128/25 2001:db8:ffff::/48

@@ -5,7 +5,7 @@
 source "$(dirname "$0")/../lib.sh"
 
 NS=wcli-$TEST_ID
-PIN_ROOT=$(make_pin_root)
+make_pin_root
 PIN=$PIN_ROOT/warden
 ip netns add "$NS"
 on_exit "ip netns del '$NS'"
@@ -56,6 +56,7 @@ expect_refused everything "loopback" ban 0.0.0.0/0
 expect_refused own-address "own address" ban 203.0.113.10
 expect_refused own-prefix "own address" ban 203.0.113.0/24
 expect_refused allowlisted "allowlist" ban 198.51.100.9
+expect_refused prefix-over-allowlisted "covers 198.51.100.0/24, which is in the allowlist" ban 198.51.0.0/16
 expect_refused one-bad-of-many "not an IPv4" ban 192.0.2.8 192.0.2.x 192.0.2.9
 expect_refused unknown-option "unrecognized|usage" ban 192.0.2.8 --frobnicate
 expect_refused no-address "at least one address" ban

@@ -6,7 +6,7 @@
 source "$(dirname "$0")/../lib.sh"
 
 SRV=wsrv-$TEST_ID SCAN=wscan-$TEST_ID USR=wusr-$TEST_ID
-PIN_ROOT=$(make_pin_root)
+make_pin_root
 PIN=$PIN_ROOT/warden
 APP=$TOP/tests/apps/e2e/app.py
 OUT=$(mktemp -d)

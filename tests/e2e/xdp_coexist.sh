@@ -8,7 +8,7 @@
 source "$(dirname "$0")/../lib.sh"
 
 SRV=wsrv-$TEST_ID C1=wc1-$TEST_ID C2=wc2-$TEST_ID
-PIN_ROOT=$(make_pin_root)
+make_pin_root
 PIN=$PIN_ROOT/warden
 for ns in "$SRV" "$C1" "$C2"; do
 	ip netns add "$ns"

@@ -7,7 +7,7 @@
 source "$(dirname "$0")/../lib.sh"
 
 SRV=wsrv-$TEST_ID CLI=wcli-$TEST_ID
-PIN_ROOT=$(make_pin_root)
+make_pin_root
 PIN=$PIN_ROOT/warden
 netns_pair "$SRV" "$CLI"
 in_srv() { nsenter --net=/run/netns/"$SRV" "$@"; }

@@ -2,6 +2,7 @@
 /* xdp-pcap-replay.c - run every packet of a pcap file through the XDP ban program, count verdicts. */
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -92,11 +93,12 @@ static int parse_opts(int argc, char **argv, struct replay_opts *o)
 /* The maps under pin_path: the existing ones, or new empty ones. */
 static struct banmap *open_maps(const char *pin_path)
 {
-	struct banmap *bm;
+	char probe[PATH_MAX];
 
-	bm = banmap__open(pin_path, BANMAP_EXISTING);
-	if (bm || errno != ENOENT)
-		return bm;
+	/* Asked for existing maps that are not there, banmap would tell to attach first. */
+	snprintf(probe, sizeof(probe), "%s/%s", pin_path, WARDEN_STR(MAP_BAN4));
+	if (access(probe, F_OK) == 0)
+		return banmap__open(pin_path, BANMAP_EXISTING);
 	pr_info("no maps under %s yet: creating them", pin_path);
 	return banmap__open(pin_path, BANMAP_CREATE);
 }
