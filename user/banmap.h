@@ -59,6 +59,23 @@ int banmap__ban(struct banmap *bm, const struct prefix *target, uint64_t expires
 int banmap__ban_many(struct banmap *bm, const struct prefix *targets, size_t n,
 		     uint64_t expires_ns, const char *reason, enum ban_source source);
 
+/* One ban of banmap__ban_entries(): each with its own expiry and reason. */
+struct ban_entry {
+	struct prefix target;
+	uint64_t expires_ns; /* CLOCK_BOOTTIME; 0 = permanent */
+	uint32_t offences;
+	uint32_t source;     /* enum ban_source */
+	char reason[WARDEN_REASON_LEN]; /* "" = none */
+};
+
+/*
+ * Ban each of bans[0..n) as banmap__ban() would (restoring a snapshot),
+ * under one lock of the pin folder, exact bans in one batched update per
+ * map. Does not check banmap__refusal(). 0, or -errno: on a kernel error
+ * the bans before the failing one may be in.
+ */
+int banmap__ban_entries(struct banmap *bm, const struct ban_entry *bans, size_t n);
+
 /* Lift a ban: 0, or -ENOENT if there was none. */
 int banmap__unban(struct banmap *bm, const struct prefix *target);
 
@@ -97,5 +114,12 @@ static inline bool ban_info__live(const struct ban_info *b, uint64_t now_ns)
 }
 
 const char *banmap__pin_path(const struct banmap *bm);
+
+/*
+ * A counter bumped by every change of the bans made through this handle
+ * (ban, ban_many, ban_entries, unban, expire): a cheap "did anything
+ * change" for writers of snapshots. Changes by other processes do not count.
+ */
+uint64_t banmap__generation(const struct banmap *bm);
 
 #endif
