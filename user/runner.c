@@ -13,12 +13,12 @@
 #include "banmap.h"
 #include "cgroup.h"
 #include "cli.h"
-#include "control.h"
 #include "jail.h"
 #include "linebuf.h"
 #include "log.h"
 #include "routes.h"
 #include "runner.h"
+#include "runner_int.h"
 #include "supervisor.h"
 #include "timeutil.h"
 
@@ -26,39 +26,7 @@
 #define READ_CHUNK 65536
 #define FIRST_DELAY_NS (100 * NSEC_PER_MSEC) /* the second restart waits this, then doubles */
 
-/* Where the app is in its life, as the loop sees it. */
-enum phase {
-	PHASE_RUNNING,  /* the app runs (or is being stopped) */
-	PHASE_DRAINING, /* the app exited; what it started is being killed */
-	PHASE_WAITING,  /* waiting out the restart delay */
-	PHASE_DONE,     /* nothing more to do: leave the loop */
-};
-
-struct runner {
-	struct warden_config *cfg;
-	char **cmd;
-	enum xdp_loader loader;
-	struct spawn_opts spawn;
-	struct child child;
-	struct app_cgroup cgroup;
-	struct jail *jail;
-	struct routes *routes;
-	struct banmap *bm;
-	struct linebuf out_lines, err_lines;
-	struct control *control;  /* the status socket, NULL if it could not be opened */
-	bool parse_stdout, parse_stderr;
-	int epfd, sigfd, tick_fd, kill_fd, restart_fd;
-	enum phase phase;
-	bool stopping;       /* warden was told to stop: no more restarts */
-	int exit_status;     /* what warden will exit with */
-	/* Restarts. */
-	uint32_t restarts;          /* since warden started */
-	uint64_t next_delay_ns;     /* the delay before the next restart; 0 = at once */
-	uint64_t *restart_times;    /* ring of the last max_restarts restart times */
-	uint32_t restart_ring_pos;
-};
-
-static int epoll_add(int epfd, int fd, uint32_t events)
+int runner__epoll_add(int epfd, int fd, uint32_t events)
 {
 	struct epoll_event ev = { .events = events, .data.fd = fd };
 
@@ -86,18 +54,23 @@ static void drain_timer(int fd)
 
 /* ---- the app's output ---- */
 
+static void handle_line(struct runner *r, enum app_stream stream, const char *line, size_t len,
+		    bool truncated)
+{
+	struct line_event ev;
+
+	jail__line(r->jail, stream, line, len, truncated, time__boot_ns(), &ev);
+	report__line(r, &ev);
+}
+
 static void on_stdout_line(const char *line, size_t len, bool truncated, void *arg)
 {
-	struct runner *r = arg;
-
-	jail__line(r->jail, STREAM_STDOUT, line, len, truncated, time__boot_ns(), NULL);
+	handle_line(arg, STREAM_STDOUT, line, len, truncated);
 }
 
 static void on_stderr_line(const char *line, size_t len, bool truncated, void *arg)
 {
-	struct runner *r = arg;
-
-	jail__line(r->jail, STREAM_STDERR, line, len, truncated, time__boot_ns(), NULL);
+	handle_line(arg, STREAM_STDERR, line, len, truncated);
 }
 
 static int write_all(int fd, const char *buf, size_t len)
@@ -167,6 +140,7 @@ static void learn_routes(struct runner *r)
 				"only statuses and non-HTTP requests count as failures");
 		return;
 	}
+	snprintf(r->app_source, sizeof(r->app_source), "%s", source);
 	fresh = routes__load(source, err, sizeof(err));
 	if (!fresh) {
 		pr_warn("cannot learn the routes from %s: %s; %s", source, err,
@@ -202,10 +176,12 @@ static int start_app(struct runner *r)
 	}
 	pr_info("started %s (pid %d)%s", r->cmd[0], r->child.pid,
 		r->restarts ? "" : cgroup__active(&r->cgroup) ? " in its own cgroup" : "");
-	epoll_add(r->epfd, r->child.pidfd, EPOLLIN);
-	epoll_add(r->epfd, r->child.out_fd, EPOLLIN);
-	epoll_add(r->epfd, r->child.err_fd, EPOLLIN);
+	runner__epoll_add(r->epfd, r->child.pidfd, EPOLLIN);
+	runner__epoll_add(r->epfd, r->child.out_fd, EPOLLIN);
+	runner__epoll_add(r->epfd, r->child.err_fd, EPOLLIN);
 	r->phase = PHASE_RUNNING;
+	r->requests_since_start = 0;
+	r->hung = false;
 	return 0;
 }
 
@@ -395,6 +371,7 @@ static void on_tick(struct runner *r)
 	drain_timer(r->tick_fd);
 	if (r->bm && banmap__expire(r->bm, time__boot_ns(), &removed) == 0 && removed)
 		pr_debug("removed %zu expired ban%s", removed, removed == 1 ? "" : "s");
+	report__tick(r);
 }
 
 static int event_loop(struct runner *r)
@@ -425,8 +402,8 @@ static int event_loop(struct runner *r)
 				on_kill_timer(r);
 			else if (fd == r->cgroup.events_fd)
 				on_cgroup_event(r);
-			else if (r->control && fd == control__fd(r->control))
-				control__handle(r->control);
+			else if (report__handle(r, fd))
+				;
 			else if (fd == r->restart_fd) {
 				drain_timer(r->restart_fd);
 				if (r->phase == PHASE_WAITING && start_app(r)) {
@@ -437,76 +414,6 @@ static int event_loop(struct runner *r)
 		}
 	}
 	return 0;
-}
-
-/* ---- status ---- */
-
-static const char *phase_name(const struct runner *r)
-{
-	if (r->stopping)
-		return "stopping";
-	switch (r->phase) {
-	case PHASE_RUNNING:
-		return "running";
-	case PHASE_DRAINING:
-		return "exited";
-	case PHASE_WAITING:
-		return "restarting";
-	default:
-		return "stopped";
-	}
-}
-
-/* Everything warden status shows, as one JSON object (the caller owns it). */
-static struct json_object *build_status(void *arg)
-{
-	struct runner *r = arg;
-	const struct jail_stats *js = jail__stats(r->jail);
-	struct json_object *o = json_object_new_object(), *cmd = json_object_new_array();
-	struct json_object *log = json_object_new_object();
-	uint64_t failures = 0;
-	int i;
-
-	for (i = 0; r->cmd[i]; i++)
-		json_object_array_add(cmd, json_object_new_string(r->cmd[i]));
-	for (i = 1; i < FAIL__COUNT; i++)
-		failures += js->failures[i];
-	json_object_object_add(o, "warden_pid", json_object_new_int((int)getpid()));
-	json_object_object_add(o, "command", cmd);
-	json_object_object_add(o, "state", json_object_new_string(phase_name(r)));
-	json_object_object_add(o, "pid", r->phase == PHASE_RUNNING ?
-						 json_object_new_int((int)r->child.pid) : NULL);
-	json_object_object_add(o, "uptime_s",
-			       r->phase == PHASE_RUNNING ?
-				       json_object_new_double((time__mono_ns() - r->child.started_ns) / 1e9) :
-				       NULL);
-	json_object_object_add(o, "restarts", json_object_new_int64(r->restarts));
-	json_object_object_add(o, "cgroup", cgroup__active(&r->cgroup) ?
-						    json_object_new_string(r->cgroup.path) : NULL);
-	json_object_object_add(o, "dry_run", json_object_new_boolean(r->cfg->dry_run));
-	json_object_object_add(o, "routes", json_object_new_int64(r->routes ? (int64_t)routes__count(r->routes) : 0));
-	json_object_object_add(log, "lines", json_object_new_int64((int64_t)js->lines));
-	json_object_object_add(log, "requests", json_object_new_int64((int64_t)js->access));
-	json_object_object_add(log, "other_lines", json_object_new_int64((int64_t)js->not_access));
-	json_object_object_add(log, "failures", json_object_new_int64((int64_t)failures));
-	json_object_object_add(log, "bans", json_object_new_int64((int64_t)js->bans));
-	json_object_object_add(log, "bans_applied", json_object_new_int64((int64_t)js->bans_applied));
-	json_object_object_add(o, "log", log);
-	return o;
-}
-
-static void open_control(struct runner *r)
-{
-	const char *path = r->cfg->control[0] ? r->cfg->control : CONTROL_DEFAULT_PATH;
-
-	r->control = control__open(path, build_status, r);
-	if (!r->control) {
-		pr_info("no status socket at %s (%s): warden status will not see this run", path,
-			strerror(errno));
-		return;
-	}
-	epoll_add(r->epfd, control__fd(r->control), EPOLLIN);
-	pr_debug("status socket at %s", path);
 }
 
 /* ---- setting up ---- */
@@ -541,6 +448,7 @@ static int setup_enforcement(struct runner *r)
 			return err == -ENODEV ? EXIT_USAGE : EXIT_FAIL;
 		}
 		pr_info("XDP ban program on %s: %s", c->ifaces[i], how);
+		snprintf(r->xdp_how, sizeof(r->xdp_how), "%s", how);
 	}
 	if (!c->n_ifaces)
 		pr_info("no --iface given: bans go into the maps under %s, enforced wherever "
@@ -570,12 +478,12 @@ static int setup_loop(struct runner *r)
 	r->restart_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
 	if (r->sigfd < 0 || r->epfd < 0 || r->tick_fd < 0 || r->kill_fd < 0 || r->restart_fd < 0)
 		return -errno;
-	epoll_add(r->epfd, r->sigfd, EPOLLIN);
-	epoll_add(r->epfd, r->tick_fd, EPOLLIN);
-	epoll_add(r->epfd, r->kill_fd, EPOLLIN);
-	epoll_add(r->epfd, r->restart_fd, EPOLLIN);
+	runner__epoll_add(r->epfd, r->sigfd, EPOLLIN);
+	runner__epoll_add(r->epfd, r->tick_fd, EPOLLIN);
+	runner__epoll_add(r->epfd, r->kill_fd, EPOLLIN);
+	runner__epoll_add(r->epfd, r->restart_fd, EPOLLIN);
 	if (r->cgroup.events_fd >= 0)
-		epoll_add(r->epfd, r->cgroup.events_fd, EPOLLPRI);
+		runner__epoll_add(r->epfd, r->cgroup.events_fd, EPOLLPRI);
 	arm_timer(r->tick_fd, EXPIRE_EVERY_S * NSEC_PER_SEC, EXPIRE_EVERY_S * NSEC_PER_SEC);
 	return 0;
 }
@@ -649,7 +557,12 @@ int runner__run(struct warden_config *cfg, char **cmd, enum xdp_loader loader, b
 		status = EXIT_FAIL;
 		goto out;
 	}
-	open_control(&r);
+	ret = report__open(&r, err, sizeof(err));
+	if (ret) {
+		pr_warn("%s", err);
+		status = ret == -EINVAL ? EXIT_USAGE : EXIT_FAIL;
+		goto out;
+	}
 	if (start_app(&r)) {
 		status = EXIT_FAIL;
 		goto out;
@@ -677,8 +590,8 @@ out:
 	linebuf__free(&r.err_lines);
 	jail__free(r.jail);
 	routes__free(r.routes);
+	report__close(&r);
 	banmap__close(r.bm);
-	control__close(r.control);
 	free(r.restart_times);
 	close_fd(r.sigfd);
 	close_fd(r.epfd);

@@ -1,0 +1,78 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/* runner_int.h - the state of warden run, shared by its loop and its reporting. */
+#ifndef WARDEN_RUNNER_INT_H
+#define WARDEN_RUNNER_INT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "cgroup.h"
+#include "config.h"
+#include "linebuf.h"
+#include "supervisor.h"
+#include "xdp_attach.h"
+
+struct banmap;
+struct control;
+struct health;
+struct http_server;
+struct jail;
+struct line_event;
+struct routes;
+struct warden_metrics;
+
+/* Where the app is in its life, as the loop sees it. */
+enum phase {
+	PHASE_RUNNING,  /* the app runs (or is being stopped) */
+	PHASE_DRAINING, /* the app exited; what it started is being killed */
+	PHASE_WAITING,  /* waiting out the restart delay */
+	PHASE_DONE,     /* nothing more to do: leave the loop */
+};
+
+struct runner {
+	struct warden_config *cfg;
+	char **cmd;
+	enum xdp_loader loader;
+	struct spawn_opts spawn;
+	struct child child;
+	struct app_cgroup cgroup;
+	struct jail *jail;
+	struct routes *routes;
+	struct banmap *bm;
+	struct linebuf out_lines, err_lines;
+	struct control *control;  /* the status socket, NULL if it could not be opened */
+	struct http_server *http; /* --http, NULL when off */
+	struct health *health;    /* the health endpoints on it */
+	struct warden_metrics *metrics;
+	char xdp_how[256];        /* how the XDP program is attached, for /z/health */
+	char app_source[4096];    /* the Flask source the routes came from, "" if none */
+	uint64_t requests_since_start; /* access lines since the app was last spawned */
+	uint64_t last_access_ns;  /* CLOCK_MONOTONIC of the last access line */
+	uint64_t hangs;           /* hangs detected since warden started */
+	bool hung;                /* the app is hung right now */
+	char hung_reason[256];
+	bool parse_stdout, parse_stderr;
+	int epfd, sigfd, tick_fd, kill_fd, restart_fd;
+	enum phase phase;
+	bool stopping;       /* warden was told to stop: no more restarts */
+	int exit_status;     /* what warden will exit with */
+	/* Restarts. */
+	uint32_t restarts;          /* since warden started */
+	uint64_t next_delay_ns;     /* the delay before the next restart; 0 = at once */
+	uint64_t *restart_times;    /* ring of the last max_restarts restart times */
+	uint32_t restart_ring_pos;
+};
+
+/* runner_report.c: status socket, health endpoints, metrics. */
+int report__open(struct runner *r, char *err, size_t errlen);
+void report__close(struct runner *r);
+/* Dispatch an epoll event that belongs to reporting; false if fd is not ours. */
+bool report__handle(struct runner *r, int fd);
+/* Each line the app wrote, after the jail saw it. */
+void report__line(struct runner *r, const struct line_event *ev);
+/* The slow periodic refresh (ban table sizes). */
+void report__tick(struct runner *r);
+
+int runner__epoll_add(int epfd, int fd, uint32_t events);
+
+#endif

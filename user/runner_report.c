@@ -1,0 +1,231 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/* runner_report.c - what warden run shows: the status socket, health endpoints, metrics. */
+#include <errno.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <unistd.h>
+#include <json-c/json.h>
+
+#include "banmap.h"
+#include "control.h"
+#include "health.h"
+#include "http.h"
+#include "jail.h"
+#include "log.h"
+#include "routes.h"
+#include "runner_int.h"
+#include "timeutil.h"
+#include "warden_metrics.h"
+
+/* ---- warden status ---- */
+
+static const char *phase_name(const struct runner *r)
+{
+	if (r->stopping)
+		return "stopping";
+	if (r->hung && r->phase == PHASE_RUNNING)
+		return "hung";
+	switch (r->phase) {
+	case PHASE_RUNNING:
+		return "running";
+	case PHASE_DRAINING:
+		return "exited";
+	case PHASE_WAITING:
+		return "restarting";
+	default:
+		return "stopped";
+	}
+}
+
+/* Everything warden status shows, as one JSON object (the caller owns it). */
+static struct json_object *build_status(void *arg)
+{
+	struct runner *r = arg;
+	const struct jail_stats *js = jail__stats(r->jail);
+	struct json_object *o = json_object_new_object(), *cmd = json_object_new_array();
+	struct json_object *log = json_object_new_object();
+	uint64_t failures = 0;
+	int i;
+
+	for (i = 0; r->cmd[i]; i++)
+		json_object_array_add(cmd, json_object_new_string(r->cmd[i]));
+	for (i = 1; i < FAIL__COUNT; i++)
+		failures += js->failures[i];
+	json_object_object_add(o, "warden_pid", json_object_new_int((int)getpid()));
+	json_object_object_add(o, "command", cmd);
+	json_object_object_add(o, "state", json_object_new_string(phase_name(r)));
+	json_object_object_add(o, "pid", r->phase == PHASE_RUNNING ?
+						 json_object_new_int((int)r->child.pid) : NULL);
+	json_object_object_add(o, "uptime_s",
+			       r->phase == PHASE_RUNNING ?
+				       json_object_new_double((time__mono_ns() - r->child.started_ns) / 1e9) :
+				       NULL);
+	json_object_object_add(o, "restarts", json_object_new_int64(r->restarts));
+	json_object_object_add(o, "hangs", json_object_new_int64((int64_t)r->hangs));
+	json_object_object_add(o, "cgroup", cgroup__active(&r->cgroup) ?
+						    json_object_new_string(r->cgroup.path) : NULL);
+	json_object_object_add(o, "dry_run", json_object_new_boolean(r->cfg->dry_run));
+	json_object_object_add(o, "routes",
+			       json_object_new_int64(r->routes ? (int64_t)routes__count(r->routes) : 0));
+	json_object_object_add(log, "lines", json_object_new_int64((int64_t)js->lines));
+	json_object_object_add(log, "requests", json_object_new_int64((int64_t)js->access));
+	json_object_object_add(log, "other_lines", json_object_new_int64((int64_t)js->not_access));
+	json_object_object_add(log, "failures", json_object_new_int64((int64_t)failures));
+	json_object_object_add(log, "bans", json_object_new_int64((int64_t)js->bans));
+	json_object_object_add(log, "bans_applied", json_object_new_int64((int64_t)js->bans_applied));
+	json_object_object_add(o, "log", log);
+	return o;
+}
+
+/* ---- /z/health and /metrics ---- */
+
+static void fill_health(struct health_state *st, void *arg)
+{
+	struct runner *r = arg;
+	const struct jail_stats *js = jail__stats(r->jail);
+	static char app_dir[PATH_MAX];
+	static const char *features[4];
+	size_t n = 0;
+
+	memset(st, 0, sizeof(*st));
+	if (r->stopping || r->phase == PHASE_DONE)
+		st->child = HEALTH_CHILD_STOPPED;
+	else if (r->phase == PHASE_RUNNING)
+		st->child = HEALTH_CHILD_RUNNING;
+	else
+		st->child = HEALTH_CHILD_RESTARTING;
+	if (r->phase == PHASE_RUNNING) {
+		st->pid = r->child.pid;
+		st->uptime_ns = time__mono_ns() - r->child.started_ns;
+	}
+	st->restarts = r->restarts;
+	st->hung = r->hung;
+	st->hung_reason = r->hung ? r->hung_reason : NULL;
+	st->hangs = r->hangs;
+	st->listening = -1;
+	st->requests_since_start = r->requests_since_start;
+	st->cmd = r->cmd;
+	/* The app's version is the git commit of the folder its source is in. */
+	if (r->app_source[0]) {
+		char copy[PATH_MAX];
+
+		snprintf(copy, sizeof(copy), "%s", r->app_source);
+		snprintf(app_dir, sizeof(app_dir), "%s", dirname(copy));
+		st->app_dir = app_dir;
+	} else {
+		st->app_dir = NULL;
+	}
+	st->xdp = r->cfg->dry_run || !r->cfg->n_ifaces ? HEALTH_XDP_NONE : HEALTH_XDP_ATTACHED;
+	st->ifaces = (const char *const *)r->cfg->ifaces;
+	st->n_ifaces = r->cfg->n_ifaces;
+	st->xdp_how = r->xdp_how[0] ? r->xdp_how : NULL;
+	st->dry_run = r->cfg->dry_run;
+	st->lines = js->lines;
+	st->access_lines = js->access;
+	if (js->access)
+		st->last_access_age_ns = time__mono_ns() - r->last_access_ns;
+	if (r->xdp_how[0])
+		features[n++] = "xdp";
+	if (cgroup__active(&r->cgroup))
+		features[n++] = "cgroup v2";
+	if (r->bm)
+		features[n++] = "bpffs pinned maps";
+	st->features = features;
+	st->n_features = n;
+}
+
+/* Before each scrape: what is cheap to read fresh. */
+static void refresh_metrics(struct warden_metrics *m, void *arg)
+{
+	struct runner *r = arg;
+	struct xdp_counters c;
+
+	if (r->bm && banmap__counters(r->bm, &c) == 0)
+		wmetrics__set_xdp(m, &c);
+}
+
+/* ---- the module ---- */
+
+int report__open(struct runner *r, char *err, size_t errlen)
+{
+	const char *path = r->cfg->control[0] ? r->cfg->control : CONTROL_DEFAULT_PATH;
+
+	r->metrics = wmetrics__new();
+	if (!r->metrics) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	report__tick(r);
+
+	/* The status socket: optional, warden runs on without it. */
+	r->control = control__open(path, build_status, r);
+	if (r->control)
+		runner__epoll_add(r->epfd, control__fd(r->control), EPOLLIN);
+	else
+		pr_info("no status socket at %s (%s): warden status will not see this run", path,
+			strerror(errno));
+
+	/* The HTTP interface: asked for, so a failure to listen is an error. */
+	if (!strcmp(r->cfg->http, "off"))
+		return 0;
+	r->http = http__open(r->cfg->http, err, errlen);
+	if (!r->http)
+		return errno == EINVAL ? -EINVAL : -errno;
+	r->health = health__register(r->http, fill_health, r, r->metrics);
+	if (!r->health) {
+		snprintf(err, errlen, "cannot register the health endpoints: %s", strerror(errno));
+		return -errno;
+	}
+	health__set_metrics_hook(r->health, refresh_metrics, r);
+	runner__epoll_add(r->epfd, http__fd(r->http), EPOLLIN);
+	pr_info("health, metrics and dashboard on http://%s/", r->cfg->http);
+	return 0;
+}
+
+void report__close(struct runner *r)
+{
+	control__close(r->control);
+	r->control = NULL;
+	http__close(r->http);
+	r->http = NULL;
+	health__free(r->health);
+	r->health = NULL;
+	wmetrics__free(r->metrics);
+	r->metrics = NULL;
+}
+
+bool report__handle(struct runner *r, int fd)
+{
+	if (r->control && fd == control__fd(r->control)) {
+		control__handle(r->control);
+		return true;
+	}
+	if (r->http && fd == http__fd(r->http)) {
+		http__process(r->http);
+		return true;
+	}
+	return false;
+}
+
+void report__line(struct runner *r, const struct line_event *ev)
+{
+	if (r->metrics)
+		wmetrics__line(r->metrics, ev);
+	if (ev->kind == LINE_NOT_ACCESS)
+		return;
+	r->requests_since_start++;
+	r->last_access_ns = time__mono_ns();
+}
+
+void report__tick(struct runner *r)
+{
+	struct banmap_sizes sizes;
+
+	/* Reading every key: only on the slow tick, never per scrape. */
+	if (r->metrics && r->bm && banmap__sizes(r->bm, &sizes) == 0)
+		wmetrics__set_bans(r->metrics, &sizes);
+}
