@@ -210,7 +210,12 @@ static int set_iface(struct warden_config *c, const char *v, char *w, size_t wle
 	int n, i, k, n_pick = 0, err = 0;
 
 	if (!*v) {
-		config__free(c);
+		/* Only the interfaces: config__free() would empty the other lists too. */
+		for (k = 0; k < c->n_ifaces; k++) {
+			free(c->ifaces[k]);
+			c->ifaces[k] = NULL;
+		}
+		c->n_ifaces = 0;
 		return 0;
 	}
 	n = split(v, &buf, tok, CONFIG_MAX_IFACES, w, wlen);
@@ -596,6 +601,125 @@ static int set_control(struct warden_config *c, const char *v, char *w, size_t w
 	return err;
 }
 
+/* ---- warden watch ---- */
+
+/* Absolute glob patterns of the files to follow; appended, duplicates skipped. */
+static int set_follow(struct warden_config *c, const char *v, char *w, size_t wlen)
+{
+	char *buf = NULL, *tok[CONFIG_MAX_FOLLOW], *pick[CONFIG_MAX_FOLLOW], *add[CONFIG_MAX_FOLLOW];
+	int n, i, k, n_pick = 0, err = 0;
+
+	if (!*v) {
+		for (k = 0; k < c->n_follow; k++) {
+			free(c->follow[k]);
+			c->follow[k] = NULL;
+		}
+		c->n_follow = 0;
+		return 0;
+	}
+	n = split(v, &buf, tok, CONFIG_MAX_FOLLOW, w, wlen);
+	if (n < 0) {
+		err = n;
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		bool dup = false;
+
+		err = check_abs_path(tok[i], 4096, w, wlen);
+		if (err)
+			goto out;
+		for (k = 0; k < c->n_follow && !dup; k++)
+			dup = !strcmp(c->follow[k], tok[i]);
+		for (k = 0; k < n_pick && !dup; k++)
+			dup = !strcmp(pick[k], tok[i]);
+		if (dup)
+			continue;
+		if (c->n_follow + n_pick == CONFIG_MAX_FOLLOW) {
+			err = why(w, wlen, "more than %d patterns", CONFIG_MAX_FOLLOW);
+			goto out;
+		}
+		pick[n_pick++] = tok[i];
+	}
+	for (k = 0; k < n_pick; k++) {
+		add[k] = strdup(pick[k]);
+		if (!add[k]) {
+			while (k--)
+				free(add[k]);
+			err = -ENOMEM;
+			why(w, wlen, "out of memory");
+			goto out;
+		}
+	}
+	for (k = 0; k < n_pick; k++)
+		c->follow[c->n_follow++] = add[k];
+out:
+	free(buf);
+	return err;
+}
+
+static int set_backfill(struct warden_config *c, const char *v, char *w, size_t wlen)
+{
+	return set_bool(&c->backfill, v, w, wlen);
+}
+
+/* ---- hangs, slowness, history ---- */
+
+static int set_watcher(struct warden_config *c, const char *v, char *w, size_t wlen)
+{
+	static const char *const backends[] = { "auto", "kprobe", "tracepoint", "sock_diag", "off",
+						NULL };
+
+	return set_choice(c->watcher, sizeof(c->watcher), v, backends, w, wlen);
+}
+
+static int set_hang_timeout(struct warden_config *c, const char *v, char *w, size_t wlen)
+{
+	return set_duration(&c->hang_timeout_ns, v, w, wlen);
+}
+
+/* 0 turns the slowness warning off. */
+static int set_slow_threshold(struct warden_config *c, const char *v, char *w, size_t wlen)
+{
+	if (!strcmp(v, "0") || !strcasecmp(v, "off")) {
+		c->slow_threshold_ns = 0;
+		return 0;
+	}
+	return set_duration(&c->slow_threshold_ns, v, w, wlen);
+}
+
+static int set_retention(struct warden_config *c, const char *v, char *w, size_t wlen)
+{
+	return set_duration(&c->retention_ns, v, w, wlen);
+}
+
+/* A route rule as the app declares it ("/events/<int:id>"); repeatable, blank-separated. */
+static int set_hang_exempt(struct warden_config *c, const char *v, char *w, size_t wlen)
+{
+	char copy[CONFIG_MAX_LINE], *tok, *save = NULL;
+	int i, n = c->n_hang_exempt;
+
+	if (!*v) {
+		c->n_hang_exempt = 0;
+		return 0;
+	}
+	if (check_text(v, sizeof(copy), w, wlen))
+		return -EINVAL;
+	snprintf(copy, sizeof(copy), "%s", v);
+	for (tok = strtok_r(copy, " ,\t", &save); tok; tok = strtok_r(NULL, " ,\t", &save)) {
+		if (tok[0] != '/' || strlen(tok) >= sizeof(c->hang_exempt[0]))
+			return why(w, wlen, "'%s' is not a route rule (like /events/<int:id>)", SHOW(tok));
+		for (i = 0; i < n && strcmp(c->hang_exempt[i], tok); i++)
+			;
+		if (i < n)
+			continue;
+		if (n == CONFIG_MAX_HANG_EXEMPT)
+			return why(w, wlen, "more than %d exempt rules", CONFIG_MAX_HANG_EXEMPT);
+		snprintf(c->hang_exempt[n++], sizeof(c->hang_exempt[0]), "%s", tok);
+	}
+	c->n_hang_exempt = n;
+	return 0;
+}
+
 /* ---- the keys ---- */
 
 /* Every key once: the table and the "section.key" list come from here. */
@@ -612,6 +736,8 @@ static int set_control(struct warden_config *c, const char *v, char *w, size_t w
 	X("warden", "state_dir", set_state_dir, false)          \
 	X("warden", "log_stream", set_log_stream, false)        \
 	X("warden", "control", set_control, false)              \
+	X("warden", "follow", set_follow, true)                 \
+	X("warden", "backfill", set_backfill, false)            \
 	X("warden", "restart", set_restart, false)              \
 	X("warden", "restart_max_delay", set_restart_max_delay, false) \
 	X("warden", "restart_reset", set_restart_reset, false)  \
@@ -619,6 +745,11 @@ static int set_control(struct warden_config *c, const char *v, char *w, size_t w
 	X("warden", "restart_window", set_restart_window, false) \
 	X("warden", "stop_timeout", set_stop_timeout, false)    \
 	X("warden", "user", set_user, false)                    \
+	X("warden", "watcher", set_watcher, false)              \
+	X("warden", "hang_timeout", set_hang_timeout, false)    \
+	X("warden", "hang_exempt", set_hang_exempt, true)       \
+	X("warden", "slow_threshold", set_slow_threshold, false) \
+	X("warden", "retention", set_retention, false)          \
 	X("jail", "maxretry", set_maxretry, false)              \
 	X("jail", "findtime", set_findtime, false)              \
 	X("jail", "bantime", set_bantime, false)                \
@@ -768,6 +899,10 @@ void config__defaults(struct warden_config *c)
 	c->restart_reset_ns = 60 * NSEC_PER_SEC;
 	c->restart_window_ns = 600 * NSEC_PER_SEC;
 	c->stop_timeout_ns = 10 * NSEC_PER_SEC;
+	snprintf(c->watcher, sizeof(c->watcher), "auto");
+	c->hang_timeout_ns = 30 * NSEC_PER_SEC;
+	c->slow_threshold_ns = 2 * NSEC_PER_SEC;
+	c->retention_ns = 30ULL * 86400 * NSEC_PER_SEC;
 	detector_opts__defaults(&c->jail);
 }
 
@@ -776,6 +911,7 @@ int config__copy(struct warden_config *dst, const struct warden_config *src)
 	int i;
 
 	*dst = *src;
+	dst->n_follow = 0; /* copied below: until then, dst owns none of them */
 	for (i = 0; i < src->n_ifaces; i++) {
 		dst->ifaces[i] = strdup(src->ifaces[i]);
 		if (!dst->ifaces[i]) {
@@ -783,6 +919,14 @@ int config__copy(struct warden_config *dst, const struct warden_config *src)
 			config__free(dst);
 			return -ENOMEM;
 		}
+	}
+	for (i = 0; i < src->n_follow; i++) {
+		dst->follow[i] = strdup(src->follow[i]);
+		if (!dst->follow[i]) {
+			config__free(dst);
+			return -ENOMEM;
+		}
+		dst->n_follow = i + 1;
 	}
 	return 0;
 }
@@ -798,6 +942,11 @@ void config__free(struct warden_config *c)
 		c->ifaces[i] = NULL;
 	}
 	c->n_ifaces = 0;
+	for (i = 0; i < c->n_follow; i++) {
+		free(c->follow[i]);
+		c->follow[i] = NULL;
+	}
+	c->n_follow = 0;
 }
 
 int config__check(const struct warden_config *c, char *err, size_t errlen)

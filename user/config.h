@@ -12,12 +12,14 @@
 #define CONFIG_MAX_IFACES 16
 #define CONFIG_MAX_IGNORE 256
 #define CONFIG_MAX_FAIL_STATUS 32
+#define CONFIG_MAX_HANG_EXEMPT 32
+#define CONFIG_MAX_FOLLOW 64
 /* Longest line of a configuration file, newline included. */
 #define CONFIG_MAX_LINE 8192
 
 /*
  * Key names are fail2ban's where fail2ban has the setting. Apart from ifaces
- * the struct holds no pointers; copy it with config__copy().
+ * and follow the struct holds no pointers; copy it with config__copy().
  */
 struct warden_config {
 	/* [warden] section */
@@ -34,6 +36,10 @@ struct warden_config {
 	char state_dir[256];       /* default "/var/lib/warden" */
 	char log_stream[8];        /* which of the app's streams to parse: stdout | stderr | both */
 	char control[256];         /* the status socket of warden run ("" = STATE_DIR/warden.sock) */
+	/* [warden] section: warden watch */
+	char *follow[CONFIG_MAX_FOLLOW]; /* "follow": absolute globs of the log files (owned strings) */
+	int n_follow;
+	bool backfill;             /* read the rotated logs (.gz too) once at start */
 	/* [warden] section: supervision of the app */
 	char restart[16];          /* "on-failure" (default) | "always" | "never" */
 	uint64_t restart_max_delay_ns; /* cap of the doubling restart delay, default 30s */
@@ -41,6 +47,13 @@ struct warden_config {
 	uint32_t max_restarts;     /* give up after this many restarts in restart_window; 0 = never */
 	uint64_t restart_window_ns; /* default 10m */
 	uint64_t stop_timeout_ns;  /* SIGKILL this long after SIGTERM, default 10s */
+	/* [warden] section: hangs, slowness, history */
+	char watcher[16];          /* "auto" (default) | "kprobe" | "tracepoint" | "sock_diag" | "off" */
+	uint64_t hang_timeout_ns;  /* a request or a queued connection this old, no answer: hung (30s) */
+	char hang_exempt[CONFIG_MAX_HANG_EXEMPT][256]; /* "hang_exempt": rules of long-polling routes */
+	int n_hang_exempt;
+	uint64_t slow_threshold_ns; /* warn when a port's p99 over a minute exceeds it (2s); 0 = off */
+	uint64_t retention_ns;     /* analytics history kept this long, default 30d */
 	char user[128];            /* "USER[:GROUP]" the app runs as; "" = warden's, without its capabilities */
 	/* [jail] section: fail2ban's names */
 	struct detector_opts jail; /* maxretry, findtime, bantime, bantime.increment, bantime.factor,
@@ -61,7 +74,7 @@ void config__defaults(struct warden_config *c);
  * "warden" or "jail", or NULL to look the key up in both. Surrounding blanks
  * of value are ignored.
  *
- * List keys (iface, ignoreip, fail_status) take addresses or items separated
+ * List keys (iface, follow, ignoreip, fail_status) take addresses or items separated
  * by commas and/or blanks and append them (duplicates are skipped); an empty
  * value empties the list. Everything else replaces the value.
  *
@@ -91,10 +104,10 @@ int config__load(struct warden_config *c, const char *path, char *err, size_t er
  */
 int config__check(const struct warden_config *c, char *err, size_t errlen);
 
-/* Deep copy (the ifaces strings too). dst is taken as uninitialized. 0 or -ENOMEM. */
+/* Deep copy (the ifaces and follow strings too). dst is taken as uninitialized. 0 or -ENOMEM. */
 int config__copy(struct warden_config *dst, const struct warden_config *src);
 
-/* Frees the ifaces strings; c can then be reused with config__defaults(). Accepts NULL. */
+/* Frees the ifaces and follow strings; c can then be reused with config__defaults(). Accepts NULL. */
 void config__free(struct warden_config *c);
 
 /*

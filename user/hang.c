@@ -5,6 +5,13 @@
 #include "hang.h"
 #include "timeutil.h"
 
+/* "31.2s": tenths matter when judging a timeout. */
+static const char *seconds(uint64_t ns, char *buf, size_t len)
+{
+	snprintf(buf, len, "%.1fs", ns / 1e9);
+	return buf;
+}
+
 bool hang__detect(const struct hang_input *in, uint64_t timeout_ns, char *why, size_t len)
 {
 	char age[32], quiet[32];
@@ -23,17 +30,17 @@ bool hang__detect(const struct hang_input *in, uint64_t timeout_ns, char *why, s
 	if (in->last_response_ns == HANG_NEVER)
 		snprintf(quiet, sizeof(quiet), "never");
 	else
-		time__format_duration(in->last_response_ns, quiet, sizeof(quiet));
+		seconds(in->last_response_ns, quiet, sizeof(quiet));
 	if (stuck_request)
 		snprintf(why, len,
 			 "a request on port %u waits for %s (%u in flight, %u queued), last answer %s%s",
-			 in->oldest_port, time__format_duration(in->oldest_request_ns, age, sizeof(age)),
+			 in->oldest_port, seconds(in->oldest_request_ns, age, sizeof(age)),
 			 in->in_flight, in->queued, quiet,
 			 in->last_response_ns == HANG_NEVER ? "" : " ago");
 	else
 		snprintf(why, len,
 			 "a connection waits in the accept queue for %s (%u queued), last answer %s%s",
-			 time__format_duration(in->oldest_queued_ns, age, sizeof(age)), in->queued, quiet,
+			 seconds(in->oldest_queued_ns, age, sizeof(age)), in->queued, quiet,
 			 in->last_response_ns == HANG_NEVER ? "" : " ago");
 	return true;
 }

@@ -301,6 +301,19 @@ static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
  * the app runs on this host, under the same TZ as warden unless told
  * otherwise.
  */
+static bool same_second(const struct civil *a, const struct civil *b)
+{
+	return a->sec == b->sec && a->min == b->min && a->hour == b->hour && a->day == b->day &&
+	       a->mon == b->mon && a->year == b->year;
+}
+
+/* The last local time converted (per thread: the parser may be used by several). */
+static _Thread_local struct {
+	bool valid;
+	struct civil civil;
+	int64_t unix_time;
+} last_local;
+
 static int64_t civil_to_unix(const struct civil *c)
 {
 	struct tm tm = { 0 };
@@ -316,8 +329,18 @@ static int64_t civil_to_unix(const struct civil *c)
 	tm.tm_min = c->min;
 	tm.tm_sec = c->sec;
 	tm.tm_isdst = -1;
+	/*
+	 * mktime() looks at /etc/localtime on every call when TZ is unset (a
+	 * stat() each time: most of a line's cost). Log lines come in order, many
+	 * in the same second: remember the last conversion.
+	 */
+	if (last_local.valid && same_second(&last_local.civil, c))
+		return last_local.unix_time;
 	t = mktime(&tm);
-	return t == (time_t)-1 ? -1 : (int64_t)t;
+	last_local.civil = *c;
+	last_local.unix_time = t == (time_t)-1 ? -1 : (int64_t)t;
+	last_local.valid = true;
+	return last_local.unix_time;
 }
 
 /* "21/Nov/2026" SEP "04:18:25" (20 bytes at s). */

@@ -61,6 +61,8 @@ static void handle_line(struct runner *r, enum app_stream stream, const char *li
 
 	jail__line(r->jail, stream, line, len, truncated, time__boot_ns(), &ev);
 	report__line(r, &ev);
+	if (ev.kind != LINE_NOT_ACCESS)
+		watch__line(r);
 }
 
 static void on_stdout_line(const char *line, size_t len, bool truncated, void *arg)
@@ -182,6 +184,7 @@ static int start_app(struct runner *r)
 	r->phase = PHASE_RUNNING;
 	r->requests_since_start = 0;
 	r->hung = false;
+	watch__restarted(r);
 	return 0;
 }
 
@@ -402,7 +405,7 @@ static int event_loop(struct runner *r)
 				on_kill_timer(r);
 			else if (fd == r->cgroup.events_fd)
 				on_cgroup_event(r);
-			else if (report__handle(r, fd))
+			else if (report__handle(r, fd) || watch__handle(r, fd))
 				;
 			else if (fd == r->restart_fd) {
 				drain_timer(r->restart_fd);
@@ -514,6 +517,7 @@ int runner__run(struct warden_config *cfg, char **cmd, enum xdp_loader loader, b
 	struct runner r = {
 		.cfg = cfg, .cmd = cmd, .loader = loader,
 		.epfd = -1, .sigfd = -1, .tick_fd = -1, .kill_fd = -1, .restart_fd = -1,
+		.watch_fd = -1,
 		.cgroup = { .events_fd = -1 },
 	};
 	char err[512];
@@ -563,6 +567,8 @@ int runner__run(struct warden_config *cfg, char **cmd, enum xdp_loader loader, b
 		status = ret == -EINVAL ? EXIT_USAGE : EXIT_FAIL;
 		goto out;
 	}
+	/* The watcher first: a request the app reads before it is attached would go unseen. */
+	watch__open(&r);
 	if (start_app(&r)) {
 		status = EXIT_FAIL;
 		goto out;
@@ -590,6 +596,7 @@ out:
 	linebuf__free(&r.err_lines);
 	jail__free(r.jail);
 	routes__free(r.routes);
+	watch__close(&r);
 	report__close(&r);
 	banmap__close(r.bm);
 	free(r.restart_times);

@@ -20,6 +20,9 @@ struct jail;
 struct line_event;
 struct routes;
 struct warden_metrics;
+struct watcher;
+
+#define RUNNER_MAX_PORTS 8 /* listening ports of the app judged for slowness */
 
 /* Where the app is in its life, as the loop sees it. */
 enum phase {
@@ -51,6 +54,13 @@ struct runner {
 	uint64_t hangs;           /* hangs detected since warden started */
 	bool hung;                /* the app is hung right now */
 	char hung_reason[256];
+	/* The request watcher (runner_watch.c). */
+	struct watcher *watcher;  /* NULL when off or unavailable */
+	int watch_fd;             /* its periodic timer */
+	uint64_t slow_checked_ns; /* CLOCK_MONOTONIC of the last slowness check */
+	uint16_t slow_ports[RUNNER_MAX_PORTS];
+	uint64_t slow_prev[RUNNER_MAX_PORTS][32]; /* each port's histogram a minute ago */
+	int n_slow_ports;
 	bool parse_stdout, parse_stderr;
 	int epfd, sigfd, tick_fd, kill_fd, restart_fd;
 	enum phase phase;
@@ -72,6 +82,13 @@ bool report__handle(struct runner *r, int fd);
 void report__line(struct runner *r, const struct line_event *ev);
 /* The slow periodic refresh (ban table sizes). */
 void report__tick(struct runner *r);
+
+/* runner_watch.c: the kernel watcher, hangs and slowness. */
+int watch__open(struct runner *r);       /* before the first start */
+void watch__restarted(struct runner *r); /* after each start: the app's new pid */
+void watch__line(struct runner *r);      /* an access line: the app answered */
+bool watch__handle(struct runner *r, int fd);
+void watch__close(struct runner *r);
 
 int runner__epoll_add(int epfd, int fd, uint32_t events);
 

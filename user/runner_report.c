@@ -20,6 +20,7 @@
 #include "runner_int.h"
 #include "timeutil.h"
 #include "warden_metrics.h"
+#include "watcher.h"
 
 /* ---- warden status ---- */
 
@@ -78,6 +79,20 @@ static struct json_object *build_status(void *arg)
 	json_object_object_add(log, "bans", json_object_new_int64((int64_t)js->bans));
 	json_object_object_add(log, "bans_applied", json_object_new_int64((int64_t)js->bans_applied));
 	json_object_object_add(o, "log", log);
+	if (r->watcher) {
+		struct json_object *w = json_object_new_object();
+		uint32_t n = 0;
+		uint64_t oldest = 0;
+		uint16_t port = 0;
+
+		watcher__inflight(r->watcher, &n, &oldest, &port);
+		json_object_object_add(w, "backend",
+				       json_object_new_string(watcher__backend_name(r->watcher)));
+		json_object_object_add(w, "in_flight", json_object_new_int64(n));
+		json_object_object_add(w, "oldest_age_s", n ? json_object_new_double(oldest / 1e9) : NULL);
+		json_object_object_add(w, "oldest_port", n ? json_object_new_int(port) : NULL);
+		json_object_object_add(o, "watcher", w);
+	}
 	return o;
 }
 
@@ -124,6 +139,15 @@ static void fill_health(struct health_state *st, void *arg)
 	st->n_ifaces = r->cfg->n_ifaces;
 	st->xdp_how = r->xdp_how[0] ? r->xdp_how : NULL;
 	st->dry_run = r->cfg->dry_run;
+	if (r->watcher) {
+		uint16_t ports[RUNNER_MAX_PORTS];
+		uint64_t oldest;
+		uint16_t port;
+
+		st->watcher_backend = watcher__backend_name(r->watcher);
+		watcher__inflight(r->watcher, &st->in_flight, &oldest, &port);
+		st->listening = watcher__ports(r->watcher, ports, RUNNER_MAX_PORTS);
+	}
 	st->lines = js->lines;
 	st->access_lines = js->access;
 	if (js->access)
@@ -146,6 +170,17 @@ static void refresh_metrics(struct warden_metrics *m, void *arg)
 
 	if (r->bm && banmap__counters(r->bm, &c) == 0)
 		wmetrics__set_xdp(m, &c);
+	if (r->watcher) {
+		uint16_t ports[RUNNER_MAX_PORTS];
+		struct watcher_port_stats ps;
+		int n, i;
+
+		n = watcher__ports(r->watcher, ports, RUNNER_MAX_PORTS);
+		for (i = 0; i < n && i < RUNNER_MAX_PORTS; i++)
+			if (watcher__port_stats(r->watcher, ports[i], &ps) == 0)
+				wmetrics__set_port_histogram(m, ports[i], ps.buckets, WATCHER_BUCKETS,
+							     ps.sum_ns);
+	}
 }
 
 /* ---- the module ---- */

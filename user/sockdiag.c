@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /* sockdiag.c - dump TCP sockets through NETLINK_SOCK_DIAG (what ss does), no privilege needed. */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/socket.h>
+#include <netinet/in.h>
 #include <linux/inet_diag.h>
 #include <linux/netlink.h>
 #include <linux/sock_diag.h>
@@ -69,7 +71,7 @@ static int send_request(int fd, int family, uint32_t states, bool info, const ui
 		struct inet_diag_req_v2 req;
 	} *msg;
 	struct sockaddr_nl nladdr = { .nl_family = AF_NETLINK };
-	size_t bc_len = nports ? build_port_filter(NULL, NULL, 0) : 0, total;
+	size_t bc_len, total;
 	struct nlattr *attr;
 	uint8_t *buf;
 	ssize_t n;
@@ -145,6 +147,9 @@ static void decode(const struct nlmsghdr *nlh, struct sockdiag_sock *s)
 			else if (len >= offsetof(struct tcp_info, tcpi_bytes_acked) +
 					 sizeof(ti->tcpi_bytes_acked))
 				s->bytes_sent = ti->tcpi_bytes_acked;
+			if (len >= offsetof(struct tcp_info, tcpi_bytes_received) +
+					   sizeof(ti->tcpi_bytes_received))
+				s->bytes_received = ti->tcpi_bytes_received;
 		}
 		rem -= NLA_ALIGN(attr->nla_len);
 		attr = (const struct nlattr *)((const char *)attr + NLA_ALIGN(attr->nla_len));
@@ -162,7 +167,8 @@ int sockdiag__dump_tcp(int fd, int family, uint32_t states, bool info, const uin
 	char *buf;
 	ssize_t n;
 
-	if (nports > 255 / 4) /* far more than the watcher keeps */
+	/* Jump offsets are 16 bits: far more ports than anyone listens on. */
+	if (nports > 1024)
 		return -E2BIG;
 	err = send_request(fd, family, states, info, sports, nports, seq);
 	if (err)

@@ -28,7 +28,8 @@ struct sockdiag_sock {
 	bool has_info;       /* the tcp_info fields below are valid */
 	uint32_t last_data_sent_ms; /* since the socket last sent data (or was created) */
 	uint32_t last_data_recv_ms; /* since it last received data (or was created) */
-	uint64_t bytes_sent;        /* bytes sent so far (acked where the kernel has no count) */
+	uint64_t bytes_sent;        /* data bytes sent so far (acked where the kernel has no count) */
+	uint64_t bytes_received;    /* data bytes received so far */
 };
 
 /* Called for each socket; a non-zero return stops the dump and is returned. */

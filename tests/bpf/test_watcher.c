@@ -110,7 +110,10 @@ static pid_t spawn(char *const argv[], const struct spawn_opts *o)
 	_exit(127);
 }
 
-/* Kill a process group we started and reap its leader. */
+/*
+ * Kill a process we started, and its group if it leads one, and reap them
+ * all: we are a subreaper, so gunicorn's workers come back to us.
+ */
 static void kill_group(pid_t pid)
 {
 	if (pid <= 0)
@@ -118,6 +121,8 @@ static void kill_group(pid_t pid)
 	kill(-pid, SIGKILL);
 	kill(pid, SIGKILL);
 	waitpid(pid, NULL, 0);
+	while (waitpid(-pid, NULL, 0) > 0)
+		;
 }
 
 static pid_t start_werkzeug(const char *host, int port, int gate_fd, const char *cgroup_procs)
@@ -423,25 +428,32 @@ static void test_kprobe_programs_verify(void)
 	ASSERT_OK(load_only(progs, 6, &attach_err, &early), "kprobe flavour together");
 }
 
+static const char *const fentry_progs[] = { "fexit_tcp_recvmsg", "fentry_tcp_sendmsg" };
+
+/* Whether this kernel refuses fentry/fexit programs before verifying them (then: why). */
+static const char *fentry_refused(void)
+{
+	static char why[128];
+	int attach_err, err;
+	bool early;
+
+	err = load_only(fentry_progs, 1, &attach_err, &early);
+	if (!err || !early)
+		return NULL;
+	snprintf(why, sizeof(why), "this kernel refuses fentry/fexit programs before the verifier (%s)",
+		 strerror(-err));
+	return why;
+}
+
 static void test_fentry_programs_verify(void)
 {
-	static const char *const progs[] = { "fexit_tcp_recvmsg", "fentry_tcp_sendmsg" };
-	int attach_err, err, i;
+	int attach_err, i;
 	bool early;
 
 	for (i = 0; i < 2; i++) {
-		err = load_only(&progs[i], 1, &attach_err, &early);
-		if (err && early) {
-			/* This kernel refuses tracing programs before the verifier sees them. */
-			printf("# %s: the kernel refused it before verification: %s\n", progs[i],
-			       strerror(-err));
-			SKIP_TEST("test_fentry_programs_verify",
-				  "this kernel refuses fentry/fexit programs at load (before the verifier)");
+		if (!ASSERT_OK(load_only(&fentry_progs[i], 1, &attach_err, &early), fentry_progs[i]))
 			return;
-		}
-		if (!ASSERT_OK(err, progs[i]))
-			return;
-		printf("# %s: verified; attach: %s\n", progs[i],
+		printf("# %s: verified; attach: %s\n", fentry_progs[i],
 		       attach_err ? strerror(-attach_err) : "attached");
 	}
 }
@@ -508,6 +520,7 @@ static void test_tracepoint_werkzeug(void)
 	pid_t app = -1, other = -1, bg = -1, hitter = -1;
 	struct watcher *w = NULL;
 	struct watcher_port_stats st;
+	struct watcher_request req;
 	struct response r;
 	uint64_t before, age1 = 0, age2 = 0, lat, client, resp_age;
 	uint16_t oport = 0;
@@ -562,6 +575,7 @@ static void test_tracepoint_werkzeug(void)
 	ASSERT_LE(llabs((long long)client - (long long)lat), 15 * MS, "within 15 ms of the client");
 	ASSERT_EQ(events[ev0].port, port, "event port");
 	ASSERT_EQ(events[ev0].tgid, app, "event tgid");
+	ASSERT_STREQ(events[ev0].line, "GET /sleep/200 HTTP/1.1", "event request line");
 	if (ASSERT_OK(watcher__port_stats(w, port, &st), "port stats")) {
 		/* 200 ms = 200000 us: bucket 17 holds [131072, 262144) us. */
 		ASSERT_GE(st.buckets[17], 1, "log2 bucket of 200 ms");
@@ -576,6 +590,12 @@ static void test_tracepoint_werkzeug(void)
 	if (!ASSERT_TRUE(WAIT_UNTIL(inflight_count(w, &age1, &oport) == 1, 2000), "in flight"))
 		goto out;
 	ASSERT_EQ(oport, port, "in-flight port");
+	/* Which request it is: what --hang-exempt matches routes against. */
+	if (ASSERT_EQ(watcher__inflight_list(w, &req, 1), 1, "in-flight list")) {
+		ASSERT_STREQ(req.line, "GET /sleep/3000 HTTP/1.1", "in-flight request line");
+		ASSERT_EQ(req.port, port, "in-flight list port");
+		ASSERT_EQ(req.tgid, app, "in-flight list tgid");
+	}
 	ASSERT_TRUE(WAIT_UNTIL(inflight_count(w, &age2, NULL) == 1 && age2 >= age1 + 500 * MS, 3000),
 		    "age grows");
 	printf("# hanging request: age %.1f ms, then %.1f ms\n", age1 / 1e6, age2 / 1e6);
@@ -620,10 +640,8 @@ static void test_tracepoint_werkzeug(void)
 out:
 	if (gate[1] >= 0)
 		close(gate[1]);
-	if (hitter > 0)
-		kill(hitter, SIGKILL), waitpid(hitter, NULL, 0);
-	if (bg > 0)
-		kill(bg, SIGKILL), waitpid(bg, NULL, 0);
+	kill_group(hitter);
+	kill_group(bg);
 	kill_group(other);
 	kill_group(app);
 	watcher__close(w);
@@ -673,15 +691,29 @@ static void test_tracepoint_gunicorn_keepalive(void)
 		    !ASSERT_FALSE(r.server_closes, "connection kept alive"))
 			goto out;
 	}
-	WAIT_UNTIL(port_count(w, port) >= (uint64_t)n, 2000);
-	ASSERT_EQ(port_count(w, port), n, "each kept-alive request counted");
-	if (ASSERT_EQ(nevents, n, "events")) {
-		for (i = 0; i < n; i++)
+	/*
+	 * The connection idle for a second between two requests: the clock
+	 * starts at the next request's read, not at the previous answer.
+	 */
+	usleep(1000 * 1000);
+	t0 = time__boot_ns();
+	send_request(fd, "127.0.0.1", "/", true);
+	if (!ASSERT_OK(read_response(fd, t0, &r), "after idle"))
+		goto out;
+	WAIT_UNTIL(port_count(w, port) >= (uint64_t)n + 1, 2000);
+	ASSERT_EQ(port_count(w, port), n + 1, "each kept-alive request counted");
+	if (ASSERT_EQ(nevents, n + 1, "events")) {
+		ASSERT_LE(events[n].latency_ns, 500 * MS, "idle time not counted");
+		for (i = 0; i < n; i++) {
+			char line[128];
+
 			printf("# keep-alive #%d %s: %.3f ms (worker %d)\n", i, paths[i],
 			       events[i].latency_ns / 1e6, events[i].tgid);
-		ASSERT_GE(events[1].latency_ns, 50 * MS, "/sleep/50 measured on its own");
-		ASSERT_LE(events[1].latency_ns, 90 * MS, "/sleep/50 not counting the wait before it");
-		ASSERT_GE(events[3].latency_ns, 100 * MS, "/sleep/100 measured on its own");
+			snprintf(line, sizeof(line), "GET %s HTTP/1.1", paths[i]);
+			ASSERT_STREQ(events[i].line, line, "each request's own line");
+		}
+		ASSERT_GE(events[1].latency_ns, 50 * MS, "/sleep/50 measured");
+		ASSERT_GE(events[3].latency_ns, 100 * MS, "/sleep/100 measured");
 		ASSERT_TRUE(events[0].tgid != app, "served by a worker, not the master");
 	}
 	close(fd);
@@ -690,8 +722,8 @@ static void test_tracepoint_gunicorn_keepalive(void)
 	/* And fresh connections, spread over the workers. */
 	for (i = 0; i < n_fresh; i++)
 		ASSERT_OK(http_get("127.0.0.1", port, "/", &r), "GET /");
-	WAIT_UNTIL(port_count(w, port) >= (uint64_t)n + n_fresh, 2000);
-	ASSERT_EQ(port_count(w, port), n + n_fresh, "fresh connections counted");
+	WAIT_UNTIL(port_count(w, port) >= (uint64_t)n + 1 + n_fresh, 2000);
+	ASSERT_EQ(port_count(w, port), n + 1 + n_fresh, "fresh connections counted");
 out:
 	if (fd >= 0)
 		close(fd);
@@ -708,13 +740,19 @@ out:
  * Werkzeug (a thread per connection) and on one kept-alive connection to
  * gunicorn. Prints the figures.
  */
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
 static void accuracy_run(const char *what, int port, bool keepalive, struct watcher *w)
 {
 	static const int routes_ms[] = { 0, 10, 50, 200, 500 };
-	int i0 = nevents;
 	const int reps = 4;
-	double dmin = 1e18, dmax = -1e18, dsum = 0, d;
-	int i, j, fd = -1, ev, count = 0;
+	double diffs[5 * 4], dsum = 0, d;
+	int i, j, fd = -1, ev, count = 0, i0 = nevents;
 	char path[32];
 	struct response r;
 	uint64_t t0;
@@ -754,17 +792,23 @@ static void accuracy_run(const char *what, int port, bool keepalive, struct watc
 			if (!ASSERT_TRUE(WAIT_UNTIL((watcher__consume(w), nevents == ev + 1), 2000),
 					 "one event"))
 				goto out;
+			ASSERT_GE(events[ev].latency_ns, (uint64_t)routes_ms[i] * MS,
+				  "not less than the route");
+			/*
+			 * The watcher times a part of what the client times (from
+			 * the app's read to its write); the rest is the app's wait
+			 * before it reads, which a loaded host stretches.
+			 */
 			d = ((double)r.ttfb_ns - (double)events[ev].latency_ns) / 1e6;
-			ASSERT_GE(events[ev].latency_ns, (uint64_t)routes_ms[i] * MS, "not less than the route");
-			ASSERT_LE(fabs(d), 15.0, "within 15 ms of the client");
-			dmin = d < dmin ? d : dmin;
-			dmax = d > dmax ? d : dmax;
+			ASSERT_GE(d, -5.0, "not longer than the client's time");
+			diffs[count++] = d;
 			dsum += d;
-			count++;
 		}
 	}
-	printf("# %s: %d requests, client minus watcher: min %.3f ms, mean %.3f ms, max %.3f ms\n",
-	       what, count, dmin, dsum / count, dmax);
+	qsort(diffs, count, sizeof(diffs[0]), cmp_double);
+	printf("# %s: %d requests, client minus watcher: min %.3f, median %.3f, mean %.3f, max %.3f ms\n",
+	       what, count, diffs[0], diffs[count / 2], dsum / count, diffs[count - 1]);
+	ASSERT_LE(fabs(diffs[count / 2]), 15.0, "median within 15 ms of the client");
 out:
 	if (fd >= 0)
 		close(fd);
@@ -929,9 +973,9 @@ static void test_set_root_before_start(void)
  * flight), a new connection waits in the accept queue; both show, grow,
  * and drain after SIGCONT. Used as root and as nobody.
  */
-static void sockdiag_stopped_app(pid_t app, int port)
+static void stopped_app(pid_t app, int port, enum watcher_backend backend)
 {
-	struct watcher_opts o = { .root_pid = app, .backend = WATCHER_SOCKDIAG };
+	struct watcher_opts o = { .root_pid = app, .backend = backend };
 	uint64_t t0, t1, q_age1 = 0, q_age2 = 0, u_age1 = 0, u_age2 = 0, i_age = 0;
 	uint32_t queued = 0, unread = 0, inflight = 0;
 	struct watcher *w = NULL;
@@ -943,7 +987,7 @@ static void sockdiag_stopped_app(pid_t app, int port)
 	w = watcher__open(&o);
 	if (!ASSERT_NOT_NULL(w, "open"))
 		goto out;
-	ASSERT_STREQ(watcher__backend_name(w), "sock_diag", "backend");
+	ASSERT_EQ(watcher__backend(w), backend, "backend");
 	ASSERT_TRUE(has_port(w, port), "listening port found");
 
 	/* A kept-alive connection that has been answered once: surely accepted. */
@@ -975,8 +1019,9 @@ static void sockdiag_stopped_app(pid_t app, int port)
 		    "unread bytes seen");
 	ASSERT_TRUE(WAIT_UNTIL(REFRESHED(!watcher__accept_queue(w, &queued, &q_age1) && queued == 1),
 			       3000), "accept queue seen");
+	/* sock_diag counts the unread request in flight; BPF only what the app has read. */
 	ASSERT_OK(watcher__inflight(w, &inflight, &i_age, NULL), "inflight");
-	ASSERT_EQ(inflight, 1, "the unread request is in flight");
+	ASSERT_EQ(inflight, backend == WATCHER_SOCKDIAG ? 1 : 0, "in flight");
 	ASSERT_TRUE(WAIT_UNTIL(REFRESHED(!watcher__unread(w, &unread, &u_age2) && unread == 1 &&
 					 u_age2 >= u_age1 + 300 * MS), 3000), "unread age grows");
 	ASSERT_TRUE(WAIT_UNTIL(REFRESHED(!watcher__accept_queue(w, &queued, &q_age2) && queued == 1 &&
@@ -1014,7 +1059,19 @@ static void test_sockdiag_stopped_app(void)
 
 	app = start_gunicorn(port, -1);
 	if (ASSERT_TRUE(WAIT_UNTIL(can_connect("127.0.0.1", port), 15000), "app up"))
-		sockdiag_stopped_app(app, port);
+		stopped_app(app, port, WATCHER_SOCKDIAG);
+	kill_group(app);
+}
+
+/* With BPF too, a stopped app shows through the refresh's accept queue and unread bytes. */
+static void test_tracepoint_stopped_app(void)
+{
+	pid_t app;
+	int port = free_port();
+
+	app = start_gunicorn(port, -1);
+	if (ASSERT_TRUE(WAIT_UNTIL(can_connect("127.0.0.1", port), 15000), "app up"))
+		stopped_app(app, port, WATCHER_TRACEPOINT);
 	kill_group(app);
 }
 
@@ -1035,6 +1092,7 @@ static void test_sockdiag_unprivileged(void)
 			_exit(2);
 		}
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		prctl(PR_SET_CHILD_SUBREAPER, 1);
 		/* No BPF for nobody: the automatic choice must fall back to sock_diag. */
 		{
 			struct watcher_opts o = { .backend = WATCHER_AUTO };
@@ -1046,7 +1104,7 @@ static void test_sockdiag_unprivileged(void)
 		}
 		app = start_gunicorn(port, -1);
 		if (ASSERT_TRUE(WAIT_UNTIL(can_connect("127.0.0.1", port), 15000), "app up"))
-			sockdiag_stopped_app(app, port);
+			stopped_app(app, port, WATCHER_SOCKDIAG);
 		kill_group(app);
 		/* _exit: no leak check in a process that gave up its privileges. */
 		fflush(stdout);
@@ -1094,8 +1152,7 @@ static void test_sockdiag_unanswered(void)
 	ASSERT_LE(resp_age, NSEC_PER_SEC, "noted response");
 	ASSERT_EQ(watcher__histogram(w, port, NULL, NULL, NULL), -EOPNOTSUPP, "no histogram");
 out:
-	if (bg > 0)
-		kill(bg, SIGKILL), waitpid(bg, NULL, 0);
+	kill_group(bg);
 	kill_group(app);
 	watcher__close(w);
 }
@@ -1117,8 +1174,11 @@ static void test_quantile(void)
 int main(void)
 {
 	char exe[PATH_MAX], *slash;
+	const char *why;
 	ssize_t n;
 
+	/* The apps' orphans (gunicorn workers) are ours to reap. */
+	prctl(PR_SET_CHILD_SUBREAPER, 1);
 	log__setup(0, getenv("WATCH_DEBUG") ? LOG_DEBUG : LOG_INFO);
 	libbpf_set_print(log__libbpf_print);
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -1146,7 +1206,10 @@ int main(void)
 
 	RUN_TEST(test_quantile);
 	RUN_TEST(test_kprobe_programs_verify);
-	RUN_TEST(test_fentry_programs_verify);
+	if ((why = fentry_refused()))
+		SKIP_TEST("test_fentry_programs_verify", why);
+	else
+		RUN_TEST(test_fentry_programs_verify);
 	RUN_TEST(test_tracepoint_programs_verify);
 	RUN_TEST(test_backend_selection);
 	RUN_TEST(test_tracepoint_werkzeug);
@@ -1154,6 +1217,7 @@ int main(void)
 	RUN_TEST(test_tracepoint_accuracy);
 	RUN_TEST(test_tracepoint_cgroup);
 	RUN_TEST(test_set_root_before_start);
+	RUN_TEST(test_tracepoint_stopped_app);
 	RUN_TEST(test_sockdiag_stopped_app);
 	RUN_TEST(test_sockdiag_unanswered);
 	RUN_TEST(test_sockdiag_unprivileged);

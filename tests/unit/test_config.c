@@ -105,6 +105,8 @@ static const struct {
 	{ "warden.state_dir", "/tmp/w" },
 	{ "warden.log_stream", "stderr" },
 	{ "warden.control", "/run/w.sock" },
+	{ "warden.follow", "/var/log/containers/*.log" },
+	{ "warden.backfill", "yes" },
 	{ "warden.restart", "always" },
 	{ "warden.restart_max_delay", "5s" },
 	{ "warden.restart_reset", "1m" },
@@ -112,6 +114,11 @@ static const struct {
 	{ "warden.restart_window", "1m" },
 	{ "warden.stop_timeout", "2s" },
 	{ "warden.user", "nobody:nogroup" },
+	{ "warden.watcher", "tracepoint" },
+	{ "warden.hang_timeout", "5s" },
+	{ "warden.hang_exempt", "/events/<int:id>" },
+	{ "warden.slow_threshold", "500ms" },
+	{ "warden.retention", "7d" },
 	{ "jail.maxretry", "3" },
 	{ "jail.findtime", "1m" },
 	{ "jail.bantime", "1h" },
@@ -713,6 +720,40 @@ out:
 	config__free(&a);
 }
 
+/* warden watch's keys: follow is a list of owned strings, like iface, and kept apart from it. */
+static void test_follow_key(void)
+{
+	struct warden_config c, copy;
+	char err[256];
+
+	config__defaults(&c);
+	ASSERT_EQ(c.n_follow, 0, "no follow by default");
+	ASSERT_FALSE(c.backfill, "no backfill by default");
+	set(&c, "follow", "/var/log/containers/*.log, /var/log/app/access.log");
+	set(&c, "follow", "/var/log/app/access.log /srv/*/log/*.log");
+	ASSERT_EQ(c.n_follow, 3, "appended, duplicate skipped");
+	ASSERT_STREQ(c.follow[2], "/srv/*/log/*.log", "third pattern");
+	set(&c, "iface", "eth0");
+	set(&c, "iface", "");
+	ASSERT_EQ(c.n_ifaces, 0, "iface emptied");
+	ASSERT_EQ(c.n_follow, 3, "emptying iface keeps follow");
+	ASSERT_ERR(config__set(&c, NULL, "follow", "logs/*.log", err, sizeof(err)), "relative refused");
+	ASSERT_TRUE(strstr(err, "absolute") != NULL, "says why");
+	ASSERT_ERR(config__set(&c, NULL, "follow", "/var/log/a\x01b.log", err, sizeof(err)),
+		   "control character refused");
+	ASSERT_EQ(c.n_follow, 3, "a refused value changes nothing");
+	set(&c, "backfill", "true");
+	ASSERT_TRUE(c.backfill, "backfill");
+	ASSERT_OK(config__copy(&copy, &c), "copy");
+	ASSERT_EQ(copy.n_follow, 3, "copied");
+	ASSERT_TRUE(copy.follow[0] != c.follow[0], "deep copy");
+	ASSERT_STREQ(copy.follow[0], "/var/log/containers/*.log", "copied text");
+	config__free(&copy);
+	set(&c, "follow", "");
+	ASSERT_EQ(c.n_follow, 0, "emptied");
+	config__free(&c);
+}
+
 int main(int argc, char **argv)
 {
 	(void)argc;
@@ -733,6 +774,7 @@ int main(int argc, char **argv)
 	RUN_TEST(test_load_formats);
 	RUN_TEST(test_load_on_top);
 	RUN_TEST(test_copy_and_free);
+	RUN_TEST(test_follow_key);
 	{
 		char cmd[128];
 

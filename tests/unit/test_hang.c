@@ -27,7 +27,7 @@ static void test_stuck_request(void)
 
 	ASSERT_TRUE(hang__detect(&in, 30 * S, why, sizeof(why)), "stuck and silent");
 	ASSERT_TRUE(strstr(why, "port 8080") != NULL, "evidence names the port");
-	ASSERT_TRUE(strstr(why, "31s") != NULL, "evidence gives the age");
+	ASSERT_TRUE(strstr(why, "31.0s") != NULL, "evidence gives the age");
 	/* Still answering other requests: slow route, not a hang. */
 	in.last_response_ns = 2 * S;
 	ASSERT_FALSE(hang__detect(&in, 30 * S, why, sizeof(why)), "stuck route, app answers others");
