@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
-/* cmd_run.c - warden run: its options (the config keys, on the command line). */
+/* cmd_run.c - warden run: its options (options.c) and the app's command line. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -7,59 +7,9 @@
 
 #include "cli.h"
 #include "config.h"
+#include "options.h"
 #include "runner.h"
 #include "xdp_attach.h"
-
-/*
- * Command-line options. Most are config keys (the same names as in the
- * INI file, with '-' for '_' or '.'), so that one validation path serves
- * both; a flag sets its key to "true".
- */
-struct run_option {
-	const char *name; /* --name */
-	const char *key;  /* config key, NULL for options of this command only */
-	int has_arg;
-};
-
-static const struct run_option run_options[] = {
-	{ "iface", "iface", 1 },
-	{ "pin-path", "pin_path", 1 },
-	{ "mode", "xdp_mode", 1 },
-	{ "dry-run", "dry_run", 0 },
-	{ "log-json", "log_json", 0 },
-	{ "app", "app", 1 },
-	{ "log-format", "log_format", 1 },
-	{ "log-regex", "log_regex", 1 },
-	{ "fail-status", "fail_status", 1 },
-	{ "maxretry", "maxretry", 1 },
-	{ "findtime", "findtime", 1 },
-	{ "bantime", "bantime", 1 },
-	{ "bantime-increment", "bantime.increment", 0 },
-	{ "bantime.increment", "bantime.increment", 0 },
-	{ "bantime-factor", "bantime.factor", 1 },
-	{ "bantime.factor", "bantime.factor", 1 },
-	{ "bantime-maxtime", "bantime.maxtime", 1 },
-	{ "bantime.maxtime", "bantime.maxtime", 1 },
-	{ "ignoreip", "ignoreip", 1 },
-	{ "ipv6-prefix", "ipv6_prefix", 1 },
-	{ "max-tracked", "max_tracked", 1 },
-	{ "http", "http", 1 },
-	{ "state-dir", "state_dir", 1 },
-	{ "log-stream", "log_stream", 1 },
-	{ "control", "control", 1 },
-	{ "restart", "restart", 1 },
-	{ "restart-max-delay", "restart_max_delay", 1 },
-	{ "restart-reset", "restart_reset", 1 },
-	{ "max-restarts", "max_restarts", 1 },
-	{ "restart-window", "restart_window", 1 },
-	{ "stop-timeout", "stop_timeout", 1 },
-	{ "user", "user", 1 },
-	{ "config", NULL, 1 },
-	{ "help", NULL, 0 },
-	{ "loader", NULL, 1 },
-	{ "verbose", NULL, 0 },
-};
-#define N_RUN_OPTIONS (sizeof(run_options) / sizeof(run_options[0]))
 
 static const char *usage_text =
 	"usage: warden run [OPTIONS] -- CMD [ARGS...]\n"
@@ -89,128 +39,34 @@ static const char *usage_text =
 	"  --user USER[:GROUP]   run the app as this user (it never keeps warden's capabilities)\n"
 	"  --verbose             warden's debug messages too\n";
 
-struct run_opts {
-	struct warden_config cfg;
-	char **cmd; /* the app's argv, NULL-terminated */
-	enum xdp_loader loader;
-	bool verbose;
-};
-
-static const struct run_option *find_option(const char *name, size_t len)
+/* The options (options.c), then the app's command line after them. */
+static int parse_run_opts(int argc, char **argv, struct cli_opts *o, char ***cmd)
 {
-	size_t i;
+	int ret = options__parse("run", OPTS_RUN, usage_text, argc, argv, o);
 
-	for (i = 0; i < N_RUN_OPTIONS; i++)
-		if (strlen(run_options[i].name) == len && !strncmp(run_options[i].name, name, len))
-			return &run_options[i];
-	return NULL;
-}
-
-/*
- * Parse "--name value", "--name=value" and flags up to "--" or the first
- * argument that is not an option. The config file is read first, wherever
- * --config stands, so that every other option overrides it.
- */
-static int parse_run_opts(int argc, char **argv, struct run_opts *o)
-{
-	char err[512];
-	int i, pass, first_cmd = argc;
-
-	config__defaults(&o->cfg);
-	o->loader = LOADER_AUTO;
-
-	for (pass = 0; pass < 2; pass++) {
-		for (i = 1; i < argc; i++) {
-			const char *arg = argv[i], *eq, *value = NULL;
-			const struct run_option *opt;
-			size_t nlen;
-
-			if (!strcmp(arg, "--")) {
-				first_cmd = i + 1;
-				break;
-			}
-			if (strncmp(arg, "--", 2)) {
-				if (!strcmp(arg, "-h"))
-					arg = "--help";
-				else {
-					first_cmd = i;
-					break;
-				}
-			}
-			eq = strchr(arg + 2, '=');
-			nlen = eq ? (size_t)(eq - arg - 2) : strlen(arg + 2);
-			opt = find_option(arg + 2, nlen);
-			if (!opt) {
-				fprintf(stderr, "warden run: unknown option '%s'\n", arg);
-				return -EINVAL;
-			}
-			if (opt->has_arg) {
-				if (eq)
-					value = eq + 1;
-				else if (i + 1 < argc)
-					value = argv[++i];
-				else {
-					fprintf(stderr, "warden run: --%s needs a value\n", opt->name);
-					return -EINVAL;
-				}
-			} else if (eq) {
-				fprintf(stderr, "warden run: --%s takes no value\n", opt->name);
-				return -EINVAL;
-			}
-
-			if (!strcmp(opt->name, "config")) {
-				if (pass == 0 && config__load(&o->cfg, value, err, sizeof(err))) {
-					fprintf(stderr, "warden run: %s\n", err);
-					return -EINVAL;
-				}
-				continue;
-			}
-			if (pass == 0)
-				continue;
-			if (!strcmp(opt->name, "help")) {
-				printf("%s", usage_text);
-				return 1;
-			}
-			if (opt->key) {
-				if (config__set(&o->cfg, NULL, opt->key, value ? value : "true", err,
-						sizeof(err))) {
-					fprintf(stderr, "warden run: --%s: %s\n", opt->name, err);
-					return -EINVAL;
-				}
-			} else if (!strcmp(opt->name, "loader")) {
-				if (xdp_attach__parse_loader(value, &o->loader)) {
-					fprintf(stderr, "warden run: --loader is auto, libxdp or libbpf\n");
-					return -EINVAL;
-				}
-			} else if (!strcmp(opt->name, "verbose")) {
-				o->verbose = true;
-			}
-		}
-	}
-	if (config__check(&o->cfg, err, sizeof(err))) {
-		fprintf(stderr, "warden run: %s\n", err);
-		return -EINVAL;
-	}
-	if (first_cmd >= argc) {
+	if (ret)
+		return ret;
+	if (o->first_arg >= argc) {
 		fprintf(stderr, "warden run: no command to run (warden run [OPTIONS] -- CMD ...)\n");
 		return -EINVAL;
 	}
-	o->cmd = argv + first_cmd;
+	*cmd = argv + o->first_arg;
 	return 0;
 }
 
 int cmd_run(int argc, char **argv)
 {
-	struct run_opts o;
+	struct cli_opts o;
+	char **cmd = NULL;
 	int ret;
 
 	memset(&o, 0, sizeof(o));
-	ret = parse_run_opts(argc, argv, &o);
+	ret = parse_run_opts(argc, argv, &o, &cmd);
 	if (ret) {
 		config__free(&o.cfg);
 		return ret > 0 ? EXIT_OK : EXIT_USAGE;
 	}
-	ret = runner__run(&o.cfg, o.cmd, o.loader, o.verbose);
+	ret = runner__run(&o.cfg, cmd, o.loader, o.verbose);
 	config__free(&o.cfg);
 	return ret;
 }
