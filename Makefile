@@ -35,7 +35,7 @@ BPF_SRCS  := $(wildcard bpf/*.bpf.c)
 BPF_OBJS  := $(BPF_SRCS:bpf/%.bpf.c=$(BUILD)/%.bpf.o)
 SKELS     := $(BPF_SRCS:bpf/%.bpf.c=$(BUILD)/%.skel.h)
 USER_SRCS := $(wildcard user/*.c)
-USER_OBJS := $(USER_SRCS:user/%.c=$(BUILD)/user/%.o)
+USER_OBJS := $(USER_SRCS:user/%.c=$(BUILD)/user/%.o) $(BUILD)/dashboard_assets.o
 # Everything but main(): what tests and tools link against.
 LIB_OBJS  := $(filter-out $(BUILD)/user/main.o,$(USER_OBJS))
 SAN_OBJS  := $(LIB_OBJS:$(BUILD)/user/%.o=$(BUILD)/san/user/%.o)
@@ -84,6 +84,17 @@ $(BUILD)/user/%.o: user/%.c $(SKELS) | $(BUILD)/user
 $(BUILD)/san/user/%.o: user/%.c $(SKELS) | $(BUILD)/san/user
 	$(call msg,CC-SAN,$@)
 	$(Q)$(CC) $(CFLAGS) $(SAN_FLAGS) -MMD -MP -c $< -o $@
+
+# The dashboard's files and Debian's Chart.js, compiled into the agent (see user/analytics.h).
+DASHBOARD_FILES := $(wildcard tools/dashboard/*.html tools/dashboard/*.js tools/dashboard/*.css) \
+		   /usr/share/javascript/chart.js/chart.min.js
+$(BUILD)/dashboard_assets.c: tools/dashboard/gen-assets.sh $(DASHBOARD_FILES) | $(BUILD)
+	$(call msg,GEN,$@)
+	$(Q)sh tools/dashboard/gen-assets.sh $@ $(DASHBOARD_FILES)
+
+$(BUILD)/dashboard_assets.o: $(BUILD)/dashboard_assets.c user/analytics.h
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -c $< -o $@
 
 $(BUILD)/warden: $(USER_OBJS)
 	$(call msg,LINK,$@)

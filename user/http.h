@@ -14,6 +14,7 @@ struct http_reply {
 	char *body;               /* owned by the reply once set; may be NULL for an empty body */
 	size_t len;
 	const char *cache_control; /* static string or NULL */
+	const char *csp;           /* Content-Security-Policy, static; NULL: nothing may load */
 };
 
 /*

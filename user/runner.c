@@ -185,6 +185,7 @@ static int start_app(struct runner *r)
 	r->requests_since_start = 0;
 	r->hung = false;
 	watch__restarted(r);
+	report__started(r);
 	return 0;
 }
 
@@ -517,7 +518,7 @@ int runner__run(struct warden_config *cfg, char **cmd, enum xdp_loader loader, b
 	struct runner r = {
 		.cfg = cfg, .cmd = cmd, .loader = loader,
 		.epfd = -1, .sigfd = -1, .tick_fd = -1, .kill_fd = -1, .restart_fd = -1,
-		.watch_fd = -1,
+		.watch_fd = -1, .report_fd = -1,
 		.cgroup = { .events_fd = -1 },
 	};
 	char err[512];

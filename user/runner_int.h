@@ -12,6 +12,7 @@
 #include "supervisor.h"
 #include "xdp_attach.h"
 
+struct analytics;
 struct banmap;
 struct control;
 struct health;
@@ -47,6 +48,8 @@ struct runner {
 	struct http_server *http; /* --http, NULL when off */
 	struct health *health;    /* the health endpoints on it */
 	struct warden_metrics *metrics;
+	struct analytics *analytics; /* per-route history in STATE_DIR/warden.db; NULL if unavailable */
+	int report_fd;            /* the analytics flush timer */
 	char xdp_how[256];        /* how the XDP program is attached, for /z/health */
 	char app_source[4096];    /* the Flask source the routes came from, "" if none */
 	uint64_t requests_since_start; /* access lines since the app was last spawned */
@@ -82,6 +85,8 @@ bool report__handle(struct runner *r, int fd);
 void report__line(struct runner *r, const struct line_event *ev);
 /* The slow periodic refresh (ban table sizes). */
 void report__tick(struct runner *r);
+/* The app (re)started: its version (git commit) for the analytics. */
+void report__started(struct runner *r);
 
 /* runner_watch.c: the kernel watcher, hangs and slowness. */
 int watch__open(struct runner *r);       /* before the first start */

@@ -7,9 +7,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/timerfd.h>
+#include <time.h>
 #include <unistd.h>
 #include <json-c/json.h>
 
+#include "analytics.h"
 #include "banmap.h"
 #include "control.h"
 #include "health.h"
@@ -183,6 +186,46 @@ static void refresh_metrics(struct warden_metrics *m, void *arg)
 	}
 }
 
+/* ---- analytics ---- */
+
+#define FLUSH_EVERY_S 10 /* analytics reach the database this often (batched) */
+
+static void open_analytics(struct runner *r)
+{
+	struct itimerspec its = {
+		.it_value = { .tv_sec = FLUSH_EVERY_S },
+		.it_interval = { .tv_sec = FLUSH_EVERY_S },
+	};
+	char err[512];
+
+	r->analytics = analytics__open(r->cfg->state_dir, r->cfg->retention_ns, err, sizeof(err));
+	if (!r->analytics) {
+		pr_warn("no analytics history: %s", err);
+		return;
+	}
+	analytics__set_banmap(r->analytics, r->bm);
+	r->report_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	if (r->report_fd >= 0) {
+		timerfd_settime(r->report_fd, 0, &its, NULL);
+		runner__epoll_add(r->epfd, r->report_fd, EPOLLIN);
+	}
+}
+
+void report__started(struct runner *r)
+{
+	char dir[PATH_MAX], commit[64], branch[128];
+
+	if (!r->analytics)
+		return;
+	/* The app's version is the git commit of its source's folder, read at each start. */
+	snprintf(dir, sizeof(dir), "%s", r->app_source[0] ? r->app_source : ".");
+	if (r->app_source[0] && health__git_commit(dirname(dir), commit, sizeof(commit), branch,
+						   sizeof(branch)) == 0)
+		analytics__set_version(r->analytics, commit);
+	else
+		analytics__set_version(r->analytics, NULL);
+}
+
 /* ---- the module ---- */
 
 int report__open(struct runner *r, char *err, size_t errlen)
@@ -195,6 +238,7 @@ int report__open(struct runner *r, char *err, size_t errlen)
 		return -ENOMEM;
 	}
 	report__tick(r);
+	open_analytics(r);
 
 	/* The status socket: optional, warden runs on without it. */
 	r->control = control__open(path, build_status, r);
@@ -216,6 +260,8 @@ int report__open(struct runner *r, char *err, size_t errlen)
 		return -errno;
 	}
 	health__set_metrics_hook(r->health, refresh_metrics, r);
+	if (r->analytics && analytics__register(r->http, r->analytics))
+		pr_warn("cannot serve the dashboard: %s", strerror(errno));
 	runner__epoll_add(r->epfd, http__fd(r->http), EPOLLIN);
 	pr_info("health, metrics and dashboard on http://%s/", r->cfg->http);
 	return 0;
@@ -225,10 +271,16 @@ void report__close(struct runner *r)
 {
 	control__close(r->control);
 	r->control = NULL;
+	/* The handlers hold the analytics: the server goes first. */
 	http__close(r->http);
 	r->http = NULL;
 	health__free(r->health);
 	r->health = NULL;
+	analytics__close(r->analytics);
+	r->analytics = NULL;
+	if (r->report_fd >= 0)
+		close(r->report_fd);
+	r->report_fd = -1;
 	wmetrics__free(r->metrics);
 	r->metrics = NULL;
 }
@@ -243,6 +295,15 @@ bool report__handle(struct runner *r, int fd)
 		http__process(r->http);
 		return true;
 	}
+	if (fd == r->report_fd && fd >= 0) {
+		uint64_t expirations;
+
+		if (read(fd, &expirations, sizeof(expirations)) > 0 && r->analytics) {
+			analytics__pair_expire(r->analytics, time__boot_ns());
+			analytics__flush(r->analytics, time(NULL));
+		}
+		return true;
+	}
 	return false;
 }
 
@@ -254,6 +315,18 @@ void report__line(struct runner *r, const struct line_event *ev)
 		return;
 	r->requests_since_start++;
 	r->last_access_ns = time__mono_ns();
+	if (!r->analytics)
+		return;
+	/* With a BPF watcher the latency comes later (or came just before): pair them. */
+	if (r->watcher && watcher__backend(r->watcher) != WATCHER_SOCKDIAG)
+		analytics__record_pending(r->analytics, ev->rule ? ev->rule : "unknown",
+					  ev->access.method, ev->access.status, &ev->access.client,
+					  ev->access.path, ev->access.path_len, time(NULL),
+					  time__boot_ns());
+	else
+		analytics__record(r->analytics, ev->rule ? ev->rule : "unknown", ev->access.method,
+				  ev->access.status, &ev->access.client, -1, ev->access.path,
+				  ev->access.path_len, time(NULL));
 }
 
 void report__tick(struct runner *r)

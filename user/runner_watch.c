@@ -10,6 +10,7 @@
 #include <sys/timerfd.h>
 #include <unistd.h>
 
+#include "analytics.h"
 #include "hang.h"
 #include "log.h"
 #include "routes.h"
@@ -64,6 +65,10 @@ static void on_request(void *arg, const struct watcher_request *req)
 
 	if (r->metrics)
 		wmetrics__observe_latency(r->metrics, rule ? rule : "unknown", req->latency_ns / 1e9);
+	/* The analytics pair it with its access line (by request line, else by time). */
+	if (r->analytics)
+		analytics__latency(r->analytics, req->start_ns + req->latency_ns, req->latency_ns,
+				   req->line);
 }
 
 /* The oldest request in flight that no --hang-exempt rule covers. */

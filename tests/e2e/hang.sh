@@ -32,7 +32,7 @@ start() {
 	while [ $# -gt 0 ] && [ "$1" != "--" ]; do opts+=("$1"); shift; done
 	[ "${1:-}" = "--" ] && shift
 	[ $# -eq 0 ] && set -- /usr/bin/python3 "$APPDIR/app.py"
-	nsenter --net=/run/netns/"$NS" "${pre[@]}" "$WARDEN" run --dry-run --http off \
+	nsenter --net=/run/netns/"$NS" "${pre[@]}" "$WARDEN" run --state-dir "$OUT/state" --dry-run --http off \
 		--hang-timeout ${TIMEOUT}s "${opts[@]}" -- "$@" >"$OUT/$name.out" 2>"$OUT/$name.err" &
 	PID=$!
 	on_exit "kill -KILL $PID"

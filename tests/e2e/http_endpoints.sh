@@ -20,7 +20,7 @@ up() { test "$(app /)" = 200; }
 
 start() {
 	local name=$1; shift
-	env "$@" nsenter --net=/run/netns/"$NS" "$WARDEN" run --dry-run --http 127.0.0.1:9470 \
+	env "$@" nsenter --net=/run/netns/"$NS" "$WARDEN" run --state-dir "$OUT/state" --dry-run --http 127.0.0.1:9470 \
 		--control "$OUT/ctl.sock" $EXTRA -- /usr/bin/python3 "$APP" >"$OUT/$name.out" 2>"$OUT/$name.err" &
 	PID=$!
 	on_exit "kill -KILL $PID"
@@ -79,7 +79,7 @@ if wait_for health-down 20 health_down; then pass "health-503-down-while-restart
 kill -TERM $PID; wait $PID
 
 # ---- a bad --http is refused before the app starts ----
-nsenter --net=/run/netns/"$NS" "$WARDEN" run --dry-run --http 127.0.0.1:99999 -- /usr/bin/python3 "$APP" >/dev/null 2>"$OUT/bad.err"
+nsenter --net=/run/netns/"$NS" "$WARDEN" run --state-dir "$OUT/state" --dry-run --http 127.0.0.1:99999 -- /usr/bin/python3 "$APP" >/dev/null 2>"$OUT/bad.err"
 check "bad-http-refused" test $? -eq 2
 check_not "bad-http-app-not-started" grep -q "started" "$OUT/bad.err"
 finish

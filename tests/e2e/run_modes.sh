@@ -22,7 +22,7 @@ start() {
 	local pre=()
 	while [ "$1" != "--" ]; do pre+=("$1"); shift; done
 	shift
-	nsenter --net=/run/netns/"$SRV" "${pre[@]}" "$WARDEN" run "$@" -- /usr/bin/python3 "$APP" \
+	nsenter --net=/run/netns/"$SRV" "${pre[@]}" "$WARDEN" run --state-dir "$OUT/state" "$@" -- /usr/bin/python3 "$APP" \
 		>"$OUT/$name.out" 2>"$OUT/$name.err" &
 	PID=$!
 	on_exit "kill $PID"
@@ -92,7 +92,7 @@ fi
 # ---- bad input: refused with exit 2 and the reason, app never started ----
 refused() {
 	local name=$1 pattern=$2 rc; shift 2
-	nsenter --net=/run/netns/"$SRV" "$WARDEN" run "$@" >"$OUT/bad.out" 2>"$OUT/bad.err"
+	nsenter --net=/run/netns/"$SRV" "$WARDEN" run --state-dir "$OUT/state" "$@" >"$OUT/bad.out" 2>"$OUT/bad.err"
 	rc=$?
 	if [ $rc -eq 2 ] && grep -qiE "$pattern" "$OUT/bad.err" && ! grep -q "started" "$OUT/bad.err"; then
 		pass "$name"

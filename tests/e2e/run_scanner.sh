@@ -42,7 +42,7 @@ listed() { "$WARDEN" list --pin-path "$PIN" | grep -q "^$1 "; }
 start_warden() {
 	local name=$1; shift
 	# nsenter execs warden: $! is warden's own pid.
-	nsenter --net=/run/netns/"$SRV" "$WARDEN" run "$@" -- /usr/bin/python3 "$APP" \
+	nsenter --net=/run/netns/"$SRV" "$WARDEN" run --state-dir "$OUT/state" "$@" -- /usr/bin/python3 "$APP" \
 		>"$OUT/$name.out" 2>"$OUT/$name.err" &
 	WARDEN_PID=$!
 	on_exit "kill $WARDEN_PID"

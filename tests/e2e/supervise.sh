@@ -32,7 +32,7 @@ start() {
 	while [ $# -gt 0 ] && [ "$1" != "--" ]; do opts+=("$1"); shift; done
 	[ "${1:-}" = "--" ] && shift
 	[ $# -eq 0 ] && set -- /usr/bin/python3 "$APPDIR/app.py"
-	env "${envs[@]}" nsenter --net=/run/netns/"$NS" "$WARDEN" run --dry-run "${opts[@]}" -- "$@" \
+	env "${envs[@]}" nsenter --net=/run/netns/"$NS" "$WARDEN" run --state-dir "$OUT/state" --dry-run "${opts[@]}" -- "$@" \
 		>"$OUT/$name.out" 2>"$OUT/$name.err" &
 	PID=$!
 	on_exit "kill -KILL $PID"
