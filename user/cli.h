@@ -23,8 +23,11 @@ int cmd_unallow(int argc, char **argv);
 int cmd_list(int argc, char **argv);
 int cmd_stats(int argc, char **argv);
 int cmd_run(int argc, char **argv);
+int cmd_watch(int argc, char **argv);
 int cmd_status(int argc, char **argv);
 int cmd_routes(int argc, char **argv);
 int cmd_parse(int argc, char **argv);
+int cmd_throttle(int argc, char **argv);
+int cmd_shed(int argc, char **argv);
 
 #endif

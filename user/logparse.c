@@ -311,12 +311,14 @@ static bool same_second(const struct civil *a, const struct civil *b)
 static _Thread_local struct {
 	bool valid;
 	struct civil civil;
+	char tz[128]; /* the TZ it was converted under: a change of TZ voids it */
 	int64_t unix_time;
 } last_local;
 
 static int64_t civil_to_unix(const struct civil *c)
 {
 	struct tm tm = { 0 };
+	const char *tz;
 	time_t t;
 
 	if (c->has_off)
@@ -334,10 +336,14 @@ static int64_t civil_to_unix(const struct civil *c)
 	 * stat() each time: most of a line's cost). Log lines come in order, many
 	 * in the same second: remember the last conversion.
 	 */
-	if (last_local.valid && same_second(&last_local.civil, c))
+	tz = getenv("TZ");
+	if (!tz)
+		tz = "";
+	if (last_local.valid && same_second(&last_local.civil, c) && !strcmp(last_local.tz, tz))
 		return last_local.unix_time;
 	t = mktime(&tm);
 	last_local.civil = *c;
+	snprintf(last_local.tz, sizeof(last_local.tz), "%s", tz);
 	last_local.unix_time = t == (time_t)-1 ? -1 : (int64_t)t;
 	last_local.valid = true;
 	return last_local.unix_time;

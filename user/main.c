@@ -15,6 +15,7 @@ struct command {
 
 static const struct command commands[] = {
 	{ "run", cmd_run, "run an app, parse its log, ban the clients that probe it" },
+	{ "watch", cmd_watch, "follow log files others write (containers), ban the same way" },
 	{ "status", cmd_status, "what a running 'warden run' sees of its app" },
 	{ "attach", cmd_attach, "attach the XDP ban program to interfaces" },
 	{ "detach", cmd_detach, "detach it from interfaces, or remove everything (--all)" },
@@ -24,6 +25,8 @@ static const struct command commands[] = {
 	{ "unallow", cmd_unallow, "remove a prefix from the allowlist" },
 	{ "list", cmd_list, "list live bans and the allowlist" },
 	{ "stats", cmd_stats, "print the XDP verdict counters" },
+	{ "throttle", cmd_throttle, "per-client rate limits at XDP: new connections, packets" },
+	{ "shed", cmd_shed, "shed load: new connections only from priority and known clients" },
 	{ "routes", cmd_routes, "print the routes learned from a Flask app, or match paths" },
 	{ "parse", cmd_parse, "parse access-log lines into JSON (like fail2ban-regex)" },
 };
