@@ -404,6 +404,12 @@ static int event_loop(struct runner *r)
 				on_tick(r);
 			else if (fd == r->kill_fd)
 				on_kill_timer(r);
+			else if (fd == r->snap_fd) {
+				/* Batched: written when the bans changed, at most once a second. */
+				drain_timer(r->snap_fd);
+				if (r->bm)
+					snapshot__maybe_write(&r->snap, r->cfg->state_dir, r->bm);
+			}
 			else if (fd == r->cgroup.events_fd)
 				on_cgroup_event(r);
 			else if (report__handle(r, fd) || watch__handle(r, fd))
@@ -444,6 +450,8 @@ static int setup_enforcement(struct runner *r)
 		}
 		return EXIT_FAIL;
 	}
+	/* After a reboot the maps are empty: bring back the long bans from the snapshot. */
+	snapshot__restore_logged(c->state_dir, r->bm);
 	xdp_attach__parse_mode(c->xdp_mode, &mode);
 	for (i = 0; i < c->n_ifaces; i++) {
 		err = xdp_attach__attach(c->pin_path, c->ifaces[i], mode, r->loader, how, sizeof(how));
@@ -480,8 +488,12 @@ static int setup_loop(struct runner *r)
 	r->tick_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
 	r->kill_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
 	r->restart_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
-	if (r->sigfd < 0 || r->epfd < 0 || r->tick_fd < 0 || r->kill_fd < 0 || r->restart_fd < 0)
+	r->snap_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	if (r->sigfd < 0 || r->epfd < 0 || r->tick_fd < 0 || r->kill_fd < 0 || r->restart_fd < 0 ||
+	    r->snap_fd < 0)
 		return -errno;
+	runner__epoll_add(r->epfd, r->snap_fd, EPOLLIN);
+	arm_timer(r->snap_fd, NSEC_PER_SEC, NSEC_PER_SEC);
 	runner__epoll_add(r->epfd, r->sigfd, EPOLLIN);
 	runner__epoll_add(r->epfd, r->tick_fd, EPOLLIN);
 	runner__epoll_add(r->epfd, r->kill_fd, EPOLLIN);
@@ -518,7 +530,7 @@ int runner__run(struct warden_config *cfg, char **cmd, enum xdp_loader loader, b
 	struct runner r = {
 		.cfg = cfg, .cmd = cmd, .loader = loader,
 		.epfd = -1, .sigfd = -1, .tick_fd = -1, .kill_fd = -1, .restart_fd = -1,
-		.watch_fd = -1, .report_fd = -1,
+		.watch_fd = -1, .report_fd = -1, .snap_fd = -1,
 		.cgroup = { .events_fd = -1 },
 	};
 	char err[512];
@@ -538,6 +550,7 @@ int runner__run(struct warden_config *cfg, char **cmd, enum xdp_loader loader, b
 			return EXIT_FAIL;
 	}
 
+	snapshot_sched__init(&r.snap);
 	status = setup_enforcement(&r);
 	if (status)
 		goto out;
@@ -599,6 +612,8 @@ out:
 	routes__free(r.routes);
 	watch__close(&r);
 	report__close(&r);
+	if (r.bm)
+		snapshot__flush(&r.snap, cfg->state_dir, r.bm);
 	banmap__close(r.bm);
 	free(r.restart_times);
 	close_fd(r.sigfd);
@@ -606,5 +621,6 @@ out:
 	close_fd(r.tick_fd);
 	close_fd(r.kill_fd);
 	close_fd(r.restart_fd);
+	close_fd(r.snap_fd);
 	return status;
 }

@@ -9,6 +9,7 @@
 #include "cgroup.h"
 #include "config.h"
 #include "linebuf.h"
+#include "snapshot.h"
 #include "supervisor.h"
 #include "xdp_attach.h"
 
@@ -65,7 +66,8 @@ struct runner {
 	uint64_t slow_prev[RUNNER_MAX_PORTS][32]; /* each port's histogram a minute ago */
 	int n_slow_ports;
 	bool parse_stdout, parse_stderr;
-	int epfd, sigfd, tick_fd, kill_fd, restart_fd;
+	int epfd, sigfd, tick_fd, kill_fd, restart_fd, snap_fd;
+	struct snapshot_sched snap; /* when the bans are written to STATE_DIR for the next boot */
 	enum phase phase;
 	bool stopping;       /* warden was told to stop: no more restarts */
 	int exit_status;     /* what warden will exit with */
