@@ -16,6 +16,9 @@
 #include "cli.h"
 #include "config.h"
 #include "follow.h"
+#include "health.h"
+#include "http.h"
+#include "warden_metrics.h"
 #include "jail.h"
 #include "log.h"
 #include "logparse.h"
@@ -56,6 +59,7 @@ static const char *usage_text =
 	"  --max-tracked N       clients tracked at most (1000000)\n"
 	"  --config FILE         INI file with [warden] and [jail]; options override it\n"
 	"  --log-json            warden's own messages as JSON lines\n"
+	"  --http ADDR:PORT      health and metrics (127.0.0.1:9470; off)\n"
 	"  --verbose             warden's debug messages too, one per line read\n";
 
 struct watch {
@@ -72,6 +76,10 @@ struct watch {
 	bool keep_state;           /* the state folder is usable */
 	int epfd, sigfd, tick_fd;
 	bool stopping;
+	struct http_server *http;  /* --http: health and metrics for the DaemonSet's probes */
+	struct health *health;
+	struct warden_metrics *metrics;
+	char xdp_how[256];
 	uint64_t ticks;
 	uint64_t skipped_old;      /* backfilled lines older than findtime */
 };
@@ -144,6 +152,7 @@ static bool too_old(struct watch *w, const struct follow_line *l)
 static void on_line(const struct follow_line *l, void *arg)
 {
 	struct watch *w = arg;
+	struct line_event ev;
 	enum line_kind kind;
 	char text[1700];
 
@@ -154,7 +163,9 @@ static void on_line(const struct follow_line *l, void *arg)
 		w->skipped_old++;
 		return;
 	}
-	kind = jail__line(w->jail, l->stream, l->text, l->len, l->truncated, time__boot_ns(), NULL);
+	kind = jail__line(w->jail, l->stream, l->text, l->len, l->truncated, time__boot_ns(), &ev);
+	if (w->metrics)
+		wmetrics__line(w->metrics, &ev);
 	if (w->verbose)
 		pr_debug("%s %s%s: %s: %s", l->path, l->stream == STREAM_STDERR ? "stderr" : "stdout",
 			 l->backfill ? " (backfill)" : "", kind_name(kind),
@@ -227,6 +238,7 @@ static int setup_enforcement(struct watch *w)
 			return err == -ENODEV ? EXIT_USAGE : EXIT_FAIL;
 		}
 		pr_info("XDP ban program on %s: %s", c->ifaces[i], how);
+		snprintf(w->xdp_how, sizeof(w->xdp_how), "%s", how);
 	}
 	if (!c->n_ifaces)
 		pr_info("no --iface given: bans go into the maps under %s, enforced wherever "
@@ -262,6 +274,55 @@ static bool make_state_dir(const char *dir)
 }
 
 /* ---- the loop ---- */
+
+/* ---- health and metrics ---- */
+
+static void fill_health(struct health_state *st, void *arg)
+{
+	struct watch *w = arg;
+	const struct jail_stats *js = jail__stats(w->jail);
+
+	memset(st, 0, sizeof(*st));
+	st->child = HEALTH_CHILD_NONE;
+	st->listening = -1;
+	st->xdp = w->cfg->dry_run || !w->cfg->n_ifaces ? HEALTH_XDP_NONE : HEALTH_XDP_ATTACHED;
+	st->ifaces = (const char *const *)w->cfg->ifaces;
+	st->n_ifaces = w->cfg->n_ifaces;
+	st->xdp_how = w->xdp_how[0] ? w->xdp_how : NULL;
+	st->dry_run = w->cfg->dry_run;
+	st->lines = js->lines;
+	st->access_lines = js->access;
+}
+
+static void refresh_metrics(struct warden_metrics *m, void *arg)
+{
+	struct watch *w = arg;
+	struct xdp_counters c;
+
+	if (w->bm && banmap__counters(w->bm, &c) == 0)
+		wmetrics__set_xdp(m, &c);
+}
+
+/* Asked for, so a failure to listen is an error. */
+static int open_http(struct watch *w)
+{
+	char err[512];
+
+	w->metrics = wmetrics__new();
+	if (!strcmp(w->cfg->http, "off") || !w->metrics)
+		return 0;
+	w->http = http__open(w->cfg->http, err, sizeof(err));
+	if (!w->http) {
+		pr_warn("--http: %s", err);
+		return -EINVAL;
+	}
+	w->health = health__register(w->http, fill_health, w, w->metrics);
+	if (!w->health)
+		return -errno;
+	health__set_metrics_hook(w->health, refresh_metrics, w);
+	pr_info("health and metrics on http://%s/", w->cfg->http);
+	return 0;
+}
 
 static int epoll_add(int epfd, int fd)
 {
@@ -319,6 +380,8 @@ static int event_loop(struct watch *w)
 				on_signal(w);
 			} else if (fd == w->tick_fd) {
 				on_tick(w);
+			} else if (w->http && fd == http__fd(w->http)) {
+				http__process(w->http);
 			} else if (fd == follow__fd(w->fw)) {
 				err = follow__process(w->fw);
 				if (err)
@@ -353,6 +416,8 @@ static int setup_loop(struct watch *w)
 		return -errno;
 	if (epoll_add(w->epfd, w->sigfd) || epoll_add(w->epfd, w->tick_fd) ||
 	    epoll_add(w->epfd, follow__fd(w->fw)))
+		return -errno;
+	if (w->http && epoll_add(w->epfd, http__fd(w->http)))
 		return -errno;
 	return 0;
 }
@@ -422,6 +487,10 @@ static int watch__run(struct warden_config *cfg, enum xdp_loader loader, bool ve
 		status = EXIT_FAIL;
 		goto out;
 	}
+	if (open_http(&w)) {
+		status = EXIT_USAGE;
+		goto out;
+	}
 	ret = setup_loop(&w);
 	if (ret) {
 		pr_warn("cannot set up the event loop: %s", strerror(-ret));
@@ -447,6 +516,9 @@ out:
 	}
 	/* Where we stopped, and the bans as they are: a restart or a reboot goes on from here. */
 	follow__close(w.fw);
+	http__close(w.http);
+	health__free(w.health);
+	wmetrics__free(w.metrics);
 	if (w.bm && w.keep_state)
 		snapshot__flush(&w.snap, cfg->state_dir, w.bm);
 	jail__free(w.jail);

@@ -133,16 +133,19 @@ static enum status check_child(const struct health_state *st, struct json_object
 		[HEALTH_CHILD_RUNNING] = "running",
 		[HEALTH_CHILD_RESTARTING] = "restarting",
 		[HEALTH_CHILD_STOPPED] = "stopped",
+		[HEALTH_CHILD_NONE] = "none (node agent)",
 	};
 	bool running = st->child == HEALTH_CHILD_RUNNING;
 
 	json_object_object_add(d, "state", json_object_new_string(
 						   starting(st) ? "starting" :
-						   st->child <= HEALTH_CHILD_STOPPED ? names[st->child] : "?"));
+						   st->child <= HEALTH_CHILD_NONE ? names[st->child] : "?"));
 	json_object_object_add(d, "pid", running && st->pid ? json_object_new_int(st->pid) : NULL);
 	json_object_object_add(d, "uptime_seconds",
 			       running ? json_object_new_double(seconds(st->uptime_ns)) : NULL);
 	json_object_object_add(d, "restarts", json_object_new_int64((int64_t)st->restarts));
+	if (st->child == HEALTH_CHILD_NONE)
+		return ST_UNKNOWN;
 	return running ? ST_UP : ST_DOWN;
 }
 

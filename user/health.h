@@ -46,6 +46,7 @@ enum health_child {
 	HEALTH_CHILD_RUNNING,    /* its process runs (maybe still starting: see above) */
 	HEALTH_CHILD_RESTARTING, /* it exited or crashed; warden is cleaning up or waiting to restart it */
 	HEALTH_CHILD_STOPPED,    /* not running and not coming back (stopping, gave up) */
+	HEALTH_CHILD_NONE,       /* no app of its own: warden watch follows other processes' logs */
 };
 
 /* The XDP ban program, as far as warden is concerned. */

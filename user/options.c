@@ -37,7 +37,7 @@ static const struct cli_option options[] = {
 	{ "ignoreip", "ignoreip", 1, BOTH },
 	{ "ipv6-prefix", "ipv6_prefix", 1, BOTH },
 	{ "max-tracked", "max_tracked", 1, BOTH },
-	{ "http", "http", 1, OPTS_RUN },
+	{ "http", "http", 1, BOTH },
 	{ "state-dir", "state_dir", 1, BOTH },
 	{ "log-stream", "log_stream", 1, BOTH },
 	{ "control", "control", 1, OPTS_RUN },
