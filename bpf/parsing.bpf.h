@@ -7,6 +7,8 @@
 #include <linux/if_ether.h>
 #include <linux/ip.h>
 #include <linux/ipv6.h>
+#include <linux/in.h>
+#include <linux/tcp.h>
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_endian.h>
 
@@ -105,6 +107,37 @@ static __always_inline int parse_ip6hdr(struct hdr_cursor *nh, void *data_end,
 	nh->pos = ip6h + 1;
 	*ip6hdr = ip6h;
 	return 0;
+}
+
+/* What the transport header says, as far as throttling cares. */
+enum l4_kind {
+	L4_OTHER,   /* not TCP, or not parsed (fragment, extension header, truncated) */
+	L4_TCP,     /* a TCP segment of a connection under way (no SYN, or SYN+ACK) */
+	L4_TCP_SYN, /* SYN without ACK: a new connection */
+};
+
+/*
+ * Classify the TCP header at the cursor, if proto says TCP follows. Only the
+ * flags are read, bounds-checked; the cursor does not move. Anything else is
+ * L4_OTHER, which the callers treat as "not a new connection" (fail open).
+ */
+static __always_inline int parse_tcp_kind(struct hdr_cursor *nh, void *data_end, int proto)
+{
+	struct tcphdr *tcp = nh->pos;
+
+	if (proto != IPPROTO_TCP)
+		return L4_OTHER;
+	if ((void *)(tcp + 1) > data_end)
+		return L4_OTHER;
+	return tcp->syn && !tcp->ack ? L4_TCP_SYN : L4_TCP;
+}
+
+/* The transport protocol of an IPv4 packet, or -1 for a later fragment (no header). */
+static __always_inline int ipv4_l4_proto(struct iphdr *iph)
+{
+	if (iph->frag_off & bpf_htons(0x1fff))
+		return -1;
+	return iph->protocol;
 }
 
 #endif /* WARDEN_PARSING_BPF_H */

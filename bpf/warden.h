@@ -20,6 +20,13 @@
 #define MAP_REASON    warden_reason   /* why each ban exists (userspace only) */
 #define MAP_COUNTERS  warden_counters /* per-CPU verdict counters */
 #define MAP_SETTINGS  warden_settings /* layout version and flags */
+#define MAP_THR4      warden_thr4     /* per-prefix IPv4 throttle limits (LPM trie) */
+#define MAP_THR6      warden_thr6     /* per-prefix IPv6 throttle limits (LPM trie) */
+#define MAP_PRIO4     warden_prio4    /* IPv4 priority peers (LPM trie) */
+#define MAP_PRIO6     warden_prio6    /* IPv6 priority peers (LPM trie) */
+#define MAP_CLIENTS   warden_clients  /* per-client token buckets (LRU hash) */
+#define MAP_KNOWN     warden_known    /* clients with an established history (LRU hash) */
+#define MAP_THR_EVENTS warden_threvt  /* throttle events for warden run (ring buffer) */
 
 #define WARDEN__STR(x) #x
 #define WARDEN_STR(x) WARDEN__STR(x)
@@ -30,6 +37,17 @@
 #define WARDEN_MAX_ALLOW    16384   /* allowlist prefixes per family */
 #define WARDEN_MAX_REASONS  (2 * WARDEN_MAX_EXACT + 2 * WARDEN_MAX_PREFIX)
 #define WARDEN_PFX4_BUCKETS 65536   /* one counter per IPv4 /16 */
+#define WARDEN_MAX_RULES    16384   /* per-prefix throttle rules per family */
+#define WARDEN_MAX_PRIORITY 16384   /* priority prefixes per family */
+/*
+ * Clients whose buckets are kept, both families in one map. LRU maps are
+ * always preallocated (bpftool shows 128 bytes an entry: 134 MB for the
+ * clients, 23 MB for the known ones), so that a spoofed flood evicts the
+ * least recently seen clients instead of growing anything.
+ */
+#define WARDEN_MAX_CLIENTS  1048576
+#define WARDEN_MAX_KNOWN    262144  /* clients with an established history */
+#define WARDEN_THR_EVENTS_BYTES (256 * 1024) /* ring of throttle events */
 
 /* Bumped whenever a map's key or value layout changes (carry-over on upgrade). */
 #define WARDEN_LAYOUT_VERSION 1
@@ -108,12 +126,117 @@ struct xdp_counters {
 	__u64 passed_expired; /* a ban applied but had expired */
 	__u64 unparsed;       /* passed because the frame was not parsed */
 	__u64 non_ip;         /* passed: ARP and other non-IP frames */
+	/* Throttling and shedding, counted only while they are on. */
+	__u64 dropped_throttle_conn; /* a new TCP connection over its client's conn rate */
+	__u64 dropped_throttle_pkt;  /* a packet over its client's packet rate */
+	__u64 dropped_shed;   /* a new connection of an unknown client while shedding */
+	__u64 passed_priority; /* a priority peer: never throttled nor shed */
+	__u64 passed_known;   /* a new connection that passed shedding: its client is known */
 };
 
-/* Settings read by the data path and tools; index 0 of an array. */
+/*
+ * Throttle limits, global (in warden_settings) or per prefix (warden_thr4/6).
+ * Each bucket is a token bucket kept as one timestamp (see throttle_state):
+ * a rate of N per second is an interval of 1e9 / N ns between tokens.
+ */
+struct throttle_limits {
+	__u64 conn_interval_ns; /* one new TCP connection per interval; 0 = no limit */
+	__u64 pkt_interval_ns;  /* one packet per interval; 0 = no limit */
+	__u32 conn_burst;       /* new connections allowed at once from a full bucket */
+	__u32 pkt_burst;        /* packets allowed at once from a full bucket */
+};
+
+/* warden_settings.flags */
+#define WARDEN_F_THROTTLE 0x1 /* some throttle limit exists (global or per prefix) */
+#define WARDEN_F_LEARN    0x2 /* keep client history for shedding even without limits */
+
+/*
+ * warden_settings.shed: why the host sheds load. The manual reason holds
+ * until it is cleared; the automatic ones (warden run's) only until
+ * shed_until_ns, which warden run keeps pushing forward while the condition
+ * lasts: if warden dies, the host stops shedding by itself.
+ */
+#define WARDEN_SHED_MANUAL  0x1 /* warden shed on */
+#define WARDEN_SHED_HUNG    0x2 /* warden run: the app does not answer */
+#define WARDEN_SHED_BACKLOG 0x4 /* warden run: the app's accept queue is backing up */
+#define WARDEN_SHED_AUTO    (WARDEN_SHED_HUNG | WARDEN_SHED_BACKLOG)
+
+#define WARDEN_V6_CLIENT_PREFIX 64   /* IPv6 clients are keyed by /64 unless set */
+#define WARDEN_KNOWN_FOR_S      3600 /* a client stays known 1 h after its last traffic */
+
+/*
+ * Settings read by the data path and tools; index 0 of an array. When
+ * flags and shed are both 0 the data path never looks past pfx6_count.
+ */
 struct warden_settings {
 	__u32 layout_version; /* WARDEN_LAYOUT_VERSION of the maps */
 	__u32 pfx6_count;     /* IPv6 prefix bans present; 0 skips the trie */
+	__u32 flags;          /* WARDEN_F_* */
+	__u32 shed;           /* WARDEN_SHED_* reasons; 0 = not shedding (see shed_until_ns) */
+	__u32 rules4;         /* per-prefix throttle rules in warden_thr4; 0 skips the trie */
+	__u32 rules6;         /* and in warden_thr6 */
+	__u32 prio4;          /* priority prefixes in warden_prio4; 0 skips the trie */
+	__u32 prio6;          /* and in warden_prio6 */
+	__u8 v6_client_prefix; /* IPv6 client key length in bits; 0 = WARDEN_V6_CLIENT_PREFIX */
+	__u8 pad[3];
+	__u32 known_for_s;    /* how long a client stays known; 0 = WARDEN_KNOWN_FOR_S */
+	struct throttle_limits defaults; /* for clients no per-prefix rule covers */
+	__u64 shed_until_ns;  /* the automatic shed reasons hold until then (CLOCK_BOOTTIME) */
+};
+
+/* A priority peer: never throttled, never shed, never banned (it is allowlisted too). */
+struct priority_value {
+	__u64 created_ns; /* CLOCK_BOOTTIME in ns when it was added */
+};
+
+/*
+ * Key of a client: its IPv4 address as IPv4-mapped IPv6 (::ffff:a.b.c.d),
+ * or its IPv6 address cut to v6_client_prefix bits. The kernel drops IPv6
+ * packets from IPv4-mapped sources, so the two cannot meet.
+ */
+struct throttle_key {
+	__u8 addr[16];
+};
+
+/*
+ * One client's buckets and history. A bucket is the time at which it is
+ * full again (GCRA's theoretical arrival time): a packet at now takes a
+ * token by pushing it to max(tat, now) + interval, allowed while that stays
+ * within burst * interval of now. Same as a token bucket refilled with
+ * elapsed_ns / interval tokens capped at burst, without a division; moving
+ * tat back by d simulates d ns of refill.
+ */
+struct throttle_state {
+	__u64 conn_tat_ns;  /* bucket of new connections (CLOCK_BOOTTIME) */
+	__u64 pkt_tat_ns;   /* bucket of packets */
+	__u64 syn_ns;       /* when a SYN of this client last passed; 0 = never */
+	__u64 event_ns;     /* when its last throttle event was sent; 0 = never */
+	__u64 known_ns;     /* when it was last written to warden_known; 0 = never */
+	__u64 throttled;    /* packets the throttle dropped */
+};
+
+/* A client with an established history: what shedding lets through. */
+struct known_value {
+	__u64 seen_ns; /* CLOCK_BOOTTIME in ns of its last established traffic */
+};
+
+/* Throttle events: at most one per client per WARDEN_THR_EVENT_NS while it is throttled. */
+#define WARDEN_THR_EVENT_NS 1000000000ULL
+
+enum throttle_kind {
+	THROTTLE_CONN = 1, /* its new connections were over the rate */
+	THROTTLE_PKT = 2,  /* its packets were over the rate */
+};
+
+/* One event in warden_threvt. */
+struct throttle_event {
+	__u64 time_ns;   /* CLOCK_BOOTTIME in ns of the drop */
+	__u32 throttled; /* the client's throttled count at that time (low 32 bits) */
+	__u8 family;     /* 4 or 6 */
+	__u8 prefixlen;  /* 32, or v6_client_prefix for IPv6 */
+	__u8 kind;       /* enum throttle_kind */
+	__u8 pad;
+	__u8 addr[16];   /* IPv4 in the first 4 bytes; IPv6 cut to prefixlen */
 };
 
 #endif /* WARDEN_H */

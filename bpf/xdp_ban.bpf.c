@@ -1,9 +1,12 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
-/* xdp_ban.bpf.c - drop packets whose source address is banned, pass all else. */
+/* xdp_ban.bpf.c - drop packets of banned sources, throttle and shed the rest, pass all else. */
 #include <linux/bpf.h>
 #include <linux/if_ether.h>
 #include <linux/ip.h>
 #include <linux/ipv6.h>
+#include <linux/in.h>
+#include <linux/tcp.h>
+#include <stddef.h>
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_endian.h>
 #include <xdp/xdp_helpers.h>
@@ -107,11 +110,121 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } MAP_SETTINGS SEC(".maps");
 
+/* Per-prefix throttle limits: the longest matching prefix wins over the defaults. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(max_entries, WARDEN_MAX_RULES);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct lpm4_key);
+	__type(value, struct throttle_limits);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} MAP_THR4 SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(max_entries, WARDEN_MAX_RULES);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct lpm6_key);
+	__type(value, struct throttle_limits);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} MAP_THR6 SEC(".maps");
+
+/* Priority peers: consulted only while throttling or shedding is on. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(max_entries, WARDEN_MAX_PRIORITY);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct lpm4_key);
+	__type(value, struct priority_value);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} MAP_PRIO4 SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(max_entries, WARDEN_MAX_PRIORITY);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct lpm6_key);
+	__type(value, struct priority_value);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} MAP_PRIO6 SEC(".maps");
+
+/*
+ * The clients' buckets, bounded: a flood of spoofed sources evicts the least
+ * recently used entries, it cannot grow the map. One shared map, not per-CPU,
+ * so that a client's limit does not multiply by the number of CPUs.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, WARDEN_MAX_CLIENTS);
+	__type(key, struct throttle_key);
+	__type(value, struct throttle_state);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} MAP_CLIENTS SEC(".maps");
+
+/*
+ * Clients with an established history, apart from the buckets so that a
+ * SYN flood (which creates buckets) cannot evict them: an entry needs a SYN
+ * that passed and then a segment of an established connection.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, WARDEN_MAX_KNOWN);
+	__type(key, struct throttle_key);
+	__type(value, struct known_value);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} MAP_KNOWN SEC(".maps");
+
+/* Throttle events for warden run's escalation; dropped when nobody reads them. */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, WARDEN_THR_EVENTS_BYTES);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} MAP_THR_EVENTS SEC(".maps");
+
 /* Run first in libxdp's dispatcher and let later programs see what we pass. */
 struct {
 	__uint(priority, 10);
 	__uint(XDP_PASS, 1);
 } XDP_RUN_CONFIG(xdp_ban);
+
+/*
+ * Every verdict, numbered as the fields of struct xdp_counters so that a
+ * packet is counted once, at the end, by its final verdict.
+ */
+enum verdict {
+	V_PASSED, V_DROPPED_EXACT, V_DROPPED_PREFIX, V_PASSED_ALLOW, V_PASSED_EXPIRED,
+	V_UNPARSED, V_NON_IP, V_DROPPED_THR_CONN, V_DROPPED_THR_PKT, V_DROPPED_SHED,
+	V_PASSED_PRIORITY, V_PASSED_KNOWN, V__COUNT,
+};
+
+_Static_assert(sizeof(struct xdp_counters) == V__COUNT * sizeof(__u64), "one counter per verdict");
+_Static_assert(offsetof(struct xdp_counters, non_ip) == V_NON_IP * sizeof(__u64), "verdict order");
+_Static_assert(offsetof(struct xdp_counters, passed_known) == V_PASSED_KNOWN * sizeof(__u64),
+	       "verdict order");
+
+/* A client's known mark is rewritten at most this often (the known map is shared). */
+#define KNOWN_REFRESH_NS (60ULL * 1000000000ULL)
+
+/* Count the verdict and turn it into an XDP action. */
+static __always_inline int finish(struct xdp_counters *cnt, __u32 v)
+{
+	__u64 *slot = (__u64 *)cnt;
+
+	/* Bounded for the verifier; every verdict is below V__COUNT. */
+	if (v >= V__COUNT)
+		return XDP_PASS;
+	slot[v]++;
+	switch (v) {
+	case V_DROPPED_EXACT:
+	case V_DROPPED_PREFIX:
+	case V_DROPPED_THR_CONN:
+	case V_DROPPED_THR_PKT:
+	case V_DROPPED_SHED:
+		return XDP_DROP;
+	default:
+		return XDP_PASS;
+	}
+}
 
 /* What one ban lookup found. */
 enum ban_state { BAN_NONE, BAN_EXPIRED, BAN_ALLOWED, BAN_DROP };
@@ -141,14 +254,12 @@ static __always_inline int judge_ban(struct ban_value *ban, void *allow_map, voi
 }
 
 /*
- * The verdict for one source address, the same for both families: the
+ * The ban verdict for one source address, the same for both families: the
  * exact ban first (one hash lookup), then the prefix trie when the caller's
- * summary says a prefix may cover the address. Every packet is counted
- * exactly once.
+ * summary says a prefix may cover the address.
  */
-static __always_inline int decide(void *exact_map, void *exact_key, void *prefix_map,
-				  void *lpm_key, void *allow_map, int prefixes_possible,
-				  struct xdp_counters *cnt)
+static __always_inline __u32 decide(void *exact_map, void *exact_key, void *prefix_map,
+				    void *lpm_key, void *allow_map, int prefixes_possible)
 {
 	struct ban_value *ban;
 	int state = BAN_NONE, s;
@@ -157,14 +268,10 @@ static __always_inline int decide(void *exact_map, void *exact_key, void *prefix
 	ban = bpf_map_lookup_elem(exact_map, exact_key);
 	if (ban) {
 		s = judge_ban(ban, allow_map, lpm_key);
-		if (s == BAN_DROP) {
-			cnt->dropped_exact++;
-			return XDP_DROP;
-		}
-		if (s == BAN_ALLOWED) {
-			cnt->passed_allow++;
-			return XDP_PASS;
-		}
+		if (s == BAN_DROP)
+			return V_DROPPED_EXACT;
+		if (s == BAN_ALLOWED)
+			return V_PASSED_ALLOW;
 		state = s;
 	}
 
@@ -173,31 +280,178 @@ static __always_inline int decide(void *exact_map, void *exact_key, void *prefix
 		ban = bpf_map_lookup_elem(prefix_map, lpm_key);
 		if (ban) {
 			s = judge_ban(ban, allow_map, lpm_key);
-			if (s == BAN_DROP) {
-				cnt->dropped_prefix++;
-				return XDP_DROP;
-			}
-			if (s == BAN_ALLOWED) {
-				cnt->passed_allow++;
-				return XDP_PASS;
-			}
+			if (s == BAN_DROP)
+				return V_DROPPED_PREFIX;
+			if (s == BAN_ALLOWED)
+				return V_PASSED_ALLOW;
 			state = s;
 		}
 	}
 
-	/* Passed: because a ban had expired, or because none applies. */
-	if (state == BAN_EXPIRED)
-		cnt->passed_expired++;
-	else
-		cnt->passed++;
-	return XDP_PASS;
+	/* Passes: because a ban had expired, or because none applies. */
+	return state == BAN_EXPIRED ? V_PASSED_EXPIRED : V_PASSED;
 }
 
-static __always_inline int check_ipv4(struct iphdr *iph, struct xdp_counters *cnt)
+/* Whether the throttle/shed stage has anything to do at all: one load, one test. */
+static __always_inline int guard_active(const struct warden_settings *s)
+{
+	return s && (s->flags | s->shed);
+}
+
+/* Whether the host sheds load at now: by hand, or for warden run until its deadline. */
+static __always_inline int shedding(const struct warden_settings *s, __u64 now)
+{
+	if (s->shed & WARDEN_SHED_MANUAL)
+		return 1;
+	return (s->shed & WARDEN_SHED_AUTO) && now < s->shed_until_ns;
+}
+
+/* Whether a client counts as known: it has an established history, recent enough. */
+static __always_inline int is_known(struct throttle_key *key, __u64 now,
+				    const struct warden_settings *s)
+{
+	struct known_value *k = bpf_map_lookup_elem(&MAP_KNOWN, key);
+	__u64 window = (__u64)(s->known_for_s ? s->known_for_s : WARDEN_KNOWN_FOR_S) * 1000000000ULL;
+
+	return k && now - k->seen_ns < window;
+}
+
+/* Take one token from a bucket (GCRA form, see struct throttle_state); 0 when empty. */
+static __always_inline int bucket_take(__u64 tat, __u64 now, __u64 interval, __u32 burst,
+				       __u64 *new_tat)
+{
+	__u64 t = (tat > now ? tat : now) + interval;
+
+	*new_tat = t;
+	return t - now <= interval * (burst ? burst : 1);
+}
+
+/* Tell warden run that this client hits its throttle, at most once per second. */
+static __always_inline void throttle_event(struct throttle_state *st, struct throttle_key *key,
+					   __u8 family, __u8 prefixlen, __u8 kind, __u64 now)
+{
+	struct throttle_event ev = {
+		.time_ns = now, .throttled = (__u32)st->throttled,
+		.family = family, .prefixlen = prefixlen, .kind = kind,
+	};
+
+	if (st->event_ns && now - st->event_ns < WARDEN_THR_EVENT_NS)
+		return;
+	st->event_ns = now;
+	/* IPv4 sits in the last 4 bytes of the key, in the first 4 of the event. */
+	if (family == 4)
+		__builtin_memcpy(ev.addr, &key->addr[12], 4);
+	else
+		__builtin_memcpy(ev.addr, key->addr, 16);
+	/* A full ring (nobody reading) loses the event, never the verdict. */
+	bpf_ringbuf_output(&MAP_THR_EVENTS, &ev, sizeof(ev), 0);
+}
+
+/* Where a packet came from and what it is, for the throttle/shed stage. */
+struct guard_in {
+	struct throttle_key key; /* the client: IPv4 address, or IPv6 cut to its prefix */
+	void *lpm;             /* the full source address as an LPM key (tries) */
+	void *prio_map, *rule_map;
+	__u32 prio_count, rule_count;
+	int l4;                /* enum l4_kind */
+	__u8 family, prefixlen;
+};
+
+/*
+ * The throttle/shed stage, for a packet the bans let through with verdict v.
+ * Order: priority peers pass; while shedding, a new connection of an unknown
+ * client is dropped; then the client's buckets (its prefix's limits or the
+ * defaults): over either, drop. What passes updates the client's history.
+ * Races between CPUs on one client (two read the same bucket, both write)
+ * can let a packet more through, never fewer: tolerated, no lock taken.
+ */
+static __always_inline __u32 guard(const struct warden_settings *s, struct guard_in *in, __u32 v)
+{
+	const struct throttle_limits *lim = &s->defaults, *rule;
+	struct throttle_state *st, fresh = {};
+	__u64 now, conn_tat = 0, pkt_tat = 0;
+	int throttling = s->flags & WARDEN_F_THROTTLE, conn_limited, pkt_limited;
+	int syn = in->l4 == L4_TCP_SYN;
+
+	/* Priority peers are never throttled nor shed. */
+	if (in->prio_count && (throttling || s->shed) && bpf_map_lookup_elem(in->prio_map, in->lpm))
+		return V_PASSED_PRIORITY;
+
+	/* The limits of the longest matching prefix rule, else the defaults. */
+	if (throttling && in->rule_count) {
+		rule = bpf_map_lookup_elem(in->rule_map, in->lpm);
+		if (rule)
+			lim = rule;
+	}
+	conn_limited = throttling && syn && lim->conn_interval_ns;
+	pkt_limited = throttling && lim->pkt_interval_ns;
+
+	now = bpf_ktime_get_boot_ns();
+	/* Shedding: a new connection passes only from a client with a history. */
+	if (syn && s->shed && shedding(s, now)) {
+		if (!is_known(&in->key, now, s))
+			return V_DROPPED_SHED;
+		v = V_PASSED_KNOWN;
+	}
+
+	/* The client's state; created only when a bucket or its history needs it. */
+	st = bpf_map_lookup_elem(&MAP_CLIENTS, &in->key);
+	if (!st) {
+		if (!pkt_limited && !syn)
+			return v;
+		bpf_map_update_elem(&MAP_CLIENTS, &in->key, &fresh, BPF_NOEXIST);
+		st = bpf_map_lookup_elem(&MAP_CLIENTS, &in->key);
+		if (!st)
+			return v;
+	}
+
+	/* Both buckets are checked before either is charged. */
+	if (conn_limited &&
+	    !bucket_take(st->conn_tat_ns, now, lim->conn_interval_ns, lim->conn_burst, &conn_tat)) {
+		st->throttled++;
+		throttle_event(st, &in->key, in->family, in->prefixlen, THROTTLE_CONN, now);
+		return V_DROPPED_THR_CONN;
+	}
+	if (pkt_limited &&
+	    !bucket_take(st->pkt_tat_ns, now, lim->pkt_interval_ns, lim->pkt_burst, &pkt_tat)) {
+		st->throttled++;
+		throttle_event(st, &in->key, in->family, in->prefixlen, THROTTLE_PKT, now);
+		return V_DROPPED_THR_PKT;
+	}
+	if (conn_limited)
+		st->conn_tat_ns = conn_tat;
+	if (pkt_limited)
+		st->pkt_tat_ns = pkt_tat;
+
+	/* History: a SYN that passed, then traffic of an established connection. */
+	if (syn) {
+		st->syn_ns = now;
+	} else if (in->l4 == L4_TCP && st->syn_ns &&
+		   (!st->known_ns || now - st->known_ns >= KNOWN_REFRESH_NS)) {
+		struct known_value k = { .seen_ns = now };
+
+		st->known_ns = now;
+		bpf_map_update_elem(&MAP_KNOWN, &in->key, &k, BPF_ANY);
+	}
+	return v;
+}
+
+/* Settings, index 0: NULL only if the map is broken (then nothing but bans applies). */
+static __always_inline struct warden_settings *settings(void)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(&MAP_SETTINGS, &zero);
+}
+
+static __always_inline int check_ipv4(struct hdr_cursor *nh, void *data_end, struct iphdr *iph,
+				      struct xdp_counters *cnt)
 {
 	struct ban4_key exact = {};
 	struct lpm4_key lpm = { .prefixlen = 32 };
-	__u32 bucket, *covered;
+	struct warden_settings *s;
+	struct guard_in in;
+	__u32 bucket, *covered, v;
 
 	__builtin_memcpy(exact.addr, &iph->saddr, 4);
 	__builtin_memcpy(lpm.addr, &iph->saddr, 4);
@@ -205,23 +459,87 @@ static __always_inline int check_ipv4(struct iphdr *iph, struct xdp_counters *cn
 	/* How many prefix bans cover this /16: zero spares the trie walk. */
 	bucket = ((__u32)exact.addr[0] << 8) | exact.addr[1];
 	covered = bpf_map_lookup_elem(&MAP_PFX4_SUM, &bucket);
-	return decide(&MAP_BAN4, &exact, &MAP_PFX4, &lpm, &MAP_ALLOW4, covered && *covered, cnt);
+	v = decide(&MAP_BAN4, &exact, &MAP_PFX4, &lpm, &MAP_ALLOW4, covered && *covered);
+
+	/* Dropped by a ban, or nothing throttled nor shed: done, as before. */
+	if (v == V_DROPPED_EXACT || v == V_DROPPED_PREFIX)
+		return finish(cnt, v);
+	s = settings();
+	if (!guard_active(s))
+		return finish(cnt, v);
+
+	/* The client is its address, kept IPv4-mapped. */
+	__builtin_memset(&in, 0, sizeof(in));
+	in.key.addr[10] = 0xff;
+	in.key.addr[11] = 0xff;
+	__builtin_memcpy(&in.key.addr[12], &iph->saddr, 4);
+	in.lpm = &lpm;
+	in.prio_map = &MAP_PRIO4;
+	in.rule_map = &MAP_THR4;
+	in.prio_count = s->prio4;
+	in.rule_count = s->rules4;
+	in.family = 4;
+	in.prefixlen = 32;
+	/* The TCP flags, one cursor step past the IP header (later fragments have none). */
+	in.l4 = parse_tcp_kind(nh, data_end, ipv4_l4_proto(iph));
+	return finish(cnt, guard(s, &in, v));
 }
 
-static __always_inline int check_ipv6(struct ipv6hdr *ip6h, struct xdp_counters *cnt)
+/* The top len bits of a 64-bit word (len 0..64). */
+static __always_inline __u64 high_bits(__u32 len)
+{
+	return len == 0 ? 0 : len >= 64 ? ~0ULL : ~0ULL << (64 - len);
+}
+
+/* An IPv6 client: its source address cut to len bits. */
+static __always_inline void v6_client(struct throttle_key *key, const void *saddr, __u32 len)
+{
+	__u64 hi, lo;
+
+	__builtin_memcpy(&hi, saddr, 8);
+	__builtin_memcpy(&lo, (const __u8 *)saddr + 8, 8);
+	hi = bpf_cpu_to_be64(bpf_be64_to_cpu(hi) & high_bits(len));
+	lo = bpf_cpu_to_be64(bpf_be64_to_cpu(lo) & high_bits(len > 64 ? len - 64 : 0));
+	__builtin_memcpy(key->addr, &hi, 8);
+	__builtin_memcpy(&key->addr[8], &lo, 8);
+}
+
+static __always_inline int check_ipv6(struct hdr_cursor *nh, void *data_end,
+				      struct ipv6hdr *ip6h, struct xdp_counters *cnt)
 {
 	struct ban6_key exact = {};
 	struct lpm6_key lpm = { .prefixlen = 128 };
-	struct warden_settings *settings;
-	__u32 zero = 0;
+	struct warden_settings *s;
+	struct guard_in in;
+	__u32 v, len;
 
 	__builtin_memcpy(exact.addr, &ip6h->saddr, 16);
 	__builtin_memcpy(lpm.addr, &ip6h->saddr, 16);
 
 	/* Any IPv6 prefix ban at all? */
-	settings = bpf_map_lookup_elem(&MAP_SETTINGS, &zero);
-	return decide(&MAP_BAN6, &exact, &MAP_PFX6, &lpm, &MAP_ALLOW6,
-		      settings && settings->pfx6_count, cnt);
+	s = settings();
+	v = decide(&MAP_BAN6, &exact, &MAP_PFX6, &lpm, &MAP_ALLOW6, s && s->pfx6_count);
+
+	/* Dropped by a ban, or nothing throttled nor shed: done, as before. */
+	if (v == V_DROPPED_EXACT || v == V_DROPPED_PREFIX || !guard_active(s))
+		return finish(cnt, v);
+
+	/* The client is the source's /v6_client_prefix. */
+	len = s->v6_client_prefix ? s->v6_client_prefix : WARDEN_V6_CLIENT_PREFIX;
+	if (len > 128)
+		len = 128;
+	__builtin_memset(&in, 0, sizeof(in));
+	v6_client(&in.key, &ip6h->saddr, len);
+	in.lpm = &lpm;
+	in.prio_map = &MAP_PRIO6;
+	in.rule_map = &MAP_THR6;
+	in.prio_count = s->prio6;
+	in.rule_count = s->rules6;
+	in.family = 6;
+	in.prefixlen = (__u8)len;
+	/* TCP right after the fixed header; behind extension headers it passes as "other". */
+	in.l4 = parse_tcp_kind(nh, data_end, ip6h->nexthdr);
+	return finish(cnt, guard(s, &in, v));
 }
 
 SEC("xdp")
@@ -244,32 +562,25 @@ int xdp_ban(struct xdp_md *ctx)
 
 	/* Ethernet and VLAN tags. */
 	proto = parse_ethhdr(&nh, data_end, &eth);
-	if (proto < 0) {
-		cnt->unparsed++;
-		return XDP_PASS;
-	}
+	if (proto < 0)
+		return finish(cnt, V_UNPARSED);
 
 	/* IPv4, options included. */
 	if (proto == bpf_htons(ETH_P_IP)) {
-		if (parse_iphdr(&nh, data_end, &iph) < 0) {
-			cnt->unparsed++;
-			return XDP_PASS;
-		}
-		return check_ipv4(iph, cnt);
+		if (parse_iphdr(&nh, data_end, &iph) < 0)
+			return finish(cnt, V_UNPARSED);
+		return check_ipv4(&nh, data_end, iph, cnt);
 	}
 
 	/* IPv6: the fixed header holds the source address. */
 	if (proto == bpf_htons(ETH_P_IPV6)) {
-		if (parse_ip6hdr(&nh, data_end, &ip6h) < 0) {
-			cnt->unparsed++;
-			return XDP_PASS;
-		}
-		return check_ipv6(ip6h, cnt);
+		if (parse_ip6hdr(&nh, data_end, &ip6h) < 0)
+			return finish(cnt, V_UNPARSED);
+		return check_ipv6(&nh, data_end, ip6h, cnt);
 	}
 
 	/* ARP, LLDP, a third VLAN tag and everything else pass. */
-	cnt->non_ip++;
-	return XDP_PASS;
+	return finish(cnt, V_NON_IP);
 }
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

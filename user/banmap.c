@@ -44,7 +44,8 @@ _Static_assert(sizeof(struct lpm4_key) == 8, "lpm4_key layout");
 _Static_assert(sizeof(struct lpm6_key) == 20, "lpm6_key layout");
 _Static_assert(sizeof(struct reason_key) == 20, "reason_key layout");
 _Static_assert(sizeof(struct reason_value) == 112, "reason_value layout");
-_Static_assert(sizeof(struct xdp_counters) == 7 * 8, "xdp_counters layout");
+_Static_assert(sizeof(struct xdp_counters) == 12 * 8, "xdp_counters layout");
+_Static_assert(sizeof(struct warden_settings) == 72, "warden_settings layout");
 
 struct banmap {
 	int fd[M__COUNT];
@@ -674,7 +675,7 @@ int banmap__get(struct banmap *bm, const struct prefix *target, struct ban_info 
 	return 0;
 }
 
-int banmap__allow(struct banmap *bm, const struct prefix *p)
+int banmap__allow_new(struct banmap *bm, const struct prefix *p)
 {
 	struct allow_value v = { .created_ns = time__boot_ns() };
 	struct lpm6_key k6;
@@ -684,15 +685,22 @@ int banmap__allow(struct banmap *bm, const struct prefix *p)
 	lock(bm);
 	if (p->family == 4) {
 		make_lpm4(&k4, p);
-		if (bpf_map_update_elem(bm->fd[M_ALLOW4], &k4, &v, BPF_NOEXIST) && errno != EEXIST)
+		if (bpf_map_update_elem(bm->fd[M_ALLOW4], &k4, &v, BPF_NOEXIST))
 			err = -errno;
 	} else {
 		make_lpm6(&k6, p);
-		if (bpf_map_update_elem(bm->fd[M_ALLOW6], &k6, &v, BPF_NOEXIST) && errno != EEXIST)
+		if (bpf_map_update_elem(bm->fd[M_ALLOW6], &k6, &v, BPF_NOEXIST))
 			err = -errno;
 	}
 	unlock(bm);
 	return err;
+}
+
+int banmap__allow(struct banmap *bm, const struct prefix *p)
+{
+	int err = banmap__allow_new(bm, p);
+
+	return err == -EEXIST ? 0 : err;
 }
 
 int banmap__unallow(struct banmap *bm, const struct prefix *p)
@@ -865,15 +873,15 @@ int banmap__counters(struct banmap *bm, struct xdp_counters *out)
 		free(per_cpu);
 		return err;
 	}
+	/* Every field is a __u64 counter: sum them as an array. */
 	memset(out, 0, sizeof(*out));
 	for (i = 0; i < ncpu; i++) {
-		out->passed += per_cpu[i].passed;
-		out->dropped_exact += per_cpu[i].dropped_exact;
-		out->dropped_prefix += per_cpu[i].dropped_prefix;
-		out->passed_allow += per_cpu[i].passed_allow;
-		out->passed_expired += per_cpu[i].passed_expired;
-		out->unparsed += per_cpu[i].unparsed;
-		out->non_ip += per_cpu[i].non_ip;
+		const __u64 *src = (const __u64 *)&per_cpu[i];
+		__u64 *dst = (__u64 *)out;
+		size_t f;
+
+		for (f = 0; f < sizeof(*out) / sizeof(__u64); f++)
+			dst[f] += src[f];
 	}
 	free(per_cpu);
 	return 0;

@@ -84,6 +84,8 @@ int banmap__get(struct banmap *bm, const struct prefix *target, struct ban_info 
 
 /* Allowlist: 0 or -errno (-ENOENT when removing what is not there). */
 int banmap__allow(struct banmap *bm, const struct prefix *p);
+/* Same, but -EEXIST when exactly this prefix is already there (and nothing changes). */
+int banmap__allow_new(struct banmap *bm, const struct prefix *p);
 int banmap__unallow(struct banmap *bm, const struct prefix *p);
 /* Whether the allowlist covers addr (longest match). */
 bool banmap__is_allowed(struct banmap *bm, const struct prefix *addr);

@@ -1,15 +1,23 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
-/* cmd_ban.c - the ban command line: ban, unban, allow, unallow, list, stats. */
+/* cmd_ban.c - the ban command line: ban, unban, allow, unallow, list, stats; host names resolved. */
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <sys/timerfd.h>
+#include <unistd.h>
 #include <json-c/json.h>
 
 #include "banmap.h"
 #include "cli.h"
 #include "log.h"
+#include "resolve.h"
+#include "throttle.h"
 #include "timeutil.h"
 
 /* Options every command here shares. */
@@ -20,9 +28,15 @@ struct ban_opts {
 	uint64_t duration_ns; /* 0 = permanent */
 	int json;
 	int allow_list;
+	int priority;              /* allow --priority: never throttled nor shed either */
+	int follow;                /* allow --follow: keep following host names */
+	uint64_t resolve_interval; /* --resolve-interval for --follow; 0 = the resolver's default */
 };
 
-enum { OPT_PIN_PATH = 256, OPT_FOR, OPT_REASON, OPT_FILE, OPT_JSON, OPT_ALLOW };
+enum {
+	OPT_PIN_PATH = 256, OPT_FOR, OPT_REASON, OPT_FILE, OPT_JSON, OPT_ALLOW, OPT_PRIORITY,
+	OPT_FOLLOW, OPT_RESOLVE_INTERVAL,
+};
 
 static const struct option long_opts[] = {
 	{ "pin-path", required_argument, NULL, OPT_PIN_PATH },
@@ -31,17 +45,26 @@ static const struct option long_opts[] = {
 	{ "file", required_argument, NULL, OPT_FILE },
 	{ "json", no_argument, NULL, OPT_JSON },
 	{ "allow", no_argument, NULL, OPT_ALLOW },
+	{ "priority", no_argument, NULL, OPT_PRIORITY },
+	{ "follow", no_argument, NULL, OPT_FOLLOW },
+	{ "resolve-interval", required_argument, NULL, OPT_RESOLVE_INTERVAL },
 	{ "help", no_argument, NULL, 'h' },
 	{ 0 },
 };
 
 static const char *usage_text =
-	"usage: warden ban ADDR[/LEN]... [--for DURATION] [--reason TEXT] [--pin-path DIR]\n"
+	"usage: warden ban TARGET... [--for DURATION] [--reason TEXT] [--pin-path DIR]\n"
 	"       warden ban --file FILE|- [--for DURATION] [--reason TEXT]\n"
-	"       warden unban ADDR[/LEN]...\n"
-	"       warden allow ADDR[/LEN]...      warden unallow ADDR[/LEN]...\n"
+	"       warden unban TARGET...\n"
+	"       warden allow [--priority] TARGET...      warden unallow TARGET...\n"
+	"       warden allow [--priority] --follow [--resolve-interval T] TARGET...\n"
 	"       warden list [--json] [--allow]  warden stats [--json]\n"
+	"TARGET: ADDR, ADDR/LEN or a host name (each of its IPv4 and IPv6 addresses).\n"
 	"DURATION: 90s, 10m, 2h, 7d, 1h30m; without --for a ban is permanent.\n"
+	"--priority: a priority peer is never throttled, shed nor banned.\n"
+	"--follow: stay in the foreground, re-resolve the host names when their DNS\n"
+	"TTL ends (no TTL, as in /etc/hosts: every --resolve-interval, 5m by default)\n"
+	"and add and remove their addresses; on exit, remove what was added.\n"
 	"The maps live under --pin-path (default " WARDEN_DEFAULT_PIN_PATH ").\n";
 
 /* Parse the options; accepted says which of them this command takes. */
@@ -89,6 +112,20 @@ static int parse_opts(int argc, char **argv, struct ban_opts *o, const char *acc
 		case OPT_ALLOW:
 			o->allow_list = 1;
 			break;
+		case OPT_PRIORITY:
+			o->priority = 1;
+			break;
+		case OPT_FOLLOW:
+			o->follow = 1;
+			break;
+		case OPT_RESOLVE_INTERVAL:
+			if (time__parse_duration(optarg, &o->resolve_interval) ||
+			    o->resolve_interval < 100 * NSEC_PER_MSEC) {
+				fprintf(stderr, "warden %s: '%s' is not a duration of 100ms or more\n",
+					argv[0], optarg);
+				return -EINVAL;
+			}
+			break;
 		}
 	}
 	return 0;
@@ -97,22 +134,47 @@ usage:
 	return -EINVAL;
 }
 
-/* Parse every argument first, so that one bad one changes nothing. */
-static int parse_targets(char **args, int n, const char *cmd, struct prefix *out)
+/*
+ * Parse every argument first, so that one bad one changes nothing. A host
+ * name stands for each of its addresses, said on stdout. *out is malloc()ed
+ * (owned by the caller).
+ */
+static int parse_targets(char **args, int n, const char *cmd, struct prefix **out, size_t *n_out)
 {
-	char err[160];
-	int i;
+	struct resolve_result res;
+	struct prefix *all = NULL, *grown, addr;
+	size_t count = 0, cap = 0;
+	char list[1024];
+	bool is_name;
+	int i, k;
 
 	if (n == 0) {
 		fprintf(stderr, "warden %s: give at least one address or prefix\n", cmd);
 		return -EINVAL;
 	}
 	for (i = 0; i < n; i++) {
-		if (prefix__parse(args[i], &out[i], err, sizeof(err))) {
-			fprintf(stderr, "warden %s: %s\n", cmd, err);
+		is_name = prefix__parse(args[i], &addr, NULL, 0) != 0;
+		if (resolve__arg(args[i], &res)) {
+			fprintf(stderr, "warden %s: %s\n", cmd, res.error);
+			free(all);
 			return -EINVAL;
 		}
+		if (count + (size_t)res.n > cap) {
+			cap = (count + (size_t)res.n) * 2;
+			grown = realloc(all, cap * sizeof(*all));
+			if (!grown) {
+				free(all);
+				return -ENOMEM;
+			}
+			all = grown;
+		}
+		for (k = 0; k < res.n; k++)
+			all[count++] = res.addr[k];
+		if (is_name)
+			printf("%s resolved to %s\n", args[i], resolve__format(&res, list, sizeof(list)));
 	}
+	*out = all;
+	*n_out = count;
 	return 0;
 }
 
@@ -227,9 +289,7 @@ int cmd_ban(int argc, char **argv)
 	if (o.file) {
 		err = read_target_file(o.file, &targets, &n);
 	} else {
-		n = (size_t)(argc - optind);
-		targets = calloc(n ? n : 1, sizeof(*targets));
-		err = targets ? parse_targets(argv + optind, (int)n, "ban", targets) : -ENOMEM;
+		err = parse_targets(argv + optind, argc - optind, "ban", &targets, &n);
 	}
 	if (err) {
 		status = exit_for(err);
@@ -282,33 +342,47 @@ out:
 	return status;
 }
 
-/* unban, allow and unallow: the same shape, one operation. */
+/* unban, allow and unallow: the same shape, one operation (and the priority trie for allow). */
 static int each_target(int argc, char **argv, int (*op)(struct banmap *, const struct prefix *),
-		       const char *done, const char *missing)
+		       const char *done, const char *missing, const char *accepted)
 {
-	struct prefix *targets;
+	struct prefix *targets = NULL;
+	struct throttle *t = NULL;
 	char buf[PREFIX_STRLEN];
 	struct ban_opts o;
 	struct banmap *bm = NULL;
-	int n, i, err, status = EXIT_OK;
+	size_t n = 0, i;
+	int err, status = EXIT_OK;
+	bool is_allow = op == banmap__allow, is_unallow = op == banmap__unallow;
 
-	err = parse_opts(argc, argv, &o, "pin-path");
+	err = parse_opts(argc, argv, &o, accepted);
 	if (err)
 		return err > 0 ? EXIT_OK : EXIT_USAGE;
-	n = argc - optind;
-	targets = calloc(n ? n : 1, sizeof(*targets));
-	if (!targets)
-		return EXIT_FAIL;
-	if (parse_targets(argv + optind, n, argv[0], targets)) {
-		free(targets);
+	if (parse_targets(argv + optind, argc - optind, argv[0], &targets, &n))
 		return EXIT_USAGE;
-	}
 	bm = open_maps(o.pin_path, &status);
+	/* Priority peers live in their own trie; unallow takes them out too. */
+	if (bm && (o.priority || is_unallow)) {
+		t = throttle__open(o.pin_path);
+		if (!t && o.priority) {
+			status = EXIT_FAIL;
+			goto out;
+		}
+	}
 	for (i = 0; bm && i < n; i++) {
 		prefix__format(&targets[i], buf, sizeof(buf));
 		err = op(bm, &targets[i]);
+		/* Priority implies allow: the allowlist entry first, so it is never only priority. */
+		if (!err && is_allow && o.priority)
+			err = throttle__priority_add(t, &targets[i]);
+		if (is_unallow && t) {
+			int perr = throttle__priority_remove(t, &targets[i]);
+
+			if (perr == 0 && err == -ENOENT)
+				err = 0;
+		}
 		if (!err) {
-			printf("%s %s\n", done, buf);
+			printf("%s %s%s\n", done, buf, is_allow && o.priority ? " (priority)" : "");
 		} else if (err == -ENOENT) {
 			fprintf(stderr, "warden %s: %s %s\n", argv[0], buf, missing);
 			status = EXIT_FAIL;
@@ -317,6 +391,8 @@ static int each_target(int argc, char **argv, int (*op)(struct banmap *, const s
 			status = EXIT_FAIL;
 		}
 	}
+out:
+	throttle__close(t);
 	banmap__close(bm);
 	free(targets);
 	return status;
@@ -324,17 +400,257 @@ static int each_target(int argc, char **argv, int (*op)(struct banmap *, const s
 
 int cmd_unban(int argc, char **argv)
 {
-	return each_target(argc, argv, banmap__unban, "unbanned", "was not banned");
+	return each_target(argc, argv, banmap__unban, "unbanned", "was not banned", "pin-path");
+}
+
+/* ---- allow --follow: host names followed in the foreground ---- */
+
+/* An address this process put into a map, and so will take out. */
+struct owned {
+	struct prefix p;
+	unsigned int purpose; /* RESOLVE_ALLOW or RESOLVE_PRIORITY */
+};
+
+struct follow {
+	struct banmap *bm;
+	struct throttle *t;
+	struct owned *owned;
+	size_t n_owned, cap_owned;
+	int errors;
+};
+
+static bool owned_take(struct follow *f, const struct prefix *p, unsigned int purpose)
+{
+	size_t i;
+
+	for (i = 0; i < f->n_owned; i++) {
+		if (f->owned[i].purpose == purpose && prefix__equal(&f->owned[i].p, p)) {
+			f->owned[i] = f->owned[--f->n_owned];
+			return true;
+		}
+	}
+	return false;
+}
+
+static void owned_add(struct follow *f, const struct prefix *p, unsigned int purpose)
+{
+	struct owned *grown;
+
+	if (f->n_owned == f->cap_owned) {
+		f->cap_owned = f->cap_owned ? f->cap_owned * 2 : 16;
+		grown = realloc(f->owned, f->cap_owned * sizeof(*grown));
+		if (!grown) {
+			f->errors++;
+			return;
+		}
+		f->owned = grown;
+	}
+	f->owned[f->n_owned++] = (struct owned){ .p = *p, .purpose = purpose };
+}
+
+/*
+ * The resolver says an address is needed, or no more. What was in the maps
+ * before we came (added by hand, or by another process) is never ours to
+ * remove: only what this process added goes.
+ */
+static void follow_change(void *ctx, const struct prefix *p, unsigned int purpose, bool added,
+			  const char *entry)
+{
+	struct follow *f = ctx;
+	char buf[PREFIX_STRLEN];
+	int err;
+
+	prefix__format(p, buf, sizeof(buf));
+	if (added) {
+		if (purpose == RESOLVE_PRIORITY)
+			err = throttle__priority_has(f->t, p) ? -EEXIST : throttle__priority_add(f->t, p);
+		else
+			err = banmap__allow_new(f->bm, p);
+		if (err == -EEXIST) {
+			printf("%s %s (%s): there already\n", purpose == RESOLVE_PRIORITY ? "priority"
+			       : "allowed", buf, entry);
+		} else if (err) {
+			fprintf(stderr, "warden allow: %s (%s): %s\n", buf, entry, strerror(-err));
+			f->errors++;
+		} else {
+			owned_add(f, p, purpose);
+			printf("%s %s (%s)\n", purpose == RESOLVE_PRIORITY ? "priority" : "allowed", buf,
+			       entry);
+		}
+	} else if (owned_take(f, p, purpose)) {
+		err = purpose == RESOLVE_PRIORITY ? throttle__priority_remove(f->t, p)
+						  : banmap__unallow(f->bm, p);
+		if (err && err != -ENOENT)
+			fprintf(stderr, "warden allow: removing %s (%s): %s\n", buf, entry,
+				strerror(-err));
+		else
+			printf("%s %s (%s)\n", purpose == RESOLVE_PRIORITY ? "no longer priority"
+			       : "unallowed", buf, entry);
+	}
+	fflush(stdout);
+}
+
+/* The event loop of --follow: signals, the resolver's helper, its next due time. */
+static int follow_loop(struct resolver *r, struct follow *f)
+{
+	struct epoll_event ev = { .events = EPOLLIN }, evs[4];
+	struct signalfd_siginfo si;
+	struct itimerspec its = { 0 };
+	sigset_t mask;
+	int ep, sfd, tfd, n, i, err = 0;
+	int64_t due;
+	bool stop = false;
+
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGHUP);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+	tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	ep = epoll_create1(EPOLL_CLOEXEC);
+	if (sfd < 0 || tfd < 0 || ep < 0) {
+		err = -errno;
+		goto out;
+	}
+	ev.data.fd = sfd;
+	epoll_ctl(ep, EPOLL_CTL_ADD, sfd, &ev);
+	ev.data.fd = tfd;
+	epoll_ctl(ep, EPOLL_CTL_ADD, tfd, &ev);
+	if (resolver__fd(r) >= 0) {
+		ev.data.fd = resolver__fd(r);
+		epoll_ctl(ep, EPOLL_CTL_ADD, resolver__fd(r), &ev);
+	}
+	while (!stop) {
+		resolver__refresh(r, time__mono_ns(), follow_change, f);
+		/* Sleep until the next lookup is due, or the helper answers, or a signal. */
+		due = resolver__due_ms(r, time__mono_ns());
+		memset(&its, 0, sizeof(its));
+		if (due >= 0) {
+			its.it_value.tv_sec = due / 1000;
+			its.it_value.tv_nsec = (due % 1000) * 1000000 + 1;
+		}
+		timerfd_settime(tfd, 0, &its, NULL);
+		n = epoll_wait(ep, evs, 4, -1);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			err = -errno;
+			break;
+		}
+		for (i = 0; i < n; i++) {
+			if (evs[i].data.fd == sfd && read(sfd, &si, sizeof(si)) == sizeof(si))
+				stop = true;
+			else if (evs[i].data.fd == tfd)
+				while (read(tfd, &(uint64_t){ 0 }, 8) == 8)
+					;
+		}
+	}
+out:
+	if (ep >= 0)
+		close(ep);
+	if (tfd >= 0)
+		close(tfd);
+	if (sfd >= 0)
+		close(sfd);
+	return err;
+}
+
+static int allow_follow(int argc, char **argv, const struct ban_opts *o)
+{
+	struct resolver_opts ro = { .interval_ns = o->resolve_interval };
+	struct follow f = { 0 };
+	struct resolver *r = NULL;
+	int i, err, status = EXIT_OK;
+
+	if (optind >= argc) {
+		fprintf(stderr, "warden allow: give at least one host name, address or prefix\n");
+		return EXIT_USAGE;
+	}
+	/* Every argument must be a name or an address before anything happens. */
+	for (i = optind; i < argc; i++) {
+		struct prefix p;
+
+		if (prefix__parse(argv[i], &p, NULL, 0) && !resolve__is_name(argv[i])) {
+			char perr[160];
+
+			prefix__parse(argv[i], &p, perr, sizeof(perr));
+			fprintf(stderr, "warden allow: %s, nor a host name\n", perr);
+			return EXIT_USAGE;
+		}
+	}
+	f.bm = open_maps(o->pin_path, &status);
+	if (!f.bm)
+		return status;
+	if (o->priority) {
+		f.t = throttle__open(o->pin_path);
+		if (!f.t) {
+			status = EXIT_FAIL;
+			goto out;
+		}
+	}
+	r = resolver__new(&ro);
+	if (!r) {
+		fprintf(stderr, "warden allow: cannot start the resolver: %s\n", strerror(errno));
+		status = EXIT_FAIL;
+		goto out;
+	}
+	/* Priority implies allow: each entry goes in for both. */
+	for (i = optind; i < argc; i++) {
+		err = resolver__add(r, argv[i], RESOLVE_ALLOW);
+		if (!err && o->priority)
+			err = resolver__add(r, argv[i], RESOLVE_PRIORITY);
+		if (err) {
+			fprintf(stderr, "warden allow: %s: %s\n", argv[i], strerror(-err));
+			status = EXIT_USAGE;
+			goto out;
+		}
+	}
+	pr_info("following %d entr%s; stop with ^C or SIGTERM", argc - optind,
+		argc - optind == 1 ? "y" : "ies");
+	err = follow_loop(r, &f);
+	if (err) {
+		fprintf(stderr, "warden allow: %s\n", strerror(-err));
+		status = EXIT_FAIL;
+	}
+	/* Take out what we put in; nothing that was there before. */
+	while (f.n_owned) {
+		struct owned ow = f.owned[f.n_owned - 1];
+
+		follow_change(&f, &ow.p, ow.purpose, false, "stopped following");
+	}
+	if (f.errors)
+		status = EXIT_FAIL;
+out:
+	resolver__free(r);
+	free(f.owned);
+	throttle__close(f.t);
+	banmap__close(f.bm);
+	return status;
 }
 
 int cmd_allow(int argc, char **argv)
 {
-	return each_target(argc, argv, banmap__allow, "allowed", "could not be allowed");
+	struct ban_opts o;
+	int err;
+
+	err = parse_opts(argc, argv, &o, "pin-path priority follow resolve-interval");
+	if (err)
+		return err > 0 ? EXIT_OK : EXIT_USAGE;
+	if (o.resolve_interval && !o.follow) {
+		fprintf(stderr, "warden allow: --resolve-interval goes with --follow\n");
+		return EXIT_USAGE;
+	}
+	if (o.follow)
+		return allow_follow(argc, argv, &o);
+	return each_target(argc, argv, banmap__allow, "allowed", "could not be allowed",
+			   "pin-path priority");
 }
 
 int cmd_unallow(int argc, char **argv)
 {
-	return each_target(argc, argv, banmap__unallow, "unallowed", "was not in the allowlist");
+	return each_target(argc, argv, banmap__unallow, "unallowed", "was not in the allowlist",
+			   "pin-path");
 }
 
 struct list_ctx {
@@ -342,6 +658,7 @@ struct list_ctx {
 	int json;
 	size_t shown;
 	struct json_object *array;
+	struct throttle *t; /* to tell priority peers, NULL if the maps are older */
 };
 
 static const char *source_name(uint32_t source)
@@ -408,6 +725,7 @@ static int list_allow_one(const struct prefix *p, const struct allow_value *v, v
 {
 	struct list_ctx *ctx = arg;
 	char addr[PREFIX_STRLEN];
+	bool prio = ctx->t && throttle__priority_has(ctx->t, p);
 
 	ctx->shown++;
 	prefix__format(p, addr, sizeof(addr));
@@ -416,9 +734,10 @@ static int list_allow_one(const struct prefix *p, const struct allow_value *v, v
 
 		json_object_object_add(o, "prefix", json_object_new_string(addr));
 		json_object_object_add(o, "hits", json_object_new_int64((int64_t)v->hits));
+		json_object_object_add(o, "priority", json_object_new_boolean(prio));
 		json_object_array_add(ctx->array, o);
 	} else {
-		printf("%-40s %10llu\n", addr, (unsigned long long)v->hits);
+		printf("%-40s %10llu %s\n", addr, (unsigned long long)v->hits, prio ? "priority" : "");
 	}
 	return 0;
 }
@@ -442,6 +761,14 @@ int cmd_list(int argc, char **argv)
 	if (!bm)
 		return status;
 	ctx.json = o.json;
+	/* Maps pinned by an older warden have no priority trie: list without it. */
+	if (o.json || o.allow_list) {
+		char prio[PATH_MAX + 32];
+
+		snprintf(prio, sizeof(prio), "%s/%s", o.pin_path, WARDEN_STR(MAP_PRIO4));
+		if (access(prio, F_OK) == 0)
+			ctx.t = throttle__open(o.pin_path);
+	}
 	if (o.json) {
 		root = json_object_new_object();
 		ctx.array = json_object_new_array();
@@ -455,7 +782,7 @@ int cmd_list(int argc, char **argv)
 			printf("%s\n", json_object_to_json_string_ext(root, JSON_C_TO_STRING_PLAIN));
 		json_object_put(root);
 	} else if (o.allow_list) {
-		printf("%-40s %10s\n", "ALLOWED", "HITS");
+		printf("%-40s %10s %s\n", "ALLOWED", "HITS", "PRIORITY");
 		err = banmap__foreach_allow(bm, list_allow_one, &ctx);
 	} else {
 		printf("%-40s %-10s %10s %-12s %s\n", "BANNED", "REMAINING", "DROPS", "LAST DROP",
@@ -466,6 +793,7 @@ int cmd_list(int argc, char **argv)
 		fprintf(stderr, "warden list: %s\n", strerror(-err));
 		status = EXIT_FAIL;
 	}
+	throttle__close(ctx.t);
 	banmap__close(bm);
 	return status;
 }
@@ -494,7 +822,7 @@ int cmd_stats(int argc, char **argv)
 	}
 	if (o.json) {
 		struct json_object *root = json_object_new_object(), *pk = json_object_new_object(),
-				   *st = json_object_new_object();
+				   *st = json_object_new_object(), *th = json_object_new_object();
 
 		json_object_object_add(pk, "passed", json_object_new_int64((int64_t)c.passed));
 		json_object_object_add(pk, "dropped_exact", json_object_new_int64((int64_t)c.dropped_exact));
@@ -503,12 +831,22 @@ int cmd_stats(int argc, char **argv)
 		json_object_object_add(pk, "passed_expired", json_object_new_int64((int64_t)c.passed_expired));
 		json_object_object_add(pk, "unparsed", json_object_new_int64((int64_t)c.unparsed));
 		json_object_object_add(pk, "non_ip", json_object_new_int64((int64_t)c.non_ip));
+		/* Throttling and shedding apart, so that "packets" keeps its shape for its readers. */
+		json_object_object_add(th, "dropped_conn",
+				       json_object_new_int64((int64_t)c.dropped_throttle_conn));
+		json_object_object_add(th, "dropped_pkt",
+				       json_object_new_int64((int64_t)c.dropped_throttle_pkt));
+		json_object_object_add(th, "dropped_shed", json_object_new_int64((int64_t)c.dropped_shed));
+		json_object_object_add(th, "passed_priority",
+				       json_object_new_int64((int64_t)c.passed_priority));
+		json_object_object_add(th, "passed_known", json_object_new_int64((int64_t)c.passed_known));
 		json_object_object_add(st, "exact_ipv4", json_object_new_int64((int64_t)sizes.exact4));
 		json_object_object_add(st, "exact_ipv6", json_object_new_int64((int64_t)sizes.exact6));
 		json_object_object_add(st, "prefix_ipv4", json_object_new_int64((int64_t)sizes.prefix4));
 		json_object_object_add(st, "prefix_ipv6", json_object_new_int64((int64_t)sizes.prefix6));
 		json_object_object_add(st, "allow", json_object_new_int64((int64_t)sizes.allow));
 		json_object_object_add(root, "packets", pk);
+		json_object_object_add(root, "throttle", th);
 		json_object_object_add(root, "entries", st);
 		printf("%s\n", json_object_to_json_string_ext(root, JSON_C_TO_STRING_PLAIN));
 		json_object_put(root);
@@ -520,6 +858,11 @@ int cmd_stats(int argc, char **argv)
 		printf("passed, ban expired     %llu\n", (unsigned long long)c.passed_expired);
 		printf("passed, unparsed        %llu\n", (unsigned long long)c.unparsed);
 		printf("passed, not IP          %llu\n", (unsigned long long)c.non_ip);
+		printf("throttled, new conn     %llu\n", (unsigned long long)c.dropped_throttle_conn);
+		printf("throttled, packets      %llu\n", (unsigned long long)c.dropped_throttle_pkt);
+		printf("shed, new conn          %llu\n", (unsigned long long)c.dropped_shed);
+		printf("passed, priority peer   %llu\n", (unsigned long long)c.passed_priority);
+		printf("passed shedding, known  %llu\n", (unsigned long long)c.passed_known);
 		printf("bans (exact v4/v6, prefix v4/v6)  %zu/%zu, %zu/%zu\n", sizes.exact4,
 		       sizes.exact6, sizes.prefix4, sizes.prefix6);
 		printf("allowlist entries       %zu\n", sizes.allow);

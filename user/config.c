@@ -13,6 +13,8 @@
 
 #include "cli.h"
 #include "config.h"
+#include "resolve.h"
+#include "throttle.h"
 #include "timeutil.h"
 
 /*
@@ -440,14 +442,21 @@ static int set_max_tracked(struct warden_config *c, const char *v, char *w, size
 	return 0;
 }
 
-static int set_ignoreip(struct warden_config *c, const char *v, char *w, size_t wlen)
+/*
+ * Append addresses, prefixes and host names to a pair of lists (ignoreip,
+ * priority): all of the value or nothing, duplicates skipped, "" empties both.
+ */
+static int set_addr_list(struct prefix *list, int *n_list, char (*names)[CONFIG_NAME_LEN],
+			 int *n_names, const char *v, char *w, size_t wlen)
 {
 	struct prefix add[CONFIG_MAX_IGNORE];
 	char *buf = NULL, *tok[CONFIG_MAX_IGNORE], perr[160];
-	int n, i, k, n_add = 0, err = 0;
+	const char *add_names[CONFIG_MAX_NAMES];
+	int n, i, k, n_add = 0, n_add_names = 0, err = 0;
 
 	if (!*v) {
-		c->n_ignore = 0;
+		*n_list = 0;
+		*n_names = 0;
 		return 0;
 	}
 	n = split(v, &buf, tok, CONFIG_MAX_IGNORE, w, wlen);
@@ -460,26 +469,139 @@ static int set_ignoreip(struct warden_config *c, const char *v, char *w, size_t 
 		bool dup = false;
 
 		if (prefix__parse(tok[i], &p, perr, sizeof(perr))) {
-			err = why(w, wlen, "%s", perr);
-			goto out;
+			/* Not an address: a host name, resolved when warden runs. */
+			if (!resolve__is_name(tok[i]) || strchr(tok[i], '/')) {
+				err = why(w, wlen, "%s, nor a host name", perr);
+				goto out;
+			}
+			for (k = 0; k < *n_names && !dup; k++)
+				dup = !strcasecmp(names[k], tok[i]);
+			for (k = 0; k < n_add_names && !dup; k++)
+				dup = !strcasecmp(add_names[k], tok[i]);
+			if (dup)
+				continue;
+			if (*n_names + n_add_names == CONFIG_MAX_NAMES) {
+				err = why(w, wlen, "more than %d host names", CONFIG_MAX_NAMES);
+				goto out;
+			}
+			add_names[n_add_names++] = tok[i];
+			continue;
 		}
-		for (k = 0; k < c->n_ignore && !dup; k++)
-			dup = prefix__equal(&c->ignore[k], &p);
+		for (k = 0; k < *n_list && !dup; k++)
+			dup = prefix__equal(&list[k], &p);
 		for (k = 0; k < n_add && !dup; k++)
 			dup = prefix__equal(&add[k], &p);
 		if (dup)
 			continue;
-		if (c->n_ignore + n_add == CONFIG_MAX_IGNORE) {
+		if (*n_list + n_add == CONFIG_MAX_IGNORE) {
 			err = why(w, wlen, "more than %d addresses", CONFIG_MAX_IGNORE);
 			goto out;
 		}
 		add[n_add++] = p;
 	}
-	memcpy(&c->ignore[c->n_ignore], add, (size_t)n_add * sizeof(add[0]));
-	c->n_ignore += n_add;
+	memcpy(&list[*n_list], add, (size_t)n_add * sizeof(add[0]));
+	*n_list += n_add;
+	for (k = 0; k < n_add_names; k++)
+		snprintf(names[(*n_names)++], CONFIG_NAME_LEN, "%s", add_names[k]);
 out:
 	free(buf);
 	return err;
+}
+
+static int set_ignoreip(struct warden_config *c, const char *v, char *w, size_t wlen)
+{
+	return set_addr_list(c->ignore, &c->n_ignore, c->ignore_names, &c->n_ignore_names, v, w,
+			     wlen);
+}
+
+static int set_priority(struct warden_config *c, const char *v, char *w, size_t wlen)
+{
+	return set_addr_list(c->priority, &c->n_priority, c->priority_names, &c->n_priority_names,
+			     v, w, wlen);
+}
+
+/* ---- throttling ---- */
+
+static int set_rate(uint64_t *dst, const char *v, char *w, size_t wlen)
+{
+	uint64_t iv;
+
+	if (throttle__parse_rate(v, &iv, NULL))
+		return why(w, wlen, "'%s' is not a rate (20/s, 300/m, 1000/h, or off)", SHOW(v));
+	*dst = iv;
+	return 0;
+}
+
+static int set_burst(uint32_t *dst, const char *v, char *w, size_t wlen)
+{
+	unsigned long long n;
+
+	if (parse_uint(v, 1, 100000000, &n))
+		return why(w, wlen, "'%s' is not a number in 1..100000000", SHOW(v));
+	*dst = (uint32_t)n;
+	return 0;
+}
+
+static int set_throttle_conn_rate(struct warden_config *c, const char *v, char *w, size_t wlen)
+{
+	return set_rate(&c->throttle_conn_interval_ns, v, w, wlen);
+}
+
+static int set_throttle_conn_burst(struct warden_config *c, const char *v, char *w, size_t wlen)
+{
+	return set_burst(&c->throttle_conn_burst, v, w, wlen);
+}
+
+static int set_throttle_pkt_rate(struct warden_config *c, const char *v, char *w, size_t wlen)
+{
+	return set_rate(&c->throttle_pkt_interval_ns, v, w, wlen);
+}
+
+static int set_throttle_pkt_burst(struct warden_config *c, const char *v, char *w, size_t wlen)
+{
+	return set_burst(&c->throttle_pkt_burst, v, w, wlen);
+}
+
+static int set_throttle_ipv6_prefix(struct warden_config *c, const char *v, char *w, size_t wlen)
+{
+	unsigned long long n;
+
+	if (v[0] == '/')
+		v++;
+	if (parse_uint(v, 1, 128, &n))
+		return why(w, wlen, "'%s' is not a prefix length in 1..128", SHOW(v));
+	c->throttle_ipv6_prefix = (uint8_t)n;
+	return 0;
+}
+
+static int set_throttle_maxretry(struct warden_config *c, const char *v, char *w, size_t wlen)
+{
+	unsigned long long n;
+
+	if (parse_uint(v, 0, DETECTOR_MAXRETRY_MAX, &n))
+		return why(w, wlen, "'%s' is not a number in 0..%d (0: never ban)", SHOW(v),
+			   DETECTOR_MAXRETRY_MAX);
+	c->throttle_maxretry = (uint32_t)n;
+	return 0;
+}
+
+static uint32_t default_burst(uint64_t interval_ns, uint32_t burst)
+{
+	uint64_t per_s;
+
+	if (burst || !interval_ns)
+		return interval_ns ? burst : 0;
+	per_s = (NSEC_PER_SEC + interval_ns - 1) / interval_ns;
+	return per_s > UINT32_MAX ? UINT32_MAX : (uint32_t)per_s;
+}
+
+void config__throttle_limits(const struct warden_config *c, struct throttle_limits *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->conn_interval_ns = c->throttle_conn_interval_ns;
+	out->conn_burst = default_burst(c->throttle_conn_interval_ns, c->throttle_conn_burst);
+	out->pkt_interval_ns = c->throttle_pkt_interval_ns;
+	out->pkt_burst = default_burst(c->throttle_pkt_interval_ns, c->throttle_pkt_burst);
 }
 
 static int set_fail_status(struct warden_config *c, const char *v, char *w, size_t wlen)
@@ -590,6 +712,11 @@ static int set_log_stream(struct warden_config *c, const char *v, char *w, size_
 	static const char *const streams[] = { "both", "stdout", "stderr", NULL };
 
 	return set_choice(c->log_stream, sizeof(c->log_stream), v, streams, w, wlen);
+}
+
+static int set_resolve_interval(struct warden_config *c, const char *v, char *w, size_t wlen)
+{
+	return set_duration(&c->resolve_interval_ns, v, w, wlen);
 }
 
 static int set_control(struct warden_config *c, const char *v, char *w, size_t wlen)
@@ -745,6 +872,7 @@ static int set_hang_exempt(struct warden_config *c, const char *v, char *w, size
 	X("warden", "restart_window", set_restart_window, false) \
 	X("warden", "stop_timeout", set_stop_timeout, false)    \
 	X("warden", "user", set_user, false)                    \
+	X("warden", "resolve_interval", set_resolve_interval, false) \
 	X("warden", "watcher", set_watcher, false)              \
 	X("warden", "hang_timeout", set_hang_timeout, false)    \
 	X("warden", "hang_exempt", set_hang_exempt, true)       \
@@ -759,7 +887,14 @@ static int set_hang_exempt(struct warden_config *c, const char *v, char *w, size
 	X("jail", "ipv6_prefix", set_ipv6_prefix, false)        \
 	X("jail", "max_tracked", set_max_tracked, false)        \
 	X("jail", "ignoreip", set_ignoreip, true)               \
-	X("jail", "fail_status", set_fail_status, true)
+	X("jail", "fail_status", set_fail_status, true)         \
+	X("jail", "priority", set_priority, true)               \
+	X("jail", "throttle_conn_rate", set_throttle_conn_rate, false) \
+	X("jail", "throttle_conn_burst", set_throttle_conn_burst, false) \
+	X("jail", "throttle_pkt_rate", set_throttle_pkt_rate, false) \
+	X("jail", "throttle_pkt_burst", set_throttle_pkt_burst, false) \
+	X("jail", "throttle_ipv6_prefix", set_throttle_ipv6_prefix, false) \
+	X("jail", "throttle_maxretry", set_throttle_maxretry, false)
 
 #define KEY_DEF(sec, name, fn, list) { sec, name, fn, list },
 #define KEY_STR(sec, name, fn, list) sec "." name,
@@ -899,6 +1034,8 @@ void config__defaults(struct warden_config *c)
 	c->restart_reset_ns = 60 * NSEC_PER_SEC;
 	c->restart_window_ns = 600 * NSEC_PER_SEC;
 	c->stop_timeout_ns = 10 * NSEC_PER_SEC;
+	c->resolve_interval_ns = 300 * NSEC_PER_SEC;
+	c->throttle_ipv6_prefix = WARDEN_V6_CLIENT_PREFIX;
 	snprintf(c->watcher, sizeof(c->watcher), "auto");
 	c->hang_timeout_ns = 30 * NSEC_PER_SEC;
 	c->slow_threshold_ns = 2 * NSEC_PER_SEC;

@@ -8,10 +8,13 @@
 
 #include "addr.h"
 #include "detector.h"
+#include "warden.h"
 
 #define CONFIG_MAX_IFACES 16
 #define CONFIG_MAX_IGNORE 256
 #define CONFIG_MAX_FAIL_STATUS 32
+#define CONFIG_MAX_NAMES 64   /* host names per list (ignoreip, priority) */
+#define CONFIG_NAME_LEN 254   /* a host name and its NUL (RESOLVE_NAME_MAX + 1) */
 #define CONFIG_MAX_HANG_EXEMPT 32
 #define CONFIG_MAX_FOLLOW 64
 /* Longest line of a configuration file, newline included. */
@@ -55,11 +58,26 @@ struct warden_config {
 	uint64_t slow_threshold_ns; /* warn when a port's p99 over a minute exceeds it (2s); 0 = off */
 	uint64_t retention_ns;     /* analytics history kept this long, default 30d */
 	char user[128];            /* "USER[:GROUP]" the app runs as; "" = warden's, without its capabilities */
+	uint64_t resolve_interval_ns; /* re-resolve host names without a DNS TTL this often, default 5m */
 	/* [jail] section: fail2ban's names */
 	struct detector_opts jail; /* maxretry, findtime, bantime, bantime.increment, bantime.factor,
 				      bantime.maxtime, ipv6_prefix, max_tracked */
 	struct prefix ignore[CONFIG_MAX_IGNORE]; /* "ignoreip": never banned */
 	int n_ignore;
+	char ignore_names[CONFIG_MAX_NAMES][CONFIG_NAME_LEN]; /* the host names of "ignoreip" */
+	int n_ignore_names;
+	/* [jail] section: throttling at XDP and priority peers */
+	struct prefix priority[CONFIG_MAX_IGNORE]; /* "priority": never throttled, shed nor banned */
+	int n_priority;
+	char priority_names[CONFIG_MAX_NAMES][CONFIG_NAME_LEN]; /* the host names of "priority" */
+	int n_priority_names;
+	uint64_t throttle_conn_interval_ns; /* "throttle_conn_rate" as ns per new connection; 0 = off */
+	uint32_t throttle_conn_burst;       /* "throttle_conn_burst"; 0 = the rate's count per second */
+	uint64_t throttle_pkt_interval_ns;  /* "throttle_pkt_rate" as ns per packet; 0 = off */
+	uint32_t throttle_pkt_burst;        /* "throttle_pkt_burst"; 0 = the rate's count per second */
+	uint8_t throttle_ipv6_prefix;       /* IPv6 clients are throttled by this prefix; default 64 */
+	uint32_t throttle_maxretry;         /* throttle events (one per second at most) within
+					       findtime that ban; 0 = throttling never bans */
 	int fail_status[CONFIG_MAX_FAIL_STATUS]; /* "fail_status": statuses counted as failures */
 	int n_fail_status;
 };
@@ -74,9 +92,11 @@ void config__defaults(struct warden_config *c);
  * "warden" or "jail", or NULL to look the key up in both. Surrounding blanks
  * of value are ignored.
  *
- * List keys (iface, follow, ignoreip, fail_status) take addresses or items separated
- * by commas and/or blanks and append them (duplicates are skipped); an empty
- * value empties the list. Everything else replaces the value.
+ * List keys (iface, follow, ignoreip, priority, fail_status) take addresses or
+ * items separated by commas and/or blanks and append them (duplicates are
+ * skipped); an empty value empties the list. ignoreip and priority take host
+ * names as well as addresses and prefixes: names go to their own list,
+ * resolved at run time. Everything else replaces the value.
  *
  * Returns 0, or -EINVAL with a reason in err, c unchanged. -ENOMEM.
  */
@@ -103,6 +123,12 @@ int config__load(struct warden_config *c, const char *path, char *err, size_t er
  * 0 or -EINVAL with a reason in err.
  */
 int config__check(const struct warden_config *c, char *err, size_t errlen);
+
+/*
+ * The global throttle limits the configuration asks for, a burst left at 0
+ * taking the rate's count per second (at least 1). All zero: none.
+ */
+void config__throttle_limits(const struct warden_config *c, struct throttle_limits *out);
 
 /* Deep copy (the ifaces and follow strings too). dst is taken as uninitialized. 0 or -ENOMEM. */
 int config__copy(struct warden_config *dst, const struct warden_config *src);

@@ -90,6 +90,11 @@ void jail__free(struct jail *j)
 	free(j);
 }
 
+void jail__set_banmap(struct jail *j, struct banmap *bm)
+{
+	j->bm = bm;
+}
+
 void jail__set_routes(struct jail *j, const struct routes *routes)
 {
 	j->routes = routes;

@@ -71,6 +71,9 @@ struct jail *jail__new(const struct warden_config *cfg, const struct routes *rou
 		       struct banmap *bm, char *err, size_t errlen);
 void jail__free(struct jail *j); /* accepts NULL */
 
+/* The maps to write bans into, once they are open (borrowed; NULL: dry-run). */
+void jail__set_banmap(struct jail *j, struct banmap *bm);
+
 /* New routes after a restart of the app (borrowed; NULL allowed). */
 void jail__set_routes(struct jail *j, const struct routes *routes);
 

@@ -551,15 +551,17 @@ int runner__run(struct warden_config *cfg, char **cmd, enum xdp_loader loader, b
 	}
 
 	snapshot_sched__init(&r.snap);
-	status = setup_enforcement(&r);
-	if (status)
-		goto out;
-	r.jail = jail__new(cfg, NULL, r.bm, err, sizeof(err));
+	/* The jail first: a bad --log-regex is refused before anything is touched. */
+	r.jail = jail__new(cfg, NULL, NULL, err, sizeof(err));
 	if (!r.jail) {
 		pr_warn("%s", err);
 		status = EXIT_USAGE;
 		goto out;
 	}
+	status = setup_enforcement(&r);
+	if (status)
+		goto out;
+	jail__set_banmap(r.jail, r.bm);
 	jail__restore(r.jail, time__boot_ns());
 	if (linebuf__init(&r.out_lines, LOGPARSE_MAX_LINE) ||
 	    linebuf__init(&r.err_lines, LOGPARSE_MAX_LINE)) {

@@ -92,7 +92,7 @@ fi
 # ---- bad input: refused with exit 2 and the reason, app never started ----
 refused() {
 	local name=$1 pattern=$2 rc; shift 2
-	nsenter --net=/run/netns/"$SRV" "$WARDEN" run --state-dir "$OUT/state" "$@" >"$OUT/bad.out" 2>"$OUT/bad.err"
+	nsenter --net=/run/netns/"$SRV" "$WARDEN" run --state-dir "$OUT/state" --pin-path "$PIN" "$@" >"$OUT/bad.out" 2>"$OUT/bad.err"
 	rc=$?
 	if [ $rc -eq 2 ] && grep -qiE "$pattern" "$OUT/bad.err" && ! grep -q "started" "$OUT/bad.err"; then
 		pass "$name"

@@ -114,6 +114,7 @@ static const struct {
 	{ "warden.restart_window", "1m" },
 	{ "warden.stop_timeout", "2s" },
 	{ "warden.user", "nobody:nogroup" },
+	{ "warden.resolve_interval", "1m" },
 	{ "warden.watcher", "tracepoint" },
 	{ "warden.hang_timeout", "5s" },
 	{ "warden.hang_exempt", "/events/<int:id>" },
@@ -129,6 +130,13 @@ static const struct {
 	{ "jail.max_tracked", "10" },
 	{ "jail.ignoreip", "192.0.2.1" },
 	{ "jail.fail_status", "401" },
+	{ "jail.priority", "198.51.100.0/24 peer.example" },
+	{ "jail.throttle_conn_rate", "20/s" },
+	{ "jail.throttle_conn_burst", "40" },
+	{ "jail.throttle_pkt_rate", "1000/s" },
+	{ "jail.throttle_pkt_burst", "2000" },
+	{ "jail.throttle_ipv6_prefix", "56" },
+	{ "jail.throttle_maxretry", "30" },
 };
 
 static void test_keys_list(void)
@@ -317,8 +325,17 @@ static void test_bad_values(void)
 		{ NULL, "ignoreip", "300.1.1.1", "300.1.1.1" },
 		{ NULL, "ignoreip", "10.0.0.0/33", "prefix length" },
 		{ NULL, "ignoreip", "10.0.0.1/8", "beyond the prefix" },
-		{ NULL, "ignoreip", "example.com", "example.com" },
-		{ NULL, "ignoreip", "192.0.2.1 bad", "bad" },
+		{ NULL, "ignoreip", "exa_mple.com", "exa_mple.com" },
+		{ NULL, "ignoreip", "192.0.2.1 b@d", "b@d" },
+		{ NULL, "ignoreip", "-bad.example", "host name" },
+		{ NULL, "ignoreip", "host.example/24", "host.example/24" },
+		{ NULL, "priority", "300.1.1.1", "300.1.1.1" },
+		{ NULL, "throttle_conn_rate", "fast", "rate" },
+		{ NULL, "throttle_conn_rate", "5/d", "rate" },
+		{ NULL, "throttle_pkt_burst", "0", "1..100000000" },
+		{ NULL, "throttle_ipv6_prefix", "129", "1..128" },
+		{ NULL, "throttle_maxretry", "1001", "0..1000" },
+		{ NULL, "resolve_interval", "soon", "duration" },
 		{ NULL, "fail_status", "99", "99" },
 		{ NULL, "fail_status", "600", "600" },
 		{ NULL, "fail_status", "401,x", "'x'" },
@@ -391,6 +408,40 @@ static void test_bad_values(void)
 	ASSERT_EQ(config__set(&c, NULL, "maxretry", "0", NULL, 0), -EINVAL, "no err buffer");
 	ASSERT_EQ(config__set(&c, NULL, "maxretry", "0", err, 1), -EINVAL, "err of 1 byte");
 	ASSERT_EQ(err[0], '\0', "terminated");
+	config__free(&c);
+}
+
+/* ignoreip and priority take host names too, kept apart from the addresses. */
+static void test_host_names(void)
+{
+	struct warden_config c;
+	struct throttle_limits l;
+
+	config__defaults(&c);
+	ASSERT_EQ(c.resolve_interval_ns, 300 * SEC, "resolve_interval default");
+	set(&c, "ignoreip", "192.0.2.1 db.internal.example, localhost 2001:db8::/32 DB.internal.example");
+	ASSERT_EQ(c.n_ignore, 2, "two addresses");
+	ASSERT_EQ(c.n_ignore_names, 2, "two names (case does not make another)");
+	ASSERT_STREQ(c.ignore_names[0], "db.internal.example", "first name");
+	ASSERT_STREQ(c.ignore_names[1], "localhost", "single-label name");
+	set(&c, "priority", "monitor.example 203.0.113.0/24");
+	ASSERT_EQ(c.n_priority, 1, "priority address");
+	ASSERT_EQ(c.n_priority_names, 1, "priority name");
+	set(&c, "ignoreip", "");
+	ASSERT_EQ(c.n_ignore + c.n_ignore_names, 0, "emptied, names too");
+	/* Throttle limits: a burst left out is the rate's count per second. */
+	config__throttle_limits(&c, &l);
+	ASSERT_EQ(l.conn_interval_ns + l.pkt_interval_ns, 0, "no limits by default");
+	set(&c, "throttle_conn_rate", "20/s");
+	set(&c, "throttle_pkt_rate", "300/m");
+	set(&c, "throttle_pkt_burst", "7");
+	config__throttle_limits(&c, &l);
+	ASSERT_EQ(l.conn_interval_ns, 50000000, "conn interval");
+	ASSERT_EQ(l.conn_burst, 20, "conn burst from the rate");
+	ASSERT_EQ(l.pkt_interval_ns, 200000000, "pkt interval");
+	ASSERT_EQ(l.pkt_burst, 7, "pkt burst as given");
+	ASSERT_EQ(c.throttle_ipv6_prefix, 64, "throttle_ipv6_prefix default");
+	ASSERT_EQ(c.throttle_maxretry, 0, "throttle_maxretry default: never");
 	config__free(&c);
 }
 
@@ -767,6 +818,7 @@ int main(int argc, char **argv)
 	RUN_TEST(test_every_key);
 	RUN_TEST(test_bad_values);
 	RUN_TEST(test_lists);
+	RUN_TEST(test_host_names);
 	RUN_TEST(test_load_full);
 	RUN_TEST(test_cli_overrides_file);
 	RUN_TEST(test_load_errors);

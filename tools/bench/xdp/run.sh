@@ -98,6 +98,18 @@ if [ "$DO_TESTRUN" = 1 ]; then
 	echo
 fi
 
+# ---- 1b. the same with throttling on (tools/bench/xdp-throttle-bench.c) ----
+THROTTLE_BENCH=${THROTTLE_BENCH:-$TOP/build/tools/bench/xdp-throttle-bench}
+if [ "$DO_TESTRUN" = 1 ] && [ -x "$THROTTLE_BENCH" ]; then
+	echo "### Cost per packet with throttling (BPF_PROG_TEST_RUN, 64-byte IPv4/TCP, median of $RUNS runs of $REPEAT)"
+	echo
+	"$THROTTLE_BENCH" --markdown --runs "$RUNS" --repeat "$REPEAT" 2>"$WORK/throttle.err" ||
+		{ cat "$WORK/throttle.err" >&2; echo "run.sh: throttle bench failed" >&2; exit 1; }
+	echo
+	sed 's/^ *(/- (/' "$WORK/throttle.err"
+	echo
+fi
+
 [ "$DO_VETH" = 1 ] || exit 0
 
 # ---- 2. packets per second dropped on a veth pair ----

@@ -1,0 +1,808 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/* throttle.c - per-client throttling, load shedding and priority peers in the pinned maps. */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/file.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "log.h"
+#include "throttle.h"
+#include "timeutil.h"
+
+enum tmap {
+	T_SETTINGS, T_THR4, T_THR6, T_PRIO4, T_PRIO6, T_CLIENTS, T_KNOWN, T_EVENTS, T__COUNT,
+};
+
+/* What each map must look like (the ring buffer has neither key nor value). */
+static const struct {
+	const char *name;
+	__u32 key_size, value_size;
+} tmap_desc[T__COUNT] = {
+	[T_SETTINGS] = { WARDEN_STR(MAP_SETTINGS), sizeof(__u32), sizeof(struct warden_settings) },
+	[T_THR4] = { WARDEN_STR(MAP_THR4), sizeof(struct lpm4_key), sizeof(struct throttle_limits) },
+	[T_THR6] = { WARDEN_STR(MAP_THR6), sizeof(struct lpm6_key), sizeof(struct throttle_limits) },
+	[T_PRIO4] = { WARDEN_STR(MAP_PRIO4), sizeof(struct lpm4_key), sizeof(struct priority_value) },
+	[T_PRIO6] = { WARDEN_STR(MAP_PRIO6), sizeof(struct lpm6_key), sizeof(struct priority_value) },
+	[T_CLIENTS] = { WARDEN_STR(MAP_CLIENTS), sizeof(struct throttle_key), sizeof(struct throttle_state) },
+	[T_KNOWN] = { WARDEN_STR(MAP_KNOWN), sizeof(struct throttle_key), sizeof(struct known_value) },
+	[T_EVENTS] = { WARDEN_STR(MAP_THR_EVENTS), 0, 0 },
+};
+
+_Static_assert(sizeof(struct throttle_limits) == 24, "throttle_limits layout");
+_Static_assert(sizeof(struct throttle_key) == 16, "client_key layout");
+_Static_assert(sizeof(struct throttle_state) == 48, "client_state layout");
+_Static_assert(sizeof(struct known_value) == 8, "known_value layout");
+_Static_assert(sizeof(struct priority_value) == 8, "priority_value layout");
+_Static_assert(sizeof(struct throttle_event) == 32, "throttle_event layout");
+
+struct throttle {
+	int fd[T__COUNT];
+	int dir_fd; /* the pin folder, flock()ed around every change (as banmap does) */
+	struct ring_buffer *events;
+	throttle_hit_cb hit_cb;
+	void *hit_ctx;
+};
+
+static void lock(struct throttle *t)
+{
+	while (flock(t->dir_fd, LOCK_EX) < 0 && errno == EINTR)
+		;
+}
+
+static void unlock(struct throttle *t)
+{
+	flock(t->dir_fd, LOCK_UN);
+}
+
+/* ---- rates ---- */
+
+int throttle__parse_rate(const char *text, uint64_t *interval_ns, uint32_t *burst)
+{
+	unsigned long long n;
+	uint64_t unit = NSEC_PER_SEC;
+	const char *slash;
+	char *end;
+
+	if (!strcasecmp(text, "off") || !strcasecmp(text, "none") || !strcmp(text, "0")) {
+		*interval_ns = 0;
+		if (burst)
+			*burst = 0;
+		return 0;
+	}
+	if (*text < '0' || *text > '9')
+		return -EINVAL;
+	errno = 0;
+	n = strtoull(text, &end, 10);
+	if (errno || n == 0 || n > 1000000000ULL)
+		return -EINVAL;
+	slash = end;
+	if (*slash) {
+		if (*slash != '/')
+			return -EINVAL;
+		slash++;
+		if (!strcmp(slash, "s") || !strcmp(slash, "sec"))
+			unit = NSEC_PER_SEC;
+		else if (!strcmp(slash, "m") || !strcmp(slash, "min"))
+			unit = 60 * NSEC_PER_SEC;
+		else if (!strcmp(slash, "h"))
+			unit = 3600 * NSEC_PER_SEC;
+		else
+			return -EINVAL;
+	}
+	*interval_ns = unit / n;
+	if (!*interval_ns)
+		return -EINVAL;
+	if (burst) {
+		/* The tokens of one second, at least one. */
+		uint64_t per_s = (NSEC_PER_SEC + *interval_ns - 1) / *interval_ns;
+
+		*burst = per_s > UINT32_MAX ? UINT32_MAX : (uint32_t)per_s;
+	}
+	return 0;
+}
+
+const char *throttle__format_rate(uint64_t interval_ns, char *buf, size_t len)
+{
+	if (!interval_ns)
+		snprintf(buf, len, "off");
+	else if (NSEC_PER_SEC % interval_ns == 0)
+		snprintf(buf, len, "%llu/s", (unsigned long long)(NSEC_PER_SEC / interval_ns));
+	else if ((60 * NSEC_PER_SEC) % interval_ns == 0)
+		snprintf(buf, len, "%llu/m", (unsigned long long)(60 * NSEC_PER_SEC / interval_ns));
+	else if ((3600 * NSEC_PER_SEC) % interval_ns == 0)
+		snprintf(buf, len, "%llu/h", (unsigned long long)(3600 * NSEC_PER_SEC / interval_ns));
+	else
+		snprintf(buf, len, "%.3g/s", 1e9 / (double)interval_ns);
+	return buf;
+}
+
+/* ---- keys ---- */
+
+static void make_lpm4(struct lpm4_key *k, const struct prefix *p)
+{
+	memset(k, 0, sizeof(*k));
+	k->prefixlen = p->prefixlen;
+	memcpy(k->addr, p->addr, 4);
+}
+
+static void make_lpm6(struct lpm6_key *k, const struct prefix *p)
+{
+	memset(k, 0, sizeof(*k));
+	k->prefixlen = p->prefixlen;
+	memcpy(k->addr, p->addr, 16);
+}
+
+/* The LPM key of p in key (20 bytes); returns the key's size. */
+static size_t lpm_key(const struct prefix *p, void *key)
+{
+	if (p->family == 4) {
+		make_lpm4(key, p);
+		return sizeof(struct lpm4_key);
+	}
+	make_lpm6(key, p);
+	return sizeof(struct lpm6_key);
+}
+
+static void lpm_to_prefix(int family, const void *key, struct prefix *p)
+{
+	memset(p, 0, sizeof(*p));
+	p->family = (uint8_t)family;
+	if (family == 4) {
+		p->prefixlen = (uint8_t)((const struct lpm4_key *)key)->prefixlen;
+		memcpy(p->addr, ((const struct lpm4_key *)key)->addr, 4);
+	} else {
+		p->prefixlen = (uint8_t)((const struct lpm6_key *)key)->prefixlen;
+		memcpy(p->addr, ((const struct lpm6_key *)key)->addr, 16);
+	}
+}
+
+void throttle__client_prefix(const struct prefix *addr, unsigned int v6_prefix, struct prefix *out)
+{
+	*out = *addr;
+	if (addr->family == 6) {
+		if (!v6_prefix || v6_prefix > 128)
+			v6_prefix = WARDEN_V6_CLIENT_PREFIX;
+		if (out->prefixlen > v6_prefix)
+			prefix__truncate(out, (int)v6_prefix);
+	}
+}
+
+void throttle__client_key(const struct prefix *addr, unsigned int v6_prefix, struct throttle_key *out)
+{
+	struct prefix c;
+
+	memset(out, 0, sizeof(*out));
+	if (addr->family == 4) {
+		/* IPv4-mapped, as the XDP program keys it. */
+		out->addr[10] = 0xff;
+		out->addr[11] = 0xff;
+		memcpy(&out->addr[12], addr->addr, 4);
+		return;
+	}
+	throttle__client_prefix(addr, v6_prefix, &c);
+	memcpy(out->addr, c.addr, 16);
+}
+
+/* Read every key of a map into a malloc()ed array (owned by the caller). */
+static int read_keys(int fd, size_t key_size, void **keys_out, size_t *n_out)
+{
+	size_t cap = 256, n = 0;
+	char *keys = malloc(cap * key_size), *grown;
+
+	if (!keys)
+		return -ENOMEM;
+	while (bpf_map_get_next_key(fd, n ? keys + (n - 1) * key_size : NULL,
+				    keys + n * key_size) == 0) {
+		if (++n == cap) {
+			cap *= 2;
+			grown = realloc(keys, cap * key_size);
+			if (!grown) {
+				free(keys);
+				return -ENOMEM;
+			}
+			keys = grown;
+		}
+	}
+	if (errno != ENOENT) {
+		int err = -errno;
+
+		free(keys);
+		return err;
+	}
+	*keys_out = keys;
+	*n_out = n;
+	return 0;
+}
+
+/* ---- settings ---- */
+
+static int settings_read(struct throttle *t, struct warden_settings *s)
+{
+	__u32 zero = 0;
+
+	if (bpf_map_lookup_elem(t->fd[T_SETTINGS], &zero, s))
+		return -errno;
+	return 0;
+}
+
+/* Write s back with the derived flag: throttling is on when any limit exists. */
+static int settings_write(struct throttle *t, struct warden_settings *s)
+{
+	__u32 zero = 0;
+	bool any = s->defaults.conn_interval_ns || s->defaults.pkt_interval_ns || s->rules4 ||
+		   s->rules6;
+
+	s->layout_version = WARDEN_LAYOUT_VERSION;
+	s->flags = any ? s->flags | WARDEN_F_THROTTLE : s->flags & ~WARDEN_F_THROTTLE;
+	if (bpf_map_update_elem(t->fd[T_SETTINGS], &zero, s, BPF_ANY))
+		return -errno;
+	return 0;
+}
+
+int throttle__settings(struct throttle *t, struct warden_settings *out)
+{
+	return settings_read(t, out);
+}
+
+/* Recount the rules and priority prefixes, in case a writer died half-way. */
+static int reconcile_counts(struct throttle *t)
+{
+	static const enum tmap ids[4] = { T_THR4, T_THR6, T_PRIO4, T_PRIO6 };
+	struct warden_settings s, was;
+	size_t n[4], i;
+	void *keys;
+	int err;
+
+	for (i = 0; i < 4; i++) {
+		err = read_keys(t->fd[ids[i]], tmap_desc[ids[i]].key_size, &keys, &n[i]);
+		if (err)
+			return err;
+		free(keys);
+	}
+	err = settings_read(t, &s);
+	if (err)
+		return err;
+	was = s;
+	s.rules4 = (__u32)n[0];
+	s.rules6 = (__u32)n[1];
+	s.prio4 = (__u32)n[2];
+	s.prio6 = (__u32)n[3];
+	if (!memcmp(&was, &s, sizeof(s)))
+		return 0;
+	return settings_write(t, &s);
+}
+
+/* ---- open, close ---- */
+
+struct throttle *throttle__open(const char *pin_path)
+{
+	struct bpf_map_info info;
+	char path[PATH_MAX + 32];
+	struct throttle *t;
+	__u32 info_len;
+	int i, err;
+
+	t = calloc(1, sizeof(*t));
+	if (!t)
+		return NULL;
+	for (i = 0; i < T__COUNT; i++)
+		t->fd[i] = -1;
+	t->dir_fd = open(pin_path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (t->dir_fd < 0) {
+		err = -errno;
+		pr_warn("cannot open %s: %s", pin_path, strerror(-err));
+		goto fail;
+	}
+	for (i = 0; i < T__COUNT; i++) {
+		snprintf(path, sizeof(path), "%s/%s", pin_path, tmap_desc[i].name);
+		t->fd[i] = bpf_obj_get(path);
+		if (t->fd[i] < 0) {
+			err = -errno;
+			if (err == -ENOENT)
+				pr_warn("%s is missing: the maps under %s come from an older warden; "
+					"'warden detach --all' and attach again", path, pin_path);
+			else
+				pr_warn("cannot open %s: %s", path, strerror(-err));
+			goto fail;
+		}
+		memset(&info, 0, sizeof(info));
+		info_len = sizeof(info);
+		if (bpf_obj_get_info_by_fd(t->fd[i], &info, &info_len)) {
+			err = -errno;
+			goto fail;
+		}
+		if (info.key_size != tmap_desc[i].key_size ||
+		    info.value_size != tmap_desc[i].value_size) {
+			pr_warn("%s has another layout (key %u, value %u bytes; expected %u, %u)",
+				path, info.key_size, info.value_size, tmap_desc[i].key_size,
+				tmap_desc[i].value_size);
+			err = -EPROTO;
+			goto fail;
+		}
+	}
+	lock(t);
+	err = reconcile_counts(t);
+	unlock(t);
+	if (err) {
+		pr_warn("cannot read the throttle maps under %s: %s", pin_path, strerror(-err));
+		goto fail;
+	}
+	return t;
+fail:
+	throttle__close(t);
+	errno = -err;
+	return NULL;
+}
+
+void throttle__close(struct throttle *t)
+{
+	int i;
+
+	if (!t)
+		return;
+	ring_buffer__free(t->events);
+	for (i = 0; i < T__COUNT; i++)
+		if (t->fd[i] >= 0)
+			close(t->fd[i]);
+	if (t->dir_fd >= 0)
+		close(t->dir_fd);
+	free(t);
+}
+
+/* ---- limits ---- */
+
+int throttle__get_default(struct throttle *t, struct throttle_limits *out)
+{
+	struct warden_settings s;
+	int err = settings_read(t, &s);
+
+	if (!err)
+		*out = s.defaults;
+	return err;
+}
+
+int throttle__set_default(struct throttle *t, const struct throttle_limits *l)
+{
+	struct warden_settings s;
+	int err;
+
+	lock(t);
+	err = settings_read(t, &s);
+	if (!err) {
+		s.defaults = *l;
+		err = settings_write(t, &s);
+	}
+	unlock(t);
+	return err;
+}
+
+/* Raise or lower a count of warden_settings; it is raised before an insert, lowered after a delete. */
+static int count_adjust(struct throttle *t, __u32 *(*field)(struct warden_settings *), int delta)
+{
+	struct warden_settings s;
+	__u32 *c;
+	int err = settings_read(t, &s);
+
+	if (err)
+		return err;
+	c = field(&s);
+	if (delta < 0 && *c < (__u32)-delta)
+		*c = 0;
+	else
+		*c += (__u32)delta;
+	return settings_write(t, &s);
+}
+
+static __u32 *f_rules4(struct warden_settings *s) { return &s->rules4; }
+static __u32 *f_rules6(struct warden_settings *s) { return &s->rules6; }
+static __u32 *f_prio4(struct warden_settings *s) { return &s->prio4; }
+static __u32 *f_prio6(struct warden_settings *s) { return &s->prio6; }
+
+/*
+ * Insert key into the trie fd with value; counted by field when new. A
+ * trie lookup finds the longest covering prefix, not this one: insert with
+ * BPF_NOEXIST to learn whether it is new, as banmap does.
+ */
+static int trie_put(struct throttle *t, int fd, const void *key, const void *value,
+		    __u32 *(*field)(struct warden_settings *), bool replace)
+{
+	int err;
+
+	err = count_adjust(t, field, +1);
+	if (err)
+		return err;
+	if (bpf_map_update_elem(fd, key, value, BPF_NOEXIST) == 0)
+		return 0;
+	err = -errno;
+	count_adjust(t, field, -1);
+	if (err != -EEXIST)
+		return err;
+	if (!replace)
+		return 0;
+	if (bpf_map_update_elem(fd, key, value, BPF_EXIST))
+		return -errno;
+	return 0;
+}
+
+static int trie_del(struct throttle *t, int fd, const void *key,
+		    __u32 *(*field)(struct warden_settings *))
+{
+	if (bpf_map_delete_elem(fd, key))
+		return -errno;
+	return count_adjust(t, field, -1);
+}
+
+int throttle__set_rule(struct throttle *t, const struct prefix *p, const struct throttle_limits *l)
+{
+	__u8 key[sizeof(struct lpm6_key)];
+	int err;
+
+	lpm_key(p, key);
+	lock(t);
+	err = trie_put(t, t->fd[p->family == 4 ? T_THR4 : T_THR6], key, l,
+		       p->family == 4 ? f_rules4 : f_rules6, true);
+	unlock(t);
+	return err;
+}
+
+/* Exact presence in a trie: walk the keys (tries are small). */
+static bool trie_has(int fd, const void *key, size_t key_size)
+{
+	__u8 cur[sizeof(struct lpm6_key)], next[sizeof(struct lpm6_key)];
+	void *prev = NULL;
+
+	while (bpf_map_get_next_key(fd, prev, next) == 0) {
+		if (!memcmp(next, key, key_size))
+			return true;
+		memcpy(cur, next, key_size);
+		prev = cur;
+	}
+	return false;
+}
+
+int throttle__get_rule(struct throttle *t, const struct prefix *p, struct throttle_limits *out)
+{
+	__u8 key[sizeof(struct lpm6_key)];
+	size_t ks = lpm_key(p, key);
+	int fd = t->fd[p->family == 4 ? T_THR4 : T_THR6];
+
+	if (!trie_has(fd, key, ks))
+		return -ENOENT;
+	if (bpf_map_lookup_elem(fd, key, out))
+		return -errno;
+	return 0;
+}
+
+int throttle__remove_rule(struct throttle *t, const struct prefix *p)
+{
+	__u8 key[sizeof(struct lpm6_key)];
+	int err;
+
+	lpm_key(p, key);
+	lock(t);
+	err = trie_del(t, t->fd[p->family == 4 ? T_THR4 : T_THR6], key,
+		       p->family == 4 ? f_rules4 : f_rules6);
+	unlock(t);
+	return err;
+}
+
+int throttle__foreach_rule(struct throttle *t, throttle_rule_cb cb, void *ctx)
+{
+	static const enum tmap ids[2] = { T_THR4, T_THR6 };
+	struct throttle_limits l;
+	struct prefix p;
+	size_t m, i, n, ks;
+	void *keys;
+	int err, ret = 0;
+
+	for (m = 0; m < 2 && !ret; m++) {
+		ks = tmap_desc[ids[m]].key_size;
+		err = read_keys(t->fd[ids[m]], ks, &keys, &n);
+		if (err)
+			return err;
+		for (i = 0; i < n && !ret; i++) {
+			if (bpf_map_lookup_elem(t->fd[ids[m]], (char *)keys + i * ks, &l))
+				continue;
+			lpm_to_prefix(m == 0 ? 4 : 6, (char *)keys + i * ks, &p);
+			ret = cb(&p, &l, ctx);
+		}
+		free(keys);
+	}
+	return ret;
+}
+
+/* ---- settings: the rest ---- */
+
+static int settings_change(struct throttle *t, void (*fn)(struct warden_settings *, uint32_t, bool),
+			   uint32_t arg, bool on)
+{
+	struct warden_settings s;
+	int err;
+
+	lock(t);
+	err = settings_read(t, &s);
+	if (!err) {
+		fn(&s, arg, on);
+		err = settings_write(t, &s);
+	}
+	unlock(t);
+	return err;
+}
+
+static void do_v6_prefix(struct warden_settings *s, uint32_t len, bool on)
+{
+	(void)on;
+	s->v6_client_prefix = (__u8)len;
+}
+
+static void do_known_for(struct warden_settings *s, uint32_t secs, bool on)
+{
+	(void)on;
+	s->known_for_s = secs;
+}
+
+static void do_shed(struct warden_settings *s, uint32_t reason, bool on)
+{
+	s->shed = on ? s->shed | reason : s->shed & ~reason;
+}
+
+/* A deadline of the automatic reasons that is still running, or 0. */
+static uint64_t shed_deadline_left(const struct warden_settings *s, uint64_t now)
+{
+	return (s->shed & WARDEN_SHED_AUTO) && s->shed_until_ns > now ? s->shed_until_ns - now : 0;
+}
+
+static void do_learn(struct warden_settings *s, uint32_t unused, bool on)
+{
+	(void)unused;
+	s->flags = on ? s->flags | WARDEN_F_LEARN : s->flags & ~WARDEN_F_LEARN;
+}
+
+int throttle__set_v6_prefix(struct throttle *t, unsigned int len)
+{
+	if (len < 1 || len > 128)
+		return -EINVAL;
+	return settings_change(t, do_v6_prefix, len, true);
+}
+
+int throttle__set_known_for(struct throttle *t, uint32_t seconds)
+{
+	if (!seconds)
+		return -EINVAL;
+	return settings_change(t, do_known_for, seconds, true);
+}
+
+int throttle__shed(struct throttle *t, bool on)
+{
+	return settings_change(t, do_shed, WARDEN_SHED_MANUAL, on);
+}
+
+int throttle__shed_auto(struct throttle *t, uint32_t reasons, uint64_t until_ns)
+{
+	struct warden_settings s;
+	uint64_t now = time__boot_ns();
+	int err;
+
+	if (reasons & ~WARDEN_SHED_AUTO)
+		return -EINVAL;
+	lock(t);
+	err = settings_read(t, &s);
+	if (!err) {
+		uint64_t left = shed_deadline_left(&s, now), want = until_ns > now ? until_ns - now : 0;
+
+		/* Nothing new, and the deadline neither earlier nor near: no write. */
+		if ((s.shed & WARDEN_SHED_AUTO) == reasons &&
+		    (!reasons || (until_ns >= s.shed_until_ns && left * 2 > want))) {
+			unlock(t);
+			return 0;
+		}
+	}
+	if (!err) {
+		s.shed = (s.shed & ~WARDEN_SHED_AUTO) | reasons;
+		s.shed_until_ns = reasons ? until_ns : 0;
+		err = settings_write(t, &s);
+	}
+	unlock(t);
+	return err;
+}
+
+bool throttle__shedding(struct throttle *t, uint64_t now_ns, uint32_t *reasons)
+{
+	struct warden_settings s;
+	uint32_t r = 0;
+
+	if (settings_read(t, &s) == 0) {
+		r = s.shed & WARDEN_SHED_MANUAL;
+		if (shed_deadline_left(&s, now_ns))
+			r |= s.shed & WARDEN_SHED_AUTO;
+	}
+	if (reasons)
+		*reasons = r;
+	return r != 0;
+}
+
+int throttle__learn(struct throttle *t, bool on)
+{
+	return settings_change(t, do_learn, 0, on);
+}
+
+/* ---- priority peers ---- */
+
+int throttle__priority_add(struct throttle *t, const struct prefix *p)
+{
+	struct priority_value v = { .created_ns = time__boot_ns() };
+	__u8 key[sizeof(struct lpm6_key)];
+	int err;
+
+	lpm_key(p, key);
+	lock(t);
+	err = trie_put(t, t->fd[p->family == 4 ? T_PRIO4 : T_PRIO6], key, &v,
+		       p->family == 4 ? f_prio4 : f_prio6, false);
+	unlock(t);
+	return err;
+}
+
+int throttle__priority_remove(struct throttle *t, const struct prefix *p)
+{
+	__u8 key[sizeof(struct lpm6_key)];
+	int err;
+
+	lpm_key(p, key);
+	lock(t);
+	err = trie_del(t, t->fd[p->family == 4 ? T_PRIO4 : T_PRIO6], key,
+		       p->family == 4 ? f_prio4 : f_prio6);
+	unlock(t);
+	return err;
+}
+
+bool throttle__priority_covers(struct throttle *t, const struct prefix *addr)
+{
+	__u8 key[sizeof(struct lpm6_key)];
+	struct priority_value v;
+
+	lpm_key(addr, key);
+	return bpf_map_lookup_elem(t->fd[addr->family == 4 ? T_PRIO4 : T_PRIO6], key, &v) == 0;
+}
+
+bool throttle__priority_has(struct throttle *t, const struct prefix *p)
+{
+	__u8 key[sizeof(struct lpm6_key)];
+	size_t ks = lpm_key(p, key);
+
+	return trie_has(t->fd[p->family == 4 ? T_PRIO4 : T_PRIO6], key, ks);
+}
+
+int throttle__foreach_priority(struct throttle *t, throttle_prio_cb cb, void *ctx)
+{
+	static const enum tmap ids[2] = { T_PRIO4, T_PRIO6 };
+	struct priority_value v;
+	struct prefix p;
+	size_t m, i, n, ks;
+	void *keys;
+	int err, ret = 0;
+
+	for (m = 0; m < 2 && !ret; m++) {
+		ks = tmap_desc[ids[m]].key_size;
+		err = read_keys(t->fd[ids[m]], ks, &keys, &n);
+		if (err)
+			return err;
+		for (i = 0; i < n && !ret; i++) {
+			if (bpf_map_lookup_elem(t->fd[ids[m]], (char *)keys + i * ks, &v))
+				continue;
+			lpm_to_prefix(m == 0 ? 4 : 6, (char *)keys + i * ks, &p);
+			ret = cb(&p, &v, ctx);
+		}
+		free(keys);
+	}
+	return ret;
+}
+
+/* ---- clients ---- */
+
+static unsigned int v6_prefix_of(struct throttle *t)
+{
+	struct warden_settings s;
+
+	if (settings_read(t, &s) || !s.v6_client_prefix)
+		return WARDEN_V6_CLIENT_PREFIX;
+	return s.v6_client_prefix;
+}
+
+int throttle__client(struct throttle *t, const struct prefix *addr, struct throttle_state *out)
+{
+	struct throttle_key k;
+
+	throttle__client_key(addr, v6_prefix_of(t), &k);
+	if (bpf_map_lookup_elem(t->fd[T_CLIENTS], &k, out))
+		return -errno;
+	return 0;
+}
+
+int throttle__mark_known(struct throttle *t, const struct prefix *addr, uint64_t now_ns)
+{
+	struct known_value v = { .seen_ns = now_ns };
+	struct throttle_key k;
+
+	throttle__client_key(addr, v6_prefix_of(t), &k);
+	if (bpf_map_update_elem(t->fd[T_KNOWN], &k, &v, BPF_ANY))
+		return -errno;
+	return 0;
+}
+
+static int count_keys(int fd, size_t *out)
+{
+	struct throttle_key cur, next;
+	void *prev = NULL;
+	size_t n = 0;
+
+	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
+		n++;
+		cur = next;
+		prev = &cur;
+	}
+	if (errno != ENOENT)
+		return -errno;
+	*out = n;
+	return 0;
+}
+
+int throttle__count_clients(struct throttle *t, size_t *clients, size_t *known)
+{
+	int err = count_keys(t->fd[T_CLIENTS], clients);
+
+	return err ? err : count_keys(t->fd[T_KNOWN], known);
+}
+
+/* ---- throttle events ---- */
+
+static int on_event(void *ctx, void *data, size_t size)
+{
+	struct throttle *t = ctx;
+	const struct throttle_event *ev = data;
+	struct throttle_hit hit;
+
+	if (size < sizeof(*ev) || (ev->family != 4 && ev->family != 6))
+		return 0;
+	memset(&hit, 0, sizeof(hit));
+	hit.client.family = ev->family;
+	hit.client.prefixlen = ev->family == 4 ? 32 : (ev->prefixlen > 128 ? 128 : ev->prefixlen);
+	memcpy(hit.client.addr, ev->addr, ev->family == 4 ? 4 : 16);
+	hit.addr = hit.client;
+	hit.addr.prefixlen = ev->family == 4 ? 32 : 128;
+	hit.kind = (enum throttle_kind)ev->kind;
+	hit.time_ns = ev->time_ns;
+	hit.throttled = ev->throttled;
+	t->hit_cb(&hit, t->hit_ctx);
+	return 0;
+}
+
+int throttle__events_open(struct throttle *t, throttle_hit_cb cb, void *ctx)
+{
+	if (t->events)
+		return -EBUSY;
+	t->hit_cb = cb;
+	t->hit_ctx = ctx;
+	t->events = ring_buffer__new(t->fd[T_EVENTS], on_event, t, NULL);
+	if (!t->events)
+		return -errno;
+	return 0;
+}
+
+int throttle__events_fd(const struct throttle *t)
+{
+	return t->events ? ring_buffer__epoll_fd(t->events) : -1;
+}
+
+int throttle__events_poll(struct throttle *t)
+{
+	if (!t->events)
+		return -EINVAL;
+	return ring_buffer__consume(t->events);
+}
