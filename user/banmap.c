@@ -68,11 +68,337 @@ static void unlock(struct banmap *bm)
 	flock(bm->dir_fd, LOCK_UN);
 }
 
-/* Create every map that is not pinned yet, by loading the object without its program. */
+/* ---- carrying the maps of an older layout over ---- */
+
+/*
+ * A newer warden may define a pinned map differently (a struct grew, a
+ * table got larger). libbpf refuses to reuse such a pin, so before the
+ * maps are created the old pin is set aside as NAME.old, the load creates
+ * NAME afresh, and the old entries are copied in, converted by the rule of
+ * warden.h (WARDEN_LAYOUT_VERSION): min(old, new) bytes of key and value,
+ * the rest zeros. The old map lives on while the old program uses it, so
+ * the bans stay enforced until xdp_attach__attach() swaps the program.
+ * Any failure puts every old pin back: bans are never lost.
+ */
+
+#define ASIDE_SUFFIX ".old"
+
+/* One pinned map whose definition differs from this build's. */
+struct migration {
+	struct bpf_map *map;       /* this build's definition (the skeleton's) */
+	const char *path;          /* its pin (owned by libbpf) */
+	char aside[PATH_MAX + 8];  /* where the old pin waits: path + ".old" */
+	int old_fd;                /* the old map, kept open throughout */
+	struct bpf_map_info old;   /* its definition */
+	bool copy;                 /* carry the entries over; else recreate it empty */
+	bool set_aside;            /* the old pin is at aside now */
+	size_t copied;             /* entries carried over */
+};
+
+static bool map_type_percpu(__u32 type)
+{
+	return type == BPF_MAP_TYPE_PERCPU_HASH || type == BPF_MAP_TYPE_PERCPU_ARRAY ||
+	       type == BPF_MAP_TYPE_LRU_PERCPU_HASH;
+}
+
+/* Maps whose entries are plain keys and values that userspace can read and rewrite. */
+static bool map_type_copyable(__u32 type)
+{
+	return type == BPF_MAP_TYPE_HASH || type == BPF_MAP_TYPE_ARRAY ||
+	       type == BPF_MAP_TYPE_PERCPU_HASH || type == BPF_MAP_TYPE_PERCPU_ARRAY ||
+	       type == BPF_MAP_TYPE_LPM_TRIE;
+}
+
+/* Throttle state and events: rebuilt by the traffic itself, never worth copying. */
+static bool map_type_disposable(__u32 type)
+{
+	return type == BPF_MAP_TYPE_LRU_HASH || type == BPF_MAP_TYPE_LRU_PERCPU_HASH ||
+	       type == BPF_MAP_TYPE_RINGBUF;
+}
+
+static bool same_definition(const struct bpf_map *map, const struct bpf_map_info *info)
+{
+	/* What libbpf checks before it reuses a pin (map_is_reuse_compat). */
+	return info->type == (__u32)bpf_map__type(map) &&
+	       info->key_size == bpf_map__key_size(map) &&
+	       info->value_size == bpf_map__value_size(map) &&
+	       info->max_entries == bpf_map__max_entries(map) &&
+	       info->map_flags == bpf_map__map_flags(map) &&
+	       info->map_extra == bpf_map__map_extra(map);
+}
+
+static int map_info(int fd, struct bpf_map_info *info)
+{
+	__u32 len = sizeof(*info);
+
+	memset(info, 0, sizeof(*info));
+	return bpf_obj_get_info_by_fd(fd, info, &len) ? -errno : 0;
+}
+
+/*
+ * Copy every entry of from into to, converted (see above). flags is
+ * BPF_ANY, or BPF_NOEXIST to keep what to already holds (then arrays, whose
+ * entries always exist, keep theirs). Sets *copied. 0 or -errno.
+ */
+static int carry_entries(int from, const struct bpf_map_info *fi, int to,
+			 const struct bpf_map_info *ti, __u64 flags, size_t *copied)
+{
+	bool percpu = map_type_percpu(fi->type), array;
+	size_t ncpu = 1, fstride, tstride, vmin, kmin, c;
+	char *cur = NULL, *next = NULL, *tkey = NULL, *fval = NULL, *tval = NULL;
+	int err = 0, n;
+
+	*copied = 0;
+	if (percpu) {
+		n = libbpf_num_possible_cpus();
+		if (n < 0)
+			return n;
+		ncpu = (size_t)n;
+	}
+	array = ti->type == BPF_MAP_TYPE_ARRAY || ti->type == BPF_MAP_TYPE_PERCPU_ARRAY;
+	/* Per-CPU values come as one slot per possible CPU, each rounded up to 8 bytes. */
+	fstride = percpu ? (fi->value_size + 7) / 8 * 8 : fi->value_size;
+	tstride = percpu ? (ti->value_size + 7) / 8 * 8 : ti->value_size;
+	kmin = fi->key_size < ti->key_size ? fi->key_size : ti->key_size;
+	vmin = fi->value_size < ti->value_size ? fi->value_size : ti->value_size;
+	cur = calloc(1, fi->key_size);
+	next = calloc(1, fi->key_size);
+	tkey = calloc(1, ti->key_size);
+	fval = calloc(ncpu, fstride);
+	tval = calloc(ncpu, tstride);
+	if (!cur || !next || !tkey || !fval || !tval) {
+		err = -ENOMEM;
+		goto out;
+	}
+	for (n = 0; bpf_map_get_next_key(from, n ? cur : NULL, next) == 0; n = 1) {
+		memcpy(cur, next, fi->key_size);
+		if (bpf_map_lookup_elem(from, cur, fval)) {
+			if (errno == ENOENT)
+				continue;
+			err = -errno;
+			goto out;
+		}
+		memset(tkey, 0, ti->key_size);
+		memcpy(tkey, cur, kmin);
+		/* An array that shrank keeps what fits. */
+		if (array && *(__u32 *)tkey >= ti->max_entries)
+			continue;
+		memset(tval, 0, ncpu * tstride);
+		for (c = 0; c < ncpu; c++)
+			memcpy(tval + c * tstride, fval + c * fstride, vmin);
+		if (bpf_map_update_elem(to, tkey, tval, flags)) {
+			if (errno == EEXIST && flags == BPF_NOEXIST)
+				continue;
+			err = -errno;
+			goto out;
+		}
+		(*copied)++;
+	}
+	if (errno != ENOENT)
+		err = -errno;
+out:
+	free(cur);
+	free(next);
+	free(tkey);
+	free(fval);
+	free(tval);
+	return err;
+}
+
+/*
+ * A migration that died half-way (the process killed) leaves NAME.old
+ * behind. Without NAME, it goes back to NAME and is migrated again; with
+ * NAME, its entries that NAME lacks are merged in (a ban lifted meanwhile
+ * may come back: better than a ban lost). Then NAME.old goes.
+ */
+static int recover_aside(const char *path)
+{
+	struct bpf_map_info fi, ti;
+	char aside[PATH_MAX + 8];
+	size_t copied = 0;
+	int from, to, err = 0;
+
+	snprintf(aside, sizeof(aside), "%s" ASIDE_SUFFIX, path);
+	from = bpf_obj_get(aside);
+	if (from < 0)
+		return errno == ENOENT ? 0 : -errno;
+	to = bpf_obj_get(path);
+	if (to < 0) {
+		err = rename(aside, path) ? -errno : 0;
+		if (!err)
+			pr_warn("%s: put back the map of an interrupted upgrade", path);
+		close(from);
+		return err;
+	}
+	err = map_info(from, &fi);
+	if (!err)
+		err = map_info(to, &ti);
+	if (!err && map_type_copyable(fi.type) && map_type_copyable(ti.type) &&
+	    map_type_percpu(fi.type) == map_type_percpu(ti.type))
+		err = carry_entries(from, &fi, to, &ti, BPF_NOEXIST, &copied);
+	if (!err && unlink(aside))
+		err = -errno;
+	if (err)
+		pr_warn("%s: cannot finish an interrupted upgrade: %s", path, strerror(-err));
+	else
+		pr_warn("%s: finished an interrupted upgrade (%zu entries merged back)", path,
+			copied);
+	close(from);
+	close(to);
+	return err;
+}
+
+/* Which pinned maps differ from this build's definition: a malloc()ed array (caller's). */
+static int plan_migrations(struct xdp_ban *skel, struct migration **out, size_t *n_out)
+{
+	struct migration *migs = NULL, *grown, *m;
+	struct bpf_map *map;
+	size_t n = 0;
+	const char *path;
+	int fd, err = 0;
+
+	bpf_object__for_each_map(map, skel->obj) {
+		path = bpf_map__pin_path(map);
+		if (!path)
+			continue;
+		err = recover_aside(path);
+		if (err)
+			break;
+		fd = bpf_obj_get(path);
+		if (fd < 0) {
+			if (errno == ENOENT)
+				continue; /* not pinned yet: the load creates it */
+			err = -errno;
+			break;
+		}
+		grown = realloc(migs, (n + 1) * sizeof(*migs));
+		if (!grown) {
+			close(fd);
+			err = -ENOMEM;
+			break;
+		}
+		migs = grown;
+		m = &migs[n];
+		memset(m, 0, sizeof(*m));
+		m->old_fd = fd;
+		err = map_info(fd, &m->old);
+		if (err || same_definition(map, &m->old)) {
+			close(fd);
+			if (err)
+				break;
+			continue;
+		}
+		m->map = map;
+		m->path = path;
+		snprintf(m->aside, sizeof(m->aside), "%s" ASIDE_SUFFIX, path);
+		m->copy = map_type_copyable(m->old.type) &&
+			  map_type_copyable((__u32)bpf_map__type(map)) &&
+			  map_type_percpu(m->old.type) == map_type_percpu((__u32)bpf_map__type(map));
+		n++;
+		/* A map that holds bans or settings and cannot be copied is never dropped. */
+		if (!m->copy && !map_type_disposable(m->old.type)) {
+			pr_warn("%s has another type (%u, this warden has %u): its entries cannot be "
+				"carried over; left as it is", path, m->old.type,
+				(unsigned int)bpf_map__type(map));
+			err = -EPROTO;
+			break;
+		}
+	}
+	*out = migs;
+	*n_out = n;
+	return err;
+}
+
+/* Put every old pin back where it was (the new maps die with the skeleton). */
+static void restore_asides(struct migration *migs, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (!migs[i].set_aside)
+			continue;
+		/* rename() replaces the new pin, if the load made one. */
+		if (rename(migs[i].aside, migs[i].path) &&
+		    bpf_obj_pin(migs[i].old_fd, migs[i].path))
+			pr_warn("cannot put %s back: it is still at %s", migs[i].path, migs[i].aside);
+		else
+			migs[i].set_aside = false;
+	}
+}
+
+/* Whether map is one of the four that hold bans. */
+static bool is_ban_map(const struct bpf_map *map)
+{
+	static const enum map_id ids[] = { M_BAN4, M_BAN6, M_PFX4, M_PFX6 };
+	size_t i;
+
+	for (i = 0; i < sizeof(ids) / sizeof(ids[0]); i++)
+		if (!strcmp(bpf_map__name(map), map_desc[ids[i]].name))
+			return true;
+	return false;
+}
+
+/* Copy each set-aside map into its new self; then the old pins go. */
+static int carry_over(struct migration *migs, size_t n)
+{
+	struct bpf_map_info ti;
+	size_t i, bans = 0;
+	bool ban_maps = false;
+	int err;
+
+	for (i = 0; i < n; i++) {
+		struct migration *m = &migs[i];
+
+		if (!m->copy)
+			continue;
+		err = map_info(bpf_map__fd(m->map), &ti);
+		if (!err)
+			err = carry_entries(m->old_fd, &m->old, bpf_map__fd(m->map), &ti, BPF_ANY,
+					    &m->copied);
+		if (err) {
+			pr_warn("cannot carry %s over to this warden's layout: %s; "
+				"the previous maps stay in place", m->path, strerror(-err));
+			return err;
+		}
+	}
+	for (i = 0; i < n; i++) {
+		struct migration *m = &migs[i];
+
+		unlink(m->aside);
+		m->set_aside = false;
+		if (m->copy)
+			pr_info("%s: another layout (key %u -> %u, value %u -> %u bytes, %u -> %u "
+				"entries): carried %zu entries over", bpf_map__name(m->map),
+				m->old.key_size, bpf_map__key_size(m->map), m->old.value_size,
+				bpf_map__value_size(m->map), m->old.max_entries,
+				bpf_map__max_entries(m->map), m->copied);
+		else
+			pr_info("%s: another layout: recreated empty (it holds no bans)",
+				bpf_map__name(m->map));
+		if (is_ban_map(m->map)) {
+			ban_maps = true;
+			bans += m->copied;
+		}
+	}
+	if (ban_maps)
+		pr_info("carried %zu bans over from the previous layout", bans);
+	else
+		pr_info("upgraded the maps to layout %d; the bans stayed in place",
+			WARDEN_LAYOUT_VERSION);
+	return 0;
+}
+
+/*
+ * Create every map that is not pinned yet, by loading the object without
+ * its program; maps of an older layout are carried over first (see above).
+ * Called with the pin folder locked.
+ */
 static int create_maps(const char *pin_path)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, opts, .pin_root_path = pin_path);
+	struct migration *migs = NULL;
 	struct xdp_ban *skel;
+	size_t n = 0, i;
 	int err;
 
 	skel = xdp_ban__open_opts(&opts);
@@ -82,9 +408,32 @@ static int create_maps(const char *pin_path)
 		return err;
 	}
 	bpf_program__set_autoload(skel->progs.xdp_ban, false);
-	err = xdp_ban__load(skel);
+	err = plan_migrations(skel, &migs, &n);
 	if (err)
+		goto out;
+	/* The old pins step aside so that the load pins new maps in their place. */
+	for (i = 0; i < n && !err; i++) {
+		if (rename(migs[i].path, migs[i].aside))
+			err = -errno;
+		else
+			migs[i].set_aside = true;
+	}
+	if (err) {
+		pr_warn("cannot set %s aside: %s", migs[i - 1].path, strerror(-err));
+		goto out;
+	}
+	err = xdp_ban__load(skel);
+	if (err) {
 		pr_warn("cannot create the ban maps under %s: %s", pin_path, strerror(-err));
+		goto out;
+	}
+	if (n)
+		err = carry_over(migs, n);
+out:
+	restore_asides(migs, n);
+	for (i = 0; i < n; i++)
+		close(migs[i].old_fd);
+	free(migs);
 	xdp_ban__destroy(skel);
 	return err;
 }

@@ -20,6 +20,8 @@ struct jail {
 	int fail_status[32];
 	int n_fail_status;
 	struct jail_stats stats;
+	jail_ignored_fn ignored; /* names of ignoreip, resolved at run time */
+	void *ignored_ctx;
 };
 
 const char *failure_kind__name(enum failure_kind f)
@@ -88,6 +90,12 @@ void jail__free(struct jail *j)
 	logparse__free(j->parser[1]);
 	detector__free(j->detector);
 	free(j);
+}
+
+void jail__set_ignored(struct jail *j, jail_ignored_fn fn, void *ctx)
+{
+	j->ignored = fn;
+	j->ignored_ctx = ctx;
 }
 
 void jail__set_banmap(struct jail *j, struct banmap *bm)
@@ -204,6 +212,8 @@ enum line_kind jail__line(struct jail *j, enum app_stream stream, const char *li
 
 	j->stats.failures[ev->failure]++;
 	ev->kind = LINE_FAILURE;
+	if (j->ignored && j->ignored(j->ignored_ctx, &ev->access.client))
+		return ev->kind;
 	if (detector__failure(j->detector, &ev->access.client, ev->access.path,
 			      ev->access.path ? ev->access.path_len : 0, now_ns, &decision) == 1) {
 		apply_ban(j, &decision, now_ns);

@@ -71,6 +71,13 @@ struct jail *jail__new(const struct warden_config *cfg, const struct routes *rou
 		       struct banmap *bm, char *err, size_t errlen);
 void jail__free(struct jail *j); /* accepts NULL */
 
+/*
+ * An extra ignore list the jail asks before counting a failure: addresses
+ * that host names in ignoreip resolve to, which change at run time.
+ */
+typedef bool (*jail_ignored_fn)(void *ctx, const struct prefix *client);
+void jail__set_ignored(struct jail *j, jail_ignored_fn fn, void *ctx);
+
 /* The maps to write bans into, once they are open (borrowed; NULL: dry-run). */
 void jail__set_banmap(struct jail *j, struct banmap *bm);
 

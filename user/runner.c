@@ -412,7 +412,8 @@ static int event_loop(struct runner *r)
 			}
 			else if (fd == r->cgroup.events_fd)
 				on_cgroup_event(r);
-			else if (report__handle(r, fd) || watch__handle(r, fd))
+			else if (report__handle(r, fd) || watch__handle(r, fd) ||
+				 throttling__handle(r, fd))
 				;
 			else if (fd == r->restart_fd) {
 				drain_timer(r->restart_fd);
@@ -530,7 +531,7 @@ int runner__run(struct warden_config *cfg, char **cmd, enum xdp_loader loader, b
 	struct runner r = {
 		.cfg = cfg, .cmd = cmd, .loader = loader,
 		.epfd = -1, .sigfd = -1, .tick_fd = -1, .kill_fd = -1, .restart_fd = -1,
-		.watch_fd = -1, .report_fd = -1, .snap_fd = -1,
+		.watch_fd = -1, .report_fd = -1, .snap_fd = -1, .resolve_fd = -1,
 		.cgroup = { .events_fd = -1 },
 	};
 	char err[512];
@@ -583,6 +584,7 @@ int runner__run(struct warden_config *cfg, char **cmd, enum xdp_loader loader, b
 		status = ret == -EINVAL ? EXIT_USAGE : EXIT_FAIL;
 		goto out;
 	}
+	throttling__open(&r);
 	/* The watcher first: a request the app reads before it is attached would go unseen. */
 	watch__open(&r);
 	if (start_app(&r)) {
@@ -613,6 +615,7 @@ out:
 	jail__free(r.jail);
 	routes__free(r.routes);
 	watch__close(&r);
+	throttling__close(&r);
 	report__close(&r);
 	if (r.bm)
 		snapshot__flush(&r.snap, cfg->state_dir, r.bm);

@@ -23,6 +23,9 @@ struct line_event;
 struct routes;
 struct warden_metrics;
 struct watcher;
+struct throttle;
+struct detector;
+struct resolver;
 
 #define RUNNER_MAX_PORTS 8 /* listening ports of the app judged for slowness */
 
@@ -65,6 +68,12 @@ struct runner {
 	uint16_t slow_ports[RUNNER_MAX_PORTS];
 	uint64_t slow_prev[RUNNER_MAX_PORTS][32]; /* each port's histogram a minute ago */
 	int n_slow_ports;
+	/* Throttling, priority peers, shedding, host names (runner_throttle.c). */
+	struct throttle *throttle;           /* NULL in dry-run */
+	struct detector *throttle_detector;  /* escalation: throttled clients banned */
+	struct resolver *resolver;           /* host names of ignoreip and priority */
+	int resolve_fd;                      /* when the resolver is due */
+	uint32_t shed_reasons;               /* WARDEN_SHED_* now asked for */
 	bool parse_stdout, parse_stderr;
 	int epfd, sigfd, tick_fd, kill_fd, restart_fd, snap_fd;
 	struct snapshot_sched snap; /* when the bans are written to STATE_DIR for the next boot */
@@ -96,6 +105,12 @@ void watch__restarted(struct runner *r); /* after each start: the app's new pid 
 void watch__line(struct runner *r);      /* an access line: the app answered */
 bool watch__handle(struct runner *r, int fd);
 void watch__close(struct runner *r);
+
+/* runner_throttle.c: throttling, priority peers, escalation, shedding, host names. */
+int throttling__open(struct runner *r);
+void throttling__shed(struct runner *r, bool hung, bool backlog);
+bool throttling__handle(struct runner *r, int fd);
+void throttling__close(struct runner *r);
 
 int runner__epoll_add(int epfd, int fd, uint32_t events);
 

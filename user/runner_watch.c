@@ -151,8 +151,11 @@ static void check_hang(struct runner *r)
 	/* The watcher counts since it started; the app may be younger. */
 	if (in.last_response_ns != HANG_NEVER && in.last_response_ns > in.uptime_ns)
 		in.last_response_ns = HANG_NEVER;
+	/* While the app struggles, the XDP program sheds new connections of unknown clients. */
+	throttling__shed(r, false, in.queued && in.oldest_queued_ns > r->cfg->hang_timeout_ns / 4);
 	if (!hang__detect(&in, r->cfg->hang_timeout_ns, why, sizeof(why)))
 		return;
+	throttling__shed(r, true, false);
 
 	proc_state(r->child.pid, proc, sizeof(proc));
 	r->hung = true;
