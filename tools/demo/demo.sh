@@ -14,6 +14,7 @@ WARDEN=$TOP/build/warden
 PIN=/sys/fs/bpf/warden-demo
 SRV=warden-demo-srv SCAN=warden-demo-scan USER=warden-demo-user
 LOG=$(mktemp /tmp/warden-demo.XXXXXX)
+STATE=$(mktemp -d /tmp/warden-demo-state.XXXXXX)
 say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 in_ns() { local ns=$1; shift; nsenter --net=/run/netns/"$ns" "$@"; }
 
@@ -22,6 +23,7 @@ cleanup() {
 	in_ns "$SRV" "$WARDEN" detach --all --pin-path "$PIN" >/dev/null 2>&1
 	for ns in "$SRV" "$SCAN" "$USER"; do ip netns del "$ns" 2>/dev/null; done
 	rm -f "$LOG"
+	rm -rf "$STATE"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
@@ -43,6 +45,7 @@ echo "scanner 192.0.2.2, user 198.51.100.2, server 192.0.2.1 / 198.51.100.1"
 
 say "warden run --iface v-scan --iface v-user -- /usr/bin/python3 tools/demo/app.py"
 in_ns "$SRV" "$WARDEN" run --iface v-scan --iface v-user --pin-path "$PIN" \
+	--state-dir "$STATE" --control "$STATE/warden.sock" \
 	--maxretry 5 --findtime 1m --bantime 10m -- /usr/bin/python3 "$TOP/tools/demo/app.py" >"$LOG" 2>&1 &
 WARDEN_PID=$!
 for _ in $(seq 100); do
@@ -72,6 +75,12 @@ printf '  user:    GET / -> %s\n' "$(in_ns "$USER" curl -s -m 2 -o /dev/null -w 
 
 say "warden stats"
 "$WARDEN" stats --pin-path "$PIN"
+
+say "warden status (the running warden run, through its status socket)"
+"$WARDEN" status --control "$STATE/warden.sock"
+
+say "A few of warden's Prometheus metrics (http://127.0.0.1:9470/metrics in the server namespace)"
+in_ns "$SRV" curl -s http://127.0.0.1:9470/metrics | grep -E '^warden_(http_requests_total|bans_total|failures_total\{kind="unknown_url"\}|xdp_packets_total\{verdict="dropped_exact"\})' | head -12
 
 say "bpftool map dump pinned $PIN/warden_ban4"
 bpftool map dump pinned "$PIN/warden_ban4" | head -20
