@@ -118,7 +118,14 @@ $(BUILD)/tools/%: tools/%.c $(LIB_OBJS)
 	$(Q)mkdir -p $(dir $@)
 	$(Q)$(CC) $(CFLAGS) -Itests $< $(LIB_OBJS) $(LDLIBS) -o $@
 
-build-tests: all $(BUILD)/warden-san $(UNIT_BINS) $(BPFT_BINS)
+# An older build of the XDP program (map layout 1), for tests/e2e/upgrade.sh.
+UPGRADE_OLD_OBJ := $(BUILD)/upgrade/xdp_ban_v1.bpf.o
+$(UPGRADE_OLD_OBJ): tools/upgrade/bpf/xdp_ban_v1.bpf.c $(wildcard bpf/*.h) $(BUILD)/vmlinux.h
+	$(call msg,BPF,$@)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -DWARDEN_OLD_LAYOUT_TEST -c $< -o $@
+
+build-tests: all $(BUILD)/warden-san $(UNIT_BINS) $(BPFT_BINS) $(UPGRADE_OLD_OBJ)
 
 # make test: install what is missing, build, run every tier, print the tally.
 test: deps

@@ -27,6 +27,8 @@
 #define MAP_CLIENTS   warden_clients  /* per-client token buckets (LRU hash) */
 #define MAP_KNOWN     warden_known    /* clients with an established history (LRU hash) */
 #define MAP_THR_EVENTS warden_threvt  /* throttle events for warden run (ring buffer) */
+#define MAP_CAPTURE   warden_capture  /* samples of dropped packets for warden capture (perf) */
+#define MAP_CAP_CFG   warden_capcfg   /* whether warden capture is running (one-entry array) */
 
 #define WARDEN__STR(x) #x
 #define WARDEN_STR(x) WARDEN__STR(x)
@@ -49,8 +51,22 @@
 #define WARDEN_MAX_KNOWN    262144  /* clients with an established history */
 #define WARDEN_THR_EVENTS_BYTES (256 * 1024) /* ring of throttle events */
 
-/* Bumped whenever a map's key or value layout changes (carry-over on upgrade). */
+/*
+ * Bumped whenever a map's key or value layout changes. A newer warden
+ * carries the bans of an older layout over (banmap.c, migrate_maps): it
+ * copies each entry's first min(old, new) bytes of key and value and fills
+ * the rest with zeros. That holds only because of one rule: fields are only
+ * ever appended to a shared struct, never moved, resized or removed, and a
+ * zero in an appended field means "not set" (as for every field below).
+ * Layout 1: xdp_counters had 7 counters, warden_settings only
+ * {layout_version, pfx6_count}. Layout 2: throttling appended to both.
+ */
+#ifdef WARDEN_OLD_LAYOUT_TEST
+/* tests/e2e/upgrade.sh builds an older program (layout 1) with this. */
 #define WARDEN_LAYOUT_VERSION 1
+#else
+#define WARDEN_LAYOUT_VERSION 2
+#endif
 
 #define WARDEN_REASON_LEN 104
 
@@ -126,12 +142,14 @@ struct xdp_counters {
 	__u64 passed_expired; /* a ban applied but had expired */
 	__u64 unparsed;       /* passed because the frame was not parsed */
 	__u64 non_ip;         /* passed: ARP and other non-IP frames */
+#ifndef WARDEN_OLD_LAYOUT_TEST
 	/* Throttling and shedding, counted only while they are on. */
 	__u64 dropped_throttle_conn; /* a new TCP connection over its client's conn rate */
 	__u64 dropped_throttle_pkt;  /* a packet over its client's packet rate */
 	__u64 dropped_shed;   /* a new connection of an unknown client while shedding */
 	__u64 passed_priority; /* a priority peer: never throttled nor shed */
 	__u64 passed_known;   /* a new connection that passed shedding: its client is known */
+#endif
 };
 
 /*
@@ -171,6 +189,7 @@ struct throttle_limits {
 struct warden_settings {
 	__u32 layout_version; /* WARDEN_LAYOUT_VERSION of the maps */
 	__u32 pfx6_count;     /* IPv6 prefix bans present; 0 skips the trie */
+#ifndef WARDEN_OLD_LAYOUT_TEST
 	__u32 flags;          /* WARDEN_F_* */
 	__u32 shed;           /* WARDEN_SHED_* reasons; 0 = not shedding (see shed_until_ns) */
 	__u32 rules4;         /* per-prefix throttle rules in warden_thr4; 0 skips the trie */
@@ -182,6 +201,7 @@ struct warden_settings {
 	__u32 known_for_s;    /* how long a client stays known; 0 = WARDEN_KNOWN_FOR_S */
 	struct throttle_limits defaults; /* for clients no per-prefix rule covers */
 	__u64 shed_until_ns;  /* the automatic shed reasons hold until then (CLOCK_BOOTTIME) */
+#endif
 };
 
 /* A priority peer: never throttled, never shed, never banned (it is allowlisted too). */
@@ -237,6 +257,45 @@ struct throttle_event {
 	__u8 kind;       /* enum throttle_kind */
 	__u8 pad;
 	__u8 addr[16];   /* IPv4 in the first 4 bytes; IPv6 cut to prefixlen */
+};
+
+/*
+ * warden capture: samples of the packets the XDP program drops. Its own
+ * one-entry array, read only on the drop path, so that no shared struct
+ * changes and passing packets pay nothing. Off while until_ns is 0 (one
+ * branch per drop); a capture that dies without clearing it lapses by
+ * itself at until_ns, which a running capture keeps pushing forward.
+ */
+#define WARDEN_CAPTURE_SNAPLEN     128  /* bytes of each packet, unless set */
+#define WARDEN_CAPTURE_SNAPLEN_MAX 1024 /* most bytes of a packet ever copied */
+#define WARDEN_CAPTURE_PER_SEC     1000 /* samples per second per CPU, unless set */
+#define WARDEN_CAPTURE_LEASE_NS    (3ULL * 1000000000ULL) /* how far until_ns is pushed */
+
+/* Index 0 of warden_capcfg. */
+struct capture_config {
+	__u64 until_ns; /* capture while CLOCK_BOOTTIME < until_ns; 0 = nobody captures */
+	__u32 snaplen;  /* bytes copied of each packet; 0 = WARDEN_CAPTURE_SNAPLEN */
+	__u32 per_sec;  /* samples per second per CPU; 0 = WARDEN_CAPTURE_PER_SEC */
+	__u32 pid;      /* the capturing process, for warden capture --status */
+	__u32 pad;
+};
+
+/* Why a captured packet was dropped: the drop counters of struct xdp_counters. */
+enum capture_reason {
+	CAPTURE_EXACT = 1,         /* dropped_exact */
+	CAPTURE_PREFIX = 2,        /* dropped_prefix */
+	CAPTURE_THROTTLE_CONN = 3, /* dropped_throttle_conn */
+	CAPTURE_THROTTLE_PKT = 4,  /* dropped_throttle_pkt */
+	CAPTURE_SHED = 5,          /* dropped_shed */
+};
+
+/* One sample in warden_capture: this, then cap_len bytes of the packet. */
+struct capture_meta {
+	__u64 time_ns; /* CLOCK_BOOTTIME in ns of the drop */
+	__u32 pkt_len; /* the frame's length on the wire (linear part under XDP) */
+	__u32 cap_len; /* bytes of it that follow */
+	__u32 ifindex; /* interface it arrived on */
+	__u32 reason;  /* enum capture_reason */
 };
 
 #endif /* WARDEN_H */

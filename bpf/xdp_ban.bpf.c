@@ -181,6 +181,36 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } MAP_THR_EVENTS SEC(".maps");
 
+/* Samples of dropped packets for warden capture, one perf ring per CPU (it sizes them). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERF_EVENT_ARRAY);
+	__uint(key_size, sizeof(__u32));
+	__uint(value_size, sizeof(__u32));
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} MAP_CAPTURE SEC(".maps");
+
+/* Whether someone captures; read on the drop path only. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct capture_config);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} MAP_CAP_CFG SEC(".maps");
+
+/* Each CPU's sampling window: at most per_sec samples a second. */
+struct capture_window {
+	__u64 start_ns; /* when the current one-second window began */
+	__u64 taken;    /* samples sent in it */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct capture_window);
+} warden_capwin SEC(".maps");
+
 /* Run first in libxdp's dispatcher and let later programs see what we pass. */
 struct {
 	__uint(priority, 10);
@@ -205,8 +235,62 @@ _Static_assert(offsetof(struct xdp_counters, passed_known) == V_PASSED_KNOWN * s
 /* A client's known mark is rewritten at most this often (the known map is shared). */
 #define KNOWN_REFRESH_NS (60ULL * 1000000000ULL)
 
-/* Count the verdict and turn it into an XDP action. */
-static __always_inline int finish(struct xdp_counters *cnt, __u32 v)
+/*
+ * Send a sample of a dropped packet to warden capture, if one runs. With
+ * nobody capturing this is an array lookup (inlined) and one branch, on
+ * drops only. While capturing: the exact clock, a per-CPU budget of
+ * per_sec samples a second (beyond it drops are not sampled), then the
+ * metadata and the packet's first snaplen bytes, which the kernel copies
+ * from the frame (the flags' upper 32 bits: xdpdump's technique). A full
+ * perf ring loses the sample (user space counts it), never the verdict.
+ */
+static __always_inline void capture(struct xdp_md *ctx, __u32 reason)
+{
+	void *data_end = (void *)(long)ctx->data_end;
+	void *data = (void *)(long)ctx->data;
+	struct capture_config *cfg;
+	struct capture_window *win;
+	struct capture_meta meta;
+	__u64 now, len, cap;
+	__u32 zero = 0;
+
+	/* Nobody captures: the one branch every drop pays. */
+	cfg = bpf_map_lookup_elem(&MAP_CAP_CFG, &zero);
+	if (!cfg || !cfg->until_ns)
+		return;
+	/* A capture that died without clearing the flag lapses by itself. */
+	now = bpf_ktime_get_boot_ns();
+	if (now >= cfg->until_ns)
+		return;
+	/* This CPU's budget for the current second. */
+	win = bpf_map_lookup_elem(&warden_capwin, &zero);
+	if (!win)
+		return;
+	if (now - win->start_ns >= 1000000000ULL) {
+		win->start_ns = now;
+		win->taken = 0;
+	}
+	if (win->taken >= (cfg->per_sec ? cfg->per_sec : WARDEN_CAPTURE_PER_SEC))
+		return;
+	win->taken++;
+	/* The first snaplen bytes, never more than the frame holds. */
+	len = data_end - data;
+	cap = cfg->snaplen ? cfg->snaplen : WARDEN_CAPTURE_SNAPLEN;
+	if (cap > WARDEN_CAPTURE_SNAPLEN_MAX)
+		cap = WARDEN_CAPTURE_SNAPLEN_MAX;
+	if (cap > len)
+		cap = len;
+	meta.time_ns = now;
+	meta.pkt_len = (__u32)len;
+	meta.cap_len = (__u32)cap;
+	meta.ifindex = ctx->ingress_ifindex;
+	meta.reason = reason;
+	bpf_perf_event_output(ctx, &MAP_CAPTURE, (cap << 32) | BPF_F_CURRENT_CPU, &meta,
+			      sizeof(meta));
+}
+
+/* Count the verdict and turn it into an XDP action; a drop may be captured. */
+static __always_inline int finish(struct xdp_md *ctx, struct xdp_counters *cnt, __u32 v)
 {
 	__u64 *slot = (__u64 *)cnt;
 
@@ -216,10 +300,19 @@ static __always_inline int finish(struct xdp_counters *cnt, __u32 v)
 	slot[v]++;
 	switch (v) {
 	case V_DROPPED_EXACT:
+		capture(ctx, CAPTURE_EXACT);
+		return XDP_DROP;
 	case V_DROPPED_PREFIX:
+		capture(ctx, CAPTURE_PREFIX);
+		return XDP_DROP;
 	case V_DROPPED_THR_CONN:
+		capture(ctx, CAPTURE_THROTTLE_CONN);
+		return XDP_DROP;
 	case V_DROPPED_THR_PKT:
+		capture(ctx, CAPTURE_THROTTLE_PKT);
+		return XDP_DROP;
 	case V_DROPPED_SHED:
+		capture(ctx, CAPTURE_SHED);
 		return XDP_DROP;
 	default:
 		return XDP_PASS;
@@ -482,8 +575,8 @@ static __always_inline struct warden_settings *settings(void)
 	return bpf_map_lookup_elem(&MAP_SETTINGS, &zero);
 }
 
-static __always_inline int check_ipv4(struct hdr_cursor *nh, void *data_end, struct iphdr *iph,
-				      struct xdp_counters *cnt)
+static __always_inline int check_ipv4(struct xdp_md *ctx, struct hdr_cursor *nh,
+				      void *data_end, struct iphdr *iph, struct xdp_counters *cnt)
 {
 	struct ban4_key exact = {};
 	struct lpm4_key lpm = { .prefixlen = 32 };
@@ -501,10 +594,10 @@ static __always_inline int check_ipv4(struct hdr_cursor *nh, void *data_end, str
 
 	/* Dropped by a ban, or nothing throttled nor shed: done, as before. */
 	if (v == V_DROPPED_EXACT || v == V_DROPPED_PREFIX)
-		return finish(cnt, v);
+		return finish(ctx, cnt, v);
 	s = settings();
 	if (!guard_active(s))
-		return finish(cnt, v);
+		return finish(ctx, cnt, v);
 
 	/* The client is its address, kept IPv4-mapped. */
 	__builtin_memset(&in, 0, sizeof(in));
@@ -520,7 +613,7 @@ static __always_inline int check_ipv4(struct hdr_cursor *nh, void *data_end, str
 	in.prefixlen = 32;
 	/* The TCP flags, one cursor step past the IP header (later fragments have none). */
 	in.l4 = parse_tcp_kind(nh, data_end, ipv4_l4_proto(iph));
-	return finish(cnt, guard(s, &in, v));
+	return finish(ctx, cnt, guard(s, &in, v));
 }
 
 /* The top len bits of a 64-bit word (len 0..64). */
@@ -542,7 +635,7 @@ static __always_inline void v6_client(struct throttle_key *key, const void *sadd
 	__builtin_memcpy(&key->addr[8], &lo, 8);
 }
 
-static __always_inline int check_ipv6(struct hdr_cursor *nh, void *data_end,
+static __always_inline int check_ipv6(struct xdp_md *ctx, struct hdr_cursor *nh, void *data_end,
 				      struct ipv6hdr *ip6h, struct xdp_counters *cnt)
 {
 	struct ban6_key exact = {};
@@ -560,7 +653,7 @@ static __always_inline int check_ipv6(struct hdr_cursor *nh, void *data_end,
 
 	/* Dropped by a ban, or nothing throttled nor shed: done, as before. */
 	if (v == V_DROPPED_EXACT || v == V_DROPPED_PREFIX || !guard_active(s))
-		return finish(cnt, v);
+		return finish(ctx, cnt, v);
 
 	/* The client is the source's /v6_client_prefix. */
 	len = s->v6_client_prefix ? s->v6_client_prefix : WARDEN_V6_CLIENT_PREFIX;
@@ -577,7 +670,7 @@ static __always_inline int check_ipv6(struct hdr_cursor *nh, void *data_end,
 	in.prefixlen = (__u8)len;
 	/* TCP right after the fixed header; behind extension headers it passes as "other". */
 	in.l4 = parse_tcp_kind(nh, data_end, ip6h->nexthdr);
-	return finish(cnt, guard(s, &in, v));
+	return finish(ctx, cnt, guard(s, &in, v));
 }
 
 SEC("xdp")
@@ -601,24 +694,24 @@ int xdp_ban(struct xdp_md *ctx)
 	/* Ethernet and VLAN tags. */
 	proto = parse_ethhdr(&nh, data_end, &eth);
 	if (proto < 0)
-		return finish(cnt, V_UNPARSED);
+		return finish(ctx, cnt, V_UNPARSED);
 
 	/* IPv4, options included. */
 	if (proto == bpf_htons(ETH_P_IP)) {
 		if (parse_iphdr(&nh, data_end, &iph) < 0)
-			return finish(cnt, V_UNPARSED);
-		return check_ipv4(&nh, data_end, iph, cnt);
+			return finish(ctx, cnt, V_UNPARSED);
+		return check_ipv4(ctx, &nh, data_end, iph, cnt);
 	}
 
 	/* IPv6: the fixed header holds the source address. */
 	if (proto == bpf_htons(ETH_P_IPV6)) {
 		if (parse_ip6hdr(&nh, data_end, &ip6h) < 0)
-			return finish(cnt, V_UNPARSED);
-		return check_ipv6(&nh, data_end, ip6h, cnt);
+			return finish(ctx, cnt, V_UNPARSED);
+		return check_ipv6(ctx, &nh, data_end, ip6h, cnt);
 	}
 
 	/* ARP, LLDP, a third VLAN tag and everything else pass. */
-	return finish(cnt, V_NON_IP);
+	return finish(ctx, cnt, V_NON_IP);
 }
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

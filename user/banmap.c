@@ -73,7 +73,7 @@ static void unlock(struct banmap *bm)
 /*
  * A newer warden may define a pinned map differently (a struct grew, a
  * table got larger). libbpf refuses to reuse such a pin, so before the
- * maps are created the old pin is set aside as NAME.old, the load creates
+ * maps are created the old pin is set aside as NAME_aside, the load creates
  * NAME afresh, and the old entries are copied in, converted by the rule of
  * warden.h (WARDEN_LAYOUT_VERSION): min(old, new) bytes of key and value,
  * the rest zeros. The old map lives on while the old program uses it, so
@@ -81,13 +81,13 @@ static void unlock(struct banmap *bm)
  * Any failure puts every old pin back: bans are never lost.
  */
 
-#define ASIDE_SUFFIX ".old"
+#define ASIDE_SUFFIX "_aside" /* bpffs refuses dots in names */
 
 /* One pinned map whose definition differs from this build's. */
 struct migration {
 	struct bpf_map *map;       /* this build's definition (the skeleton's) */
 	const char *path;          /* its pin (owned by libbpf) */
-	char aside[PATH_MAX + 8];  /* where the old pin waits: path + ".old" */
+	char aside[PATH_MAX + 8];  /* where the old pin waits: path + "_aside" */
 	int old_fd;                /* the old map, kept open throughout */
 	struct bpf_map_info old;   /* its definition */
 	bool copy;                 /* carry the entries over; else recreate it empty */
@@ -109,20 +109,25 @@ static bool map_type_copyable(__u32 type)
 	       type == BPF_MAP_TYPE_LPM_TRIE;
 }
 
-/* Throttle state and events: rebuilt by the traffic itself, never worth copying. */
+/* Throttle state, events and samples: rebuilt by the traffic itself, never worth copying. */
 static bool map_type_disposable(__u32 type)
 {
 	return type == BPF_MAP_TYPE_LRU_HASH || type == BPF_MAP_TYPE_LRU_PERCPU_HASH ||
-	       type == BPF_MAP_TYPE_RINGBUF;
+	       type == BPF_MAP_TYPE_RINGBUF || type == BPF_MAP_TYPE_PERF_EVENT_ARRAY;
 }
 
 static bool same_definition(const struct bpf_map *map, const struct bpf_map_info *info)
 {
+	__u32 max_entries = bpf_map__max_entries(map);
+
+	/* A perf event array left unsized gets one slot per possible CPU at creation. */
+	if (bpf_map__type(map) == BPF_MAP_TYPE_PERF_EVENT_ARRAY && !max_entries)
+		max_entries = (__u32)libbpf_num_possible_cpus();
 	/* What libbpf checks before it reuses a pin (map_is_reuse_compat). */
 	return info->type == (__u32)bpf_map__type(map) &&
 	       info->key_size == bpf_map__key_size(map) &&
 	       info->value_size == bpf_map__value_size(map) &&
-	       info->max_entries == bpf_map__max_entries(map) &&
+	       info->max_entries == max_entries &&
 	       info->map_flags == bpf_map__map_flags(map) &&
 	       info->map_extra == bpf_map__map_extra(map);
 }
@@ -206,10 +211,10 @@ out:
 }
 
 /*
- * A migration that died half-way (the process killed) leaves NAME.old
+ * A migration that died half-way (the process killed) leaves NAME_aside
  * behind. Without NAME, it goes back to NAME and is migrated again; with
  * NAME, its entries that NAME lacks are merged in (a ban lifted meanwhile
- * may come back: better than a ban lost). Then NAME.old goes.
+ * may come back: better than a ban lost). Then NAME_aside goes.
  */
 static int recover_aside(const char *path)
 {
@@ -420,6 +425,7 @@ static int create_maps(const char *pin_path)
 	}
 	if (err) {
 		pr_warn("cannot set %s aside: %s", migs[i - 1].path, strerror(-err));
+		err = -EPROTO; /* the maps keep the other layout (not a usage or privilege error) */
 		goto out;
 	}
 	err = xdp_ban__load(skel);
@@ -427,8 +433,8 @@ static int create_maps(const char *pin_path)
 		pr_warn("cannot create the ban maps under %s: %s", pin_path, strerror(-err));
 		goto out;
 	}
-	if (n)
-		err = carry_over(migs, n);
+	if (n && carry_over(migs, n))
+		err = -EPROTO; /* said why; the previous maps are back in place */
 out:
 	restore_asides(migs, n);
 	for (i = 0; i < n; i++)

@@ -29,5 +29,6 @@ int cmd_routes(int argc, char **argv);
 int cmd_parse(int argc, char **argv);
 int cmd_throttle(int argc, char **argv);
 int cmd_shed(int argc, char **argv);
+int cmd_capture(int argc, char **argv);
 
 #endif

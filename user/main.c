@@ -27,6 +27,7 @@ static const struct command commands[] = {
 	{ "stats", cmd_stats, "print the XDP verdict counters" },
 	{ "throttle", cmd_throttle, "per-client rate limits at XDP: new connections, packets" },
 	{ "shed", cmd_shed, "shed load: new connections only from priority and known clients" },
+	{ "capture", cmd_capture, "write a sample of the dropped packets to a pcap file" },
 	{ "routes", cmd_routes, "print the routes learned from a Flask app, or match paths" },
 	{ "parse", cmd_parse, "parse access-log lines into JSON (like fail2ban-regex)" },
 };

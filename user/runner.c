@@ -463,9 +463,12 @@ static int setup_enforcement(struct runner *r)
 		pr_info("XDP ban program on %s: %s", c->ifaces[i], how);
 		snprintf(r->xdp_how, sizeof(r->xdp_how), "%s", how);
 	}
-	if (!c->n_ifaces)
+	if (!c->n_ifaces) {
 		pr_info("no --iface given: bans go into the maps under %s, enforced wherever "
 			"the program is attached", c->pin_path);
+		/* After a layout migration, programs attached elsewhere move to the new maps. */
+		xdp_attach__upgrade(c->pin_path);
+	}
 	return 0;
 }
 

@@ -24,13 +24,27 @@ int xdp_attach__parse_loader(const char *text, enum xdp_loader *out);
 
 /*
  * Attach the ban program to ifname, its maps pinned under pin_path
- * (created or reused). The attachment outlives the process. If the program
- * is already attached there, nothing changes. how receives a short
- * description of what was used ("libxdp dispatcher", ...).
+ * (created or reused: call banmap__open(BANMAP_CREATE) first, which also
+ * carries maps of an older layout over). The attachment outlives the
+ * process. If this build is already attached there, nothing changes; if
+ * another build is (its tag differs) or it still uses the maps of an older
+ * layout, it is replaced atomically: bpf_link_update() on a pinned link,
+ * XDP_FLAGS_REPLACE on a netlink attachment (libxdp's dispatcher: not
+ * supported, said, -EOPNOTSUPP when it is left on old maps). Then our
+ * program on other interfaces of the namespace that still uses old maps is
+ * replaced too. how receives a short description of what was used
+ * ("libxdp dispatcher", ...) and of a replacement.
  * 0 or -errno (-EEXIST: another XDP program holds the interface).
  */
 int xdp_attach__attach(const char *pin_path, const char *ifname, enum xdp_attach_mode_opt mode,
 		       enum xdp_loader loader, char *how, size_t howlen);
+
+/*
+ * For a run that names no interface: replace our program wherever in this
+ * network namespace it still uses maps of an older layout (after
+ * banmap__open(BANMAP_CREATE) carried them over). The count, or -errno.
+ */
+int xdp_attach__upgrade(const char *pin_path);
 
 /* Detach the ban program from ifname: 0, or -ENOENT if it was not there. */
 int xdp_attach__detach(const char *pin_path, const char *ifname);

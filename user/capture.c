@@ -1,0 +1,433 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/* capture.c - samples of the packets the XDP program dropped, from its perf rings to a pcap file. */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/file.h>
+#include <sys/timerfd.h>
+#include <time.h>
+#include <unistd.h>
+/* pcap's classic-BPF struct bpf_insn would clash with the kernel's (xdp-pcap-replay.c does the same). */
+#define bpf_insn pcap_bpf_insn
+#include <pcap/pcap.h>
+#undef bpf_insn
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "capture.h"
+#include "log.h"
+#include "timeutil.h"
+
+_Static_assert(sizeof(struct capture_config) == 24, "capture_config layout");
+_Static_assert(sizeof(struct capture_meta) == 24, "capture_meta layout");
+
+#define PERF_PAGES 64 /* pages of each CPU's perf ring (256 KiB with 4 KiB pages) */
+
+struct capture {
+	int perf_fd;  /* warden_capture */
+	int cfg_fd;   /* warden_capcfg */
+	int dir_fd;   /* the pin folder, flock()ed like banmap.c does around every change */
+	char pin_path[PATH_MAX];
+};
+
+/* One run's state, seen by the perf callbacks. */
+struct run {
+	const struct capture_opts *o;
+	struct capture_result *res;
+	pcap_dumper_t *dumper;
+	uint32_t snaplen;
+	int64_t wall_minus_boot_ns; /* CLOCK_REALTIME - CLOCK_BOOTTIME */
+	int done;                   /* the count is reached */
+};
+
+const char *capture__reason_name(uint32_t reason)
+{
+	static const char *const names[] = {
+		[CAPTURE_EXACT] = "exact", [CAPTURE_PREFIX] = "prefix",
+		[CAPTURE_THROTTLE_CONN] = "throttle-conn", [CAPTURE_THROTTLE_PKT] = "throttle-pkt",
+		[CAPTURE_SHED] = "shed",
+	};
+
+	if (reason >= sizeof(names) / sizeof(names[0]) || !names[reason])
+		return "?";
+	return names[reason];
+}
+
+static void lock_dir(struct capture *c)
+{
+	while (flock(c->dir_fd, LOCK_EX) < 0 && errno == EINTR)
+		;
+}
+
+static void unlock_dir(struct capture *c)
+{
+	flock(c->dir_fd, LOCK_UN);
+}
+
+/* A pinned map of the expected type and sizes: its fd, or -errno. */
+static int open_map(const char *pin_path, const char *name, __u32 type, __u32 value_size)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+	char path[PATH_MAX + 32];
+	int fd, err;
+
+	snprintf(path, sizeof(path), "%s/%s", pin_path, name);
+	fd = bpf_obj_get(path);
+	if (fd < 0)
+		return -errno;
+	if (bpf_obj_get_info_by_fd(fd, &info, &len)) {
+		err = -errno;
+		close(fd);
+		return err;
+	}
+	if (info.type != type || info.value_size != value_size) {
+		pr_warn("%s has another layout (type %u, value %u bytes; expected %u, %u)", path,
+			info.type, info.value_size, type, value_size);
+		close(fd);
+		return -EPROTO;
+	}
+	return fd;
+}
+
+struct capture *capture__open(const char *pin_path)
+{
+	struct capture *c;
+	int err;
+
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return NULL;
+	c->perf_fd = c->cfg_fd = c->dir_fd = -1;
+	snprintf(c->pin_path, sizeof(c->pin_path), "%s", pin_path);
+
+	c->dir_fd = open(pin_path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (c->dir_fd < 0) {
+		err = -errno;
+		pr_warn("cannot open %s: %s", pin_path, strerror(-err));
+		goto err_out;
+	}
+	c->perf_fd = open_map(pin_path, WARDEN_STR(MAP_CAPTURE), BPF_MAP_TYPE_PERF_EVENT_ARRAY,
+			      sizeof(__u32));
+	if (c->perf_fd < 0) {
+		err = c->perf_fd;
+		goto err_maps;
+	}
+	c->cfg_fd = open_map(pin_path, WARDEN_STR(MAP_CAP_CFG), BPF_MAP_TYPE_ARRAY,
+			     sizeof(struct capture_config));
+	if (c->cfg_fd < 0) {
+		err = c->cfg_fd;
+		goto err_maps;
+	}
+	return c;
+
+err_maps:
+	if (err == -ENOENT)
+		pr_warn("no capture maps under %s: the program attached there predates "
+			"'warden capture'; run 'warden attach IFACE' with this warden", pin_path);
+	else if (err != -EPROTO)
+		pr_warn("cannot open the capture maps under %s: %s", pin_path, strerror(-err));
+err_out:
+	capture__close(c);
+	errno = -err;
+	return NULL;
+}
+
+void capture__close(struct capture *c)
+{
+	if (!c)
+		return;
+	if (c->perf_fd >= 0)
+		close(c->perf_fd);
+	if (c->cfg_fd >= 0)
+		close(c->cfg_fd);
+	if (c->dir_fd >= 0)
+		close(c->dir_fd);
+	free(c);
+}
+
+int capture__status(struct capture *c, struct capture_config *out)
+{
+	__u32 zero = 0;
+
+	if (bpf_map_lookup_elem(c->cfg_fd, &zero, out))
+		return -errno;
+	return 0;
+}
+
+/* CLOCK_REALTIME - CLOCK_BOOTTIME in ns, to turn the kernel's timestamps into wall time. */
+static int64_t wall_minus_boot(void)
+{
+	struct timespec real;
+	uint64_t b0, b1;
+
+	b0 = time__boot_ns();
+	clock_gettime(CLOCK_REALTIME, &real);
+	b1 = time__boot_ns();
+	return (int64_t)real.tv_sec * 1000000000LL + real.tv_nsec - (int64_t)(b0 + (b1 - b0) / 2);
+}
+
+/* One sample: the metadata, then cap_len bytes of the packet. */
+static void on_sample(void *ctx, int cpu, void *data, __u32 size)
+{
+	struct run *r = ctx;
+	struct capture_meta m;
+	struct pcap_pkthdr hdr = {};
+	int64_t wall;
+	__u32 cap;
+
+	(void)cpu;
+	if (r->done || size < sizeof(m))
+		return;
+	/* A perf sample is only 4-byte aligned: copy the metadata out. */
+	memcpy(&m, data, sizeof(m));
+	/* The kernel pads a sample to 8 bytes: trust cap_len, bounded by what came. */
+	cap = m.cap_len;
+	if (cap > size - sizeof(m))
+		cap = size - sizeof(m);
+	if (cap > r->snaplen)
+		cap = r->snaplen;
+	wall = (int64_t)m.time_ns + r->wall_minus_boot_ns;
+	hdr.ts.tv_sec = wall / 1000000000LL;
+	hdr.ts.tv_usec = wall % 1000000000LL; /* nanoseconds: the dumper is nano-precision */
+	hdr.caplen = cap;
+	hdr.len = m.pkt_len > cap ? m.pkt_len : cap;
+	pcap_dump((u_char *)r->dumper, &hdr, (const u_char *)data + sizeof(m));
+	r->res->written++;
+	if (m.reason <= CAPTURE_SHED)
+		r->res->by_reason[m.reason]++;
+	if (r->o->count && r->res->written >= r->o->count)
+		r->done = 1;
+}
+
+static void on_lost(void *ctx, int cpu, __u64 cnt)
+{
+	struct run *r = ctx;
+
+	(void)cpu;
+	r->res->lost += cnt;
+}
+
+/* Whether a capture by another live process holds the kernel's flag at now. */
+static int held_by_other(const struct capture_config *cfg, uint64_t now)
+{
+	if (!cfg->until_ns || now >= cfg->until_ns)
+		return 0;
+	if (cfg->pid == (__u32)getpid())
+		return 0;
+	return cfg->pid && (kill((pid_t)cfg->pid, 0) == 0 || errno == EPERM);
+}
+
+/* Push the flag's lease forward, no further than end_ns (0 = no end). */
+static int renew(struct capture *c, struct capture_config *cfg, uint64_t end_ns)
+{
+	uint64_t until = time__boot_ns() + WARDEN_CAPTURE_LEASE_NS;
+	__u32 zero = 0;
+
+	if (end_ns && until > end_ns)
+		until = end_ns;
+	cfg->until_ns = until ? until : 1;
+	if (bpf_map_update_elem(c->cfg_fd, &zero, cfg, BPF_ANY))
+		return -errno;
+	return 0;
+}
+
+/* Turn capturing off, if it is still ours. */
+static void switch_off(struct capture *c)
+{
+	struct capture_config cfg = {};
+	__u32 zero = 0;
+
+	lock_dir(c);
+	if (!bpf_map_lookup_elem(c->cfg_fd, &zero, &cfg) && cfg.pid == (__u32)getpid()) {
+		memset(&cfg, 0, sizeof(cfg));
+		if (bpf_map_update_elem(c->cfg_fd, &zero, &cfg, BPF_ANY))
+			pr_warn("cannot turn capturing off: %s (it lapses within %llu s)",
+				strerror(errno), WARDEN_CAPTURE_LEASE_NS / NSEC_PER_SEC);
+	}
+	unlock_dir(c);
+}
+
+/* A timerfd on CLOCK_BOOTTIME: every interval_ns, or once at the absolute time at_ns. */
+static int make_timer(uint64_t interval_ns, uint64_t at_ns)
+{
+	struct itimerspec its = {};
+	int fd, err;
+
+	fd = timerfd_create(CLOCK_BOOTTIME, TFD_NONBLOCK | TFD_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (interval_ns) {
+		its.it_interval.tv_sec = interval_ns / NSEC_PER_SEC;
+		its.it_interval.tv_nsec = interval_ns % NSEC_PER_SEC;
+		its.it_value = its.it_interval;
+	} else {
+		its.it_value.tv_sec = at_ns / NSEC_PER_SEC;
+		its.it_value.tv_nsec = at_ns % NSEC_PER_SEC;
+	}
+	if (timerfd_settime(fd, interval_ns ? 0 : TFD_TIMER_ABSTIME, &its, NULL)) {
+		err = -errno;
+		close(fd);
+		return err;
+	}
+	return fd;
+}
+
+static int epoll_add(int ep, int fd)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.fd = fd };
+
+	return epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev) ? -errno : 0;
+}
+
+int capture__run(struct capture *c, const struct capture_opts *o, int stop_fd,
+		 struct capture_result *res)
+{
+	struct capture_config cfg = {};
+	struct perf_buffer *pb = NULL;
+	struct run r = { .o = o, .res = res };
+	struct epoll_event ev;
+	pcap_t *pd = NULL;
+	uint64_t end_ns = 0, now, ticks;
+	int ep = -1, renew_fd = -1, end_fd = -1, pb_fd, on = 0, err, n;
+	memset(res, 0, sizeof(*res));
+	r.snaplen = o->snaplen ? o->snaplen : WARDEN_CAPTURE_SNAPLEN;
+	if (r.snaplen > WARDEN_CAPTURE_SNAPLEN_MAX)
+		r.snaplen = WARDEN_CAPTURE_SNAPLEN_MAX;
+
+	/* The pcap file first: a bad path changes nothing in the kernel. */
+	pd = pcap_open_dead_with_tstamp_precision(DLT_EN10MB, (int)r.snaplen,
+						  PCAP_TSTAMP_PRECISION_NANO);
+	if (!pd) {
+		err = -ENOMEM;
+		goto out;
+	}
+	r.dumper = pcap_dump_open(pd, o->file);
+	if (!r.dumper) {
+		err = -EIO;
+		pr_warn("cannot write %s: %s", o->file, pcap_geterr(pd));
+		goto out;
+	}
+	r.wall_minus_boot_ns = wall_minus_boot();
+
+	/* The event loop: the perf rings, the lease renewal, the end, the caller's stop. */
+	ep = epoll_create1(EPOLL_CLOEXEC);
+	if (ep < 0) {
+		err = -errno;
+		goto out;
+	}
+	renew_fd = make_timer(NSEC_PER_SEC, 0);
+	if (renew_fd < 0) {
+		err = renew_fd;
+		goto out;
+	}
+	now = time__boot_ns();
+	if (o->duration_ns) {
+		end_ns = now + o->duration_ns;
+		end_fd = make_timer(0, end_ns);
+		if (end_fd < 0) {
+			err = end_fd;
+			goto out;
+		}
+	}
+	err = epoll_add(ep, renew_fd);
+	if (!err && end_fd >= 0)
+		err = epoll_add(ep, end_fd);
+	if (!err && stop_fd >= 0)
+		err = epoll_add(ep, stop_fd);
+	if (err)
+		goto out;
+
+	/*
+	 * Under the lock: refuse if another live capture holds the flag (its
+	 * perf rings would be taken over), then our rings, then the flag.
+	 */
+	lock_dir(c);
+	err = capture__status(c, &cfg);
+	if (!err && held_by_other(&cfg, time__boot_ns())) {
+		pr_warn("another warden capture (pid %u) is running under %s", cfg.pid, c->pin_path);
+		err = -EBUSY;
+	}
+	if (!err) {
+		pb = perf_buffer__new(c->perf_fd, PERF_PAGES, on_sample, on_lost, &r, NULL);
+		if (!pb) {
+			err = -errno;
+			pr_warn("cannot open the capture rings: %s", strerror(-err));
+		}
+	}
+	if (!err) {
+		memset(&cfg, 0, sizeof(cfg));
+		cfg.snaplen = r.snaplen;
+		cfg.per_sec = o->per_sec;
+		cfg.pid = (__u32)getpid();
+		err = renew(c, &cfg, end_ns);
+		on = !err;
+	}
+	unlock_dir(c);
+	if (err)
+		goto out;
+	pb_fd = perf_buffer__epoll_fd(pb);
+	err = epoll_add(ep, pb_fd);
+	if (err)
+		goto out;
+
+	while (!r.done) {
+		n = epoll_wait(ep, &ev, 1, -1);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			err = -errno;
+			goto out;
+		}
+		if (n == 0)
+			continue;
+		if (ev.data.fd == pb_fd) {
+			/* Every ring that has samples. */
+			err = perf_buffer__consume(pb);
+			if (err < 0)
+				goto out;
+		} else if (ev.data.fd == renew_fd) {
+			if (read(renew_fd, &ticks, sizeof(ticks)) < 0 && errno != EAGAIN) {
+				err = -errno;
+				goto out;
+			}
+			err = renew(c, &cfg, end_ns);
+			if (err)
+				goto out;
+		} else {
+			/* The end of --duration, or the caller's stop (a signal). */
+			break;
+		}
+	}
+	err = 0;
+
+out:
+	/* Off first, then what the rings still hold. */
+	if (on)
+		switch_off(c);
+	if (pb && !r.done)
+		perf_buffer__consume(pb);
+	perf_buffer__free(pb);
+	if (r.dumper) {
+		/* A full disk shows here: pcap_dump() itself cannot fail. */
+		if (pcap_dump_flush(r.dumper) && !err) {
+			err = -EIO;
+			pr_warn("cannot write %s: %s", o->file, strerror(errno));
+		}
+		pcap_dump_close(r.dumper);
+	}
+	if (pd)
+		pcap_close(pd);
+	if (end_fd >= 0)
+		close(end_fd);
+	if (renew_fd >= 0)
+		close(renew_fd);
+	if (ep >= 0)
+		close(ep);
+	return err;
+}
