@@ -32,6 +32,7 @@
 #define WATCHER_MAX_TGIDS  65536 /* processes of the app (pid-tree scope) */
 #define WATCHER_MAX_RECVSK 4096  /* app threads inside tcp_recvmsg at once (kprobe flavour) */
 #define WATCHER_RINGBUF    (256 * 1024)
+#define WATCHER_WAKE_BYTES (16 * 1024) /* completed requests gathered before warden is woken */
 #define WATCHER_HEAD       64    /* first bytes of a request kept (its request line) */
 
 /* Where a port in MAP_W_PORTS came from. */

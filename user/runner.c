@@ -306,7 +306,10 @@ static void on_child_exit(struct runner *r)
 /* cgroup.events changed: once the app's cgroup is empty, carry on. */
 static void on_cgroup_event(struct runner *r)
 {
-	if (r->phase == PHASE_DRAINING && cgroup__populated(&r->cgroup) != 1)
+	/* Reading the file is what acknowledges the event: always read it. */
+	int populated = cgroup__populated(&r->cgroup);
+
+	if (r->phase == PHASE_DRAINING && populated != 1)
 		after_exit(r);
 }
 
