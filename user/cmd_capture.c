@@ -165,6 +165,7 @@ static int print_status(struct capture *c)
 
 int cmd_capture(int argc, char **argv)
 {
+	struct signalfd_siginfo si;
 	struct capture_result res;
 	struct cmd_opts o;
 	struct banmap *bm = NULL;
@@ -196,7 +197,13 @@ int cmd_capture(int argc, char **argv)
 		goto out;
 	}
 
-	/* Signals arrive in the event loop; SIGPIPE becomes EPIPE on a closed stdout. */
+	/*
+	 * Signals arrive in the event loop; SIGPIPE becomes EPIPE on a closed
+	 * stdout. A shell starts background jobs with SIGINT ignored, and an
+	 * ignored signal never reaches a signalfd: ^C and kill -INT must stop us.
+	 */
+	signal(SIGINT, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGINT);
 	sigaddset(&mask, SIGTERM);
@@ -219,6 +226,9 @@ int cmd_capture(int argc, char **argv)
 	fprintf(stderr, "capturing dropped packets under %s into %s; ^C stops\n", o.pin_path,
 		o.cap.file);
 	err = capture__run(c, &o.cap, sfd, &res);
+	/* The signal that stopped us stays pending until read: it must not kill us at unblock. */
+	while (read(sfd, &si, sizeof(si)) == (ssize_t)sizeof(si))
+		;
 	fprintf(report, "wrote %llu packets to %s, lost %llu", (unsigned long long)res.written,
 		o.cap.file, (unsigned long long)res.lost);
 	for (i = CAPTURE_EXACT; i <= CAPTURE_SHED; i++)
