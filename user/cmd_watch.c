@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "banmap.h"
+#include "enforce.h"
 #include "cli.h"
 #include "config.h"
 #include "follow.h"
@@ -209,41 +210,8 @@ static void learn_routes(struct watch *w)
 /* The maps, the snapshot, then the attachments: a ban never waits for the program. */
 static int setup_enforcement(struct watch *w)
 {
-	struct warden_config *c = w->cfg;
-	enum xdp_attach_mode_opt mode = ATTACH_MODE_AUTO;
-	char how[256];
-	int i, err;
-
-	if (c->dry_run) {
-		pr_info("dry-run: bans are decided and logged, never written");
-		return 0;
-	}
-	w->bm = banmap__open(c->pin_path, BANMAP_CREATE);
-	if (!w->bm) {
-		if (errno == EPERM || errno == EACCES) {
-			pr_warn("no privilege for BPF (needs root or CAP_BPF + CAP_NET_ADMIN): "
-				"running in dry-run mode, bans are only logged");
-			c->dry_run = true;
-			return 0;
-		}
-		return EXIT_FAIL;
-	}
-	if (w->keep_state)
-		snapshot__restore_logged(c->state_dir, w->bm);
-	xdp_attach__parse_mode(c->xdp_mode, &mode);
-	for (i = 0; i < c->n_ifaces; i++) {
-		err = xdp_attach__attach(c->pin_path, c->ifaces[i], mode, w->loader, how, sizeof(how));
-		if (err) {
-			pr_warn("cannot attach to %s: %s", c->ifaces[i], strerror(-err));
-			return err == -ENODEV ? EXIT_USAGE : EXIT_FAIL;
-		}
-		pr_info("XDP ban program on %s: %s", c->ifaces[i], how);
-		snprintf(w->xdp_how, sizeof(w->xdp_how), "%s", how);
-	}
-	if (!c->n_ifaces)
-		pr_info("no --iface given: bans go into the maps under %s, enforced wherever "
-			"the program is attached", c->pin_path);
-	return 0;
+	return enforce__setup(w->cfg, w->loader, w->keep_state, &w->bm, w->xdp_how,
+			      sizeof(w->xdp_how));
 }
 
 /* mkdir -p STATE_DIR (the last level 0700): false when it cannot be had. */

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "banmap.h"
+#include "enforce.h"
 #include "cgroup.h"
 #include "cli.h"
 #include "jail.h"
@@ -435,44 +436,8 @@ static int event_loop(struct runner *r)
 /* The maps and attachments; without the privileges, fall back to dry-run. */
 static int setup_enforcement(struct runner *r)
 {
-	struct warden_config *c = r->cfg;
-	enum xdp_attach_mode_opt mode = ATTACH_MODE_AUTO;
-	char how[256];
-	int i, err;
-
-	if (c->dry_run) {
-		pr_info("dry-run: bans are decided and logged, never written");
-		return 0;
-	}
-	r->bm = banmap__open(c->pin_path, BANMAP_CREATE);
-	if (!r->bm) {
-		if (errno == EPERM || errno == EACCES) {
-			pr_warn("no privilege for BPF (needs root or CAP_BPF + CAP_NET_ADMIN): "
-				"running in dry-run mode, bans are only logged");
-			c->dry_run = true;
-			return 0;
-		}
-		return EXIT_FAIL;
-	}
-	/* After a reboot the maps are empty: bring back the long bans from the snapshot. */
-	snapshot__restore_logged(c->state_dir, r->bm);
-	xdp_attach__parse_mode(c->xdp_mode, &mode);
-	for (i = 0; i < c->n_ifaces; i++) {
-		err = xdp_attach__attach(c->pin_path, c->ifaces[i], mode, r->loader, how, sizeof(how));
-		if (err) {
-			pr_warn("cannot attach to %s: %s", c->ifaces[i], strerror(-err));
-			return err == -ENODEV ? EXIT_USAGE : EXIT_FAIL;
-		}
-		pr_info("XDP ban program on %s: %s", c->ifaces[i], how);
-		snprintf(r->xdp_how, sizeof(r->xdp_how), "%s", how);
-	}
-	if (!c->n_ifaces) {
-		pr_info("no --iface given: bans go into the maps under %s, enforced wherever "
-			"the program is attached", c->pin_path);
-		/* After a layout migration, programs attached elsewhere move to the new maps. */
-		xdp_attach__upgrade(c->pin_path);
-	}
-	return 0;
+	return enforce__setup(r->cfg, r->loader, true, &r->bm, r->xdp_how,
+			      sizeof(r->xdp_how));
 }
 
 static int setup_loop(struct runner *r)
