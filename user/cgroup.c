@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /* cgroup.c - a cgroup v2 of the app's own, so that stopping it stops all it started. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -50,6 +51,31 @@ static int own_cgroup(char *out, size_t len)
 	return err;
 }
 
+/*
+ * A warden killed by SIGKILL leaves its app's cgroup behind, empty: remove
+ * those of wardens that are gone ("warden-app-PID" beside ours).
+ */
+static void remove_stale(const char *parent)
+{
+	char path[PATH_MAX + 300];
+	struct dirent *de;
+	DIR *dir = opendir(parent);
+	int pid;
+
+	if (!dir)
+		return;
+	while ((de = readdir(dir))) {
+		if (sscanf(de->d_name, "warden-app-%d", &pid) != 1 || pid <= 0)
+			continue;
+		if (kill(pid, 0) == 0 || errno != ESRCH)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", parent, de->d_name);
+		if (rmdir(path) == 0)
+			pr_debug("removed the stale cgroup %s", path);
+	}
+	closedir(dir);
+}
+
 int cgroup__create(struct app_cgroup *cg, const char *name)
 {
 	const char *mnt = v2_mount();
@@ -70,6 +96,12 @@ int cgroup__create(struct app_cgroup *cg, const char *name)
 	    sizeof(cg->path)) {
 		cg->path[0] = '\0';
 		return -ENAMETOOLONG;
+	}
+	{
+		char parent[PATH_MAX];
+
+		snprintf(parent, sizeof(parent), "%s%s", mnt, own);
+		remove_stale(parent);
 	}
 	if (mkdir(cg->path, 0755) < 0 && errno != EEXIST) {
 		err = -errno;

@@ -44,7 +44,8 @@ for l in "$SRV v-scan" "$SRV v-user" "$SCAN eth0" "$USER eth0"; do set -- $l; ip
 echo "scanner 192.0.2.2, user 198.51.100.2, server 192.0.2.1 / 198.51.100.1"
 
 say "warden run --iface v-scan --iface v-user -- /usr/bin/python3 tools/demo/app.py"
-in_ns "$SRV" "$WARDEN" run --iface v-scan --iface v-user --pin-path "$PIN" \
+# nsenter execs warden: $! is warden itself, so that the cleanup stops it.
+nsenter --net=/run/netns/"$SRV" "$WARDEN" run --iface v-scan --iface v-user --pin-path "$PIN" \
 	--state-dir "$STATE" --control "$STATE/warden.sock" \
 	--maxretry 5 --findtime 1m --bantime 10m -- /usr/bin/python3 "$TOP/tools/demo/app.py" >"$LOG" 2>&1 &
 WARDEN_PID=$!
