@@ -206,21 +206,30 @@ static bool iface_name_ok(const char *n)
 	return true;
 }
 
-static int set_iface(struct warden_config *c, const char *v, char *w, size_t wlen)
+/*
+ * A list of owned strings (interfaces, follow patterns): items are checked
+ * by check, appended, duplicates skipped; all or nothing. An empty value
+ * empties this list only (config__free() would empty the others too).
+ */
+typedef int (*item_check_fn)(const char *item, char *w, size_t wlen);
+
+#define LIST_MAX (CONFIG_MAX_IFACES > CONFIG_MAX_FOLLOW ? CONFIG_MAX_IFACES : CONFIG_MAX_FOLLOW)
+
+static int set_string_list(char **list, int *count, int max, const char *what, item_check_fn check,
+			   const char *v, char *w, size_t wlen)
 {
-	char *buf = NULL, *tok[CONFIG_MAX_IFACES], *pick[CONFIG_MAX_IFACES], *add[CONFIG_MAX_IFACES];
+	char *buf = NULL, *tok[LIST_MAX], *pick[LIST_MAX], *add[LIST_MAX];
 	int n, i, k, n_pick = 0, err = 0;
 
 	if (!*v) {
-		/* Only the interfaces: config__free() would empty the other lists too. */
-		for (k = 0; k < c->n_ifaces; k++) {
-			free(c->ifaces[k]);
-			c->ifaces[k] = NULL;
+		for (k = 0; k < *count; k++) {
+			free(list[k]);
+			list[k] = NULL;
 		}
-		c->n_ifaces = 0;
+		*count = 0;
 		return 0;
 	}
-	n = split(v, &buf, tok, CONFIG_MAX_IFACES, w, wlen);
+	n = split(v, &buf, tok, max, w, wlen);
 	if (n < 0) {
 		err = n;
 		goto out;
@@ -228,18 +237,17 @@ static int set_iface(struct warden_config *c, const char *v, char *w, size_t wle
 	for (i = 0; i < n; i++) {
 		bool dup = false;
 
-		if (!iface_name_ok(tok[i])) {
-			err = why(w, wlen, "'%s' is not a valid interface name", SHOW(tok[i]));
+		err = check(tok[i], w, wlen);
+		if (err)
 			goto out;
-		}
-		for (k = 0; k < c->n_ifaces && !dup; k++)
-			dup = !strcmp(c->ifaces[k], tok[i]);
+		for (k = 0; k < *count && !dup; k++)
+			dup = !strcmp(list[k], tok[i]);
 		for (k = 0; k < n_pick && !dup; k++)
 			dup = !strcmp(pick[k], tok[i]);
 		if (dup)
 			continue;
-		if (c->n_ifaces + n_pick == CONFIG_MAX_IFACES) {
-			err = why(w, wlen, "more than %d interfaces", CONFIG_MAX_IFACES);
+		if (*count + n_pick == max) {
+			err = why(w, wlen, "more than %d %s", max, what);
 			goto out;
 		}
 		pick[n_pick++] = tok[i];
@@ -255,10 +263,23 @@ static int set_iface(struct warden_config *c, const char *v, char *w, size_t wle
 		}
 	}
 	for (k = 0; k < n_pick; k++)
-		c->ifaces[c->n_ifaces++] = add[k];
+		list[(*count)++] = add[k];
 out:
 	free(buf);
 	return err;
+}
+
+static int check_iface(const char *item, char *w, size_t wlen)
+{
+	if (!iface_name_ok(item))
+		return why(w, wlen, "'%s' is not a valid interface name", SHOW(item));
+	return 0;
+}
+
+static int set_iface(struct warden_config *c, const char *v, char *w, size_t wlen)
+{
+	return set_string_list(c->ifaces, &c->n_ifaces, CONFIG_MAX_IFACES, "interfaces", check_iface,
+			       v, w, wlen);
 }
 
 static int set_xdp_mode(struct warden_config *c, const char *v, char *w, size_t wlen)
@@ -731,57 +752,15 @@ static int set_control(struct warden_config *c, const char *v, char *w, size_t w
 /* ---- warden watch ---- */
 
 /* Absolute glob patterns of the files to follow; appended, duplicates skipped. */
+static int check_follow(const char *item, char *w, size_t wlen)
+{
+	return check_abs_path(item, 4096, w, wlen);
+}
+
 static int set_follow(struct warden_config *c, const char *v, char *w, size_t wlen)
 {
-	char *buf = NULL, *tok[CONFIG_MAX_FOLLOW], *pick[CONFIG_MAX_FOLLOW], *add[CONFIG_MAX_FOLLOW];
-	int n, i, k, n_pick = 0, err = 0;
-
-	if (!*v) {
-		for (k = 0; k < c->n_follow; k++) {
-			free(c->follow[k]);
-			c->follow[k] = NULL;
-		}
-		c->n_follow = 0;
-		return 0;
-	}
-	n = split(v, &buf, tok, CONFIG_MAX_FOLLOW, w, wlen);
-	if (n < 0) {
-		err = n;
-		goto out;
-	}
-	for (i = 0; i < n; i++) {
-		bool dup = false;
-
-		err = check_abs_path(tok[i], 4096, w, wlen);
-		if (err)
-			goto out;
-		for (k = 0; k < c->n_follow && !dup; k++)
-			dup = !strcmp(c->follow[k], tok[i]);
-		for (k = 0; k < n_pick && !dup; k++)
-			dup = !strcmp(pick[k], tok[i]);
-		if (dup)
-			continue;
-		if (c->n_follow + n_pick == CONFIG_MAX_FOLLOW) {
-			err = why(w, wlen, "more than %d patterns", CONFIG_MAX_FOLLOW);
-			goto out;
-		}
-		pick[n_pick++] = tok[i];
-	}
-	for (k = 0; k < n_pick; k++) {
-		add[k] = strdup(pick[k]);
-		if (!add[k]) {
-			while (k--)
-				free(add[k]);
-			err = -ENOMEM;
-			why(w, wlen, "out of memory");
-			goto out;
-		}
-	}
-	for (k = 0; k < n_pick; k++)
-		c->follow[c->n_follow++] = add[k];
-out:
-	free(buf);
-	return err;
+	return set_string_list(c->follow, &c->n_follow, CONFIG_MAX_FOLLOW, "patterns", check_follow,
+			       v, w, wlen);
 }
 
 static int set_backfill(struct warden_config *c, const char *v, char *w, size_t wlen)
