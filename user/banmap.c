@@ -812,74 +812,22 @@ static int update_batch(int fd, void *keys, struct ban_value *vals, size_t n)
 	return 0;
 }
 
-int banmap__ban_many(struct banmap *bm, const struct prefix *targets, size_t n,
-		     uint64_t expires_ns, const char *reason, enum ban_source source)
-{
-	struct ban4_key *k4 = NULL;
-	struct ban6_key *k6 = NULL;
-	struct ban_value *v4 = NULL, *v6 = NULL, old;
-	size_t i, n4 = 0, n6 = 0;
-	uint64_t now = time__boot_ns();
-	int err = 0;
+/* One ban of a batch, as both batch interfaces describe it. */
+struct batch_item {
+	const struct prefix *target;
+	uint64_t expires_ns;
+	const char *reason; /* NULL: no reason entry unless offences */
+	uint32_t source, offences;
+};
 
-	k4 = calloc(n ? n : 1, sizeof(*k4));
-	k6 = calloc(n ? n : 1, sizeof(*k6));
-	v4 = calloc(n ? n : 1, sizeof(*v4));
-	v6 = calloc(n ? n : 1, sizeof(*v6));
-	if (!k4 || !k6 || !v4 || !v6) {
-		err = -ENOMEM;
-		goto out;
-	}
+typedef void (*batch_item_fn)(const void *ctx, size_t i, struct batch_item *out);
 
-	lock(bm);
-	for (i = 0; i < n && !err; i++) {
-		const struct prefix *t = &targets[i];
-		struct ban_value *v;
-		void *key;
-		int fd;
-
-		/* Prefixes are few: one at a time keeps the summaries right. */
-		if (!prefix__is_single(t)) {
-			err = ban_locked(bm, t, expires_ns, reason, source, 0);
-			continue;
-		}
-		if (t->family == 4) {
-			memcpy(k4[n4].addr, t->addr, 4);
-			key = &k4[n4];
-			v = &v4[n4++];
-			fd = bm->fd[M_BAN4];
-		} else {
-			memcpy(k6[n6].addr, t->addr, 16);
-			key = &k6[n6];
-			v = &v6[n6++];
-			fd = bm->fd[M_BAN6];
-		}
-		/* Keep the counters of a ban that already exists. */
-		v->expires_ns = expires_ns;
-		v->created_ns = now;
-		if (bpf_map_lookup_elem(fd, key, &old) == 0) {
-			v->created_ns = old.created_ns;
-			v->drops = old.drops;
-			v->last_drop_ns = old.last_drop_ns;
-		}
-		if (reason)
-			err = write_reason(bm, t, reason, source, 0);
-	}
-	if (!err && n4)
-		err = update_batch(bm->fd[M_BAN4], k4, v4, n4);
-	if (!err && n6)
-		err = update_batch(bm->fd[M_BAN6], k6, v6, n6);
-	unlock(bm);
-	bm->generation++;
-out:
-	free(k4);
-	free(k6);
-	free(v4);
-	free(v6);
-	return err;
-}
-
-int banmap__ban_entries(struct banmap *bm, const struct ban_entry *bans, size_t n)
+/*
+ * Ban n targets under one lock: prefixes one by one (the summaries), exact
+ * bans in one batched update per map, keeping the counters of bans that
+ * already exist. The reason goes in first, so a ban never shows without it.
+ */
+static int ban_batch(struct banmap *bm, size_t n, batch_item_fn item, const void *ctx)
 {
 	struct ban4_key *k4;
 	struct ban6_key *k6;
@@ -897,40 +845,38 @@ int banmap__ban_entries(struct banmap *bm, const struct ban_entry *bans, size_t 
 		goto out;
 	}
 
-	/* One lock for all: no writer sees half of it, and one batched update per map. */
 	lock(bm);
 	for (i = 0; i < n && !err; i++) {
-		const struct ban_entry *e = &bans[i];
+		struct batch_item e;
 		struct ban_value *v;
 		void *key;
 		int fd;
 
-		if (!prefix__is_single(&e->target)) {
-			err = ban_locked(bm, &e->target, e->expires_ns, e->reason, e->source,
-					 e->offences);
+		item(ctx, i, &e);
+		if (!prefix__is_single(e.target)) {
+			err = ban_locked(bm, e.target, e.expires_ns, e.reason, e.source, e.offences);
 			continue;
 		}
-		if (e->target.family == 4) {
-			memcpy(k4[n4].addr, e->target.addr, 4);
+		if (e.target->family == 4) {
+			memcpy(k4[n4].addr, e.target->addr, 4);
 			key = &k4[n4];
 			v = &v4[n4++];
 			fd = bm->fd[M_BAN4];
 		} else {
-			memcpy(k6[n6].addr, e->target.addr, 16);
+			memcpy(k6[n6].addr, e.target->addr, 16);
 			key = &k6[n6];
 			v = &v6[n6++];
 			fd = bm->fd[M_BAN6];
 		}
-		v->expires_ns = e->expires_ns;
+		v->expires_ns = e.expires_ns;
 		v->created_ns = now;
 		if (bpf_map_lookup_elem(fd, key, &old) == 0) {
 			v->created_ns = old.created_ns;
 			v->drops = old.drops;
 			v->last_drop_ns = old.last_drop_ns;
 		}
-		/* The reason first, so a ban never shows without it. */
-		if (e->reason[0] || e->offences)
-			err = write_reason(bm, &e->target, e->reason, e->source, e->offences);
+		if (e.reason || e.offences)
+			err = write_reason(bm, e.target, e.reason, e.source, e.offences);
 	}
 	if (!err && n4)
 		err = update_batch(bm->fd[M_BAN4], k4, v4, n4);
@@ -945,6 +891,45 @@ out:
 	free(v6);
 	return err;
 }
+
+/* banmap__ban_many(): the same expiry and reason for every target. */
+struct many_ctx {
+	const struct prefix *targets;
+	uint64_t expires_ns;
+	const char *reason;
+	enum ban_source source;
+};
+
+static void many_item(const void *arg, size_t i, struct batch_item *out)
+{
+	const struct many_ctx *ctx = arg;
+
+	*out = (struct batch_item){ .target = &ctx->targets[i], .expires_ns = ctx->expires_ns,
+				    .reason = ctx->reason, .source = ctx->source };
+}
+
+int banmap__ban_many(struct banmap *bm, const struct prefix *targets, size_t n,
+		     uint64_t expires_ns, const char *reason, enum ban_source source)
+{
+	struct many_ctx ctx = { targets, expires_ns, reason, source };
+
+	return ban_batch(bm, n, many_item, &ctx);
+}
+
+static void entry_item(const void *arg, size_t i, struct batch_item *out)
+{
+	const struct ban_entry *e = &((const struct ban_entry *)arg)[i];
+
+	*out = (struct batch_item){ .target = &e->target, .expires_ns = e->expires_ns,
+				    .reason = e->reason[0] ? e->reason : NULL,
+				    .source = e->source, .offences = e->offences };
+}
+
+int banmap__ban_entries(struct banmap *bm, const struct ban_entry *bans, size_t n)
+{
+	return ban_batch(bm, n, entry_item, bans);
+}
+
 
 static int unban_locked(struct banmap *bm, const struct prefix *target)
 {
