@@ -252,8 +252,15 @@ int report__open(struct runner *r, char *err, size_t errlen)
 	if (!strcmp(r->cfg->http, "off"))
 		return 0;
 	r->http = http__open(r->cfg->http, err, errlen);
-	if (!r->http)
-		return errno == EINVAL ? -EINVAL : -errno;
+	if (!r->http) {
+		int ret = errno == EINVAL ? -EINVAL : -errno;
+
+		/* The first thing a second warden on one host meets: say the way out. */
+		if (ret == -EADDRINUSE)
+			snprintf(err + strlen(err), errlen - strlen(err),
+				 " (another warden? give each its own --http ADDR:PORT, or --http off)");
+		return ret;
+	}
 	r->health = health__register(r->http, fill_health, r, r->metrics);
 	if (!r->health) {
 		snprintf(err, errlen, "cannot register the health endpoints: %s", strerror(errno));

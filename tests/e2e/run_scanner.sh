@@ -112,7 +112,7 @@ check_not "warden-lines-not-on-stdout" grep -q '^warden\[' "$OUT/run.out"
 kill -TERM "$WARDEN_PID"
 wait "$WARDEN_PID"
 rc=$?
-check "sigterm-exit-status" test "$rc" -eq 143 -o "$rc" -eq 0
+check "sigterm-exit-status" test "$rc" -eq 143
 check_not "app-gone-after-stop" pgrep -f "$APP"
 
 # ---- dry run: bans decided and logged, nothing written ----
