@@ -18,7 +18,13 @@ WARNINGS := -Wall -Wextra -Werror -Werror=undef -Wshadow -Wno-missing-field-init
 CFLAGS   ?= -O2 -g
 CFLAGS   += -std=gnu11 $(WARNINGS) -D_GNU_SOURCE -I$(BUILD) -Ibpf -Iuser $(PKG_CFLAGS)
 LDLIBS   += $(PKG_LIBS) -lm -lresolv
-BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror -I$(BUILD) -Ibpf
+# clang -target bpf does not search the multiarch folder (/usr/include/x86_64-linux-gnu,
+# /usr/include/aarch64-linux-gnu) where Debian keeps <asm/types.h>: ask clang for its
+# host system include folders and pass them on, as libbpf-bootstrap does.
+CLANG_BPF_SYS_INCLUDES ?= $(shell $(CLANG) -v -E - </dev/null 2>&1 \
+	| sed -n '/<...> search starts here:/,/End of search list./{ s| \(/.*\)|-idirafter \1|p }')
+BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror -I$(BUILD) -Ibpf \
+	$(CLANG_BPF_SYS_INCLUDES)
 
 # Unit and BPF tests are built with the sanitizers where they fit.
 SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
