@@ -3,6 +3,9 @@
 # Each check prints "PASS: name" or "FAIL: name"; tests/run.sh counts them.
 
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# Debian's tools first: python3 is /usr/bin/python3 (with python3-flask, python3-yaml), never a
+# python3 that a version manager put earlier on PATH.
+export PATH="/usr/sbin:/usr/bin:/sbin:/bin:$PATH"
 WARDEN=${WARDEN:-$TOP/build/warden-san}
 [ -x "$WARDEN" ] || WARDEN=$TOP/build/warden
 FAILED=0

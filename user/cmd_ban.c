@@ -30,12 +30,13 @@ struct ban_opts {
 	int allow_list;
 	int priority;              /* allow --priority: never throttled nor shed either */
 	int follow;                /* allow --follow: keep following host names */
+	int all;                   /* unban --all: every ban in the maps */
 	uint64_t resolve_interval; /* --resolve-interval for --follow; 0 = the resolver's default */
 };
 
 enum {
 	OPT_PIN_PATH = 256, OPT_FOR, OPT_REASON, OPT_FILE, OPT_JSON, OPT_ALLOW, OPT_PRIORITY,
-	OPT_FOLLOW, OPT_RESOLVE_INTERVAL,
+	OPT_FOLLOW, OPT_RESOLVE_INTERVAL, OPT_ALL,
 };
 
 static const struct option long_opts[] = {
@@ -48,6 +49,8 @@ static const struct option long_opts[] = {
 	{ "priority", no_argument, NULL, OPT_PRIORITY },
 	{ "follow", no_argument, NULL, OPT_FOLLOW },
 	{ "resolve-interval", required_argument, NULL, OPT_RESOLVE_INTERVAL },
+	/* Listed so that getopt never takes "--all" as an abbreviation of "--allow". */
+	{ "all", no_argument, NULL, OPT_ALL },
 	{ "help", no_argument, NULL, 'h' },
 	{ 0 },
 };
@@ -55,7 +58,7 @@ static const struct option long_opts[] = {
 static const char *usage_text =
 	"usage: warden ban TARGET... [--for DURATION] [--reason TEXT] [--pin-path DIR]\n"
 	"       warden ban --file FILE|- [--for DURATION] [--reason TEXT]\n"
-	"       warden unban TARGET...\n"
+	"       warden unban TARGET...          warden unban --all\n"
 	"       warden allow [--priority] TARGET...      warden unallow TARGET...\n"
 	"       warden allow [--priority] --follow [--resolve-interval T] TARGET...\n"
 	"       warden list [--json] [--allow]  warden stats [--json]\n"
@@ -66,6 +69,19 @@ static const char *usage_text =
 	"TTL ends (no TTL, as in /etc/hosts: every --resolve-interval, 5m by default)\n"
 	"and add and remove their addresses; on exit, remove what was added.\n"
 	"The maps live under --pin-path (default " WARDEN_DEFAULT_PIN_PATH ").\n";
+
+/* Whether the space-separated list names the option exactly (not a prefix of another). */
+static bool option_accepted(const char *accepted, const char *name)
+{
+	size_t len = strlen(name);
+	const char *at;
+
+	for (at = strstr(accepted, name); at; at = strstr(at + 1, name)) {
+		if ((at == accepted || at[-1] == ' ') && (at[len] == ' ' || at[len] == '\0'))
+			return true;
+	}
+	return false;
+}
 
 /* Parse the options; accepted says which of them this command takes. */
 static int parse_opts(int argc, char **argv, struct ban_opts *o, const char *accepted)
@@ -84,7 +100,7 @@ static int parse_opts(int argc, char **argv, struct ban_opts *o, const char *acc
 		}
 		if (c == '?')
 			goto usage;
-		if (name && !strstr(accepted, name)) {
+		if (name && !option_accepted(accepted, name)) {
 			fprintf(stderr, "warden %s: --%s does not apply here\n", argv[0], name);
 			goto usage;
 		}
@@ -117,6 +133,9 @@ static int parse_opts(int argc, char **argv, struct ban_opts *o, const char *acc
 			break;
 		case OPT_FOLLOW:
 			o->follow = 1;
+			break;
+		case OPT_ALL:
+			o->all = 1;
 			break;
 		case OPT_RESOLVE_INTERVAL:
 			if (time__parse_duration(optarg, &o->resolve_interval) ||
@@ -398,8 +417,80 @@ out:
 	return status;
 }
 
+/* The prefixes of every ban in the maps, collected before any is removed. */
+struct ban_list {
+	struct prefix *p;
+	size_t n, cap;
+};
+
+static int collect_ban(const struct ban_info *ban, void *ctx)
+{
+	struct ban_list *l = ctx;
+	struct prefix *grown;
+
+	if (l->n == l->cap) {
+		l->cap = l->cap ? 2 * l->cap : 256;
+		grown = realloc(l->p, l->cap * sizeof(*l->p));
+		if (!grown)
+			return -ENOMEM;
+		l->p = grown;
+	}
+	l->p[l->n++] = ban->target;
+	return 0;
+}
+
+/* unban --all: lift every ban (the allowlist and throttle rules stay). */
+static int unban_all(const char *pin_path)
+{
+	struct ban_list l = { 0 };
+	char buf[PREFIX_STRLEN];
+	size_t i, lifted = 0;
+	struct banmap *bm;
+	int err, status = EXIT_OK;
+
+	bm = open_maps(pin_path, &status);
+	if (!bm)
+		return status;
+	err = banmap__foreach_ban(bm, collect_ban, &l);
+	if (err) {
+		fprintf(stderr, "warden unban: cannot read the bans: %s\n", strerror(-err));
+		status = EXIT_FAIL;
+		goto out;
+	}
+	for (i = 0; i < l.n; i++) {
+		err = banmap__unban(bm, &l.p[i]);
+		if (err == -ENOENT) /* expired and removed meanwhile */
+			continue;
+		if (err) {
+			prefix__format(&l.p[i], buf, sizeof(buf));
+			fprintf(stderr, "warden unban: %s: %s\n", buf, strerror(-err));
+			status = EXIT_FAIL;
+			continue;
+		}
+		lifted++;
+	}
+	printf("unbanned %zu ban%s\n", lifted, lifted == 1 ? "" : "s");
+out:
+	free(l.p);
+	banmap__close(bm);
+	return status;
+}
+
 int cmd_unban(int argc, char **argv)
 {
+	struct ban_opts o;
+	int err;
+
+	err = parse_opts(argc, argv, &o, "pin-path all");
+	if (err)
+		return err > 0 ? EXIT_OK : EXIT_USAGE;
+	if (o.all) {
+		if (optind < argc) {
+			fprintf(stderr, "warden unban: --all takes no address\n");
+			return EXIT_USAGE;
+		}
+		return unban_all(o.pin_path);
+	}
 	return each_target(argc, argv, banmap__unban, "unbanned", "was not banned", "pin-path");
 }
 

@@ -81,6 +81,7 @@ struct watch {
 	struct health *health;
 	struct warden_metrics *metrics;
 	char xdp_how[256];
+	enum enforce_state enforce; /* who enforces the bans, for /z/health */
 	uint64_t ticks;
 	uint64_t skipped_old;      /* backfilled lines older than findtime */
 };
@@ -211,7 +212,7 @@ static void learn_routes(struct watch *w)
 static int setup_enforcement(struct watch *w)
 {
 	return enforce__setup(w->cfg, w->loader, w->keep_state, &w->bm, w->xdp_how,
-			      sizeof(w->xdp_how));
+			      sizeof(w->xdp_how), &w->enforce);
 }
 
 /* mkdir -p STATE_DIR (the last level 0700): false when it cannot be had. */
@@ -253,7 +254,7 @@ static void fill_health(struct health_state *st, void *arg)
 	memset(st, 0, sizeof(*st));
 	st->child = HEALTH_CHILD_NONE;
 	st->listening = -1;
-	st->xdp = w->cfg->dry_run || !w->cfg->n_ifaces ? HEALTH_XDP_NONE : HEALTH_XDP_ATTACHED;
+	st->xdp = enforce__health(w->cfg, &w->enforce);
 	st->ifaces = (const char *const *)w->cfg->ifaces;
 	st->n_ifaces = w->cfg->n_ifaces;
 	st->xdp_how = w->xdp_how[0] ? w->xdp_how : NULL;

@@ -10,26 +10,44 @@
 #include "log.h"
 #include "snapshot.h"
 
+enum health_xdp enforce__health(const struct warden_config *c, enum enforce_state *state)
+{
+	if (*state == ENFORCE_ELSEWHERE || *state == ENFORCE_NOWHERE)
+		*state = xdp_attach__programs_using(c->pin_path) > 0 ? ENFORCE_ELSEWHERE
+								     : ENFORCE_NOWHERE;
+	switch (*state) {
+	case ENFORCE_ATTACHED:
+		return HEALTH_XDP_ATTACHED;
+	case ENFORCE_ELSEWHERE:
+		return HEALTH_XDP_ELSEWHERE;
+	case ENFORCE_NOWHERE:
+		return HEALTH_XDP_NOWHERE;
+	default:
+		return HEALTH_XDP_DRY_RUN;
+	}
+}
+
 int enforce__setup(struct warden_config *c, enum xdp_loader loader, bool restore,
-		   struct banmap **bm, char *how, size_t howlen)
+		   struct banmap **bm, char *how, size_t howlen, enum enforce_state *state)
 {
 	enum xdp_attach_mode_opt mode = ATTACH_MODE_AUTO;
 	char attached[256];
-	int i, err;
+	int i, err, users;
 
 	*bm = NULL;
+	*state = c->dry_run ? ENFORCE_DRY_RUN : c->n_ifaces ? ENFORCE_ATTACHED : ENFORCE_NOWHERE;
 	if (c->dry_run) {
 		pr_info("dry-run: bans are decided and logged, never written");
 		return 0;
 	}
 	*bm = banmap__open(c->pin_path, BANMAP_CREATE);
 	if (!*bm) {
-		if (errno == EPERM || errno == EACCES) {
-			pr_warn("no privilege for BPF (needs root or CAP_BPF + CAP_NET_ADMIN): "
-				"running in dry-run mode, bans are only logged");
-			c->dry_run = true;
-			return 0;
-		}
+		/* Never protect less than asked without being told: refuse, say the way out. */
+		if (errno == EPERM || errno == EACCES)
+			pr_warn("no privilege for BPF: warden cannot write bans, so it will not "
+				"run as if it protected the app; run it as root, or give it "
+				"CAP_BPF, CAP_NET_ADMIN and CAP_SYS_ADMIN (for the pin folder), or "
+				"pass --dry-run to decide and log bans without enforcing them");
 		return EXIT_FAIL;
 	}
 	/* After a reboot the maps are empty: bring back the long bans from the snapshot. */
@@ -47,10 +65,23 @@ int enforce__setup(struct warden_config *c, enum xdp_loader loader, bool restore
 		snprintf(how, howlen, "%s", attached);
 	}
 	if (!c->n_ifaces) {
-		pr_info("no --iface given: bans go into the maps under %s, enforced wherever "
-			"the program is attached", c->pin_path);
 		/* After a layout migration, programs attached elsewhere move to the new maps. */
 		xdp_attach__upgrade(c->pin_path);
+		users = xdp_attach__programs_using(c->pin_path);
+		if (users > 0) {
+			pr_info("no --iface given: bans go into the maps under %s, enforced by %d "
+				"XDP program%s attached elsewhere", c->pin_path, users,
+				users == 1 ? "" : "s");
+			snprintf(how, howlen, "attached elsewhere (%d program%s use the maps)", users,
+				 users == 1 ? "" : "s");
+			*state = ENFORCE_ELSEWHERE;
+		} else {
+			pr_warn("nothing enforces the bans: no --iface given and the ban program "
+				"is attached nowhere; bans go into the maps under %s only. Give "
+				"--iface IFACE, or run 'warden attach IFACE --pin-path %s'",
+				c->pin_path, c->pin_path);
+			*state = ENFORCE_NOWHERE;
+		}
 	}
 	return 0;
 }

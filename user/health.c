@@ -173,15 +173,25 @@ static enum status check_xdp(const struct health_state *st, struct json_object *
 	json_object_object_add(d, "interfaces", ifaces);
 	json_object_object_add(d, "how", jstr(st->xdp_how));
 	json_object_object_add(d, "dry_run", json_object_new_boolean(st->dry_run));
+	json_object_object_add(d, "enforced", json_object_new_boolean(
+						      st->xdp == HEALTH_XDP_ATTACHED ||
+						      st->xdp == HEALTH_XDP_ELSEWHERE));
 	switch (st->xdp) {
 	case HEALTH_XDP_ATTACHED:
 		return ST_UP;
+	case HEALTH_XDP_ELSEWHERE:
+		json_object_object_add(d, "reason", jstr("no --iface: the maps are enforced by "
+							  "a program attached elsewhere"));
+		return ST_UP;
 	case HEALTH_XDP_FAILED:
 		return ST_DOWN;
+	case HEALTH_XDP_NOWHERE:
+		/* Protection is off and nobody asked for it to be: DOWN, though the app serves. */
+		json_object_object_add(d, "reason", jstr("nothing enforces the bans: no --iface "
+							  "and the ban program is attached nowhere"));
+		return ST_DOWN;
 	default:
-		json_object_object_add(d, "reason", json_object_new_string(
-							    st->dry_run ? "dry-run: bans are only logged"
-									: "no --iface: nothing to attach"));
+		json_object_object_add(d, "reason", jstr("dry-run: bans are only logged"));
 		return ST_UNKNOWN;
 	}
 }

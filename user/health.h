@@ -51,9 +51,11 @@ enum health_child {
 
 /* The XDP ban program, as far as warden is concerned. */
 enum health_xdp {
-	HEALTH_XDP_NONE,     /* nothing to attach: no --iface, or dry-run */
-	HEALTH_XDP_ATTACHED, /* attached on every --iface */
-	HEALTH_XDP_FAILED,   /* an --iface lost it, or it could not be attached */
+	HEALTH_XDP_DRY_RUN,   /* --dry-run: bans are only logged */
+	HEALTH_XDP_ATTACHED,  /* attached on every --iface */
+	HEALTH_XDP_FAILED,    /* an --iface lost it, or it could not be attached */
+	HEALTH_XDP_ELSEWHERE, /* no --iface; a program attached elsewhere enforces the maps */
+	HEALTH_XDP_NOWHERE,   /* no --iface and nothing enforces the bans */
 };
 
 /*

@@ -7,6 +7,7 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
+#include <unistd.h>
 #include <linux/magic.h>
 
 #include "log.h"
@@ -53,7 +54,26 @@ int mounts__sys_bpf(void)
 		return err;
 	}
 	pr_info("mounted bpffs at %s", SYS_BPF);
+	if (!mounts__in_init_mount_ns())
+		pr_warn("this bpffs was mounted in a mount namespace that is not the host's "
+			"(as under 'ip netns exec', which remounts /sys): the bans pinned in it "
+			"vanish when that namespace ends; to keep them, run warden with "
+			"'nsenter --net=/run/netns/NAME' instead, or mount bpffs on the host first "
+			"(mount -t bpf bpf %s)", SYS_BPF);
 	return 0;
+}
+
+int mounts__in_init_mount_ns(void)
+{
+	char self[64], init[64];
+	ssize_t a, b;
+
+	a = readlink("/proc/self/ns/mnt", self, sizeof(self));
+	b = readlink("/proc/1/ns/mnt", init, sizeof(init));
+	/* Unreadable (no privilege over PID 1, no /proc): do not cry wolf. */
+	if (a < 0 || b < 0)
+		return 1;
+	return a == b && !memcmp(self, init, (size_t)a);
 }
 
 int mounts__bpffs(const char *pin_path, int create)

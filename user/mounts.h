@@ -13,6 +13,13 @@ int mounts__bpffs(const char *pin_path, int create);
 /* Mount bpffs at /sys/fs/bpf unless it is there (libxdp keeps its state there). */
 int mounts__sys_bpf(void);
 
+/*
+ * Whether this process shares PID 1's mount namespace (1) or not (0): a
+ * bpffs mounted elsewhere, and its pins, vanish with that namespace.
+ * 1 when it cannot be told.
+ */
+int mounts__in_init_mount_ns(void);
+
 /* Whether path lies on a bpffs (1), not (0), or -errno. */
 int mounts__is_bpffs(const char *path);
 

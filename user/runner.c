@@ -433,11 +433,11 @@ static int event_loop(struct runner *r)
 
 /* ---- setting up ---- */
 
-/* The maps and attachments; without the privileges, fall back to dry-run. */
+/* The maps and attachments; without the privileges, refuse (unless --dry-run). */
 static int setup_enforcement(struct runner *r)
 {
 	return enforce__setup(r->cfg, r->loader, true, &r->bm, r->xdp_how,
-			      sizeof(r->xdp_how));
+			      sizeof(r->xdp_how), &r->enforce);
 }
 
 static int setup_loop(struct runner *r)

@@ -8,6 +8,7 @@
 
 #include "cgroup.h"
 #include "config.h"
+#include "enforce.h"
 #include "linebuf.h"
 #include "snapshot.h"
 #include "supervisor.h"
@@ -55,6 +56,7 @@ struct runner {
 	struct analytics *analytics; /* per-route history in STATE_DIR/warden.db; NULL if unavailable */
 	int report_fd;            /* the analytics flush timer */
 	char xdp_how[256];        /* how the XDP program is attached, for /z/health */
+	enum enforce_state enforce; /* who enforces the bans, for /z/health */
 	char app_source[4096];    /* the Flask source the routes came from, "" if none */
 	uint64_t requests_since_start; /* access lines since the app was last spawned */
 	uint64_t last_access_ns;  /* CLOCK_MONOTONIC of the last access line */

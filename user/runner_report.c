@@ -137,7 +137,7 @@ static void fill_health(struct health_state *st, void *arg)
 	} else {
 		st->app_dir = NULL;
 	}
-	st->xdp = r->cfg->dry_run || !r->cfg->n_ifaces ? HEALTH_XDP_NONE : HEALTH_XDP_ATTACHED;
+	st->xdp = enforce__health(r->cfg, &r->enforce);
 	st->ifaces = (const char *const *)r->cfg->ifaces;
 	st->n_ifaces = r->cfg->n_ifaces;
 	st->xdp_how = r->xdp_how[0] ? r->xdp_how : NULL;

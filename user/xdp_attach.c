@@ -541,6 +541,37 @@ static int upgrade_others(const char *pin_path, const char *skip)
 	return count;
 }
 
+int xdp_attach__programs_using(const char *pin_path)
+{
+	struct bpf_prog_info info;
+	struct prog_ident id;
+	__u32 prog_id = 0, len;
+	int fd, mine, stale, count = 0;
+
+	/* Every XDP program of the machine, whatever its namespace: a watch in the host
+	 * namespace may enforce for pods, an attach may have been done by hand. */
+	while (!bpf_prog_get_next_id(prog_id, &prog_id)) {
+		fd = bpf_prog_get_fd_by_id(prog_id);
+		if (fd < 0)
+			continue;
+		memset(&info, 0, sizeof(info));
+		len = sizeof(info);
+		if (bpf_obj_get_info_by_fd(fd, &info, &len) || info.type != BPF_PROG_TYPE_XDP ||
+		    prog_ident(fd, &id)) {
+			close(fd);
+			continue;
+		}
+		close(fd);
+		prog_maps_vs_pins(pin_path, &id, &mine, &stale);
+		free(id.map_ids);
+		if (mine)
+			count++;
+	}
+	if (errno != ENOENT)
+		return -errno;
+	return count;
+}
+
 int xdp_attach__upgrade(const char *pin_path)
 {
 	libxdp_set_print(libxdp_print);

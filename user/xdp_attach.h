@@ -46,6 +46,12 @@ int xdp_attach__attach(const char *pin_path, const char *ifname, enum xdp_attach
  */
 int xdp_attach__upgrade(const char *pin_path);
 
+/*
+ * How many loaded XDP programs, in any network namespace, use the maps
+ * pinned under pin_path: 0 means nothing enforces the bans. Or -errno.
+ */
+int xdp_attach__programs_using(const char *pin_path);
+
 /* Detach the ban program from ifname: 0, or -ENOENT if it was not there. */
 int xdp_attach__detach(const char *pin_path, const char *ifname);
 

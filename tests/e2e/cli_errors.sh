@@ -96,4 +96,23 @@ check "unban-existing" W unban 192.0.2.7
 expect_missing=$(W unban 192.0.2.7 2>&1)
 check "unban-missing-says-so" grep -q "was not banned" <<<"$expect_missing"
 check "help" W ban --help
+
+# unban --all lifts every ban (not an abbreviation of --allow), and only the bans.
+W ban 192.0.2.30 >/dev/null
+W ban 192.0.2.128/25 --for 1h >/dev/null
+nbans=$(W list --json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["bans"]))')
+out=$(W unban --all)
+check "unban-all-says-how-many" grep -q "unbanned $nbans bans" <<<"$out"
+check "unban-all-had-bans" test "$nbans" -ge 10002
+n=$(W list --json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["bans"]))')
+check "unban-all-leaves-no-ban" test "$n" -eq 0
+check "unban-all-keeps-allowlist" sh -c "'$WARDEN' list --allow --pin-path '$PIN' | grep -q 198.51.100.0/24"
+expect_refused_all=$(W unban --all 192.0.2.1 2>&1)
+check "unban-all-takes-no-address" grep -q "takes no address" <<<"$expect_refused_all"
+check_not "list-all-is-not-allow" W list --all
+
+# -V is --version.
+v=$("$WARDEN" -V)
+check "dash-V-is-version" test "$v" = "$("$WARDEN" --version)"
+check "version-names-warden" grep -q "^warden " <<<"$v"
 finish

@@ -31,12 +31,20 @@ start() {
 stop() { kill -TERM "$PID"; wait "$PID"; }
 scan() { for i in $(seq 1 "$1"); do get "/not-here-$i" >/dev/null; done; }
 
-# ---- not root: supervises and decides, in dry-run ----
-if start nopriv setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all --bounding-set=-all -- \
-	--iface veth0 --pin-path "$PIN" --maxretry 3; then
-	pass "unprivileged-serves"
-	n=$(grep -c "no privilege for BPF" "$OUT/nopriv.err")
-	check "unprivileged-says-so-once" test "$n" -eq 1
+# ---- not root, no --dry-run: refused, with the way out; nothing runs ----
+NOPRIV=(setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all --bounding-set=-all)
+nsenter --net=/run/netns/"$SRV" "${NOPRIV[@]}" "$WARDEN" run --state-dir "$OUT/state-refused" \
+	--iface veth0 --pin-path "$PIN" --http off --control "$OUT/refused.sock" \
+	-- /usr/bin/python3 "$APP" >"$OUT/refused.out" 2>"$OUT/refused.err"
+rc=$?
+check "unprivileged-refused" test "$rc" -ne 0
+check "unprivileged-says-why" grep -q "no privilege for BPF" "$OUT/refused.err"
+check "unprivileged-says-way-out" grep -q -- "--dry-run" "$OUT/refused.err"
+check_not "unprivileged-refused-app-never-started" up
+
+# ---- not root, --dry-run asked for: supervises and decides ----
+if start nopriv "${NOPRIV[@]}" -- --iface veth0 --pin-path "$PIN" --maxretry 3 --dry-run; then
+	pass "unprivileged-dry-run-serves"
 	scan 4
 	if wait_for nopriv-decides 10 grep -q "dry-run: would ban 192.0.2.2" "$OUT/nopriv.err"; then
 		pass "unprivileged-decides-in-dry-run"
@@ -48,7 +56,31 @@ if start nopriv setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-a
 	check "app-runs-unprivileged" test "$user" = nobody
 	stop
 else
-	fail "unprivileged-serves" "$(tail -5 "$OUT/nopriv.err")"
+	fail "unprivileged-dry-run-serves" "$(tail -5 "$OUT/nopriv.err")"
+	stop
+fi
+
+# ---- no --iface and nothing attached: said at warn level, and /z/health says DOWN ----
+if start noiface -- --pin-path "$PIN" --http 127.0.0.1:19471 --control "$OUT/noiface.sock"; then
+	check "no-iface-warns" grep -q "warden\[warn\]: nothing enforces the bans" "$OUT/noiface.err"
+	h=$(nsenter --net=/run/netns/"$SRV" curl -s -m 3 http://127.0.0.1:19471/z/health)
+	if echo "$h" | python3 -c '
+import json, sys
+x = json.load(sys.stdin)["components"]["xdp"]
+assert x["status"] == "DOWN" and x["details"]["enforced"] is False, x
+'; then pass "no-iface-health-down"; else fail "no-iface-health-down" "$h"; fi
+	# Attached by hand meanwhile: enforced elsewhere, UP.
+	nsenter --net=/run/netns/"$SRV" "$WARDEN" attach veth0 --pin-path "$PIN" >/dev/null 2>&1
+	h=$(nsenter --net=/run/netns/"$SRV" curl -s -m 3 http://127.0.0.1:19471/z/health)
+	if echo "$h" | python3 -c '
+import json, sys
+x = json.load(sys.stdin)["components"]["xdp"]
+assert x["status"] == "UP" and x["details"]["enforced"] is True, x
+'; then pass "attached-elsewhere-health-up"; else fail "attached-elsewhere-health-up" "$h"; fi
+	stop
+	nsenter --net=/run/netns/"$SRV" "$WARDEN" detach veth0 --pin-path "$PIN" >/dev/null 2>&1
+else
+	fail "no-iface-starts" "$(tail -5 "$OUT/noiface.err")"
 	stop
 fi
 

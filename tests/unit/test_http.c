@@ -574,9 +574,23 @@ static void test_states(void)
 	state_running();
 	g_st.xdp = HEALTH_XDP_FAILED;
 	expect_codes("xdp lost", 503, 200);
-	/* No --iface, no watcher, no access line yet: UNKNOWN, and still UP overall. */
+	/* No --iface and nothing attached anywhere: protection is off, DOWN, yet ready. */
 	state_running();
-	g_st.xdp = HEALTH_XDP_NONE;
+	g_st.xdp = HEALTH_XDP_NOWHERE;
+	g_st.n_ifaces = 0;
+	expect_codes("nothing enforces", 503, 200);
+	o = get_json("/z/health", 503, "nowhere");
+	if (o) {
+		ASSERT_STREQ(jget(o, "components.xdp.status"), "DOWN", "xdp down when unenforced");
+		ASSERT_STREQ(jget(o, "components.xdp.details.enforced"), "false", "not enforced");
+	}
+	json_object_put(o);
+	/* Attached elsewhere (warden attach, another namespace): enforced, UP. */
+	g_st.xdp = HEALTH_XDP_ELSEWHERE;
+	expect_codes("enforced elsewhere", 200, 200);
+	/* Dry run, no watcher, no access line yet: UNKNOWN, and still UP overall. */
+	state_running();
+	g_st.xdp = HEALTH_XDP_DRY_RUN;
 	g_st.n_ifaces = 0;
 	g_st.watcher_backend = NULL;
 	g_st.access_lines = 0;
