@@ -308,6 +308,7 @@ static void on_tick(struct watch *w)
 	if (read(w->tick_fd, &expirations, sizeof(expirations)) < 0)
 		return;
 	follow__tick(w->fw);
+	jail__tick(w->jail, time__boot_ns());
 	w->ticks++;
 	if (w->bm && w->ticks % EXPIRE_EVERY_TICKS == 0 &&
 	    banmap__expire(w->bm, time__boot_ns(), &removed) == 0 && removed)

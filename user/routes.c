@@ -2366,6 +2366,81 @@ enum route_verdict routes__match(const struct routes *r, const char *method, con
 	return v;
 }
 
+/* Whether s[0..n) is all of kind: 'd' digits, 'x' hex digits. */
+static bool all_of(const char *s, size_t n, char kind)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (kind == 'd' ? !is_adigit((unsigned char)s[i]) : hexv(s[i]) < 0)
+			return false;
+	return n > 0;
+}
+
+/* The placeholder for a segment that looks like a value, or NULL to keep it. */
+static const char *segment_shape(const char *s, size_t n)
+{
+	const char *dot = memchr(s, '.', n);
+
+	if (all_of(s, n, 'd'))
+		return "<int>";
+	if (dot && all_of(s, (size_t)(dot - s), 'd') && all_of(dot + 1, n - (size_t)(dot - s) - 1, 'd'))
+		return "<float>";
+	if (n == 36 && s[8] == '-' && s[13] == '-' && s[18] == '-' && s[23] == '-' &&
+	    all_of(s, 8, 'x') && all_of(s + 9, 4, 'x') && all_of(s + 14, 4, 'x') &&
+	    all_of(s + 19, 4, 'x') && all_of(s + 24, 12, 'x'))
+		return "<uuid>";
+	if (n >= 16 && all_of(s, n, 'x'))
+		return "<hex>";
+	return NULL;
+}
+
+size_t routes__shape(const char *path, size_t path_len, char *out, size_t outlen)
+{
+	size_t ps, pe, i, o = 0, seg;
+	bool prepend;
+
+	if (!outlen)
+		return 0;
+	if (!path || !path_len) {
+		snprintf(out, outlen, "/");
+		return strlen(out);
+	}
+	request_path(path, path_len, &ps, &pe, &prepend);
+	if (prepend || ps >= pe || path[ps] != '/') {
+		if (o + 1 < outlen)
+			out[o++] = '/';
+	}
+	for (i = ps; i < pe && o + 1 < outlen; i = seg) {
+		const char *shape;
+
+		if (path[i] == '/') {
+			out[o++] = '/';
+			seg = i + 1;
+			continue;
+		}
+		for (seg = i; seg < pe && path[seg] != '/'; seg++)
+			;
+		shape = segment_shape(path + i, seg - i);
+		if (shape) {
+			size_t sl = strlen(shape);
+
+			if (o + sl >= outlen)
+				break;
+			memcpy(out + o, shape, sl);
+			o += sl;
+			continue;
+		}
+		/* Printable ASCII only: the shape goes into logs and metric labels. */
+		for (; i < seg && o + 1 < outlen; i++)
+			out[o++] = (unsigned char)path[i] > ' ' && (unsigned char)path[i] < 0x7f &&
+						   path[i] != '"' && path[i] != '\\' ?
+					   path[i] : '?';
+	}
+	out[o] = '\0';
+	return o;
+}
+
 /* ------------------------------------------------------------------ */
 /* Where the app's source is */
 

@@ -44,6 +44,16 @@ size_t routes__count(const struct routes *r);
 enum route_verdict routes__match(const struct routes *r, const char *method, const char *path,
 				 size_t path_len, const char **rule);
 
+/*
+ * The rule-shaped form of a raw request path, for telling the operator
+ * which URLs static learning missed: query and fragment dropped,
+ * segments that look like values replaced ("/topic/17/edit" ->
+ * "/topic/<int>/edit"; also <float>, <uuid>, <hex> for 16+ hex digits),
+ * anything but printable ASCII as '?'. Truncated to outlen - 1 bytes;
+ * returns the length written.
+ */
+size_t routes__shape(const char *path, size_t path_len, char *out, size_t outlen);
+
 const char *route_verdict__name(enum route_verdict v); /* "match", "redirect", "method", "unknown" */
 
 /*

@@ -379,6 +379,7 @@ static void on_tick(struct runner *r)
 	drain_timer(r->tick_fd);
 	if (r->bm && banmap__expire(r->bm, time__boot_ns(), &removed) == 0 && removed)
 		pr_debug("removed %zu expired ban%s", removed, removed == 1 ? "" : "s");
+	jail__tick(r->jail, time__boot_ns());
 	report__tick(r);
 }
 
