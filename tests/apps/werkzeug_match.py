@@ -202,6 +202,8 @@ def main():
     ap.add_argument("--max-diffs", type=int, default=15)
     ap.add_argument("--expect-skipped", action="append", default=[],
                     help="a rule warden must skip with a warning (built dynamically)")
+    ap.add_argument("--expect-clean", action="store_true",
+                    help="warden must learn every rule without a warning")
     args = ap.parse_args()
     target = args.target or args.entry
     rnd = random.Random(args.seed)
@@ -235,6 +237,9 @@ def main():
         print("rule order differs from url_map.iter_rules():")
         for a, b in zip(expected, got):
             print(f"  {'  ' if a == b else '!='} {a[0]:40} {b[0]}")
+    if args.expect_clean and proc.stderr.strip():
+        failures += 1
+        print(f"warden warned about an app it should read whole: {proc.stderr.strip()}")
     for rule in args.expect_skipped:
         if "not a string literal" not in proc.stderr:
             failures += 1

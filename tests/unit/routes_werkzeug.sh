@@ -37,6 +37,15 @@ else
 	compare nostatic --entry tests/apps/routes_nostatic/app.py
 	compare edge --entry tests/apps/routes_edge/app.py
 	compare edge-seed2 --entry tests/apps/routes_edge/app.py --seed 2
+	# What real projects do beyond Flask's documentation (issue 14): helpers over literal
+	# lists, prefixes from configuration classes, Flask-RESTful, extensions' own routes.
+	compare helpers --entry tests/apps/routes_helpers/wsgi.py --expect-clean
+	compare helpers-folder --entry tests/apps/routes_helpers/wsgi.py --target tests/apps/routes_helpers --expect-clean
+	if "$PY" -c 'import flask_restful' 2>/dev/null; then
+		compare restful --entry tests/apps/routes_restful/app.py --expect-clean
+	else
+		fail "werkzeug: restful" "$PY has no Flask-RESTful (tools/install-deps.sh installs python3-flask-restful)"
+	fi
 fi
 
 # The CLI: text output, JSON output, usage errors.

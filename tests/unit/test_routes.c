@@ -422,6 +422,73 @@ static void test_apps_and_blueprints(void)
 	routes__free(r);
 }
 
+/* What real projects do: config constants, helpers over literal lists, loops (issue 14). */
+static void test_config_helpers_loops(void)
+{
+	struct routes *r = load(
+		"from flask import Flask, Blueprint\n"
+		"class Base:\n"
+		"    A_PREFIX = '/a'\n"
+		"    B_PREFIX = '/b-base'\n"
+		"class Conf(Base):\n"
+		"    B_PREFIX = '/b'\n"
+		"    lower_prefix = '/never'\n"
+		"app = Flask(__name__, static_folder=None)\n"
+		"app.config.from_object(Conf)\n"
+		"app.config.from_mapping({'C_PREFIX': '/c'}, D_PREFIX='/d')\n"
+		"app.config['E_PREFIX'] = '/e'\n"
+		"app.config.update(F_PREFIX='/f')\n"
+		"a, b, c, d, e, f, g = (Blueprint(n, __name__) for n in 'abcdefg')\n"
+		"ba = Blueprint('ba', __name__)\n"
+		"bb = Blueprint('bb', __name__)\n"
+		"bc = Blueprint('bc', __name__)\n"
+		"bd = Blueprint('bd', __name__)\n"
+		"be = Blueprint('be', __name__)\n"
+		"bf = Blueprint('bf', __name__)\n"
+		"bg = Blueprint('bg', __name__)\n"
+		"ROUTES = ('/one', '/two')\n"
+		"def view(): pass\n"
+		"def add(target, routes, view_func=view, **kw):\n"
+		"    for rule in routes:\n"
+		"        target.add_url_rule(rule, view_func=view_func, **kw)\n"
+		"def add_twice(target, rule):\n"
+		"    add(target, [rule, rule + '/again'])\n"
+		"add(ba, ROUTES)\n"
+		"add(bb, ['/x'], methods=['POST'], endpoint='x')\n"
+		"add_twice(bc, '/t')\n"
+		"for path, name in [('/p1', 'p1'), ('/p2', 'p2')]:\n"
+		"    bd.add_url_rule(path, name, view)\n"
+		"for path in unknown_list():\n"
+		"    be.add_url_rule(path, 'u', view)\n"
+		"app.register_blueprint(ba, url_prefix=app.config['A_PREFIX'])\n"
+		"app.register_blueprint(bb, url_prefix=app.config['B_PREFIX'])\n"
+		"app.register_blueprint(bc, url_prefix=app.config['C_PREFIX'])\n"
+		"app.register_blueprint(bd, url_prefix=app.config.get('D_PREFIX', '/nope'))\n"
+		"app.register_blueprint(be, url_prefix=app.config['E_PREFIX'])\n"
+		"app.register_blueprint(bf, url_prefix=app.config.get('MISSING', '/dflt'))\n"
+		"app.register_blueprint(bg, url_prefix=app.config['lower_prefix'])\n"
+		"@bf.route('/f')\n"
+		"def ff(): pass\n"
+		"@bg.route('/g')\n"
+		"def gg(): pass\n");
+
+	if (!ASSERT_NOT_NULL(r, "load"))
+		return;
+	ASSERT_TRUE(has_rule(r, "/a/one", "GET,HEAD,OPTIONS"), "helper over a constant, prefix from a base class");
+	ASSERT_TRUE(has_rule(r, "/a/two", NULL), "second item");
+	ASSERT_TRUE(has_rule(r, "/b/x", "OPTIONS,POST"), "**kwargs forwarded, subclass overrides");
+	ASSERT_TRUE(has_rule(r, "/c/t", NULL), "two levels of helpers, from_mapping dict");
+	ASSERT_TRUE(has_rule(r, "/c/t/again", NULL), "string concatenation of a parameter");
+	ASSERT_TRUE(has_rule(r, "/d/p1", NULL), "loop over tuples, config.get");
+	ASSERT_TRUE(has_rule(r, "/d/p2", NULL), "second tuple");
+	ASSERT_FALSE(has_rule(r, "/e/u", NULL), "unknown iterable: skipped");
+	ASSERT_TRUE(has_rule(r, "/dflt/f", NULL), "config.get default");
+	/* from_object takes upper-case names only: the blueprint's prefix is unknown. */
+	ASSERT_FALSE(has_rule(r, "/never/g", NULL), "lower-case attribute");
+	ASSERT_EQ(routes__count(r), 8, "nothing else");
+	routes__free(r);
+}
+
 static void test_strict_slashes_map(void)
 {
 	struct routes *r = load(
@@ -1057,6 +1124,7 @@ int main(void)
 	RUN_TEST(test_decorator_forms);
 	RUN_TEST(test_skipped_with_warning);
 	RUN_TEST(test_apps_and_blueprints);
+	RUN_TEST(test_config_helpers_loops);
 	RUN_TEST(test_strict_slashes_map);
 	RUN_TEST(test_multi_file);
 	RUN_TEST(test_load_errors);
