@@ -25,6 +25,7 @@
 #include "logparse.h"
 #include "options.h"
 #include "routes.h"
+#include "routes_learn.h"
 #include "snapshot.h"
 #include "timeutil.h"
 #include "xdp_attach.h"
@@ -178,7 +179,7 @@ static void on_line(const struct follow_line *l, void *arg)
 
 static void learn_routes(struct watch *w)
 {
-	char err[512];
+	char err[512], how[64];
 	struct routes *fresh;
 
 	if (!w->cfg->app[0]) {
@@ -187,7 +188,12 @@ static void learn_routes(struct watch *w)
 				"count as failures");
 		return;
 	}
-	fresh = routes__load(w->cfg->app, err, sizeof(err));
+	fresh = routes_learn__load(&(struct routes_learn_opts){
+					   .source = w->cfg->app,
+					   .extra = (const char(*)[512])w->cfg->extra_routes,
+					   .n_extra = w->cfg->n_extra_routes,
+				   },
+				   how, sizeof(how), err, sizeof(err));
 	if (!fresh) {
 		pr_warn("cannot learn the routes from %s: %s; %s", w->cfg->app, err,
 			w->routes ? "keeping the routes learned before"
@@ -198,8 +204,10 @@ static void learn_routes(struct watch *w)
 		pr_warn("no route found in %s: only statuses and non-HTTP requests count as failures",
 			w->cfg->app);
 	else
-		pr_info("learned %zu route%s from %s", routes__count(fresh),
-			routes__count(fresh) == 1 ? "" : "s", w->cfg->app);
+		pr_info("learned %zu route%s from %s (%s)", routes__count(fresh),
+			routes__count(fresh) == 1 ? "" : "s", w->cfg->app, how);
+	if (!w->routes)
+		routes__say_notes(fresh);
 	if (w->jail)
 		jail__set_routes(w->jail, fresh);
 	routes__free(w->routes);

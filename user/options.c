@@ -53,6 +53,8 @@ static const struct cli_option options[] = {
 	{ "hang-exempt", "hang_exempt", 1, OPTS_RUN },
 	{ "slow-threshold", "slow_threshold", 1, OPTS_RUN },
 	{ "retention", "retention", 1, BOTH },
+	{ "routes-from", "routes_from", 1, OPTS_RUN },
+	{ "extra-route", "extra_routes", 1, BOTH },
 	{ "priority", "priority", 1, BOTH },
 	{ "throttle-conn-rate", "throttle_conn_rate", 1, BOTH },
 	{ "throttle-conn-burst", "throttle_conn_burst", 1, BOTH },

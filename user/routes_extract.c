@@ -329,6 +329,7 @@ struct ctx {
 	struct cfgsrc *cfgs;      /* app.config settings, in the order scanned */
 	size_t ncfgs, ccfgs;
 	const struct env *env;    /* pass 2: the helper call or loop being run, NULL */
+	struct route_decls notes; /* only its notes: what could not be learned */
 	int frames;               /* helper calls being run (bounded) */
 };
 
@@ -600,15 +601,41 @@ static bool has_star_args(const struct call *call)
 }
 
 static void warn_at(const struct ctx *c, int fi, uint32_t line, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+#define MAX_NOTES 1000
+
+int route_decls__note(struct route_decls *d, const char *text)
+{
+	char **g;
+	size_t i;
+
+	for (i = 0; i < d->nnotes; i++)
+		if (!strcmp(d->notes[i], text))
+			return 0;
+	if (d->nnotes >= MAX_NOTES)
+		return 0;
+	g = realloc(d->notes, (d->nnotes + 1) * sizeof(*g));
+	if (!g)
+		return -ENOMEM;
+	d->notes = g;
+	d->notes[d->nnotes] = strdup(text);
+	if (!d->notes[d->nnotes])
+		return -ENOMEM;
+	d->nnotes++;
+	return 0;
+}
+
+/* What could not be learned, with file:line: a note for the caller to show. */
 static void warn_at(const struct ctx *c, int fi, uint32_t line, const char *fmt, ...)
 {
-	char msg[512];
+	char msg[512], note[1024];
 	va_list ap;
 
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	pr_warn("%s:%u: %s", c->files[fi]->path, line, msg);
+	snprintf(note, sizeof(note), "%s:%u: %s", c->files[fi]->path, line, msg);
+	if (route_decls__note(&((struct ctx *)c)->notes, note))
+		((struct ctx *)c)->oom = true;
 }
 
 /* ------------------------------------------------------------------ */
@@ -3940,6 +3967,7 @@ static void free_ctx(struct ctx *c)
 	for (i = 0; i < c->ncfgs; i++)
 		free(c->cfgs[i].key);
 	free(c->cfgs);
+	routes_extract__free(&c->notes);
 	for (i = 0; i < c->nroots; i++)
 		free(c->roots[i]);
 }
@@ -3960,6 +3988,11 @@ void routes_extract__free(struct route_decls *d)
 	free(d->v);
 	d->v = NULL;
 	d->n = 0;
+	for (i = 0; i < d->nnotes; i++)
+		free(d->notes[i]);
+	free(d->notes);
+	d->notes = NULL;
+	d->nnotes = 0;
 }
 
 static bool file_creates_app(const struct ctx *c, int fi)
@@ -4008,6 +4041,10 @@ static int finish(struct ctx *c, int entry, struct route_decls *out, char *err, 
 			warn_at(c, o->file, o->line, "blueprint '%s' has %zu route(s) but no app registers it: they are not served",
 				o->name ? o->name : "?", n);
 	}
+	out->notes = c->notes.notes;
+	out->nnotes = c->notes.nnotes;
+	c->notes.notes = NULL;
+	c->notes.nnotes = 0;
 	if (c->oom) {
 		routes_extract__free(out);
 		set_err(err, errlen, "out of memory");
@@ -4092,6 +4129,8 @@ int routes_extract__path(const char *file_or_dir, struct route_decls *out, char 
 	size_t l;
 
 	out->v = NULL;
+	out->notes = NULL;
+	out->nnotes = 0;
 	out->n = 0;
 	path = xstrdup(&c, file_or_dir);
 	if (!path) {
@@ -4154,6 +4193,8 @@ int routes_extract__source(const char *name, const char *src, size_t len,
 	int entry, rc;
 
 	out->v = NULL;
+	out->notes = NULL;
+	out->nnotes = 0;
 	out->n = 0;
 	entry = load_file(&c, name, src, len);
 	if (entry < 0) {

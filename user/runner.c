@@ -18,6 +18,7 @@
 #include "linebuf.h"
 #include "log.h"
 #include "routes.h"
+#include "routes_learn.h"
 #include "runner.h"
 #include "runner_int.h"
 #include "supervisor.h"
@@ -130,9 +131,23 @@ static void pump(struct runner *r, int *fd, int out_fd)
 
 /* ---- starting the app ---- */
 
+/* Whether two route sets could not learn the same things (NULL: nothing learned before). */
+static bool same_notes(const struct routes *a, const struct routes *b)
+{
+	const char *const *na, *const *nb;
+	size_t n = routes__notes(a, &na), i;
+
+	if (!a || n != routes__notes(b, &nb))
+		return false;
+	for (i = 0; i < n; i++)
+		if (strcmp(na[i], nb[i]))
+			return false;
+	return true;
+}
+
 static void learn_routes(struct runner *r)
 {
-	char source[4096], err[512];
+	char source[4096], err[512], how[64];
 	struct routes *fresh;
 
 	if (r->cfg->app[0])
@@ -144,7 +159,15 @@ static void learn_routes(struct runner *r)
 		return;
 	}
 	snprintf(r->app_source, sizeof(r->app_source), "%s", source);
-	fresh = routes__load(source, err, sizeof(err));
+	fresh = routes_learn__load(&(struct routes_learn_opts){
+					   .source = source,
+					   .cmd = r->cmd,
+					   .from_flask = !strcmp(r->cfg->routes_from, "flask"),
+					   .spawn = &r->spawn,
+					   .extra = (const char(*)[512])r->cfg->extra_routes,
+					   .n_extra = r->cfg->n_extra_routes,
+				   },
+				   how, sizeof(how), err, sizeof(err));
 	if (!fresh) {
 		pr_warn("cannot learn the routes from %s: %s; %s", source, err,
 			r->routes ? "keeping the routes learned before"
@@ -155,8 +178,11 @@ static void learn_routes(struct runner *r)
 		pr_warn("no route found in %s: only statuses and non-HTTP requests count as failures",
 			source);
 	else
-		pr_info("learned %zu route%s from %s", routes__count(fresh),
-			routes__count(fresh) == 1 ? "" : "s", source);
+		pr_info("learned %zu route%s from %s (%s)", routes__count(fresh),
+			routes__count(fresh) == 1 ? "" : "s", source, how);
+	/* What could not be learned: said once, and again only when a deploy changed it. */
+	if (!same_notes(r->routes, fresh))
+		routes__say_notes(fresh);
 	/* A deploy may have changed the app: the new routes replace the old at each start. */
 	if (r->jail)
 		jail__set_routes(r->jail, fresh);

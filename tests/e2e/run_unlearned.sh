@@ -6,6 +6,7 @@
 # banned after maxretry 404s; the missed URLs are counted by shape in /metrics
 # and warden status, and named in one warning.
 source "$(dirname "$0")/../lib.sh"
+# nsenter execs warden: $! is warden's own pid.
 
 SRV=wusrv-$TEST_ID CLI=wucli-$TEST_ID
 make_pin_root
@@ -25,7 +26,7 @@ user_up() { test "$(get 192.0.2.2 /)" = 200; }
 listed() { "$WARDEN" list --pin-path "$PIN" | grep -q "^$1 "; }
 metrics() { in_ns "$SRV" curl -s -m 3 http://127.0.0.1:9471/metrics; }
 
-in_ns "$SRV" "$WARDEN" run --state-dir "$OUT/state" --iface veth0 --pin-path "$PIN" \
+nsenter --net=/run/netns/"$SRV" "$WARDEN" run --state-dir "$OUT/state" --iface veth0 --pin-path "$PIN" \
 	--control "$OUT/warden.sock" --http 127.0.0.1:9471 --maxretry 3 --findtime 10m --bantime 10m \
 	-- /usr/bin/python3 "$APP" >"$OUT/run.out" 2>"$OUT/run.err" &
 WARDEN_PID=$!
@@ -35,7 +36,7 @@ if ! wait_for app-up 20 user_up; then
 fi
 pass "app-up"
 # What static learning could not read is said at start, with file:line.
-check "start-says-skipped" grep -q "app.py:[0-9]*: .*add_url_rule.*skipped" "$OUT/run.err"
+check "start-says-skipped" grep -q "app.py:[0-9]*: .*skipped" "$OUT/run.err"
 
 # The user: 10 times each unlearned route (maxretry is 3), all served by the app.
 codes=""
@@ -71,4 +72,22 @@ check_not "user-never-banned-at-end" listed 192.0.2.2
 kill -TERM "$WARDEN_PID"
 wait "$WARDEN_PID"
 check "sigterm-exit-status" test $? -eq 143
+
+# ---- --routes-from flask: the app's own url_map, read by its interpreter ----
+nsenter --net=/run/netns/"$SRV" "$WARDEN" run --state-dir "$OUT/state" --iface veth0 --pin-path "$PIN" \
+	--control "$OUT/warden.sock" --http 127.0.0.1:9471 --maxretry 3 --routes-from flask \
+	-- /usr/bin/python3 "$APP" >"$OUT/flask.out" 2>"$OUT/flask.err" &
+WARDEN_PID=$!
+on_exit "kill $WARDEN_PID"
+if ! wait_for flask-app-up 30 user_up; then
+	fail "flask-app-up"; cat "$OUT/flask.err"; exit 1
+fi
+check "flask-routes-learned" grep -q "learned 8 routes from .*app.py (Flask's url_map)" "$OUT/flask.err"
+check_not "flask-no-skipped-note" grep -q "app.py:[0-9]*: .*skipped" "$OUT/flask.err"
+for i in 1 2 3; do get 192.0.2.2 /topic/$i >/dev/null; done
+wait_for flask-topic-matched 10 has_metric 'warden_http_requests_total{route="/topic/<int:topic_id>",method="GET",status_class="2xx"} 3'
+check "flask-topic-is-a-route" has_metric 'warden_http_requests_total{route="/topic/<int:topic_id>",method="GET",status_class="2xx"} 3'
+check "flask-nothing-unlearned" sh -c "$(declare -f in_ns metrics); ! metrics | grep -q '^warden_app_served_unlearned_total{'"
+kill -TERM "$WARDEN_PID"
+wait "$WARDEN_PID"
 finish
