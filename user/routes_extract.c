@@ -12,6 +12,7 @@
 
 #include "log.h"
 #include "pyscan.h"
+#include "routes_ext.h"
 #include "routes_extract.h"
 
 /*
@@ -3571,6 +3572,155 @@ static void do_call(struct ctx *c, int fi, struct event *e)
 	c->frames--;
 }
 
+/* ---- extensions that add routes of their own ---- */
+
+/*
+ * Where a name comes from when it is imported from outside the project:
+ * module and attribute ("flask_bootstrap", "Bootstrap5"), following
+ * "from .extensions import bootstrap" into local modules. Both owned.
+ */
+static bool import_origin(struct ctx *c, int fi, const char *dotted, uint32_t pos, int fn,
+			  char **mod, char **name, int depth)
+{
+	const char *dot = strchr(dotted, '.'), *last = strrchr(dotted, '.');
+	size_t len = dot ? (size_t)(dot - dotted) : strlen(dotted);
+	const struct binding *b = lookup(c->files[fi], dotted, len, pos, fn, true);
+	int mf;
+
+	*mod = *name = NULL;
+	if (!b || depth > MAX_DEPTH)
+		return false;
+	if (b->kind == B_FROM && !dot && b->a && b->b) {
+		mf = find_module(c, b->a);
+		if (mf >= 0)
+			return import_origin(c, mf, b->b, UINT32_MAX, -1, mod, name, depth + 1);
+		*mod = xstrdup(c, b->a);
+		*name = xstrdup(c, b->b);
+	} else if (b->kind == B_MOD && dot && b->a) {
+		/* import a.b [as x]; x.c.Cls: module a.b.c */
+		*mod = xasprintf(c, "%s%.*s", b->a, (int)(last - dot), dot);
+		*name = xstrdup(c, last + 1);
+	} else {
+		return false;
+	}
+	return *mod && *name;
+}
+
+/* The call a name was bound to (ext = Ext(...)), in whichever local module: its callee. */
+static const struct binding *call_binding(struct ctx *c, int *fi, const char *name, uint32_t pos, int fn,
+					  int depth)
+{
+	const struct binding *b = lookup(c->files[*fi], name, strlen(name), pos, fn, true);
+	int mf;
+
+	if (!b || depth > MAX_DEPTH || strchr(name, '.'))
+		return NULL;
+	if (b->kind == B_CALL)
+		return b;
+	if (b->kind == B_FROM && b->a && b->b && (mf = find_module(c, b->a)) >= 0) {
+		*fi = mf;
+		return call_binding(c, fi, b->b, UINT32_MAX, -1, depth + 1);
+	}
+	return NULL;
+}
+
+/* The app's static URL path ("/static"), for the extensions that build on it. */
+static char *static_path_of(struct ctx *c, const struct obj *app)
+{
+	const char *r = app->static_rule;
+	const char *tail = r ? strstr(r, "/<path:filename>") : NULL;
+
+	return tail ? xstrndup(c, r, (size_t)(tail - r)) : xstrdup(c, "/static");
+}
+
+/* Ext(app) or ext.init_app(app) of a known extension: the routes it adds to app. */
+static void extension_routes(struct ctx *c, int fi, const struct event *e, const char *mod,
+			     const char *cls, const struct arg *app_arg)
+{
+	const struct ext_entry *found[8];
+	const char *roots[2] = { c->roots[0], c->nroots > 1 ? c->roots[1] : NULL };
+	char version[128], *name = NULL, *sp;
+	struct pyval dbg = { 0 };
+	struct obj *app;
+	size_t n, i, k;
+	int ai;
+
+	if (!app_arg)
+		return;
+	dotted_fwd(c, c->files[fi], app_arg->a, app_arg->b, &name);
+	ai = name ? resolve_obj_env(c, fi, name, e->pos, e->fn, 0) : -1;
+	free(name);
+	if (ai < 0 || !c->objs[ai].is_app) {
+		warn_at(c, fi, e->line, "%s.%s: its app is not found in the sources; the routes it adds are not known",
+			mod, cls);
+		return;
+	}
+	app = &c->objs[ai];
+	n = routes_ext__find(mod, cls, roots, c->nroots, found, 8, version, sizeof(version));
+	if (!n)
+		return;
+	if (!*version)
+		warn_at(c, fi, e->line, "%s.%s: no installed version found; assuming the routes of every version warden knows",
+			mod, cls);
+	sp = static_path_of(c, app);
+	for (i = 0; i < n && sp; i++) {
+		if (found[i]->debug_only) {
+			bool on = config_value(c, "DEBUG", &dbg, 0) && pyval__truthy(&dbg);
+
+			pyval__clear(&dbg);
+			if (!on)
+				continue;
+		}
+		for (k = 0; k < 5 && found[i]->rules[k].rule; k++) {
+			const char *t = found[i]->rules[k].rule, *ph = strstr(t, "{static}");
+			struct proute r = { .strict = -1, .merge = -1, .auto_options = true, .file = fi,
+					    .line = (int)e->line };
+			struct entry *ent;
+
+			r.defaults.kind = PV_NONE;
+			r.rule = ph ? xasprintf(c, "%.*s%s%s", (int)(ph - t), t, sp, ph + 8) : xstrdup(c, t);
+			r.endpoint = xstrdup(c, found[i]->rules[k].endpoint);
+			r.strict = app->strict;
+			ent = PUSH(c, app->ents, app->nents, app->cents);
+			if (!ent || !r.rule) {
+				free_proute(&r);
+				continue;
+			}
+			ent->r = r;
+		}
+	}
+	free(sp);
+}
+
+/* An extension being initialised by this call or init_app(); true when it is one. */
+static bool do_extension(struct ctx *c, int fi, struct event *e)
+{
+	const struct file *f = c->files[fi];
+	char *mod = NULL, *cls = NULL;
+	int bfi = fi;
+	bool known = false;
+
+	if (e->kind == EV_CALL) {
+		if (!import_origin(c, fi, e->recv, e->pos, e->fn, &mod, &cls, 0))
+			goto out;
+		known = routes_ext__known(mod, cls);
+		if (known)
+			extension_routes(c, fi, e, mod, cls, param(f, &e->args, 0, NULL));
+	} else if (e->kind == EV_INIT && !strchr(e->recv, '.')) {
+		const struct binding *b = call_binding(c, &bfi, e->recv, e->pos, e->fn, 0);
+
+		if (!b || !b->a || !import_origin(c, bfi, b->a, b->pos, b->fn, &mod, &cls, 0))
+			goto out;
+		known = routes_ext__known(mod, cls);
+		if (known)
+			extension_routes(c, fi, e, mod, cls, param(f, &e->args, 0, "app"));
+	}
+out:
+	free(mod);
+	free(cls);
+	return known;
+}
+
 /* api.init_app(app): where a Flask-RESTful Api puts its resources. */
 static void do_init(struct ctx *c, int fi, struct event *e)
 {
@@ -3635,7 +3785,9 @@ static void run_in_place(struct ctx *c, int fi, struct event *e)
 {
 	if (e->fn >= 0 && c->files[fi]->funcs[e->fn].ncallsites && event_parametric(c, fi, e))
 		return;
-	/* Only calls of the project's own functions matter (and say nothing otherwise). */
+	/* Extensions that add routes; otherwise only calls of the project's own functions matter. */
+	if ((e->kind == EV_CALL || e->kind == EV_INIT) && do_extension(c, fi, e))
+		return;
 	if (e->kind == EV_CALL && resolve_dotted(c, fi, e->recv, e->pos, e->fn, 0).kind != R_FUNC)
 		return;
 	run_with_loops(c, fi, e);

@@ -41,13 +41,16 @@ else
 	# lists, prefixes from configuration classes, Flask-RESTful, extensions' own routes.
 	compare helpers --entry tests/apps/routes_helpers/wsgi.py --expect-clean
 	compare helpers-folder --entry tests/apps/routes_helpers/wsgi.py --target tests/apps/routes_helpers --expect-clean
-	if "$PY" -c 'import flask_restful, flask_bootstrap, flask_silk' 2>/dev/null; then
+	if "$PY" -c 'import flask_restful, flask_bootstrap, flask_silk, flask_autoindex' 2>/dev/null; then
 		compare restful --entry tests/apps/routes_restful/app.py --expect-clean
+		# Extensions' own routes, from warden's table (the installed version decides).
+		compare ext --entry tests/apps/routes_ext/app.py --expect-clean
+		compare ext-autoindex --entry tests/apps/routes_ext/autoindex.py --expect-clean
 		# --from flask: Flask's own url_map, extensions' routes included.
 		compare ext-from-flask --entry tests/apps/routes_ext/app.py --expect-clean \
 			--warden-arg=--from --warden-arg=flask --warden-arg=--python --warden-arg="$PY"
 	else
-		fail "werkzeug: extensions" "$PY lacks Flask-RESTful, Bootstrap-Flask or Flask-Silk (tools/install-deps.sh installs them)"
+		fail "werkzeug: extensions" "$PY lacks Flask-RESTful, Bootstrap-Flask, Flask-Silk or Flask-AutoIndex (tools/install-deps.sh installs them)"
 	fi
 fi
 

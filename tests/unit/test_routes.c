@@ -12,6 +12,7 @@
 
 #include "pyscan.h"
 #include "routes.h"
+#include "routes_ext.h"
 #include "testutil.h"
 
 /* ------------------------------------------------------------------ */
@@ -487,6 +488,52 @@ static void test_config_helpers_loops(void)
 	ASSERT_FALSE(has_rule(r, "/never/g", NULL), "lower-case attribute");
 	ASSERT_EQ(routes__count(r), 8, "nothing else");
 	routes__free(r);
+}
+
+/* The extension table: the installed version (a virtualenv first) picks the entries. */
+static void test_extension_versions(void)
+{
+	char dir[] = "/tmp/warden-ext.XXXXXX", path[512], version[128];
+	const struct ext_entry *found[8];
+	const char *roots[1];
+	size_t n, i, total;
+	const struct ext_entry *t = routes_ext__table(&total);
+
+	if (!ASSERT_NOT_NULL(mkdtemp(dir), "mkdtemp"))
+		return;
+	roots[0] = dir;
+	snprintf(path, sizeof(path), "%s/venv/lib/python3.11/site-packages/Flask_Themes2-1.0.1.dist-info", dir);
+	for (char *p = path + strlen(dir) + 1; (p = strchr(p, '/')); p++) {
+		*p = '\0';
+		mkdir(path, 0755);
+		*p = '/';
+	}
+	ASSERT_OK(mkdir(path, 0755), "fake dist-info");
+	n = routes_ext__find("flask_themes2", "Themes", roots, 1, found, 8, version, sizeof(version));
+	ASSERT_EQ(n, 1, "in range");
+	ASSERT_STREQ(version, "Flask-Themes2 1.0.1", "version said");
+	rm_tree(dir);
+	ASSERT_OK(mkdir(dir, 0755), "again");
+	snprintf(path, sizeof(path), "%s/.venv/lib/python3.11/site-packages/Flask_Themes2-2.0.dist-info", dir);
+	for (char *p = path + strlen(dir) + 1; (p = strchr(p, '/')); p++) {
+		*p = '\0';
+		mkdir(path, 0755);
+		*p = '/';
+	}
+	ASSERT_OK(mkdir(path, 0755), "fake dist-info 2.0");
+	n = routes_ext__find("flask_themes2", "Themes", roots, 1, found, 8, version, sizeof(version));
+	ASSERT_EQ(n, 0, "2.0 is past the range [0.1, 2.0)");
+	rm_tree(dir);
+	/* Not installed anywhere: every entry, the version unknown. */
+	n = routes_ext__find("flask_admin", "Admin", roots, 1, found, 8, version, sizeof(version));
+	ASSERT_EQ(n, 1, "all entries of an unknown version");
+	ASSERT_STREQ(version, "", "version unknown");
+	ASSERT_FALSE(routes_ext__known("flask_admin", "NotAnExtension"), "unknown class");
+	/* Every entry is well formed: rules start with '/' or {static}, endpoints set. */
+	for (i = 0; i < total; i++)
+		ASSERT_TRUE(t[i].rules[0].rule && t[i].rules[0].endpoint && t[i].dist && t[i].min &&
+				    (t[i].rules[0].rule[0] == '/' || t[i].rules[0].rule[0] == '{'),
+			    t[i].module);
 }
 
 static void test_strict_slashes_map(void)
@@ -1125,6 +1172,7 @@ int main(void)
 	RUN_TEST(test_skipped_with_warning);
 	RUN_TEST(test_apps_and_blueprints);
 	RUN_TEST(test_config_helpers_loops);
+	RUN_TEST(test_extension_versions);
 	RUN_TEST(test_strict_slashes_map);
 	RUN_TEST(test_multi_file);
 	RUN_TEST(test_load_errors);
