@@ -23,14 +23,22 @@
 #define SNAPSHOT_EVERY_NS NSEC_PER_SEC      /* the snapshot is written at most this often */
 #define MAX_SUBSCRIBERS 8
 #define MAX_FEATURES 8
+#define MAX_APPS (CONFIG_MAX_APPS + 1) /* the [app NAME] sections and app 0 */
+
+/* One app the agent judges lines for. */
+struct agent_app {
+	char name[CONFIG_APP_NAME_LEN]; /* "" for app 0 */
+	struct jail *jail;              /* with the app's own settings */
+	struct routes *routes;          /* NULL until learned */
+	char source[4096];              /* where they came from */
+};
 
 struct agent {
 	struct warden_config *cfg;
 	struct loop *loop;
 	bool keep_state;
-	struct jail *jail;
-	struct routes *routes;     /* NULL until learned */
-	char app_source[4096];     /* where they came from */
+	struct agent_app *apps[MAX_APPS];
+	int n_apps;
 	struct banmap *bm;         /* NULL in dry-run */
 	enum enforce_state enforce;
 	char xdp_how[256];
@@ -99,8 +107,12 @@ struct agent *agent__new(const struct agent_opts *o, int *status)
 	snapshot_sched__init(&a->snap);
 	a->metrics = wmetrics__new();
 	/* The jail first: a bad --log-regex is refused before anything is touched. */
-	a->jail = jail__new(a->cfg, NULL, NULL, err, sizeof(err));
-	if (!a->jail) {
+	a->apps[0] = calloc(1, sizeof(*a->apps[0]));
+	if (!a->apps[0])
+		goto fail;
+	a->n_apps = 1;
+	a->apps[0]->jail = jail__new(a->cfg, NULL, NULL, err, sizeof(err));
+	if (!a->apps[0]->jail) {
 		pr_warn("%s", err);
 		*status = EXIT_USAGE;
 		goto fail;
@@ -109,8 +121,8 @@ struct agent *agent__new(const struct agent_opts *o, int *status)
 				 sizeof(a->xdp_how), &a->enforce);
 	if (*status)
 		goto fail;
-	jail__set_banmap(a->jail, a->bm);
-	jail__restore(a->jail, time__boot_ns());
+	jail__set_banmap(a->apps[0]->jail, a->bm);
+	jail__restore(a->apps[0]->jail, time__boot_ns());
 	if (a->xdp_how[0])
 		agent__add_feature(a, "xdp");
 	if (a->bm)
@@ -135,6 +147,8 @@ fail:
 
 void agent__free(struct agent *a)
 {
+	int i;
+
 	if (!a)
 		return;
 	/* The handlers hold the agent's state: the server goes first. */
@@ -144,8 +158,11 @@ void agent__free(struct agent *a)
 	/* The bans as they are: a restart or a reboot goes on from here. */
 	if (a->bm && a->keep_state)
 		snapshot__flush(&a->snap, a->cfg->state_dir, a->bm);
-	jail__free(a->jail);
-	routes__free(a->routes);
+	for (i = 0; i < a->n_apps; i++) {
+		jail__free(a->apps[i]->jail);
+		routes__free(a->apps[i]->routes);
+		free(a->apps[i]);
+	}
 	banmap__close(a->bm);
 	wmetrics__free(a->metrics);
 	free(a);
@@ -163,20 +180,64 @@ void agent__close_http(struct agent *a)
 
 /* ---- routes ---- */
 
-int agent__learn_routes(struct agent *a, const char *source)
+int agent__add_app(struct agent *a, const char *name, const struct warden_config *cfg,
+		   struct routes *routes, const char *source)
 {
+	struct agent_app *app;
+	char err[512];
+
+	if (a->n_apps == MAX_APPS) {
+		routes__free(routes);
+		return -ENOSPC;
+	}
+	app = calloc(1, sizeof(*app));
+	if (!app) {
+		routes__free(routes);
+		return -ENOMEM;
+	}
+	snprintf(app->name, sizeof(app->name), "%s", name);
+	snprintf(app->source, sizeof(app->source), "%s", source ? source : "");
+	app->routes = routes;
+	app->jail = jail__new(cfg, routes, a->bm, err, sizeof(err));
+	if (!app->jail) {
+		int ret = -errno;
+
+		pr_warn("app %s: %s", name, err);
+		routes__free(routes);
+		free(app);
+		return ret ? ret : -EINVAL;
+	}
+	jail__restore(app->jail, time__boot_ns());
+	a->apps[a->n_apps] = app;
+	return a->n_apps++;
+}
+
+int agent__apps(const struct agent *a)
+{
+	return a->n_apps;
+}
+
+const char *agent__app_name(const struct agent *a, int app)
+{
+	return a->apps[app]->name;
+}
+
+int agent__learn_routes(struct agent *a, int i, const char *source)
+{
+	struct agent_app *app = a->apps[i];
 	struct routes *fresh;
 	char err[512];
 	size_t n;
 
-	snprintf(a->app_source, sizeof(a->app_source), "%s", source);
+	snprintf(app->source, sizeof(app->source), "%s", source);
 	fresh = routes__load(source, err, sizeof(err));
 	if (!fresh) {
 		int ret = -errno;
 
-		pr_warn("cannot learn the routes from %s: %s; %s", source, err,
-			a->routes ? "keeping the routes learned before"
-				  : "only statuses and non-HTTP requests count as failures");
+		pr_warn("%s%s%scannot learn the routes from %s: %s; %s", app->name[0] ? "app " : "",
+			app->name, app->name[0] ? ": " : "", source, err,
+			app->routes ? "keeping the routes learned before"
+				    : "only statuses and non-HTTP requests count as failures");
 		return ret ? ret : -EINVAL;
 	}
 	n = routes__count(fresh);
@@ -184,37 +245,50 @@ int agent__learn_routes(struct agent *a, const char *source)
 		pr_warn("no route found in %s: only statuses and non-HTTP requests count as failures",
 			source);
 	else
-		pr_info("learned %zu route%s from %s", n, n == 1 ? "" : "s", source);
+		pr_info("learned %zu route%s from %s%s%s", n, n == 1 ? "" : "s", source,
+			app->name[0] ? " for app " : "", app->name);
 	/* A deploy may have changed the app: the new routes replace the old. */
-	jail__set_routes(a->jail, fresh);
-	routes__free(a->routes);
-	a->routes = fresh;
+	agent__set_routes(a, i, fresh, source);
 	return 0;
 }
 
-const struct routes *agent__routes(const struct agent *a)
+void agent__set_routes(struct agent *a, int i, struct routes *routes, const char *source)
 {
-	return a->routes;
+	struct agent_app *app = a->apps[i];
+
+	jail__set_routes(app->jail, routes);
+	routes__free(app->routes);
+	app->routes = routes;
+	snprintf(app->source, sizeof(app->source), "%s", source ? source : "");
 }
 
-const char *agent__app_source(const struct agent *a)
+const struct routes *agent__routes(const struct agent *a, int app)
 {
-	return a->app_source;
+	return a->apps[app]->routes;
+}
+
+const char *agent__app_source(const struct agent *a, int app)
+{
+	return a->apps[app]->source;
 }
 
 /* ---- lines ---- */
 
-enum line_kind agent__line(struct agent *a, enum app_stream stream, const char *line, size_t len,
-			   bool truncated, struct line_event *ev)
+enum line_kind agent__line(struct agent *a, int app, enum app_stream stream, const char *line,
+			   size_t len, bool truncated, struct line_event *ev)
 {
 	struct line_event local;
 	int i;
 
 	if (!ev)
 		ev = &local;
-	jail__line(a->jail, stream, line, len, truncated, time__boot_ns(), ev);
-	if (a->metrics)
+	jail__line(a->apps[app]->jail, stream, line, len, truncated, time__boot_ns(), ev);
+	if (a->metrics) {
 		wmetrics__line(a->metrics, ev);
+		/* Named apps (warden watch's [app NAME] sections) are told apart: bounded by them. */
+		if (a->n_apps > 1)
+			wmetrics__app_line(a->metrics, app ? a->apps[app]->name : "(unclaimed)", ev);
+	}
 	if (ev->kind != LINE_NOT_ACCESS)
 		a->last_access_ns = time__mono_ns();
 	for (i = 0; i < a->n_subscribers; i++)
@@ -243,7 +317,8 @@ void agent__add_feature(struct agent *a, const char *feature)
 static void fill_health(struct health_state *st, void *ctx)
 {
 	struct agent *a = ctx;
-	const struct jail_stats *js = jail__stats(a->jail);
+	const struct jail_stats *js;
+	int i;
 
 	memset(st, 0, sizeof(*st));
 	st->child = HEALTH_CHILD_NONE;
@@ -253,9 +328,12 @@ static void fill_health(struct health_state *st, void *ctx)
 	st->n_ifaces = a->cfg->n_ifaces;
 	st->xdp_how = a->xdp_how[0] ? a->xdp_how : NULL;
 	st->dry_run = a->cfg->dry_run;
-	st->lines = js->lines;
-	st->access_lines = js->access;
-	if (js->access)
+	for (i = 0; i < a->n_apps; i++) {
+		js = jail__stats(a->apps[i]->jail);
+		st->lines += js->lines;
+		st->access_lines += js->access;
+	}
+	if (st->access_lines)
 		st->last_access_age_ns = time__mono_ns() - a->last_access_ns;
 	st->features = a->features;
 	st->n_features = a->n_features;
@@ -318,9 +396,9 @@ int agent__open_http(struct agent *a, agent_health_fn health, agent_metrics_fn m
 
 /* ---- accessors ---- */
 
-struct jail *agent__jail(const struct agent *a)
+struct jail *agent__jail(const struct agent *a, int app)
 {
-	return a->jail;
+	return a->apps[app]->jail;
 }
 
 struct banmap *agent__banmap(const struct agent *a)

@@ -20,7 +20,11 @@
  *     next boot is written when they changed;
  *   - the HTTP side: /z/health, /metrics (and whatever else a mode serves
  *     on the same server, e.g. the dashboard).
- * Each line goes through agent__line(): the jail first, then warden's
+ * The agent judges lines for one or more apps, each with its own jail (its
+ * settings) and routes: app 0 is made by agent__new() from the base
+ * settings (warden run's app; in warden watch, the logs no app claims);
+ * warden watch adds one per [app NAME] section.
+ * Each line goes through agent__line(): the app's jail first, then warden's
  * metrics, then every subscriber, in the order they subscribed. A mode is
  * the agent plus its source of lines: warden run = agent + the app's pipes
  * + the supervisor + the request watcher; warden watch = agent + the log
@@ -54,17 +58,29 @@ void agent__free(struct agent *a);
 void agent__close_http(struct agent *a);
 
 /*
- * Learn the routes from source (a file, a folder or a routes file) and
+ * Another app, judged by cfg (copied) and routes (taken, may be NULL);
+ * name labels it in /metrics and /z/health. Its index, or -errno (a reason
+ * said at warn level).
+ */
+int agent__add_app(struct agent *a, const char *name, const struct warden_config *cfg,
+		   struct routes *routes, const char *source);
+int agent__apps(const struct agent *a);                     /* how many, app 0 included */
+const char *agent__app_name(const struct agent *a, int app); /* "" for app 0 */
+
+/*
+ * Learn app's routes from source (a file, a folder or a routes file) and
  * judge by them from now on; on failure the routes learned before stay
  * (said at warn level). 0 or -errno.
  */
-int agent__learn_routes(struct agent *a, const char *source);
-const struct routes *agent__routes(const struct agent *a); /* NULL: none learned */
-const char *agent__app_source(const struct agent *a);      /* "" until routes are learned */
+int agent__learn_routes(struct agent *a, int app, const char *source);
+/* Judge app by routes (taken; NULL: none) learned from source elsewhere. */
+void agent__set_routes(struct agent *a, int app, struct routes *routes, const char *source);
+const struct routes *agent__routes(const struct agent *a, int app); /* NULL: none learned */
+const char *agent__app_source(const struct agent *a, int app);      /* "" until learned */
 
-/* One line through the jail, the metrics and every subscriber; ev may be NULL. */
-enum line_kind agent__line(struct agent *a, enum app_stream stream, const char *line, size_t len,
-			   bool truncated, struct line_event *ev);
+/* One line of app through its jail, the metrics and every subscriber; ev may be NULL. */
+enum line_kind agent__line(struct agent *a, int app, enum app_stream stream, const char *line,
+			   size_t len, bool truncated, struct line_event *ev);
 
 /* fn(ctx, ev) for every line after the jail saw it. 0 or -ENOMEM. */
 typedef void (*agent_line_fn)(void *ctx, const struct line_event *ev);
@@ -89,7 +105,7 @@ int agent__open_http(struct agent *a, agent_health_fn health, agent_metrics_fn m
 /* A kernel feature in use, shown in /z/info ("cgroup v2"); a string that outlives the agent. */
 void agent__add_feature(struct agent *a, const char *feature);
 
-struct jail *agent__jail(const struct agent *a);
+struct jail *agent__jail(const struct agent *a, int app);
 struct banmap *agent__banmap(const struct agent *a);         /* NULL in dry-run */
 struct warden_metrics *agent__metrics(const struct agent *a); /* NULL if out of memory */
 struct http_server *agent__http(const struct agent *a);      /* NULL: --http off */

@@ -24,6 +24,11 @@ static int parse_run_opts(int argc, char **argv, struct cli_opts *o, char ***cmd
 
 	if (ret)
 		return ret;
+	if (o->cfg.n_apps) {
+		fprintf(stderr, "warden run: [app NAME] sections are for warden watch (warden run "
+			"judges the one app it runs: give its source with --app or app =)\n");
+		return -EINVAL;
+	}
 	if (o->first_arg >= argc) {
 		fprintf(stderr, "warden run: no command to run (warden run [OPTIONS] -- CMD ...)\n");
 		return -EINVAL;

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "agent.h"
+#include "claims.h"
 #include "cli.h"
 #include "config.h"
 #include "fileutil.h"
@@ -38,6 +39,8 @@ struct watch {
 	bool verbose;
 	struct loop *loop;
 	struct agent *agent;       /* jail, routes, enforcement, bans' upkeep, HTTP */
+	struct claims *claims;     /* which app each log belongs to ([app NAME] sections) */
+	int app_index[CONFIG_MAX_APPS]; /* the agent's app of each section */
 	struct follower *fw;
 	struct logparser *age;     /* the times of backfilled plain lines */
 	struct loop_timer *tick;   /* rotations and read offsets */
@@ -117,7 +120,9 @@ static void on_line(const struct follow_line *l, void *arg)
 		w->skipped_old++;
 		return;
 	}
-	kind = agent__line(w->agent, l->stream, l->text, l->len, l->truncated, NULL);
+	kind = agent__line(w->agent,
+			   w->claims ? claims__app_of(w->claims, l->group ? l->group : l->path) : 0,
+			   l->stream, l->text, l->len, l->truncated, NULL);
 	if (w->verbose)
 		pr_debug("%s %s%s: %s: %s", l->path, l->stream == STREAM_STDERR ? "stderr" : "stdout",
 			 l->backfill ? " (backfill)" : "", kind_name(kind),
@@ -126,15 +131,116 @@ static void on_line(const struct follow_line *l, void *arg)
 
 /* ---- routes ---- */
 
-static void learn_routes(struct watch *w)
+/* SIGHUP: every app learns its routes again (a failure keeps what it had). */
+static void learn_routes_again(struct watch *w)
 {
-	if (!w->cfg->app[0]) {
-		if (!agent__routes(w->agent))
-			pr_warn("no --app given: only statuses (--fail-status) and non-HTTP requests "
-				"count as failures");
-		return;
+	int i;
+
+	if (w->cfg->app[0])
+		agent__learn_routes(w->agent, 0, w->cfg->app);
+	for (i = 0; i < w->cfg->n_apps; i++)
+		agent__learn_routes(w->agent, w->app_index[i], w->cfg->apps[i]->source);
+}
+
+/*
+ * Every app's routes, before anything is attached: a source that cannot be
+ * read is refused at start with the reason (a running agent keeps its old
+ * routes instead). routes[0] is --app's (the simple form), routes[1 + i]
+ * section i's. 0 or EXIT_USAGE.
+ */
+static int load_all_routes(struct watch *w, struct routes **routes)
+{
+	const struct warden_config *c = w->cfg;
+	char err[512];
+	int i;
+
+	if (!c->app[0] && !c->n_apps)
+		pr_warn("no --app given: only statuses (--fail-status) and non-HTTP requests "
+			"count as failures");
+	for (i = -1; i < c->n_apps; i++) {
+		const char *source = i < 0 ? c->app : c->apps[i]->source;
+
+		if (!source[0])
+			continue;
+		routes[i + 1] = routes__load(source, err, sizeof(err));
+		if (!routes[i + 1]) {
+			pr_warn("%s%s%scannot learn the routes from %s: %s", i < 0 ? "" : "[app ",
+				i < 0 ? "" : c->apps[i]->name, i < 0 ? "" : "]: ", source, err);
+			return EXIT_USAGE;
+		}
+		if (!routes__count(routes[i + 1]))
+			pr_warn("no route found in %s: only statuses and non-HTTP requests count as "
+				"failures", source);
+		else
+			pr_info("learned %zu route%s from %s%s%s", routes__count(routes[i + 1]),
+				routes__count(routes[i + 1]) == 1 ? "" : "s", source,
+				i < 0 ? "" : " for app ", i < 0 ? "" : c->apps[i]->name);
 	}
-	agent__learn_routes(w->agent, w->cfg->app);
+	return 0;
+}
+
+/* The apps of the [app NAME] sections, each with its own jail, and who claims which log. */
+static int add_apps(struct watch *w, struct routes **routes)
+{
+	struct warden_config app_cfg;
+	char err[512];
+	size_t n;
+	int i, idx;
+
+	if (routes[0])
+		agent__set_routes(w->agent, 0, routes[0], w->cfg->app);
+	routes[0] = NULL;
+	for (i = 0; i < w->cfg->n_apps; i++) {
+		const struct app_section *s = w->cfg->apps[i];
+
+		if (config__app_config(w->cfg, s, &app_cfg, err, sizeof(err))) {
+			pr_warn("%s", err);
+			return EXIT_USAGE;
+		}
+		idx = agent__add_app(w->agent, s->name, &app_cfg, routes[i + 1], s->source);
+		routes[i + 1] = NULL;
+		config__free(&app_cfg);
+		if (idx < 0)
+			return EXIT_FAIL;
+		w->app_index[i] = idx;
+	}
+	if (!w->cfg->n_apps)
+		return 0;
+	w->claims = claims__new(w->cfg, w->app_index);
+	if (!w->claims)
+		return EXIT_FAIL;
+	n = claims__unclaimed_now(w->claims, w->cfg);
+	pr_info("%d app%s: %s%s", w->cfg->n_apps, w->cfg->n_apps == 1 ? "" : "s",
+		n ? "some logs are claimed by none and judged by statuses only" :
+		    "every log found is claimed by one", n ? " (listed above)" : "");
+	return 0;
+}
+
+/* Logs two apps would claim: refused at start, before anything is attached. */
+static int check_claims(const struct warden_config *cfg)
+{
+	int index[CONFIG_MAX_APPS], i, ret;
+	struct claims *probe;
+	char err[1024];
+
+	for (i = 0; i < cfg->n_apps; i++)
+		index[i] = i + 1;
+	probe = claims__new(cfg, index);
+	if (!probe)
+		return EXIT_FAIL;
+	ret = claims__check(probe, err, sizeof(err));
+	claims__free(probe);
+	if (ret)
+		pr_warn("%s", err);
+	return ret ? EXIT_USAGE : 0;
+}
+
+static void fill_health(void *ctx, struct health_state *st)
+{
+	struct watch *w = ctx;
+
+	if (w->claims)
+		st->unclaimed = claims__unclaimed(w->claims, &st->n_unclaimed, &st->unclaimed_more);
 }
 
 /* mkdir -p STATE_DIR (the last level 0700): false when it cannot be had. */
@@ -183,7 +289,7 @@ static void on_sighup(void *ctx, const struct signalfd_siginfo *si)
 {
 	(void)si;
 	pr_info("SIGHUP: learning the routes again");
-	learn_routes(ctx);
+	learn_routes_again(ctx);
 }
 
 static void on_stop_signal(void *ctx, const struct signalfd_siginfo *si)
@@ -213,12 +319,36 @@ static int setup_loop(struct watch *w)
 	return loop__add_fd(w->loop, follow__fd(w->fw), EPOLLIN, on_follow, w);
 }
 
+/* Every glob once: the top-level follow's and each app's. The count, or -E2BIG. */
+static int all_globs(const struct warden_config *c, const char **globs)
+{
+	int n = 0, i, k, j;
+
+	for (i = -1; i < c->n_apps; i++) {
+		char *const *list = i < 0 ? c->follow : c->apps[i]->follow;
+		int count = i < 0 ? c->n_follow : c->apps[i]->n_follow;
+
+		for (k = 0; k < count; k++) {
+			for (j = 0; j < n && strcmp(globs[j], list[k]); j++)
+				;
+			if (j < n)
+				continue;
+			if (n == FOLLOW_MAX_GLOBS)
+				return -E2BIG;
+			globs[n++] = list[k];
+		}
+	}
+	return n;
+}
+
 static int open_follower(struct watch *w)
 {
 	struct warden_config *c = w->cfg;
+	const char *globs[FOLLOW_MAX_GLOBS];
+	int n_globs = all_globs(c, globs);
 	struct follow_opts fo = {
-		.globs = (const char *const *)c->follow,
-		.n_globs = (size_t)c->n_follow,
+		.globs = globs,
+		.n_globs = n_globs > 0 ? (size_t)n_globs : 0,
 		.backfill = c->backfill,
 		.max_line = LOGPARSE_MAX_LINE,
 		.on_line = on_line,
@@ -227,6 +357,10 @@ static int open_follower(struct watch *w)
 	char offsets[4096 + 32];
 	enum log_format format;
 
+	if (n_globs < 0) {
+		pr_warn("more than %d patterns to follow in all", FOLLOW_MAX_GLOBS);
+		return -E2BIG;
+	}
 	if (w->keep_state) {
 		snprintf(offsets, sizeof(offsets), "%s/%s", c->state_dir, OFFSETS_FILE);
 		fo.offsets_path = offsets;
@@ -245,31 +379,41 @@ static int watch__run(struct warden_config *cfg, enum xdp_loader loader, bool ve
 {
 	struct watch w = { .cfg = cfg, .verbose = verbose };
 	struct agent_opts ao = { .cfg = cfg, .loader = loader };
+	struct routes *routes[CONFIG_MAX_APPS + 1] = { 0 };
 	const struct follow_stats *fs;
 	char err[512];
-	int status = EXIT_OK, ret;
+	int status = EXIT_OK, ret, i;
 
 	log__setup(cfg->log_json, verbose ? LOG_DEBUG : LOG_INFO);
 	w.parse_stdout = strcmp(cfg->log_stream, "stderr") != 0;
 	w.parse_stderr = strcmp(cfg->log_stream, "stdout") != 0;
+	/* What cannot work is refused before anything is attached. */
+	status = load_all_routes(&w, routes);
+	if (!status)
+		status = check_claims(cfg);
+	if (status)
+		goto out;
 	w.keep_state = make_state_dir(cfg->state_dir);
 	w.loop = loop__new();
 	if (!w.loop) {
 		pr_warn("cannot set up the event loop: %s", strerror(errno));
-		return EXIT_FAIL;
+		status = EXIT_FAIL;
+		goto out;
 	}
 	ao.loop = w.loop;
 	ao.keep_state = w.keep_state;
 	w.agent = agent__new(&ao, &status);
 	if (!w.agent)
 		goto out;
-	learn_routes(&w);
+	status = add_apps(&w, routes);
+	if (status)
+		goto out;
 	if (open_follower(&w)) {
 		status = EXIT_FAIL;
 		goto out;
 	}
 	/* Asked for, so a failure to listen is an error. */
-	ret = agent__open_http(w.agent, NULL, NULL, &w, err, sizeof(err));
+	ret = agent__open_http(w.agent, fill_health, NULL, &w, err, sizeof(err));
 	if (ret) {
 		pr_warn("--http: %s", err);
 		status = EXIT_USAGE;
@@ -283,7 +427,8 @@ static int watch__run(struct warden_config *cfg, enum xdp_loader loader, bool ve
 		status = EXIT_FAIL;
 		goto out;
 	}
-	pr_info("following %d pattern%s%s", cfg->n_follow, cfg->n_follow == 1 ? "" : "s",
+	ret = all_globs(cfg, (const char *[FOLLOW_MAX_GLOBS]){ 0 });
+	pr_info("following %d pattern%s%s", ret, ret == 1 ? "" : "s",
 		cfg->backfill ? ", with backfill" : "");
 	ret = loop__run(w.loop);
 	if (ret || w.error) {
@@ -305,6 +450,9 @@ out:
 	follow__close(w.fw);
 	agent__free(w.agent);
 	logparse__free(w.age);
+	claims__free(w.claims);
+	for (i = 0; i <= CONFIG_MAX_APPS; i++)
+		routes__free(routes[i]);
 	loop__del_timer(w.loop, w.tick);
 	loop__free(w.loop);
 	return status;
@@ -322,7 +470,7 @@ int cmd_watch(int argc, char **argv)
 			"name the files with --follow)\n", argv[o.first_arg]);
 		ret = -EINVAL;
 	}
-	if (ret == 0 && !o.cfg.n_follow) {
+	if (ret == 0 && !o.cfg.n_follow && !o.cfg.n_apps) {
 		fprintf(stderr, "warden watch: name the files to follow: --follow GLOB "
 			"(e.g. '/var/log/containers/*.log')\n");
 		ret = -EINVAL;

@@ -1168,6 +1168,7 @@ static void on_decoded(const struct crilog_line *l, void *ctx)
 	struct src *s = f->cur;
 	struct follow_line fl = {
 		.path = s->path,
+		.group = s->group,
 		.stream = l->stream,
 		.text = l->text,
 		.len = l->len,

@@ -214,6 +214,17 @@ static enum status check_log(const struct health_state *st, struct json_object *
 	json_object_object_add(d, "last_access_age_seconds",
 			       st->access_lines ? json_object_new_double(seconds(st->last_access_age_ns))
 						: NULL);
+	if (st->n_unclaimed || st->unclaimed_more) {
+		/* Judged by statuses only: the operator should know which. */
+		struct json_object *list = json_object_new_array();
+		size_t i;
+
+		for (i = 0; i < st->n_unclaimed; i++)
+			json_object_array_add(list, json_object_new_string(st->unclaimed[i]));
+		json_object_object_add(d, "unclaimed_logs", list);
+		json_object_object_add(d, "unclaimed_logs_more",
+				       json_object_new_boolean(st->unclaimed_more));
+	}
 	if (st->access_lines)
 		return ST_UP;
 	if (st->responses >= LOG_SUSPECT_RESPONSES) {

@@ -39,14 +39,14 @@ static void on_stdout_line(const char *line, size_t len, bool truncated, void *a
 {
 	struct runner *r = arg;
 
-	agent__line(r->agent, STREAM_STDOUT, line, len, truncated, NULL);
+	agent__line(r->agent, RUN_APP, STREAM_STDOUT, line, len, truncated, NULL);
 }
 
 static void on_stderr_line(const char *line, size_t len, bool truncated, void *arg)
 {
 	struct runner *r = arg;
 
-	agent__line(r->agent, STREAM_STDERR, line, len, truncated, NULL);
+	agent__line(r->agent, RUN_APP, STREAM_STDERR, line, len, truncated, NULL);
 }
 
 /* Each access line: the app answered (the requests since its start, for /z/health). */
@@ -138,7 +138,7 @@ static void learn_routes(struct runner *r)
 				"only statuses and non-HTTP requests count as failures");
 		return;
 	}
-	agent__learn_routes(r->agent, source);
+	agent__learn_routes(r->agent, RUN_APP, source);
 }
 
 static int start_app(struct runner *r)

@@ -29,6 +29,7 @@ struct detector;
 struct resolver;
 
 #define RUNNER_MAX_PORTS 8 /* listening ports of the app judged for slowness */
+#define RUN_APP 0          /* warden run judges one app: the agent's app 0 */
 
 /* Where the app is in its life, as the loop sees it. */
 enum phase {

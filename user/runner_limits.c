@@ -129,7 +129,7 @@ static void open_resolver(struct runner *r)
 		resolver__add(r->resolver, r->cfg->ignore_names[i], RESOLVE_IGNORE);
 	for (i = 0; i < r->cfg->n_priority_names; i++)
 		resolver__add(r->resolver, r->cfg->priority_names[i], RESOLVE_PRIORITY);
-	jail__set_ignored(agent__jail(r->agent), name_ignored, r);
+	jail__set_ignored(agent__jail(r->agent, RUN_APP), name_ignored, r);
 	r->resolve_timer = loop__add_timer(r->loop, CLOCK_MONOTONIC, on_resolve_due, r);
 	if (resolver__fd(r->resolver) >= 0)
 		loop__add_fd(r->loop, resolver__fd(r->resolver), EPOLLIN, on_resolver_fd, r);

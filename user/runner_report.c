@@ -50,8 +50,8 @@ static const char *phase_name(const struct runner *r)
 static struct json_object *build_status(void *arg)
 {
 	struct runner *r = arg;
-	const struct jail_stats *js = jail__stats(agent__jail(r->agent));
-	const struct routes *routes = agent__routes(r->agent);
+	const struct jail_stats *js = jail__stats(agent__jail(r->agent, RUN_APP));
+	const struct routes *routes = agent__routes(r->agent, RUN_APP);
 	struct json_object *o = json_object_new_object(), *cmd = json_object_new_array();
 	struct json_object *log = json_object_new_object();
 	uint64_t failures = 0;
@@ -107,7 +107,7 @@ static struct json_object *build_status(void *arg)
 static void fill_health(void *arg, struct health_state *st)
 {
 	struct runner *r = arg;
-	const char *source = agent__app_source(r->agent);
+	const char *source = agent__app_source(r->agent, RUN_APP);
 	static char app_dir[PATH_MAX];
 
 	if (r->stopping || r->phase == PHASE_DONE)
@@ -211,7 +211,7 @@ static void open_analytics(struct runner *r)
 
 void report__started(struct runner *r)
 {
-	const char *source = agent__app_source(r->agent);
+	const char *source = agent__app_source(r->agent, RUN_APP);
 	char dir[PATH_MAX], commit[64], branch[128];
 
 	if (!r->analytics)

@@ -30,7 +30,7 @@ static const char *route_of_line(struct runner *r, const char *line)
 	char method[16];
 	size_t mlen;
 
-	const struct routes *routes = agent__routes(r->agent);
+	const struct routes *routes = agent__routes(r->agent, RUN_APP);
 
 	sp = strchr(line, ' ');
 	if (!sp || !routes)
