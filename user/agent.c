@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "agent.h"
@@ -362,9 +363,44 @@ static void on_http(void *ctx, int fd, uint32_t events)
 	http__process(a->http);
 }
 
+/*
+ * The bearer token of the dashboard, the API and /z/info: the first line
+ * of the file, blanks around it cut. 0 or -errno with a reason in err.
+ */
+static int read_token(const char *path, char *token, size_t size, char *err, size_t errlen)
+{
+	struct stat st;
+	size_t len;
+	FILE *f;
+	int ret;
+
+	f = fopen(path, "re");
+	if (!f) {
+		ret = -errno;
+		snprintf(err, errlen, "--http-token-file %s: %s", path, strerror(-ret));
+		return ret;
+	}
+	if (fstat(fileno(f), &st) == 0 && (st.st_mode & S_IROTH))
+		pr_warn("--http-token-file %s can be read by every user of this host", path);
+	if (!fgets(token, (int)size, f))
+		token[0] = '\0';
+	fclose(f);
+	len = strcspn(token, "\r\n");
+	while (len && (token[len - 1] == ' ' || token[len - 1] == '\t'))
+		len--;
+	token[len] = '\0';
+	if (len < HTTP_TOKEN_MIN) {
+		snprintf(err, errlen, "--http-token-file %s: the token needs at least %d characters "
+			 "(e.g. openssl rand -hex 32)", path, HTTP_TOKEN_MIN);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 int agent__open_http(struct agent *a, agent_health_fn health, agent_metrics_fn metrics, void *ctx,
 		     char *err, size_t errlen)
 {
+	char token[512];
 	int ret;
 
 	a->health_fn = health;
@@ -372,6 +408,19 @@ int agent__open_http(struct agent *a, agent_health_fn health, agent_metrics_fn m
 	a->mode_ctx = ctx;
 	if (!strcmp(a->cfg->http, "off"))
 		return 0;
+	/* The dashboard and the API show every client's address: never open beyond loopback. */
+	if (!a->cfg->http_token_file[0] && !http__is_loopback(a->cfg->http)) {
+		snprintf(err, errlen, "%s listens beyond loopback, where the dashboard and the API "
+			 "would show every client's address to anyone: give --http-token-file FILE "
+			 "(a bearer token they then require; probes and /metrics stay open), or "
+			 "listen on 127.0.0.1", a->cfg->http);
+		return -EINVAL;
+	}
+	if (a->cfg->http_token_file[0]) {
+		ret = read_token(a->cfg->http_token_file, token, sizeof(token), err, errlen);
+		if (ret)
+			return ret == -ENOENT || ret == -EACCES ? -EINVAL : ret;
+	}
 	a->http = http__open(a->cfg->http, err, errlen);
 	if (!a->http) {
 		ret = errno == EINVAL ? -EINVAL : -errno;
@@ -388,6 +437,14 @@ int agent__open_http(struct agent *a, agent_health_fn health, agent_metrics_fn m
 		return ret;
 	}
 	health__set_metrics_hook(a->health, refresh_metrics, a);
+	if (a->cfg->http_token_file[0]) {
+		ret = http__set_token(a->http, token);
+		explicit_bzero(token, sizeof(token));
+		if (ret) {
+			snprintf(err, errlen, "cannot set the HTTP token: %s", strerror(-ret));
+			return ret;
+		}
+	}
 	ret = loop__add_fd(a->loop, http__fd(a->http), EPOLLIN, on_http, a);
 	if (ret)
 		snprintf(err, errlen, "cannot serve HTTP: %s", strerror(-ret));

@@ -24,7 +24,8 @@ struct cli_option {
  */
 static const struct cli_option options[] = {
 	/* Enforcement */
-	{ "iface", "iface", "IFACE", BOTH, "attach the XDP ban program here (repeatable)" },
+	{ "iface", "iface", "IFACE", BOTH,
+	  "attach the XDP ban program here (repeatable; auto: the default route's devices)" },
 	{ "pin-path", "pin_path", "DIR", BOTH,
 	  "where the ban maps are pinned (" WARDEN_DEFAULT_PIN_PATH ")" },
 	{ "mode", "xdp_mode", "M", BOTH, "XDP mode: auto, native, generic (auto)" },
@@ -88,6 +89,8 @@ static const struct cli_option options[] = {
 	/* Reporting and state */
 	{ "http", "http", "ADDR:PORT", BOTH,
 	  "health, metrics (and dashboard in run) (127.0.0.1:9470; off)" },
+	{ "http-token-file", "http_token_file", "FILE", BOTH,
+	  "bearer token the dashboard, /api and /z/info require (needed beyond loopback)" },
 	{ "control", "control", "PATH", OPTS_RUN,
 	  "the status socket warden status reads (/run/warden/warden.sock)" },
 	{ "state-dir", "state_dir", "DIR", BOTH,

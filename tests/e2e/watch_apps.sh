@@ -60,8 +60,10 @@ app = $TOP/tests/apps/blog/app.py
 maxretry = 3
 CONF
 
+# --iface auto: the devices that carry the default route (the node's uplink).
+ip -n "$SRV" route add default via 192.0.2.2 dev veth0
 start_watch() {
-	nsenter --net=/run/netns/"$SRV" "$WARDEN" watch --config "$CONF" --iface veth0 \
+	nsenter --net=/run/netns/"$SRV" "$WARDEN" watch --config "$CONF" --iface auto \
 		--pin-path "$PIN" --state-dir "$STATE" --verbose 2>"$OUT/$1.err" &
 	WATCH_PID=$!
 	on_exit "kill -9 $WATCH_PID"
@@ -76,6 +78,8 @@ if ! start_watch w1; then
 	fail "watch-up"; cat "$OUT/w1.err"; exit 1
 fi
 pass "watch-up"
+check "iface-auto-says-which" grep -q "iface auto: the devices that carry the default route: veth0" "$OUT/w1.err"
+check "iface-auto-attached" grep -q "XDP ban program on veth0" "$OUT/w1.err"
 check "routes-per-app" grep -q "routes from .*blog/app.py for app blog" "$OUT/w1.err"
 check "unclaimed-said-at-start" grep -q "other-1b2c_default_other-.* is claimed by no \[app NAME\]" "$OUT/w1.err"
 
@@ -135,6 +139,15 @@ refused() { # NAME REASON-RE CONFIG-TEXT
 		fail "refused-$name" "rc=$rc: $out"
 	fi
 }
+# --iface auto where no device carries a default route: refused, with the way out.
+out=$(nsenter --net=/run/netns/"$CLI" "$WARDEN" watch --config "$CONF" --iface auto \
+	--pin-path "$PIN_ROOT/auto" --state-dir "$STATE-auto" --http off 2>&1)
+rc=$?
+if [ "$rc" -ne 0 ] && grep -q "no device carries a default route here" <<<"$out"; then
+	pass "iface-auto-without-default-route-refused"
+else
+	fail "iface-auto-without-default-route-refused" "rc=$rc: $out"
+fi
 # Detach what the good runs left, so that "nothing attached" means something.
 in_srv "$WARDEN" detach veth0 --pin-path "$PIN" >/dev/null 2>&1
 refused no-follow "\[app shop\] needs follow" "[app shop]
