@@ -13,6 +13,7 @@
 
 #include "cli.h"
 #include "config.h"
+#include "errmsg.h"
 #include "resolve.h"
 #include "throttle.h"
 #include "timeutil.h"
@@ -33,19 +34,8 @@ struct key_def {
 	bool list; /* appends, may continue on indented lines, may repeat */
 };
 
-static int why(char *buf, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-static int why(char *buf, size_t len, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (buf && len) {
-		va_start(ap, fmt);
-		vsnprintf(buf, len, fmt, ap);
-		va_end(ap);
-	}
-	return -EINVAL;
-}
+/* A refused value: its reason, -EINVAL. */
+#define why(buf, len, ...) errmsg__set((buf), (len), -EINVAL, __VA_ARGS__)
 
 /* A value as it may be shown in a message: printable, at most 60 characters. */
 static const char *show(const char *v, char *buf, size_t len)

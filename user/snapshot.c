@@ -16,6 +16,7 @@
 #include <bpf/bpf.h>
 
 #include "banmap.h"
+#include "errmsg.h"
 #include "fileutil.h"
 #include "log.h"
 #include "snapshot.h"
@@ -68,20 +69,7 @@ static uint64_t get64(const unsigned char *p)
 	return (uint64_t)get32(p) | (uint64_t)get32(p + 4) << 32;
 }
 
-static int fail(char *err, size_t errlen, int ret, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-
-static int fail(char *err, size_t errlen, int ret, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err && errlen) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return ret;
-}
+#define fail errmsg__set
 
 /* The boot this is: /proc/sys/kernel/random/boot_id as 16 bytes (zeros if unknown). */
 static void boot_id(unsigned char out[16])
