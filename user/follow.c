@@ -17,8 +17,10 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "fileutil.h"
 #include "follow.h"
 #include "log.h"
+#include "loop.h"
 #include "timeutil.h"
 
 /*
@@ -341,22 +343,6 @@ static void src_mark(const struct src *s, struct mark *m, int64_t now)
 	m->group = s->group;
 }
 
-static int write_all(int fd, const char *buf, size_t len)
-{
-	ssize_t n;
-
-	while (len) {
-		n = write(fd, buf, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		buf += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 /* Replace path with data: temporary file, fsync, rename, fsync of the folder. */
 static int write_atomic(const char *path, const char *data, size_t len)
 {
@@ -367,7 +353,7 @@ static int write_atomic(const char *path, const char *data, size_t len)
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0)
 		return -errno;
-	err = write_all(fd, data, len);
+	err = file__write_all(fd, data, len);
 	if (!err && fsync(fd))
 		err = -errno;
 	if (close(fd) && !err)
@@ -1183,6 +1169,7 @@ static void on_decoded(const struct crilog_line *l, void *ctx)
 	struct src *s = f->cur;
 	struct follow_line fl = {
 		.path = s->path,
+		.group = s->group,
 		.stream = l->stream,
 		.text = l->text,
 		.len = l->len,
@@ -1622,7 +1609,6 @@ void follow__close(struct follower *f)
 
 struct follower *follow__open(const struct follow_opts *o)
 {
-	struct epoll_event ev = { .events = EPOLLIN };
 	struct follower *f;
 	size_t i;
 	int err;
@@ -1670,15 +1656,19 @@ struct follower *follow__open(const struct follow_opts *o)
 	f->ev_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	if (f->ev_fd < 0)
 		goto fail;
-	f->ep = epoll_create1(EPOLL_CLOEXEC);
-	if (f->ep < 0)
+	/* One fd for the caller's loop: the inotify fd and "more to do". */
+	f->ep = loop__pollset_new();
+	if (f->ep < 0) {
+		errno = -f->ep;
 		goto fail;
-	ev.data.fd = f->ino_fd;
-	if (epoll_ctl(f->ep, EPOLL_CTL_ADD, f->ino_fd, &ev))
+	}
+	err = loop__pollset_add(f->ep, f->ino_fd, EPOLLIN);
+	if (!err)
+		err = loop__pollset_add(f->ep, f->ev_fd, EPOLLIN);
+	if (err) {
+		errno = -err;
 		goto fail;
-	ev.data.fd = f->ev_fd;
-	if (epoll_ctl(f->ep, EPOLL_CTL_ADD, f->ev_fd, &ev))
-		goto fail;
+	}
 
 	rescan(f, true);
 	/* Everything found is dirty: the first follow__process() reads it. */

@@ -27,6 +27,11 @@ uint64_t time__mono_ns(void)
 	return clock_ns(CLOCK_MONOTONIC);
 }
 
+int64_t time__real_ns(void)
+{
+	return (int64_t)clock_ns(CLOCK_REALTIME);
+}
+
 static const struct {
 	const char *suffix;
 	double ns;

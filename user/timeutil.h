@@ -15,6 +15,9 @@ uint64_t time__boot_ns(void);
 /* CLOCK_MONOTONIC in ns, for timeouts that need not match the kernel's. */
 uint64_t time__mono_ns(void);
 
+/* CLOCK_REALTIME in ns (wall time: snapshots, log lines' own times). */
+int64_t time__real_ns(void);
+
 /*
  * Parse a duration: a number with an optional unit ms, s, m, h, d, w
  * ("90s", "10m", "2h", "7d", "1.5h"); a bare number is seconds.
