@@ -193,7 +193,8 @@ ip -n "$SRV" link set side0 up
 in_srv() { nsenter --net=/run/netns/"$SRV" "$@"; }
 on_exit "in_srv '$WARDEN' detach --all --pin-path '$PIN_ROOT/warden'"
 
-ROOT=$WORK/root TOKEN=tok-$RANDOM$RANDOM$RANDOM
+# The token as the DaemonSet's comment makes it.
+ROOT=$WORK/root TOKEN=$(head -c 32 /dev/urandom | base64)
 mapfile -t args < <(/usr/bin/python3 "$TOP/tests/k8s_pod.py" "$K" DaemonSet/warden warden "$ROOT" \
 	--env POD_IP=192.0.2.1 --host /sys/fs/bpf="$PIN_ROOT" --secret warden-http-token/token="$TOKEN")
 check "agent-laid-out" test "${args[0]}" = watch
@@ -227,9 +228,9 @@ start_agent() {
 	AGENT=$!
 	on_exit "kill $AGENT 2>/dev/null"
 }
-code() { # URL [CURL ARGS]: the HTTP status, as seen from the client host
+code() { # URL [CURL ARGS]: the HTTP status, as seen from another host (one never banned)
 	local url=$1; shift
-	nsenter --net=/run/netns/"$CLI" curl -s -o /dev/null -w '%{http_code}' "$@" "$url"
+	nsenter --net=/run/netns/"$CLI" curl -s --interface 192.0.2.3 -o /dev/null -w '%{http_code}' "$@" "$url"
 }
 kubelet_probe() { [ "$(in_srv curl -s -o /dev/null -w '%{http_code}' "http://192.0.2.1:9470$1")" = 200 ]; }
 start_agent
@@ -237,10 +238,10 @@ if wait_for agent-ready 30 kubelet_probe /readyz; then pass "agent-readyz-on-pod
 else fail "agent-readyz-on-pod-ip" "$(tail -3 "$WORK/agent.err")"; fi
 check "agent-livez-without-token" kubelet_probe /livez
 check "agent-metrics-without-token" kubelet_probe /metrics
-check "agent-api-needs-token" test "$(code http://192.0.2.1:9470/api/bans)" = 401
-check "agent-dashboard-needs-token" test "$(code http://192.0.2.1:9470/)" = 401
-check "agent-api-wrong-token" test "$(code http://192.0.2.1:9470/api/bans -H 'Authorization: Bearer nope')" = 401
-check_not "agent-api-token-accepted" test "$(code http://192.0.2.1:9470/api/bans -H "Authorization: Bearer $TOKEN")" = 401
+# What names the node's apps and files wants the token; the node agent has no dashboard.
+check "agent-info-needs-token" test "$(code http://192.0.2.1:9470/z/info)" = 401
+check "agent-info-wrong-token" test "$(code http://192.0.2.1:9470/z/info -H 'Authorization: Bearer nope')" = 401
+check "agent-info-with-token" test "$(code http://192.0.2.1:9470/z/info -H "Authorization: Bearer $TOKEN")" = 200
 check "agent-listens-on-pod-ip-only" sh -c "nsenter --net=/run/netns/$SRV ss -Hltn 'sport = :9470' | awk '{print \$4}' | grep -qx 192.0.2.1:9470"
 check "agent-xdp-on-default-route-device" sh -c "ip -n $SRV link show eth0 | grep -q xdp"
 check_not "agent-no-xdp-elsewhere" sh -c "ip -n $SRV link show side0 | grep -q xdp"
@@ -294,5 +295,7 @@ on_exit "kill $WRAP 2>/dev/null"
 if wait_for wrapper-ready 30 kubelet_probe /readyz; then pass "wrapper-readyz"; else fail "wrapper-readyz" "$(tail -5 "$WORK/wrap.err")"; fi
 check "wrapper-serves-app" sh -c "nsenter --net=/run/netns/$SRV curl -sf http://127.0.0.1:8080/health | grep -q ok"
 check "wrapper-api-needs-token" test "$(code http://192.0.2.1:9470/api/routes)" = 401
+check "wrapper-dashboard-needs-token" test "$(code http://192.0.2.1:9470/)" = 401
+check "wrapper-api-with-token" test "$(code http://192.0.2.1:9470/api/routes -H "Authorization: Bearer $TOKEN")" = 200
 kill -TERM $WRAP; wait $WRAP
 finish
