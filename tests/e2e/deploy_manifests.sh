@@ -93,6 +93,23 @@ code() { # URL [CURL ARGS]: the HTTP status, as seen from another host (one neve
 	nsenter --net=/run/netns/"$CLI" curl -s --interface 192.0.2.3 -o /dev/null -w '%{http_code}' "$@" "$url"
 }
 kubelet_probe() { [ "$(in_srv curl -s -o /dev/null -w '%{http_code}' "http://192.0.2.1:9470$1")" = 200 ]; }
+# No more than it needs: without any one of the capabilities warden refuses to start
+# (rather than run unprotected), and leaves no program attached.
+for cap in ${caps//,/ }; do
+	fewer=$(echo ",$caps," | sed "s/,$cap,/,/; s/^,//; s/,\$//")
+	# shellcheck disable=SC2054 # commas inside one argument
+	timeout 30 nsenter --net=/run/netns/"$SRV" setpriv --inh-caps=-all --ambient-caps=-all \
+		--bounding-set=-all,"$fewer" --no-new-privs -- "$WARDEN" "${args[@]}" \
+		>"$WORK/fewer.out" 2>"$WORK/fewer.err"
+	rc=$?
+	echo "  without ${cap#+}: exit $rc: $(grep -v 'libbpf: [0-9;]' "$WORK/fewer.err" | tail -1 | cut -c1-160)"
+	if [ $rc -ne 0 ] && [ $rc -ne 124 ] && ! ip -n "$SRV" link show eth0 | grep -q xdp; then
+		pass "agent-needs-${cap#+}"
+	else
+		fail "agent-needs-${cap#+}" "exit $rc: $(tail -2 "$WORK/fewer.err")"
+	fi
+	in_srv "$WARDEN" detach --all --pin-path "$PIN_ROOT/warden" >/dev/null 2>&1
+done
 start_agent
 if wait_for agent-ready 30 kubelet_probe /readyz; then pass "agent-readyz-on-pod-ip"
 else fail "agent-readyz-on-pod-ip" "$(tail -3 "$WORK/agent.err")"; fi
