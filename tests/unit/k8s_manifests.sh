@@ -64,6 +64,7 @@ rejected wrong-type-int 'periodSeconds: wrong type: string, expected integer' \
 	'agent["livenessProbe"]["periodSeconds"] = "10"'
 rejected wrong-type-list 'containers\[0\].args: wrong type: string, expected array' \
 	'agent["args"] = " ".join(agent["args"])'
+rejected unknown-kind 'no such kind DaemonSett in apps/v1' 'ds["kind"] = "DaemonSett"'
 rejected missing-required 'containers\[0\].name: required value' 'del agent["name"]'
 rejected escalation-with-sys-admin 'cannot set `allowPrivilegeEscalation` to false and `capabilities.Add` CAP_SYS_ADMIN' \
 	'agent["securityContext"]["capabilities"]["add"].append("CAP_SYS_ADMIN")'
