@@ -64,6 +64,7 @@ static const struct cli_option options[] = {
 	{ "follow", "follow", 1, OPTS_WATCH },
 	{ "backfill", "backfill", 0, OPTS_WATCH },
 	{ "config", NULL, 1, BOTH },
+	{ "jail", NULL, 1, BOTH },
 	{ "help", NULL, 0, BOTH },
 	{ "loader", NULL, 1, BOTH },
 	{ "verbose", NULL, 0, BOTH },
@@ -83,10 +84,18 @@ static const struct cli_option *find_option(const char *name, size_t len)
 int options__parse(const char *cmd, unsigned which, const char *usage, int argc, char **argv,
 		   struct cli_opts *o)
 {
+	const char *jail = NULL;
 	char err[512];
 	int i, pass, first_arg = argc;
 
 	config__defaults(&o->cfg);
+	/* --jail says how --config is read: find it first, wherever it stands. */
+	for (i = 1; i < argc && strcmp(argv[i], "--"); i++) {
+		if (!strncmp(argv[i], "--jail=", 7))
+			jail = argv[i] + 7;
+		else if (!strcmp(argv[i], "--jail") && i + 1 < argc)
+			jail = argv[++i];
+	}
 	o->loader = LOADER_AUTO;
 	o->verbose = false;
 
@@ -135,7 +144,8 @@ int options__parse(const char *cmd, unsigned which, const char *usage, int argc,
 			}
 
 			if (!strcmp(opt->name, "config")) {
-				if (pass == 0 && config__load(&o->cfg, value, err, sizeof(err))) {
+				if (pass == 0 &&
+				    config__load_jail(&o->cfg, value, jail, err, sizeof(err))) {
 					fprintf(stderr, "warden %s: %s\n", cmd, err);
 					return -EINVAL;
 				}
@@ -143,6 +153,14 @@ int options__parse(const char *cmd, unsigned which, const char *usage, int argc,
 			}
 			if (pass == 0)
 				continue;
+			if (!strcmp(opt->name, "jail")) {
+				if (!o->cfg.jail_name[0]) {
+					fprintf(stderr, "warden %s: --jail goes with --config FILE of "
+						"fail2ban's (jail.conf, jail.local)\n", cmd);
+					return -EINVAL;
+				}
+				continue;
+			}
 			if (!strcmp(opt->name, "help")) {
 				printf("%s", usage);
 				return 1;
@@ -168,6 +186,8 @@ int options__parse(const char *cmd, unsigned which, const char *usage, int argc,
 		fprintf(stderr, "warden %s: %s\n", cmd, err);
 		return -EINVAL;
 	}
+	for (i = 0; i < o->cfg.n_notes; i++)
+		fprintf(stderr, "warden %s: warning: %s\n", cmd, o->cfg.notes[i]);
 	o->first_arg = first_arg;
 	return 0;
 }

@@ -303,7 +303,7 @@ static void test_bad_values(void)
 		{ NULL, "maxretry", "", "maxretry" },
 		{ NULL, "findtime", "0", "findtime" },
 		{ NULL, "findtime", "-5", "findtime" },
-		{ NULL, "findtime", "10 minutes", "findtime" },
+		{ NULL, "findtime", "10 fortnights", "findtime" },
 		{ NULL, "bantime", "0", "bantime" },
 		{ NULL, "bantime", "forever", "forever" },
 		{ NULL, "bantime", "-", "bantime" },
