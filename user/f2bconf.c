@@ -13,6 +13,7 @@
 
 #include "config.h"
 #include "f2bconf.h"
+#include "f2bfilter.h"
 
 /*
  * fail2ban reads its files with Python's configparser (fail2ban/client/
@@ -392,6 +393,9 @@ static bool exists(const char *path)
 
 static int collect(const char *resource, const char **chain, int depth, struct file_list *out,
 		   char *err, size_t errlen);
+static int collect_with_local_given(const char *resource, const struct file_list *given,
+				    const char **chain, int depth, struct file_list *out,
+				    char *err, size_t errlen);
 
 /* The folder of path ("." for a bare name). */
 static void parent_dir(const char *path, char *dir, size_t len)
@@ -406,13 +410,24 @@ static void parent_dir(const char *path, char *dir, size_t len)
 		snprintf(dir, len, "%.*s", (int)(slash - path), path);
 }
 
-/* fail2ban's _expandConfFilesWithLocal(): each file is followed by its .local when there is one. */
+/*
+ * fail2ban's _expandConfFilesWithLocal(): each file is followed by its .local
+ * when there is one, unless that .local is one of the files given (given:
+ * the list fail2ban's ConfigReader passes, NULL for includes).
+ */
 static int collect_with_local(const char *resource, const char **chain, int depth,
 			      struct file_list *out, char *err, size_t errlen)
 {
+	return collect_with_local_given(resource, NULL, chain, depth, out, err, errlen);
+}
+
+static int collect_with_local_given(const char *resource, const struct file_list *given,
+				    const char **chain, int depth, struct file_list *out,
+				    char *err, size_t errlen)
+{
 	char local[4096];
 	const char *dot = strrchr(resource, '.'), *slash = strrchr(resource, '/');
-	int ret;
+	int ret, i;
 
 	ret = collect(resource, chain, depth, out, err, errlen);
 	if (ret)
@@ -421,6 +436,9 @@ static int collect_with_local(const char *resource, const char **chain, int dept
 		snprintf(local, sizeof(local), "%.*s.local", (int)(dot - resource), resource);
 	else
 		snprintf(local, sizeof(local), "%s.local", resource);
+	for (i = 0; given && i < given->n; i++)
+		if (!strcmp(given->path[i], local))
+			return 0;
 	if (strcmp(local, resource) && exists(local))
 		return collect(local, chain, depth, out, err, errlen);
 	return 0;
@@ -817,37 +835,35 @@ bool f2bconf__is_layout(const char *path)
 static int read_jail_layout(const char dir[2048], struct ini *all, char *err, size_t errlen)
 {
 	static const char *const exts[] = { "conf", "local" };
+	struct file_list given = { .n = 0 }, files = { .n = 0 };
+	const char *chain[MAX_INCLUDE_DEPTH];
 	char path[2048 + 32];
 	size_t e;
-	int ret, found = 0;
+	int ret = 0, i;
 
-	for (e = 0; e < 2; e++) {
+	for (e = 0; e < 2 && !ret; e++) {
 		glob_t g;
-		size_t i;
+		size_t k;
 
 		snprintf(path, sizeof(path), "%s/jail.%s", dir, exts[e]);
-		if (exists(path)) {
-			found++;
-			ret = read_with_includes(path, all, err, errlen);
-			if (ret)
-				return ret;
-		}
+		if (exists(path))
+			ret = file_list_add(&given, path, err, errlen);
 		snprintf(path, sizeof(path), "%s/jail.d/*.%s", dir, exts[e]);
-		if (glob(path, 0, NULL, &g) == 0) {
-			for (i = 0; i < g.gl_pathc; i++) {
-				found++;
-				ret = read_with_includes(g.gl_pathv[i], all, err, errlen);
-				if (ret) {
-					globfree(&g);
-					return ret;
-				}
-			}
+		if (!ret && glob(path, 0, NULL, &g) == 0) {
+			for (k = 0; k < g.gl_pathc && !ret; k++)
+				ret = file_list_add(&given, g.gl_pathv[k], err, errlen);
 			globfree(&g);
 		}
 	}
-	if (!found)
-		return fail(err, errlen, -ENOENT, "%s: neither jail.conf nor jail.local", dir);
-	return 0;
+	if (!ret && !given.n)
+		ret = fail(err, errlen, -ENOENT, "%s: neither jail.conf nor jail.local", dir);
+	for (i = 0; i < given.n && !ret; i++)
+		ret = collect_with_local_given(given.path[i], &given, chain, 0, &files, err, errlen);
+	if (!ret)
+		ret = merge_files(&files, all, err, errlen);
+	file_list_free(&given);
+	file_list_free(&files);
+	return ret;
 }
 
 /* The jail settings warden applies as its own (config.c [jail]). */
@@ -1188,6 +1204,13 @@ static int apply_jail(const struct ini *ini, const char *jail, const char dir[20
 		snprintf(fdir, sizeof(fdir), "%s/filter.d", dir);
 		if (*v) {
 			ret = f2bconf__filter(fdir, v, &def, reason, sizeof(reason));
+			if (!ret) {
+				/* Compiled now, so that a bad filter stops warden before it starts. */
+				struct f2b_filter *flt = f2bfilter__new(&def, reason, sizeof(reason));
+
+				ret = flt ? 0 : -errno;
+				f2bfilter__free(flt);
+			}
 			f2b_filter_def__free(&def);
 			if (ret == -ENOENT && !key_is_own(ini, jail, "filter")) {
 				/* Only the default "%(__name__)s": warden's verdicts alone. */
