@@ -182,7 +182,10 @@ static void learn_routes(struct watch *w)
 	struct routes *fresh;
 
 	if (!w->cfg->app[0]) {
-		if (!w->routes)
+		if (!w->routes && w->cfg->filter[0])
+			pr_info("no --app given: the failregex of filter %s, statuses (--fail-status) "
+				"and non-HTTP requests are the failures", w->cfg->filter);
+		else if (!w->routes)
 			pr_warn("no --app given: only statuses (--fail-status) and non-HTTP requests "
 				"count as failures");
 		return;
