@@ -30,11 +30,12 @@ struct parse_opts {
 	const char *fail_status; /* --fail-status LIST */
 	bool print_missed;  /* --print-missed: the lines that are no failure, as they are */
 	bool json;          /* --json: verdicts and summary as JSON */
+	bool summary;       /* --summary: no verdict per line, the summary only */
 	bool verdicts;      /* any of the above: verdict mode */
 };
 
 enum { OPT_FORMAT = 256, OPT_LOG_REGEX, OPT_APP, OPT_CONFIG, OPT_JAIL, OPT_PRINT_MISSED,
-       OPT_JSON, OPT_FAIL_STATUS };
+       OPT_JSON, OPT_FAIL_STATUS, OPT_SUMMARY };
 
 static const struct option long_opts[] = {
 	{ "format", required_argument, NULL, OPT_FORMAT },
@@ -45,6 +46,7 @@ static const struct option long_opts[] = {
 	{ "fail-status", required_argument, NULL, OPT_FAIL_STATUS },
 	{ "print-missed", no_argument, NULL, OPT_PRINT_MISSED },
 	{ "json", no_argument, NULL, OPT_JSON },
+	{ "summary", no_argument, NULL, OPT_SUMMARY },
 	{ "help", no_argument, NULL, 'h' },
 	{ 0 },
 };
@@ -52,15 +54,15 @@ static const struct option long_opts[] = {
 static const char *usage_text =
 	"usage: warden parse [--format F] [--log-regex RE] [FILE]\n"
 	"       warden parse [--app SOURCE] [--config FILE [--jail NAME]] [--fail-status LIST]\n"
-	"                    [--print-missed] [--json] [FILE]\n"
-	"With any of --app, --config, --jail, --fail-status, --print-missed or --json: what\n"
-	"warden run and watch would make of each line (a failure and its kind, a request\n"
-	"and the route it matched, or why it is not an access line; with a fail2ban\n"
-	"filter from --config, whether its failregex matched), then a summary like\n"
+	"                    [--print-missed | --summary] [--json] [FILE]\n"
+	"With any of --app, --config, --jail, --fail-status, --print-missed, --summary or\n"
+	"--json: what warden run and watch would make of each line (a failure and its\n"
+	"kind, a request and the route it matched, or why it is not an access line; with\n"
+	"a fail2ban filter from --config, whether its failregex matched), then a summary like\n"
 	"fail2ban-regex's: lines, access lines, failures by kind, lines not parsed by\n"
 	"reason, failregex and date template hits, the clients that would be banned\n"
 	"(bans timed by the lines' own timestamps). --print-missed prints the lines\n"
-	"that are no failure, as they are, instead of every verdict.\n"
+	"that are no failure, as they are, instead of every verdict; --summary none.\n"
 	"Otherwise: parse access-log lines (FILE, or stdin when absent or '-') and print one JSON\n"
 	"object per line: the client, method, path, status and time warden would see,\n"
 	"\"http\":false for a request that was not HTTP, or {\"error\":REASON}.\n"
@@ -114,6 +116,10 @@ static int parse_args(int argc, char **argv, struct parse_opts *o)
 			break;
 		case OPT_JSON:
 			o->json = true;
+			o->verdicts = true;
+			break;
+		case OPT_SUMMARY:
+			o->summary = true;
 			o->verdicts = true;
 			break;
 		default:
@@ -609,7 +615,9 @@ static int parse_verdicts(const struct parse_opts *o)
 		s.filter_limit += ev.filter == F2B_LIMIT;
 		if (f && ev.match.date >= 0)
 			s.date_hits[ev.match.date]++;
-		if (o->print_missed) {
+		if (o->summary) {
+			/* the summary alone */
+		} else if (o->print_missed) {
 			if (ev.kind != LINE_FAILURE && ev.kind != LINE_BAN && ev.filter != F2B_NAME) {
 				fwrite(line, 1, len, stdout);
 				putchar('\n');
