@@ -58,7 +58,9 @@ static const char *usage_text =
 	"  --ignoreip LIST       addresses and prefixes never banned\n"
 	"  --ipv6-prefix N       IPv6 offenders are banned by this prefix (64)\n"
 	"  --max-tracked N       clients tracked at most (1000000)\n"
-	"  --config FILE         INI file with [warden] and [jail]; options override it\n"
+	"  --config FILE         INI file with [warden] and [jail], or fail2ban's jail.conf or\n"
+	"                        jail.local (its layout around it); options override it\n"
+	"  --jail NAME           with fail2ban's files: the jail to take\n"
 	"  --log-json            warden's own messages as JSON lines\n"
 	"  --http ADDR:PORT      health and metrics (127.0.0.1:9470; off)\n"
 	"  --verbose             warden's debug messages too, one per line read\n";
