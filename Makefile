@@ -60,7 +60,7 @@ TOOL_BINS := $(patsubst tools/%.c,$(BUILD)/tools/%,$(TOOL_SRCS))
 
 PREFIX ?= /usr/local
 
-all: $(BUILD)/warden $(TOOL_BINS)
+all: $(BUILD)/warden $(BUILD)/warden.8 $(TOOL_BINS)
 
 # Install the Debian packages that building and testing need (root only).
 deps:
@@ -105,6 +105,11 @@ $(BUILD)/dashboard_assets.o: $(BUILD)/dashboard_assets.c user/analytics.h
 $(BUILD)/warden: $(USER_OBJS)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
+
+# The man page comes from the command and option tables: never out of step with --help.
+$(BUILD)/warden.8: $(BUILD)/warden
+	$(call msg,GEN,$@)
+	$(Q)$(BUILD)/warden manpage > $@
 
 # The same agent with the sanitizers, for the end-to-end tests.
 $(BUILD)/warden-san: $(SAN_OBJS) $(BUILD)/san/user/main.o
@@ -151,6 +156,7 @@ demo: deps
 # The agent, its units and the demo, where the units expect them.
 install: all
 	install -D -m 0755 $(BUILD)/warden $(DESTDIR)$(PREFIX)/bin/warden
+	install -D -m 0644 $(BUILD)/warden.8 $(DESTDIR)$(PREFIX)/share/man/man8/warden.8
 	install -D -m 0644 tools/deploy/systemd/warden@.service $(DESTDIR)/etc/systemd/system/warden@.service
 	install -D -m 0644 tools/deploy/systemd/warden-demo.service $(DESTDIR)/etc/systemd/system/warden-demo.service
 	install -D -m 0644 tools/demo/app.py $(DESTDIR)$(PREFIX)/share/warden/demo/app.py

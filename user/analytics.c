@@ -14,6 +14,7 @@
 #include <sqlite3.h>
 
 #include "analytics.h"
+#include "fileutil.h"
 #include "banmap.h"
 #include "http.h"
 #include "log.h"
@@ -782,25 +783,6 @@ static int meta_set(struct analytics *a, const char *key, int64_t v)
 
 /* ---- open and close ---- */
 
-static int mkdir_p(const char *dir)
-{
-	char buf[PATH_MAX];
-	size_t len = strlen(dir), i;
-
-	if (len >= sizeof(buf))
-		return -ENAMETOOLONG;
-	memcpy(buf, dir, len + 1);
-	for (i = 1; i <= len; i++) {
-		if (buf[i] != '/' && buf[i] != '\0')
-			continue;
-		buf[i] = '\0';
-		if (mkdir(buf, 0750) && errno != EEXIST)
-			return -errno;
-		buf[i] = dir[i];
-	}
-	return 0;
-}
-
 static int db_exec(struct analytics *a, const char *sql, char *err, size_t errlen)
 {
 	char *msg = NULL;
@@ -896,7 +878,7 @@ struct analytics *analytics__open(const char *state_dir, uint64_t retention_ns, 
 		rc = -ENOMEM;
 		goto fail;
 	}
-	rc = mkdir_p(state_dir);
+	rc = file__mkdir_p(state_dir, 0750);
 	if (rc) {
 		snprintf(err, errlen, "%s: %s", state_dir, strerror(-rc));
 		goto fail;

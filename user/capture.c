@@ -9,7 +9,6 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/file.h>
-#include <sys/timerfd.h>
 #include <time.h>
 #include <unistd.h>
 /* pcap's classic-BPF struct bpf_insn would clash with the kernel's (xdp-pcap-replay.c does the same). */
@@ -21,6 +20,7 @@
 
 #include "capture.h"
 #include "log.h"
+#include "loop.h"
 #include "timeutil.h"
 
 _Static_assert(sizeof(struct capture_config) == 24, "capture_config layout");
@@ -43,6 +43,13 @@ struct run {
 	uint32_t snaplen;
 	int64_t wall_minus_boot_ns; /* CLOCK_REALTIME - CLOCK_BOOTTIME */
 	int done;                   /* the count is reached */
+	/* The loop: the perf rings, the lease renewal, the end, the caller's stop. */
+	struct loop *loop;
+	struct capture *c;
+	struct capture_config *cfg;
+	struct perf_buffer *pb;
+	uint64_t end_ns;
+	int err;                    /* what ended the loop, 0 for a normal end */
 };
 
 const char *capture__reason_name(uint32_t reason)
@@ -201,8 +208,10 @@ static void on_sample(void *ctx, int cpu, void *data, __u32 size)
 	r->res->written++;
 	if (m.reason <= CAPTURE_SHED)
 		r->res->by_reason[m.reason]++;
-	if (r->o->count && r->res->written >= r->o->count)
+	if (r->o->count && r->res->written >= r->o->count) {
 		r->done = 1;
+		loop__stop(r->loop);
+	}
 }
 
 static void on_lost(void *ctx, int cpu, __u64 cnt)
@@ -253,48 +262,60 @@ static void switch_off(struct capture *c)
 	unlock_dir(c);
 }
 
-/* A timerfd on CLOCK_BOOTTIME: every interval_ns, or once at the absolute time at_ns. */
-static int make_timer(uint64_t interval_ns, uint64_t at_ns)
+static void fail_run(struct run *r, int err)
 {
-	struct itimerspec its = {};
-	int fd, err;
-
-	fd = timerfd_create(CLOCK_BOOTTIME, TFD_NONBLOCK | TFD_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	if (interval_ns) {
-		its.it_interval.tv_sec = interval_ns / NSEC_PER_SEC;
-		its.it_interval.tv_nsec = interval_ns % NSEC_PER_SEC;
-		its.it_value = its.it_interval;
-	} else {
-		its.it_value.tv_sec = at_ns / NSEC_PER_SEC;
-		its.it_value.tv_nsec = at_ns % NSEC_PER_SEC;
-	}
-	if (timerfd_settime(fd, interval_ns ? 0 : TFD_TIMER_ABSTIME, &its, NULL)) {
-		err = -errno;
-		close(fd);
-		return err;
-	}
-	return fd;
+	r->err = err;
+	loop__stop(r->loop);
 }
 
-static int epoll_add(int ep, int fd)
+/* Every ring that has samples. */
+static void on_rings(void *ctx, int fd, uint32_t events)
 {
-	struct epoll_event ev = { .events = EPOLLIN, .data.fd = fd };
+	struct run *r = ctx;
+	int err;
 
-	return epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev) ? -errno : 0;
+	(void)fd;
+	(void)events;
+	err = perf_buffer__consume(r->pb);
+	if (err < 0)
+		fail_run(r, err);
+}
+
+/* The lease is renewed every second: a capture whose warden died lapses by itself. */
+static void on_renew(void *ctx)
+{
+	struct run *r = ctx;
+	int err = renew(r->c, r->cfg, r->end_ns);
+
+	if (err)
+		fail_run(r, err);
+}
+
+/* The end of --duration. */
+static void on_end(void *ctx)
+{
+	struct run *r = ctx;
+
+	loop__stop(r->loop);
+}
+
+/* The caller's stop (a signal). */
+static void on_stop(void *ctx, int fd, uint32_t events)
+{
+	(void)fd;
+	(void)events;
+	on_end(ctx);
 }
 
 int capture__run(struct capture *c, const struct capture_opts *o, int stop_fd,
 		 struct capture_result *res)
 {
 	struct capture_config cfg = {};
-	struct perf_buffer *pb = NULL;
-	struct run r = { .o = o, .res = res };
-	struct epoll_event ev;
+	struct run r = { .o = o, .res = res, .c = c, .cfg = &cfg };
+	struct loop_timer *renew_timer = NULL, *end_timer = NULL;
 	pcap_t *pd = NULL;
-	uint64_t end_ns = 0, now, ticks;
-	int ep = -1, renew_fd = -1, end_fd = -1, pb_fd, on = 0, err, n;
+	int on = 0, err;
+
 	memset(res, 0, sizeof(*res));
 	r.snaplen = o->snaplen ? o->snaplen : WARDEN_CAPTURE_SNAPLEN;
 	if (r.snaplen > WARDEN_CAPTURE_SNAPLEN_MAX)
@@ -315,33 +336,26 @@ int capture__run(struct capture *c, const struct capture_opts *o, int stop_fd,
 	}
 	r.wall_minus_boot_ns = wall_minus_boot();
 
-	/* The event loop: the perf rings, the lease renewal, the end, the caller's stop. */
-	ep = epoll_create1(EPOLL_CLOEXEC);
-	if (ep < 0) {
+	r.loop = loop__new();
+	renew_timer = r.loop ? loop__add_timer(r.loop, CLOCK_BOOTTIME, on_renew, &r) : NULL;
+	if (!renew_timer) {
 		err = -errno;
 		goto out;
 	}
-	renew_fd = make_timer(NSEC_PER_SEC, 0);
-	if (renew_fd < 0) {
-		err = renew_fd;
-		goto out;
-	}
-	now = time__boot_ns();
 	if (o->duration_ns) {
-		end_ns = now + o->duration_ns;
-		end_fd = make_timer(0, end_ns);
-		if (end_fd < 0) {
-			err = end_fd;
+		r.end_ns = time__boot_ns() + o->duration_ns;
+		end_timer = loop__add_timer(r.loop, CLOCK_BOOTTIME, on_end, &r);
+		if (!end_timer) {
+			err = -errno;
 			goto out;
 		}
+		loop__timer_arm_at(end_timer, r.end_ns);
 	}
-	err = epoll_add(ep, renew_fd);
-	if (!err && end_fd >= 0)
-		err = epoll_add(ep, end_fd);
-	if (!err && stop_fd >= 0)
-		err = epoll_add(ep, stop_fd);
-	if (err)
-		goto out;
+	if (stop_fd >= 0) {
+		err = loop__add_fd(r.loop, stop_fd, EPOLLIN, on_stop, &r);
+		if (err)
+			goto out;
+	}
 
 	/*
 	 * Under the lock: refuse if another live capture holds the flag (its
@@ -354,8 +368,8 @@ int capture__run(struct capture *c, const struct capture_opts *o, int stop_fd,
 		err = -EBUSY;
 	}
 	if (!err) {
-		pb = perf_buffer__new(c->perf_fd, PERF_PAGES, on_sample, on_lost, &r, NULL);
-		if (!pb) {
+		r.pb = perf_buffer__new(c->perf_fd, PERF_PAGES, on_sample, on_lost, &r, NULL);
+		if (!r.pb) {
 			err = -errno;
 			pr_warn("cannot open the capture rings: %s", strerror(-err));
 		}
@@ -365,54 +379,28 @@ int capture__run(struct capture *c, const struct capture_opts *o, int stop_fd,
 		cfg.snaplen = r.snaplen;
 		cfg.per_sec = o->per_sec;
 		cfg.pid = (__u32)getpid();
-		err = renew(c, &cfg, end_ns);
+		err = renew(c, &cfg, r.end_ns);
 		on = !err;
 	}
 	unlock_dir(c);
 	if (err)
 		goto out;
-	pb_fd = perf_buffer__epoll_fd(pb);
-	err = epoll_add(ep, pb_fd);
-	if (err)
-		goto out;
-
-	while (!r.done) {
-		n = epoll_wait(ep, &ev, 1, -1);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			err = -errno;
-			goto out;
-		}
-		if (n == 0)
-			continue;
-		if (ev.data.fd == pb_fd) {
-			/* Every ring that has samples. */
-			err = perf_buffer__consume(pb);
-			if (err < 0)
-				goto out;
-		} else if (ev.data.fd == renew_fd) {
-			if (read(renew_fd, &ticks, sizeof(ticks)) < 0 && errno != EAGAIN) {
-				err = -errno;
-				goto out;
-			}
-			err = renew(c, &cfg, end_ns);
-			if (err)
-				goto out;
-		} else {
-			/* The end of --duration, or the caller's stop (a signal). */
-			break;
-		}
-	}
-	err = 0;
+	loop__timer_arm(renew_timer, NSEC_PER_SEC, NSEC_PER_SEC);
+	err = loop__add_fd(r.loop, perf_buffer__epoll_fd(r.pb), EPOLLIN, on_rings, &r);
+	if (!err)
+		err = loop__run(r.loop);
+	if (!err)
+		err = r.err;
 
 out:
 	/* Off first, then what the rings still hold. */
 	if (on)
 		switch_off(c);
-	if (pb && !r.done)
-		perf_buffer__consume(pb);
-	perf_buffer__free(pb);
+	if (r.pb && !r.done)
+		perf_buffer__consume(r.pb);
+	if (r.pb)
+		loop__del_fd(r.loop, perf_buffer__epoll_fd(r.pb));
+	perf_buffer__free(r.pb);
 	if (r.dumper) {
 		/* A full disk shows here: pcap_dump() itself cannot fail. */
 		if (pcap_dump_flush(r.dumper) && !err) {
@@ -423,11 +411,11 @@ out:
 	}
 	if (pd)
 		pcap_close(pd);
-	if (end_fd >= 0)
-		close(end_fd);
-	if (renew_fd >= 0)
-		close(renew_fd);
-	if (ep >= 0)
-		close(ep);
+	if (r.loop) {
+		loop__del_fd(r.loop, stop_fd);
+		loop__del_timer(r.loop, end_timer);
+		loop__del_timer(r.loop, renew_timer);
+		loop__free(r.loop);
+	}
 	return err;
 }

@@ -8,14 +8,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
-#include <sys/signalfd.h>
-#include <sys/timerfd.h>
+#include <time.h>
 #include <unistd.h>
 #include <json-c/json.h>
 
 #include "banmap.h"
 #include "cli.h"
 #include "log.h"
+#include "loop.h"
 #include "resolve.h"
 #include "throttle.h"
 #include "timeutil.h"
@@ -584,69 +584,66 @@ static void follow_change(void *ctx, const struct prefix *p, unsigned int purpos
 	fflush(stdout);
 }
 
-/* The event loop of --follow: signals, the resolver's helper, its next due time. */
+/* --follow: the resolver on the loop, until a signal. */
+struct follow_loop {
+	struct loop *loop;
+	struct loop_timer *due;
+	struct resolver *r;
+	struct follow *f;
+};
+
+/* Look up what is due, then wait until the next lookup is due, or the helper answers. */
+static void follow_refresh(void *ctx)
+{
+	struct follow_loop *fl = ctx;
+	int64_t due;
+
+	resolver__refresh(fl->r, time__mono_ns(), follow_change, fl->f);
+	due = resolver__due_ms(fl->r, time__mono_ns());
+	if (due >= 0)
+		loop__timer_arm(fl->due, (uint64_t)due * 1000000 + 1, 0);
+}
+
+static void follow_answer(void *ctx, int fd, uint32_t events)
+{
+	(void)fd;
+	(void)events;
+	follow_refresh(ctx);
+}
+
+static void follow_stop(void *ctx, const struct signalfd_siginfo *si)
+{
+	struct follow_loop *fl = ctx;
+
+	(void)si;
+	loop__stop(fl->loop);
+}
+
 static int follow_loop(struct resolver *r, struct follow *f)
 {
-	struct epoll_event ev = { .events = EPOLLIN }, evs[4];
-	struct signalfd_siginfo si;
-	struct itimerspec its = { 0 };
-	sigset_t mask;
-	int ep, sfd, tfd, n, i, err = 0;
-	int64_t due;
-	bool stop = false;
+	struct follow_loop fl = { .r = r, .f = f };
+	int err;
 
-	sigemptyset(&mask);
-	sigaddset(&mask, SIGINT);
-	sigaddset(&mask, SIGTERM);
-	sigaddset(&mask, SIGHUP);
-	sigprocmask(SIG_BLOCK, &mask, NULL);
-	sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
-	tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
-	ep = epoll_create1(EPOLL_CLOEXEC);
-	if (sfd < 0 || tfd < 0 || ep < 0) {
+	fl.loop = loop__new();
+	if (!fl.loop)
+		return -errno;
+	err = loop__on_signal(fl.loop, SIGINT, follow_stop, &fl);
+	if (!err)
+		err = loop__on_signal(fl.loop, SIGTERM, follow_stop, &fl);
+	if (!err)
+		err = loop__on_signal(fl.loop, SIGHUP, follow_stop, &fl);
+	fl.due = err ? NULL : loop__add_timer(fl.loop, CLOCK_MONOTONIC, follow_refresh, &fl);
+	if (!err && !fl.due)
 		err = -errno;
-		goto out;
+	if (!err && resolver__fd(r) >= 0)
+		err = loop__add_fd(fl.loop, resolver__fd(r), EPOLLIN, follow_answer, &fl);
+	if (!err) {
+		follow_refresh(&fl);
+		err = loop__run(fl.loop);
 	}
-	ev.data.fd = sfd;
-	epoll_ctl(ep, EPOLL_CTL_ADD, sfd, &ev);
-	ev.data.fd = tfd;
-	epoll_ctl(ep, EPOLL_CTL_ADD, tfd, &ev);
-	if (resolver__fd(r) >= 0) {
-		ev.data.fd = resolver__fd(r);
-		epoll_ctl(ep, EPOLL_CTL_ADD, resolver__fd(r), &ev);
-	}
-	while (!stop) {
-		resolver__refresh(r, time__mono_ns(), follow_change, f);
-		/* Sleep until the next lookup is due, or the helper answers, or a signal. */
-		due = resolver__due_ms(r, time__mono_ns());
-		memset(&its, 0, sizeof(its));
-		if (due >= 0) {
-			its.it_value.tv_sec = due / 1000;
-			its.it_value.tv_nsec = (due % 1000) * 1000000 + 1;
-		}
-		timerfd_settime(tfd, 0, &its, NULL);
-		n = epoll_wait(ep, evs, 4, -1);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			err = -errno;
-			break;
-		}
-		for (i = 0; i < n; i++) {
-			if (evs[i].data.fd == sfd && read(sfd, &si, sizeof(si)) == sizeof(si))
-				stop = true;
-			else if (evs[i].data.fd == tfd)
-				while (read(tfd, &(uint64_t){ 0 }, 8) == 8)
-					;
-		}
-	}
-out:
-	if (ep >= 0)
-		close(ep);
-	if (tfd >= 0)
-		close(tfd);
-	if (sfd >= 0)
-		close(sfd);
+	loop__del_fd(fl.loop, resolver__fd(r));
+	loop__del_timer(fl.loop, fl.due);
+	loop__free(fl.loop);
 	return err;
 }
 

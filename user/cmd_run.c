@@ -14,32 +14,8 @@
 static const char *usage_text =
 	"usage: warden run [OPTIONS] -- CMD [ARGS...]\n"
 	"Runs CMD (a Flask app under Werkzeug or gunicorn), forwards its output, parses\n"
-	"its access log, and bans clients that probe URLs the app does not serve.\n\n"
-	"  --iface IFACE         attach the XDP ban program here (repeatable)\n"
-	"  --pin-path DIR        where the ban maps are pinned (" WARDEN_DEFAULT_PIN_PATH ")\n"
-	"  --mode M              XDP mode: auto, native, generic\n"
-	"  --dry-run             decide and log bans, never write them\n"
-	"  --app FILE|DIR        the Flask source (default: found from CMD)\n"
-	"  --log-format F        auto, werkzeug, common, combined, regex\n"
-	"  --log-regex RE        PCRE2 with named groups ip, method, path, status\n"
-	"  --log-stream S        parse stdout, stderr or both (default both)\n"
-	"  --fail-status LIST    statuses that count as failures too (401,403)\n"
-	"  --maxretry N --findtime T --bantime T   fail2ban's jail settings\n"
-	"  --bantime-increment --bantime-factor F --bantime-maxtime T   escalation\n"
-	"  --ignoreip LIST       addresses and prefixes never banned\n"
-	"  --ipv6-prefix N       IPv6 offenders are banned by this prefix (64)\n"
-	"  --max-tracked N       clients tracked at most (1000000)\n"
-	"  --config FILE         INI file with [warden] and [jail], or fail2ban's jail.conf or\n"
-	"                        jail.local (its layout around it); options override it\n"
-	"  --jail NAME           with fail2ban's files: the jail to take\n"
-	"  --log-json            warden's own messages as JSON lines\n"
-	"  --restart P           on-failure (default), always or never\n"
-	"  --restart-max-delay T cap of the doubling restart delay (30s)\n"
-	"  --restart-reset T     a run this long resets the delay (60s)\n"
-	"  --max-restarts N --restart-window T   give up (exit 69) after N restarts in T\n"
-	"  --stop-timeout T      SIGKILL the app this long after SIGTERM (10s)\n"
-	"  --user USER[:GROUP]   run the app as this user (it never keeps warden's capabilities)\n"
-	"  --verbose             warden's debug messages too\n";
+	"its access log, bans clients that probe URLs the app does not serve, and keeps\n"
+	"the app alive (restarts, hangs).\n\n";
 
 /* The options (options.c), then the app's command line after them. */
 static int parse_run_opts(int argc, char **argv, struct cli_opts *o, char ***cmd)
@@ -48,6 +24,11 @@ static int parse_run_opts(int argc, char **argv, struct cli_opts *o, char ***cmd
 
 	if (ret)
 		return ret;
+	if (o->cfg.n_apps) {
+		fprintf(stderr, "warden run: [app NAME] sections are for warden watch (warden run "
+			"judges the one app it runs: give its source with --app or app =)\n");
+		return -EINVAL;
+	}
 	if (o->first_arg >= argc) {
 		fprintf(stderr, "warden run: no command to run (warden run [OPTIONS] -- CMD ...)\n");
 		return -EINVAL;

@@ -6,85 +6,47 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
-#include <sys/signalfd.h>
-#include <sys/stat.h>
-#include <sys/timerfd.h>
 #include <time.h>
 #include <unistd.h>
 
-#include "banmap.h"
-#include "enforce.h"
+#include "agent.h"
+#include "claims.h"
 #include "cli.h"
 #include "config.h"
+#include "fileutil.h"
 #include "follow.h"
-#include "health.h"
-#include "http.h"
-#include "warden_metrics.h"
 #include "jail.h"
 #include "log.h"
 #include "logparse.h"
+#include "loop.h"
 #include "options.h"
 #include "routes.h"
-#include "snapshot.h"
 #include "timeutil.h"
 #include "xdp_attach.h"
 
 #define OFFSETS_FILE "follow.offsets"
-#define TICK_NS NSEC_PER_SEC  /* offsets, snapshots and rotated files are looked after this often */
-#define EXPIRE_EVERY_TICKS 30 /* expired bans leave the maps this often */
+#define TICK_NS NSEC_PER_SEC  /* offsets and rotated files are looked after this often */
 
 static const char *usage_text =
 	"usage: warden watch --follow GLOB... [--iface IFACE...] [--app SOURCE] [OPTIONS]\n"
 	"The node agent: follows log files that other processes write (the container\n"
 	"runtime's /var/log/containers/*.log and /var/log/pods, in the CRI or Docker\n"
 	"JSON format, or plain access logs) across rotations and restarts, and bans\n"
-	"the clients that probe URLs the app does not serve. Runs nothing itself.\n\n"
-	"  --follow GLOB         files to follow (repeatable; absolute glob patterns)\n"
-	"  --backfill            read the rotated logs (.gz too) and the files' history\n"
-	"                        once at start; lines older than findtime are skipped\n"
-	"  --state-dir DIR       where the read offsets and the ban snapshot are kept\n"
-	"                        (/var/lib/warden)\n"
-	"  --iface IFACE         attach the XDP ban program here (repeatable)\n"
-	"  --pin-path DIR        where the ban maps are pinned (" WARDEN_DEFAULT_PIN_PATH ")\n"
-	"  --mode M              XDP mode: auto, native, generic\n"
-	"  --dry-run             decide and log bans, never write them\n"
-	"  --app FILE|DIR        the Flask source to learn the routes from (SIGHUP: again)\n"
-	"  --log-format F        auto, werkzeug, common, combined, regex\n"
-	"  --log-regex RE        PCRE2 with named groups ip, method, path, status\n"
-	"  --log-stream S        parse the app's stdout, stderr or both (default both)\n"
-	"  --fail-status LIST    statuses that count as failures too (401,403)\n"
-	"  --maxretry N --findtime T --bantime T   fail2ban's jail settings\n"
-	"  --bantime-increment --bantime-factor F --bantime-maxtime T   escalation\n"
-	"  --ignoreip LIST       addresses and prefixes never banned\n"
-	"  --ipv6-prefix N       IPv6 offenders are banned by this prefix (64)\n"
-	"  --max-tracked N       clients tracked at most (1000000)\n"
-	"  --config FILE         INI file with [warden] and [jail], or fail2ban's jail.conf or\n"
-	"                        jail.local (its layout around it); options override it\n"
-	"  --jail NAME           with fail2ban's files: the jail to take\n"
-	"  --log-json            warden's own messages as JSON lines\n"
-	"  --http ADDR:PORT      health and metrics (127.0.0.1:9470; off)\n"
-	"  --verbose             warden's debug messages too, one per line read\n";
+	"the clients that probe URLs the app does not serve. Runs nothing itself.\n\n";
 
 struct watch {
 	struct warden_config *cfg;
-	enum xdp_loader loader;
 	bool verbose;
-	struct routes *routes;
-	struct banmap *bm;         /* NULL in dry-run */
-	struct jail *jail;
+	struct loop *loop;
+	struct agent *agent;       /* jail, routes, enforcement, bans' upkeep, HTTP */
+	struct claims *claims;     /* which app each log belongs to ([app NAME] sections) */
+	int app_index[CONFIG_MAX_APPS]; /* the agent's app of each section */
 	struct follower *fw;
 	struct logparser *age;     /* the times of backfilled plain lines */
-	struct snapshot_sched snap;
+	struct loop_timer *tick;   /* rotations and read offsets */
 	bool parse_stdout, parse_stderr;
 	bool keep_state;           /* the state folder is usable */
-	int epfd, sigfd, tick_fd;
-	bool stopping;
-	struct http_server *http;  /* --http: health and metrics for the DaemonSet's probes */
-	struct health *health;
-	struct warden_metrics *metrics;
-	char xdp_how[256];
-	enum enforce_state enforce; /* who enforces the bans, for /z/health */
-	uint64_t ticks;
+	int error;                 /* the follower failed: leave with this */
 	uint64_t skipped_old;      /* backfilled lines older than findtime */
 };
 
@@ -125,14 +87,6 @@ static const char *printable(const char *s, size_t len, char *buf, size_t size)
 	return buf;
 }
 
-static int64_t real_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
-
 /*
  * History older than findtime cannot make a ban that matters now: skipped,
  * as fail2ban does at start. The time is the runtime's, else the line's own.
@@ -150,13 +104,12 @@ static bool too_old(struct watch *w, const struct follow_line *l)
 		if (a.time > 0)
 			t = a.time * 1000000000LL;
 	}
-	return t && real_ns() - t > (int64_t)w->cfg->jail.findtime_ns;
+	return t && time__real_ns() - t > (int64_t)w->cfg->jail.findtime_ns;
 }
 
 static void on_line(const struct follow_line *l, void *arg)
 {
 	struct watch *w = arg;
-	struct line_event ev;
 	enum line_kind kind;
 	char text[1700];
 
@@ -167,9 +120,9 @@ static void on_line(const struct follow_line *l, void *arg)
 		w->skipped_old++;
 		return;
 	}
-	kind = jail__line(w->jail, l->stream, l->text, l->len, l->truncated, time__boot_ns(), &ev);
-	if (w->metrics)
-		wmetrics__line(w->metrics, &ev);
+	kind = agent__line(w->agent,
+			   w->claims ? claims__app_of(w->claims, l->group ? l->group : l->path) : 0,
+			   l->stream, l->text, l->len, l->truncated, NULL);
 	if (w->verbose)
 		pr_debug("%s %s%s: %s: %s", l->path, l->stream == STREAM_STDERR ? "stderr" : "stdout",
 			 l->backfill ? " (backfill)" : "", kind_name(kind),
@@ -178,68 +131,132 @@ static void on_line(const struct follow_line *l, void *arg)
 
 /* ---- routes ---- */
 
-static void learn_routes(struct watch *w)
+/* SIGHUP: every app learns its routes again (a failure keeps what it had). */
+static void learn_routes_again(struct watch *w)
 {
-	char err[512];
-	struct routes *fresh;
+	int i;
 
-	if (!w->cfg->app[0]) {
-		if (!w->routes && w->cfg->filter[0])
-			pr_info("no --app given: the failregex of filter %s, statuses (--fail-status) "
-				"and non-HTTP requests are the failures", w->cfg->filter);
-		else if (!w->routes)
-			pr_warn("no --app given: only statuses (--fail-status) and non-HTTP requests "
-				"count as failures");
-		return;
-	}
-	fresh = routes__load(w->cfg->app, err, sizeof(err));
-	if (!fresh) {
-		pr_warn("cannot learn the routes from %s: %s; %s", w->cfg->app, err,
-			w->routes ? "keeping the routes learned before"
-				  : "only statuses and non-HTTP requests count as failures");
-		return;
-	}
-	if (!routes__count(fresh))
-		pr_warn("no route found in %s: only statuses and non-HTTP requests count as failures",
-			w->cfg->app);
-	else
-		pr_info("learned %zu route%s from %s", routes__count(fresh),
-			routes__count(fresh) == 1 ? "" : "s", w->cfg->app);
-	if (w->jail)
-		jail__set_routes(w->jail, fresh);
-	routes__free(w->routes);
-	w->routes = fresh;
+	if (w->cfg->app[0])
+		agent__learn_routes(w->agent, 0, w->cfg->app);
+	for (i = 0; i < w->cfg->n_apps; i++)
+		agent__learn_routes(w->agent, w->app_index[i], w->cfg->apps[i]->source);
 }
 
-/* ---- the maps ---- */
-
-/* The maps, the snapshot, then the attachments: a ban never waits for the program. */
-static int setup_enforcement(struct watch *w)
+/*
+ * Every app's routes, before anything is attached: a source that cannot be
+ * read is refused at start with the reason (a running agent keeps its old
+ * routes instead). routes[0] is --app's (the simple form), routes[1 + i]
+ * section i's. 0 or EXIT_USAGE.
+ */
+static int load_all_routes(struct watch *w, struct routes **routes)
 {
-	return enforce__setup(w->cfg, w->loader, w->keep_state, &w->bm, w->xdp_how,
-			      sizeof(w->xdp_how), &w->enforce);
+	const struct warden_config *c = w->cfg;
+	char err[512];
+	int i;
+
+	if (!c->app[0] && !c->n_apps && c->filter[0])
+		pr_info("no --app given: the failregex of filter %s, statuses (--fail-status) "
+			"and non-HTTP requests are the failures", c->filter);
+	else if (!c->app[0] && !c->n_apps)
+		pr_warn("no --app given: only statuses (--fail-status) and non-HTTP requests "
+			"count as failures");
+	for (i = -1; i < c->n_apps; i++) {
+		const char *source = i < 0 ? c->app : c->apps[i]->source;
+
+		if (!source[0])
+			continue;
+		routes[i + 1] = routes__load(source, err, sizeof(err));
+		if (!routes[i + 1]) {
+			pr_warn("%s%s%scannot learn the routes from %s: %s", i < 0 ? "" : "[app ",
+				i < 0 ? "" : c->apps[i]->name, i < 0 ? "" : "]: ", source, err);
+			return EXIT_USAGE;
+		}
+		if (!routes__count(routes[i + 1]))
+			pr_warn("no route found in %s: only statuses and non-HTTP requests count as "
+				"failures", source);
+		else
+			pr_info("learned %zu route%s from %s%s%s", routes__count(routes[i + 1]),
+				routes__count(routes[i + 1]) == 1 ? "" : "s", source,
+				i < 0 ? "" : " for app ", i < 0 ? "" : c->apps[i]->name);
+	}
+	return 0;
+}
+
+/* The apps of the [app NAME] sections, each with its own jail, and who claims which log. */
+static int add_apps(struct watch *w, struct routes **routes)
+{
+	struct warden_config app_cfg;
+	char err[512];
+	size_t n;
+	int i, idx;
+
+	if (routes[0])
+		agent__set_routes(w->agent, 0, routes[0], w->cfg->app);
+	routes[0] = NULL;
+	for (i = 0; i < w->cfg->n_apps; i++) {
+		const struct app_section *s = w->cfg->apps[i];
+
+		if (config__app_config(w->cfg, s, &app_cfg, err, sizeof(err))) {
+			pr_warn("%s", err);
+			return EXIT_USAGE;
+		}
+		idx = agent__add_app(w->agent, s->name, &app_cfg, routes[i + 1], s->source);
+		routes[i + 1] = NULL;
+		config__free(&app_cfg);
+		if (idx < 0)
+			return EXIT_FAIL;
+		w->app_index[i] = idx;
+	}
+	if (!w->cfg->n_apps)
+		return 0;
+	w->claims = claims__new(w->cfg, w->app_index);
+	if (!w->claims)
+		return EXIT_FAIL;
+	n = claims__unclaimed_now(w->claims, w->cfg);
+	pr_info("%d app%s: %s%s", w->cfg->n_apps, w->cfg->n_apps == 1 ? "" : "s",
+		n ? "some logs are claimed by none and judged by statuses only" :
+		    "every log found is claimed by one", n ? " (listed above)" : "");
+	return 0;
+}
+
+/* Logs two apps would claim: refused at start, before anything is attached. */
+static int check_claims(const struct warden_config *cfg)
+{
+	int index[CONFIG_MAX_APPS], i, ret;
+	struct claims *probe;
+	char err[1024];
+
+	for (i = 0; i < cfg->n_apps; i++)
+		index[i] = i + 1;
+	probe = claims__new(cfg, index);
+	if (!probe)
+		return EXIT_FAIL;
+	ret = claims__check(probe, err, sizeof(err));
+	claims__free(probe);
+	if (ret)
+		pr_warn("%s", err);
+	return ret ? EXIT_USAGE : 0;
+}
+
+static void fill_health(void *ctx, struct health_state *st)
+{
+	struct watch *w = ctx;
+
+	if (w->claims)
+		st->unclaimed = claims__unclaimed(w->claims, &st->n_unclaimed, &st->unclaimed_more);
 }
 
 /* mkdir -p STATE_DIR (the last level 0700): false when it cannot be had. */
 static bool make_state_dir(const char *dir)
 {
-	char buf[4096];
-	char *p;
+	int err = file__mkdir_p(dir, 0700);
 
-	snprintf(buf, sizeof(buf), "%s", dir);
-	for (p = buf + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		mkdir(buf, 0755);
-		*p = '/';
-	}
-	if (mkdir(buf, 0700) && errno != EEXIST) {
+	if (err) {
 		pr_warn("cannot create the state folder %s: %s: read offsets and ban snapshots are "
-			"not kept", dir, strerror(errno));
+			"not kept", dir, strerror(-err));
 		return false;
 	}
-	if (access(buf, W_OK)) {
+	if (access(dir, W_OK)) {
 		pr_warn("the state folder %s is not writable: read offsets and ban snapshots are "
 			"not kept", dir);
 		return false;
@@ -249,159 +266,92 @@ static bool make_state_dir(const char *dir)
 
 /* ---- the loop ---- */
 
-/* ---- health and metrics ---- */
-
-static void fill_health(struct health_state *st, void *arg)
+static void on_tick(void *ctx)
 {
-	struct watch *w = arg;
-	const struct jail_stats *js = jail__stats(w->jail);
+	struct watch *w = ctx;
 
-	memset(st, 0, sizeof(*st));
-	st->child = HEALTH_CHILD_NONE;
-	st->listening = -1;
-	st->xdp = enforce__health(w->cfg, &w->enforce);
-	st->ifaces = (const char *const *)w->cfg->ifaces;
-	st->n_ifaces = w->cfg->n_ifaces;
-	st->xdp_how = w->xdp_how[0] ? w->xdp_how : NULL;
-	st->dry_run = w->cfg->dry_run;
-	st->lines = js->lines;
-	st->access_lines = js->access;
-}
-
-static void refresh_metrics(struct warden_metrics *m, void *arg)
-{
-	struct watch *w = arg;
-	struct xdp_counters c;
-
-	if (w->bm && banmap__counters(w->bm, &c) == 0)
-		wmetrics__set_xdp(m, &c);
-}
-
-/* Asked for, so a failure to listen is an error. */
-static int open_http(struct watch *w)
-{
-	char err[512];
-
-	w->metrics = wmetrics__new();
-	if (!strcmp(w->cfg->http, "off") || !w->metrics)
-		return 0;
-	w->http = http__open(w->cfg->http, err, sizeof(err));
-	if (!w->http) {
-		pr_warn("--http: %s", err);
-		return -EINVAL;
-	}
-	w->health = health__register(w->http, fill_health, w, w->metrics);
-	if (!w->health)
-		return -errno;
-	health__set_metrics_hook(w->health, refresh_metrics, w);
-	pr_info("health and metrics on http://%s/", w->cfg->http);
-	return 0;
-}
-
-static int epoll_add(int epfd, int fd)
-{
-	struct epoll_event ev = { .events = EPOLLIN, .data.fd = fd };
-
-	return epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev) ? -errno : 0;
-}
-
-static void on_tick(struct watch *w)
-{
-	uint64_t expirations;
-	size_t removed = 0;
-
-	if (read(w->tick_fd, &expirations, sizeof(expirations)) < 0)
-		return;
 	follow__tick(w->fw);
-	w->ticks++;
-	if (w->bm && w->ticks % EXPIRE_EVERY_TICKS == 0 &&
-	    banmap__expire(w->bm, time__boot_ns(), &removed) == 0 && removed)
-		pr_debug("removed %zu expired ban%s", removed, removed == 1 ? "" : "s");
-	if (w->bm && w->keep_state)
-		snapshot__maybe_write(&w->snap, w->cfg->state_dir, w->bm);
 }
 
-static void on_signal(struct watch *w)
+static void on_follow(void *ctx, int fd, uint32_t events)
 {
-	struct signalfd_siginfo si;
+	struct watch *w = ctx;
+	int err;
 
-	while (read(w->sigfd, &si, sizeof(si)) == sizeof(si)) {
-		if (si.ssi_signo == SIGHUP) {
-			pr_info("SIGHUP: learning the routes again");
-			learn_routes(w);
-			continue;
-		}
-		pr_info("%s: stopping", strsignal((int)si.ssi_signo));
-		w->stopping = true;
+	(void)fd;
+	(void)events;
+	err = follow__process(w->fw);
+	if (err) {
+		pr_warn("following the files failed: %s", strerror(-err));
+		w->error = err;
+		loop__stop(w->loop);
 	}
 }
 
-static int event_loop(struct watch *w)
+static void on_sighup(void *ctx, const struct signalfd_siginfo *si)
 {
-	struct epoll_event evs[8];
-	int n, i, err;
+	(void)si;
+	pr_info("SIGHUP: learning the routes again");
+	learn_routes_again(ctx);
+}
 
-	while (!w->stopping) {
-		n = epoll_wait(w->epfd, evs, 8, -1);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		for (i = 0; i < n && !w->stopping; i++) {
-			int fd = evs[i].data.fd;
+static void on_stop_signal(void *ctx, const struct signalfd_siginfo *si)
+{
+	struct watch *w = ctx;
 
-			if (fd == w->sigfd) {
-				on_signal(w);
-			} else if (fd == w->tick_fd) {
-				on_tick(w);
-			} else if (w->http && fd == http__fd(w->http)) {
-				http__process(w->http);
-			} else if (fd == follow__fd(w->fw)) {
-				err = follow__process(w->fw);
-				if (err)
-					return err;
-			}
-		}
-	}
-	return 0;
+	pr_info("%s: stopping", strsignal((int)si->ssi_signo));
+	loop__stop(w->loop);
 }
 
 static int setup_loop(struct watch *w)
 {
-	struct itimerspec its = {
-		.it_value = { .tv_sec = TICK_NS / NSEC_PER_SEC },
-		.it_interval = { .tv_sec = TICK_NS / NSEC_PER_SEC },
-	};
-	sigset_t mask;
+	int err;
 
 	/* Signals arrive through the event loop, never in a handler. */
-	sigemptyset(&mask);
-	sigaddset(&mask, SIGTERM);
-	sigaddset(&mask, SIGINT);
-	sigaddset(&mask, SIGHUP);
-	sigprocmask(SIG_BLOCK, &mask, NULL);
-	signal(SIGPIPE, SIG_IGN);
-	w->sigfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
-	w->epfd = epoll_create1(EPOLL_CLOEXEC);
-	w->tick_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
-	if (w->sigfd < 0 || w->epfd < 0 || w->tick_fd < 0)
+	err = loop__on_signal(w->loop, SIGTERM, on_stop_signal, w);
+	if (!err)
+		err = loop__on_signal(w->loop, SIGINT, on_stop_signal, w);
+	if (!err)
+		err = loop__on_signal(w->loop, SIGHUP, on_sighup, w);
+	if (err)
+		return err;
+	w->tick = loop__add_timer(w->loop, CLOCK_MONOTONIC, on_tick, w);
+	if (!w->tick)
 		return -errno;
-	if (timerfd_settime(w->tick_fd, 0, &its, NULL))
-		return -errno;
-	if (epoll_add(w->epfd, w->sigfd) || epoll_add(w->epfd, w->tick_fd) ||
-	    epoll_add(w->epfd, follow__fd(w->fw)))
-		return -errno;
-	if (w->http && epoll_add(w->epfd, http__fd(w->http)))
-		return -errno;
-	return 0;
+	loop__timer_arm(w->tick, TICK_NS, TICK_NS);
+	return loop__add_fd(w->loop, follow__fd(w->fw), EPOLLIN, on_follow, w);
+}
+
+/* Every glob once: the top-level follow's and each app's. The count, or -E2BIG. */
+static int all_globs(const struct warden_config *c, const char **globs)
+{
+	int n = 0, i, k, j;
+
+	for (i = -1; i < c->n_apps; i++) {
+		char *const *list = i < 0 ? c->follow : c->apps[i]->follow;
+		int count = i < 0 ? c->n_follow : c->apps[i]->n_follow;
+
+		for (k = 0; k < count; k++) {
+			for (j = 0; j < n && strcmp(globs[j], list[k]); j++)
+				;
+			if (j < n)
+				continue;
+			if (n == FOLLOW_MAX_GLOBS)
+				return -E2BIG;
+			globs[n++] = list[k];
+		}
+	}
+	return n;
 }
 
 static int open_follower(struct watch *w)
 {
 	struct warden_config *c = w->cfg;
+	const char *globs[FOLLOW_MAX_GLOBS];
+	int n_globs = all_globs(c, globs);
 	struct follow_opts fo = {
-		.globs = (const char *const *)c->follow,
-		.n_globs = (size_t)c->n_follow,
+		.globs = globs,
+		.n_globs = n_globs > 0 ? (size_t)n_globs : 0,
 		.backfill = c->backfill,
 		.max_line = LOGPARSE_MAX_LINE,
 		.on_line = on_line,
@@ -410,6 +360,10 @@ static int open_follower(struct watch *w)
 	char offsets[4096 + 32];
 	enum log_format format;
 
+	if (n_globs < 0) {
+		pr_warn("more than %d patterns to follow in all", FOLLOW_MAX_GLOBS);
+		return -E2BIG;
+	}
 	if (w->keep_state) {
 		snprintf(offsets, sizeof(offsets), "%s/%s", c->state_dir, OFFSETS_FILE);
 		fo.offsets_path = offsets;
@@ -424,58 +378,64 @@ static int open_follower(struct watch *w)
 	return 0;
 }
 
-static void close_fd(int fd)
-{
-	if (fd >= 0)
-		close(fd);
-}
-
 static int watch__run(struct warden_config *cfg, enum xdp_loader loader, bool verbose)
 {
-	struct watch w = {
-		.cfg = cfg, .loader = loader, .verbose = verbose,
-		.epfd = -1, .sigfd = -1, .tick_fd = -1,
-	};
+	struct watch w = { .cfg = cfg, .verbose = verbose };
+	struct agent_opts ao = { .cfg = cfg, .loader = loader };
+	struct routes *routes[CONFIG_MAX_APPS + 1] = { 0 };
 	const struct follow_stats *fs;
 	char err[512];
-	int status = EXIT_OK, ret;
+	int status = EXIT_OK, ret, i;
 
 	log__setup(cfg->log_json, verbose ? LOG_DEBUG : LOG_INFO);
 	w.parse_stdout = strcmp(cfg->log_stream, "stderr") != 0;
 	w.parse_stderr = strcmp(cfg->log_stream, "stdout") != 0;
-	snapshot_sched__init(&w.snap);
-	w.keep_state = make_state_dir(cfg->state_dir);
-
-	learn_routes(&w);
-	status = setup_enforcement(&w);
+	/* What cannot work is refused before anything is attached. */
+	status = load_all_routes(&w, routes);
+	if (!status)
+		status = check_claims(cfg);
 	if (status)
 		goto out;
-	w.jail = jail__new(cfg, w.routes, w.bm, err, sizeof(err));
-	if (!w.jail) {
-		pr_warn("%s", err);
-		status = EXIT_USAGE;
+	w.keep_state = make_state_dir(cfg->state_dir);
+	w.loop = loop__new();
+	if (!w.loop) {
+		pr_warn("cannot set up the event loop: %s", strerror(errno));
+		status = EXIT_FAIL;
 		goto out;
 	}
-	jail__restore(w.jail, time__boot_ns());
+	ao.loop = w.loop;
+	ao.keep_state = w.keep_state;
+	w.agent = agent__new(&ao, &status);
+	if (!w.agent)
+		goto out;
+	status = add_apps(&w, routes);
+	if (status)
+		goto out;
 	if (open_follower(&w)) {
 		status = EXIT_FAIL;
 		goto out;
 	}
-	if (open_http(&w)) {
+	/* Asked for, so a failure to listen is an error. */
+	ret = agent__open_http(w.agent, fill_health, NULL, &w, err, sizeof(err));
+	if (ret) {
+		pr_warn("--http: %s", err);
 		status = EXIT_USAGE;
 		goto out;
 	}
+	if (agent__http(w.agent))
+		pr_info("health and metrics on http://%s/", cfg->http);
 	ret = setup_loop(&w);
 	if (ret) {
 		pr_warn("cannot set up the event loop: %s", strerror(-ret));
 		status = EXIT_FAIL;
 		goto out;
 	}
-	pr_info("following %d pattern%s%s", cfg->n_follow, cfg->n_follow == 1 ? "" : "s",
+	ret = all_globs(cfg, (const char *[FOLLOW_MAX_GLOBS]){ 0 });
+	pr_info("following %d pattern%s%s", ret, ret == 1 ? "" : "s",
 		cfg->backfill ? ", with backfill" : "");
-	ret = event_loop(&w);
-	if (ret) {
-		pr_warn("event loop failed: %s", strerror(-ret));
+	ret = loop__run(w.loop);
+	if (ret || w.error) {
+		pr_warn("event loop failed: %s", strerror(-(ret ? ret : w.error)));
 		status = EXIT_FAIL;
 	}
 out:
@@ -487,21 +447,17 @@ out:
 			(unsigned long long)fs->rotations, fs->rotations == 1 ? "" : "s",
 			(unsigned long long)fs->truncations, fs->truncations == 1 ? "" : "s",
 			w.skipped_old ? "; skipped backfilled lines older than findtime" : "");
+		loop__del_fd(w.loop, follow__fd(w.fw));
 	}
 	/* Where we stopped, and the bans as they are: a restart or a reboot goes on from here. */
 	follow__close(w.fw);
-	http__close(w.http);
-	health__free(w.health);
-	wmetrics__free(w.metrics);
-	if (w.bm && w.keep_state)
-		snapshot__flush(&w.snap, cfg->state_dir, w.bm);
-	jail__free(w.jail);
-	routes__free(w.routes);
+	agent__free(w.agent);
 	logparse__free(w.age);
-	banmap__close(w.bm);
-	close_fd(w.sigfd);
-	close_fd(w.epfd);
-	close_fd(w.tick_fd);
+	claims__free(w.claims);
+	for (i = 0; i <= CONFIG_MAX_APPS; i++)
+		routes__free(routes[i]);
+	loop__del_timer(w.loop, w.tick);
+	loop__free(w.loop);
 	return status;
 }
 
@@ -517,7 +473,7 @@ int cmd_watch(int argc, char **argv)
 			"name the files with --follow)\n", argv[o.first_arg]);
 		ret = -EINVAL;
 	}
-	if (ret == 0 && !o.cfg.n_follow) {
+	if (ret == 0 && !o.cfg.n_follow && !o.cfg.n_apps) {
 		fprintf(stderr, "warden watch: name the files to follow: --follow GLOB "
 			"(e.g. '/var/log/containers/*.log')\n");
 		ret = -EINVAL;

@@ -13,6 +13,7 @@
 
 #include "cli.h"
 #include "config.h"
+#include "errmsg.h"
 #include "f2bconf.h"
 #include "resolve.h"
 #include "throttle.h"
@@ -34,19 +35,8 @@ struct key_def {
 	bool list; /* appends, may continue on indented lines, may repeat */
 };
 
-static int why(char *buf, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-static int why(char *buf, size_t len, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (buf && len) {
-		va_start(ap, fmt);
-		vsnprintf(buf, len, fmt, ap);
-		va_end(ap);
-	}
-	return -EINVAL;
-}
+/* A refused value: its reason, -EINVAL. */
+#define why(buf, len, ...) errmsg__set((buf), (len), -EINVAL, __VA_ARGS__)
 
 /* A value as it may be shown in a message: printable, at most 60 characters. */
 static const char *show(const char *v, char *buf, size_t len)
@@ -802,6 +792,15 @@ static int set_control(struct warden_config *c, const char *v, char *w, size_t w
 	return err;
 }
 
+static int set_http_token_file(struct warden_config *c, const char *v, char *w, size_t wlen)
+{
+	int err = *v ? check_abs_path(v, sizeof(c->http_token_file), w, wlen) : 0;
+
+	if (!err)
+		snprintf(c->http_token_file, sizeof(c->http_token_file), "%s", v);
+	return err;
+}
+
 /* ---- warden watch ---- */
 
 /* Absolute glob patterns of the files to follow; appended, duplicates skipped. */
@@ -895,6 +894,7 @@ static int set_hang_exempt(struct warden_config *c, const char *v, char *w, size
 	X("warden", "state_dir", set_state_dir, false)          \
 	X("warden", "log_stream", set_log_stream, false)        \
 	X("warden", "control", set_control, false)              \
+	X("warden", "http_token_file", set_http_token_file, false) \
 	X("warden", "follow", set_follow, true)                 \
 	X("warden", "backfill", set_backfill, false)            \
 	X("warden", "restart", set_restart, false)              \
@@ -954,9 +954,11 @@ const char *const *config__keys(void)
 	return key_names;
 }
 
+static const char *app_section_name(const char *section);
+
 static bool section_known(const char *s)
 {
-	return !strcasecmp(s, "warden") || !strcasecmp(s, "jail");
+	return !strcasecmp(s, "warden") || !strcasecmp(s, "jail") || app_section_name(s);
 }
 
 /* The key named name ('-' as '_', any case, aliases), or NULL. */
@@ -987,7 +989,7 @@ static const struct key_def *lookup_key(const char *section, const char *key, ch
 	size_t i;
 
 	if (section && !section_known(section)) {
-		why(w, wlen, "unknown section [%s] (expected [warden] or [jail])", SHOW(section));
+		why(w, wlen, "unknown section [%s] (expected [warden], [jail] or [app NAME])", SHOW(section));
 		return NULL;
 	}
 	k = find_key(key, norm, sizeof(norm));
@@ -1075,12 +1077,203 @@ void config__defaults(struct warden_config *c)
 	detector_opts__defaults(&c->jail);
 }
 
+/* ---- [app NAME] sections ---- */
+
+static void app_section__free(struct app_section *a)
+{
+	int i;
+
+	if (!a)
+		return;
+	for (i = 0; i < a->n_follow; i++)
+		free(a->follow[i]);
+	for (i = 0; i < a->n_jail; i++)
+		free(a->jail[i].value);
+	free(a);
+}
+
+static struct app_section *app_section__dup(const struct app_section *src)
+{
+	struct app_section *a = malloc(sizeof(*a));
+	int i;
+
+	if (!a)
+		return NULL;
+	*a = *src;
+	a->n_follow = a->n_jail = 0;
+	for (i = 0; i < src->n_follow; i++) {
+		a->follow[i] = strdup(src->follow[i]);
+		if (!a->follow[i])
+			goto fail;
+		a->n_follow = i + 1;
+	}
+	for (i = 0; i < src->n_jail; i++) {
+		a->jail[i].value = strdup(src->jail[i].value);
+		if (!a->jail[i].value)
+			goto fail;
+		a->n_jail = i + 1;
+	}
+	return a;
+fail:
+	app_section__free(a);
+	return NULL;
+}
+
+/* "app NAME" as a section name: NAME, or NULL if the section is not an app's. */
+static const char *app_section_name(const char *section)
+{
+	if (strncasecmp(section, "app", 3) || (section[3] != ' ' && section[3] != '\t'))
+		return NULL;
+	section += 3;
+	while (*section == ' ' || *section == '\t')
+		section++;
+	return section;
+}
+
+static int check_app_name(const char *name, char *w, size_t wlen)
+{
+	size_t i, len = strlen(name);
+
+	if (!len || len >= CONFIG_APP_NAME_LEN)
+		return why(w, wlen, "an app's name has 1 to %d characters", CONFIG_APP_NAME_LEN - 1);
+	for (i = 0; i < len; i++)
+		if (!isalnum((unsigned char)name[i]) && !strchr("_.-", name[i]))
+			return why(w, wlen, "app name '%s': letters, digits, '_', '.' and '-' only",
+				   SHOW(name));
+	return 0;
+}
+
+/* The section of app name in c, made if new. NULL with a reason in w. */
+static struct app_section *app_section_get(struct warden_config *c, const char *name, int line,
+					   char *w, size_t wlen)
+{
+	struct app_section *a;
+	int i;
+
+	if (check_app_name(name, w, wlen))
+		return NULL;
+	for (i = 0; i < c->n_apps; i++)
+		if (!strcmp(c->apps[i]->name, name))
+			return c->apps[i];
+	if (c->n_apps == CONFIG_MAX_APPS) {
+		why(w, wlen, "more than %d [app NAME] sections", CONFIG_MAX_APPS);
+		return NULL;
+	}
+	a = calloc(1, sizeof(*a));
+	if (!a) {
+		why(w, wlen, "out of memory");
+		return NULL;
+	}
+	snprintf(a->name, sizeof(a->name), "%s", name);
+	a->line = line;
+	c->apps[c->n_apps++] = a;
+	return a;
+}
+
+/*
+ * One "key = value" of an [app NAME] section: follow (appends), app (the
+ * source), or a [jail] key, checked on a scratch copy of the settings so
+ * that a bad value is refused on its own line. continued: an indented line
+ * continuing the key before. 0 or -EINVAL/-ENOMEM with a reason in w.
+ */
+static int app_section_set(struct app_section *a, const char *key, const char *value,
+			   bool continued, char *w, size_t wlen)
+{
+	char norm[64], reason[384];
+	const struct key_def *k;
+	struct warden_config *scratch;
+	char *joined;
+	int i, err;
+
+	for (i = 0; key[i] && i < 63; i++)
+		norm[i] = key[i] == '-' ? '_' : (char)tolower((unsigned char)key[i]);
+	norm[i] = '\0';
+	if (!strcmp(norm, "follow"))
+		return set_string_list(a->follow, &a->n_follow, CONFIG_MAX_FOLLOW, "patterns",
+				       check_follow, value, w, wlen);
+	if (!strcmp(norm, "app")) {
+		if (continued || a->source[0])
+			return why(w, wlen, "'app' is set twice in [app %s]", a->name);
+		err = check_text(value, sizeof(a->source), w, wlen);
+		if (!err && !*value)
+			err = why(w, wlen, "'app' needs the app's Flask source");
+		if (!err)
+			snprintf(a->source, sizeof(a->source), "%s", value);
+		return err;
+	}
+	k = lookup_key("jail", key, reason, sizeof(reason));
+	if (!k)
+		return why(w, wlen, "%s (an [app NAME] section takes follow, app and [jail] keys)",
+			   reason);
+	for (i = 0; i < a->n_jail && strcmp(a->jail[i].key, k->name); i++)
+		;
+	if (i < a->n_jail && !k->list)
+		return why(w, wlen, "'%s' is set twice in [app %s]", k->name, a->name);
+	if (i == a->n_jail && a->n_jail == CONFIG_MAX_APP_KEYS)
+		return why(w, wlen, "more than %d keys in [app %s]", CONFIG_MAX_APP_KEYS, a->name);
+	/* The value alone must be good; a list's lines are checked one by one. */
+	scratch = malloc(sizeof(*scratch));
+	if (!scratch)
+		return why(w, wlen, "out of memory");
+	config__defaults(scratch);
+	err = set_key(scratch, k, value, w, wlen);
+	config__free(scratch);
+	free(scratch);
+	if (err)
+		return err;
+	if (i < a->n_jail) {
+		if (asprintf(&joined, "%s %s", a->jail[i].value, value) < 0)
+			return why(w, wlen, "out of memory");
+		free(a->jail[i].value);
+		a->jail[i].value = joined;
+		return 0;
+	}
+	a->jail[i].value = strdup(value);
+	if (!a->jail[i].value)
+		return why(w, wlen, "out of memory");
+	snprintf(a->jail[i].key, sizeof(a->jail[i].key), "%s", k->name);
+	a->n_jail++;
+	return 0;
+}
+
+int config__app_config(const struct warden_config *base, const struct app_section *app,
+		       struct warden_config *out, char *err, size_t errlen)
+{
+	const struct key_def *k;
+	char reason[384];
+	int i, ret;
+
+	ret = config__copy(out, base);
+	if (ret)
+		return why(err, errlen, "out of memory");
+	/* One app's settings: the sections are not part of them. */
+	for (i = 0; i < out->n_apps; i++)
+		app_section__free(out->apps[i]);
+	out->n_apps = 0;
+	snprintf(out->app, sizeof(out->app), "%s", app->source);
+	for (i = 0; i < app->n_jail; i++) {
+		k = lookup_key("jail", app->jail[i].key, reason, sizeof(reason));
+		/* The app's value replaces base's, lists included (as a fail2ban jail does). */
+		if (!k || (k->list && set_key(out, k, "", reason, sizeof(reason))) ||
+		    set_key(out, k, app->jail[i].value, reason, sizeof(reason))) {
+			config__free(out);
+			return why(err, errlen, "[app %s]: %s", app->name, reason);
+		}
+	}
+	if (config__check(out, reason, sizeof(reason))) {
+		config__free(out);
+		return why(err, errlen, "[app %s]: %s", app->name, reason);
+	}
+	return 0;
+}
+
 int config__copy(struct warden_config *dst, const struct warden_config *src)
 {
 	int i;
 
 	*dst = *src;
 	dst->n_follow = 0; /* copied below: until then, dst owns none of them */
+	dst->n_apps = 0;
 	for (i = 0; i < src->n_ifaces; i++) {
 		dst->ifaces[i] = strdup(src->ifaces[i]);
 		if (!dst->ifaces[i]) {
@@ -1096,6 +1289,14 @@ int config__copy(struct warden_config *dst, const struct warden_config *src)
 			return -ENOMEM;
 		}
 		dst->n_follow = i + 1;
+	}
+	for (i = 0; i < src->n_apps; i++) {
+		dst->apps[i] = app_section__dup(src->apps[i]);
+		if (!dst->apps[i]) {
+			config__free(dst);
+			return -ENOMEM;
+		}
+		dst->n_apps = i + 1;
 	}
 	return 0;
 }
@@ -1116,16 +1317,35 @@ void config__free(struct warden_config *c)
 		c->follow[i] = NULL;
 	}
 	c->n_follow = 0;
+	for (i = 0; i < c->n_apps; i++) {
+		app_section__free(c->apps[i]);
+		c->apps[i] = NULL;
+	}
+	c->n_apps = 0;
 }
 
 int config__check(const struct warden_config *c, char *err, size_t errlen)
 {
 	char reason[256];
+	int i;
 
 	if (detector_opts__validate(&c->jail, reason, sizeof(reason)))
 		return why(err, errlen, "%s", reason);
 	if (!strcmp(c->log_format, "regex") && !c->log_regex[0])
 		return why(err, errlen, "log_format regex needs a log_regex");
+	for (i = 0; i < c->n_apps; i++) {
+		const struct app_section *a = c->apps[i];
+
+		if (!a->n_follow)
+			return why(err, errlen, "[app %s] needs follow = GLOB ... (the app's logs)",
+				    a->name);
+		if (!a->source[0])
+			return why(err, errlen, "[app %s] needs app = SOURCE (its Flask source)",
+				    a->name);
+	}
+	if (c->n_apps && c->app[0])
+		return why(err, errlen, "app = %s is set outside the [app NAME] sections: with "
+			   "sections, each app names its source in its own", SHOW(c->app));
 	return 0;
 }
 
@@ -1212,7 +1432,7 @@ static char *load_reader(char *str, int num, void *stream)
 			snprintf(name, sizeof(name), "%.*s", (int)(end - p - 1), p + 1);
 			if ((size_t)(end - p - 1) >= sizeof(name) || !section_known(name)) {
 				load_fail(x, x->lineno, -EINVAL,
-					  "unknown section [%s] (expected [warden] or [jail])",
+					  "unknown section [%s] (expected [warden], [jail] or [app NAME])",
 					  SHOW(name));
 				return NULL;
 			}
@@ -1235,6 +1455,18 @@ static int load_handler(void *user, const char *section, const char *name, const
 		load_fail(x, x->lineno, -EINVAL, "'%s' is outside any section: put it under "
 			  "[warden] or [jail]", SHOW(name));
 		return 0;
+	}
+	if (app_section_name(section)) {
+		struct app_section *a = app_section_get(x->c, app_section_name(section),
+							x->lineno, reason, sizeof(reason));
+
+		if (!a || app_section_set(a, name, value, continued, reason, sizeof(reason))) {
+			load_fail(x, x->lineno, -EINVAL, "%s", reason);
+			return 0;
+		}
+		if (!continued)
+			x->have_key = true;
+		return 1;
 	}
 	k = lookup_key(section, name, reason, sizeof(reason));
 	if (!k) {

@@ -19,8 +19,29 @@
 #define CONFIG_MAX_FOLLOW 64
 #define CONFIG_MAX_NOTES 16
 #define CONFIG_NOTE_LEN 1024
+#define CONFIG_MAX_APPS 32     /* [app NAME] sections */
+#define CONFIG_APP_NAME_LEN 64
+#define CONFIG_MAX_APP_KEYS 32 /* jail keys one [app NAME] section overrides */
 /* Longest line of a configuration file, newline included. */
 #define CONFIG_MAX_LINE 8192
+
+/*
+ * An [app NAME] section (warden watch): the logs of one app, its Flask
+ * source, and the [jail] keys it sets for itself. A log no app claims is
+ * judged by statuses only (fail_status), never by routes.
+ */
+struct app_section {
+	char name[CONFIG_APP_NAME_LEN];  /* [a-zA-Z0-9_.-], what /metrics labels it with */
+	char *follow[CONFIG_MAX_FOLLOW]; /* "follow": the globs of its logs (owned strings) */
+	int n_follow;
+	char source[4096];               /* "app": its Flask source (file, folder, routes file) */
+	struct {
+		char key[64];                /* a [jail] key, normalized ("bantime.increment") */
+		char *value;                 /* owned; list keys gather their lines here */
+	} jail[CONFIG_MAX_APP_KEYS];
+	int n_jail;
+	int line;                        /* where the section starts in the file */
+};
 
 /*
  * Key names are fail2ban's where fail2ban has the setting. Apart from ifaces
@@ -41,10 +62,14 @@ struct warden_config {
 	char state_dir[256];       /* default "/var/lib/warden" */
 	char log_stream[8];        /* which of the app's streams to parse: stdout | stderr | both */
 	char control[256];         /* the status socket of warden run ("" = STATE_DIR/warden.sock) */
+	char http_token_file[256]; /* bearer token of the dashboard and the API ("" = none); needed
+				      when http listens beyond loopback */
 	/* [warden] section: warden watch */
 	char *follow[CONFIG_MAX_FOLLOW]; /* "follow": absolute globs of the log files (owned strings) */
 	int n_follow;
 	bool backfill;             /* read the rotated logs (.gz too) once at start */
+	struct app_section *apps[CONFIG_MAX_APPS]; /* [app NAME] sections, in file order (owned) */
+	int n_apps;
 	/* [warden] section: supervision of the app */
 	char restart[16];          /* "on-failure" (default) | "always" | "never" */
 	uint64_t restart_max_delay_ns; /* cap of the doubling restart delay, default 30s */
@@ -114,7 +139,7 @@ int config__set(struct warden_config *c, const char *section, const char *key, c
 
 /*
  * Read an INI file on top of c (usually fresh from config__defaults()).
- * Sections [warden] and [jail]; "key = value" or "key: value"; comments
+ * Sections [warden], [jail] and [app NAME] (follow, app and [jail] keys); "key = value" or "key: value"; comments
  * start a line with '#' or ';', or follow a blank with ';'. An indented line
  * continues the list of the key above (fail2ban's multi-line ignoreip).
  * A key given twice is refused, as Python's configparser does.
@@ -150,6 +175,15 @@ int config__check(const struct warden_config *c, char *err, size_t errlen);
  * taking the rate's count per second (at least 1). All zero: none.
  */
 void config__throttle_limits(const struct warden_config *c, struct throttle_limits *out);
+
+/*
+ * The settings one app is judged by: base, its [app NAME] jail keys on top
+ * (a key it sets replaces base's value, lists included), its source as app.
+ * out is taken as uninitialized; config__free() it. 0 or -EINVAL/-ENOMEM
+ * with a reason in err.
+ */
+int config__app_config(const struct warden_config *base, const struct app_section *app,
+		       struct warden_config *out, char *err, size_t errlen);
 
 /* Deep copy (the ifaces and follow strings too). dst is taken as uninitialized. 0 or -ENOMEM. */
 int config__copy(struct warden_config *dst, const struct warden_config *src);

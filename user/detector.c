@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "detector.h"
+#include "errmsg.h"
 #include "timeutil.h"
 
 /*
@@ -95,20 +96,8 @@ void detector_opts__defaults(struct detector_opts *o)
 	o->max_tracked = 1000000;
 }
 
-static int opts_err(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int opts_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err && errlen) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return -EINVAL;
-}
+/* A bad option: its reason, -EINVAL. */
+#define opts_err(err, errlen, ...) errmsg__set((err), (errlen), -EINVAL, __VA_ARGS__)
 
 int detector_opts__validate(const struct detector_opts *o, char *err, size_t errlen)
 {

@@ -2,10 +2,12 @@
 /* enforce.c - the maps and XDP attachments of warden run and warden watch, set up alike. */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "banmap.h"
 #include "cli.h"
+#include "defroute.h"
 #include "enforce.h"
 #include "log.h"
 #include "snapshot.h"
@@ -27,6 +29,42 @@ enum health_xdp enforce__health(const struct warden_config *c, enum enforce_stat
 	}
 }
 
+/*
+ * --iface auto: every device that carries a default route here (the node's
+ * uplinks on a Kubernetes node), said at start. 0 or -errno.
+ */
+static int expand_auto(struct warden_config *c)
+{
+	char names[CONFIG_MAX_IFACES][16], list[CONFIG_MAX_IFACES * 17] = "";
+	char err[256];
+	int i, n, k;
+
+	for (i = 0; i < c->n_ifaces && strcmp(c->ifaces[i], DEFROUTE_AUTO); i++)
+		;
+	if (i == c->n_ifaces)
+		return 0;
+	n = defroute__ifaces(names, CONFIG_MAX_IFACES);
+	if (n <= 0) {
+		pr_warn("--iface auto: no device carries a default route here%s; name the "
+			"interfaces with --iface", n < 0 ? " (cannot read the routing tables)" : "");
+		return n < 0 ? n : -ENODEV;
+	}
+	/* The keyword goes, the devices take its place (each once). */
+	free(c->ifaces[i]);
+	c->ifaces[i] = c->ifaces[--c->n_ifaces];
+	c->ifaces[c->n_ifaces] = NULL;
+	for (k = 0; k < n; k++) {
+		if (config__set(c, "warden", "iface", names[k], err, sizeof(err))) {
+			pr_warn("--iface auto: %s", err);
+			return -EINVAL;
+		}
+		snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s", k ? ", " : "",
+			 names[k]);
+	}
+	pr_info("--iface auto: the devices that carry the default route: %s", list);
+	return 0;
+}
+
 int enforce__setup(struct warden_config *c, enum xdp_loader loader, bool restore,
 		   struct banmap **bm, char *how, size_t howlen, enum enforce_state *state)
 {
@@ -35,6 +73,9 @@ int enforce__setup(struct warden_config *c, enum xdp_loader loader, bool restore
 	int i, err, users;
 
 	*bm = NULL;
+	err = expand_auto(c);
+	if (err)
+		return EXIT_FAIL;
 	*state = c->dry_run ? ENFORCE_DRY_RUN : c->n_ifaces ? ENFORCE_ATTACHED : ENFORCE_NOWHERE;
 	if (c->dry_run) {
 		pr_info("dry-run: bans are decided and logged, never written");

@@ -17,6 +17,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "fileutil.h"
 #include "follow.h"
 #include "log.h"
 #include "timeutil.h"
@@ -341,22 +342,6 @@ static void src_mark(const struct src *s, struct mark *m, int64_t now)
 	m->group = s->group;
 }
 
-static int write_all(int fd, const char *buf, size_t len)
-{
-	ssize_t n;
-
-	while (len) {
-		n = write(fd, buf, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		buf += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 /* Replace path with data: temporary file, fsync, rename, fsync of the folder. */
 static int write_atomic(const char *path, const char *data, size_t len)
 {
@@ -367,7 +352,7 @@ static int write_atomic(const char *path, const char *data, size_t len)
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0)
 		return -errno;
-	err = write_all(fd, data, len);
+	err = file__write_all(fd, data, len);
 	if (!err && fsync(fd))
 		err = -errno;
 	if (close(fd) && !err)
@@ -1183,6 +1168,7 @@ static void on_decoded(const struct crilog_line *l, void *ctx)
 	struct src *s = f->cur;
 	struct follow_line fl = {
 		.path = s->path,
+		.group = s->group,
 		.stream = l->stream,
 		.text = l->text,
 		.len = l->len,

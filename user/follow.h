@@ -64,6 +64,7 @@
 /* One line of the app, as the callback gets it. */
 struct follow_line {
 	const char *path;          /* the file, by the name it was found under (NUL-terminated) */
+	const char *group;         /* the name a glob matched (a rotated file keeps its own) */
 	enum app_stream stream;    /* stdout/stderr, from the runtime's header (plain: stdout) */
 	const char *text;          /* not NUL-terminated, valid during the callback */
 	size_t len;                /* at most max_line */

@@ -214,6 +214,17 @@ static enum status check_log(const struct health_state *st, struct json_object *
 	json_object_object_add(d, "last_access_age_seconds",
 			       st->access_lines ? json_object_new_double(seconds(st->last_access_age_ns))
 						: NULL);
+	if (st->n_unclaimed || st->unclaimed_more) {
+		/* Judged by statuses only: the operator should know which. */
+		struct json_object *list = json_object_new_array();
+		size_t i;
+
+		for (i = 0; i < st->n_unclaimed; i++)
+			json_object_array_add(list, json_object_new_string(st->unclaimed[i]));
+		json_object_object_add(d, "unclaimed_logs", list);
+		json_object_object_add(d, "unclaimed_logs_more",
+				       json_object_new_boolean(st->unclaimed_more));
+	}
 	if (st->access_lines)
 		return ST_UP;
 	if (st->responses >= LOG_SUSPECT_RESPONSES) {
@@ -364,18 +375,20 @@ static void on_metrics(const struct http_request *req, struct http_reply *out, v
 struct health *health__register(struct http_server *s, health_state_fn fn, void *ctx,
 				struct warden_metrics *m)
 {
+	/* Probes need no token; /z/info shows the app's command line, so it does. */
 	static const struct {
 		const char *path;
 		http_handler_fn fn;
+		bool public;
 	} routes[] = {
-		{ "/z/health", on_health },
-		{ "/z/health/liveness", on_liveness },
-		{ "/z/health/ping", on_liveness },
-		{ "/z/health/readiness", on_readiness },
-		{ "/livez", on_liveness },
-		{ "/readyz", on_readiness },
-		{ "/z/info", on_info },
-		{ "/z/version", on_version },
+		{ "/z/health", on_health, true },
+		{ "/z/health/liveness", on_liveness, true },
+		{ "/z/health/ping", on_liveness, true },
+		{ "/z/health/readiness", on_readiness, true },
+		{ "/livez", on_liveness, true },
+		{ "/readyz", on_readiness, true },
+		{ "/z/info", on_info, false },
+		{ "/z/version", on_version, true },
 	};
 	struct health *h;
 	size_t i;
@@ -392,12 +405,14 @@ struct health *health__register(struct http_server *s, health_state_fn fn, void 
 	h->state_ctx = ctx;
 	h->metrics = m;
 	for (i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
-		err = http__route(s, routes[i].path, false, routes[i].fn, h);
+		err = routes[i].public ? http__route_public(s, routes[i].path, false, routes[i].fn, h)
+				       : http__route(s, routes[i].path, false, routes[i].fn, h);
 		if (err)
 			goto fail;
 	}
 	if (m) {
-		err = http__route(s, "/metrics", false, on_metrics, h);
+		/* Counts by route rule and verdict: no client address. */
+		err = http__route_public(s, "/metrics", false, on_metrics, h);
 		if (err)
 			goto fail;
 	}

@@ -90,6 +90,9 @@ struct health_state {
 	uint64_t lines;                 /* lines read from the app */
 	uint64_t access_lines;          /* of which access lines */
 	uint64_t last_access_age_ns;    /* since the last access line (when access_lines > 0) */
+	const char *const *unclaimed;   /* warden watch: logs no [app NAME] claims (statuses only) */
+	size_t n_unclaimed;
+	bool unclaimed_more;            /* others were seen, not listed */
 	/* warden. */
 	const char *const *features;    /* kernel features in use ("xdp:libxdp multiprog", "cgroup v2" ...) */
 	size_t n_features;

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/epoll.h>
 #include <sys/timerfd.h>
 #include <unistd.h>
@@ -25,6 +26,7 @@ struct http_route {
 	char *path;   /* owned */
 	size_t len;
 	bool prefix;  /* matches every path starting with path */
+	bool public;  /* answered without the token (probes, /metrics) */
 	http_handler_fn fn;
 	void *ctx;
 };
@@ -44,6 +46,7 @@ struct http_server {
 	int port;
 	struct http_route *routes;
 	size_t n_routes;
+	char *token;  /* bearer token of the non-public routes; NULL: none asked */
 };
 
 struct http_request {
@@ -204,6 +207,40 @@ static enum MHD_Result send_reply(struct MHD_Connection *conn, struct http_reply
 	return ret;
 }
 
+/* "Authorization: Bearer TOKEN", compared in constant time. */
+static bool token_ok(const struct http_server *s, struct MHD_Connection *conn)
+{
+	const char *auth = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+						       MHD_HTTP_HEADER_AUTHORIZATION);
+	size_t want = strlen(s->token), got, i;
+	unsigned char diff = 0;
+
+	if (!auth || strncasecmp(auth, "Bearer ", 7))
+		return false;
+	auth += 7;
+	got = strlen(auth);
+	for (i = 0; i < want; i++)
+		diff |= (unsigned char)(s->token[i] ^ (i < got ? auth[i] : 0));
+	return !diff && got == want;
+}
+
+static enum MHD_Result send_unauthorized(struct MHD_Connection *conn)
+{
+	static const char body[] = "a bearer token is needed (Authorization: Bearer TOKEN)\n";
+	struct MHD_Response *resp;
+	enum MHD_Result ret;
+
+	resp = MHD_create_response_from_buffer(sizeof(body) - 1, (void *)body,
+					       MHD_RESPMEM_PERSISTENT);
+	if (!resp)
+		return MHD_NO;
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "text/plain; charset=utf-8");
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer realm=\"warden\"");
+	ret = MHD_queue_response(conn, MHD_HTTP_UNAUTHORIZED, resp);
+	MHD_destroy_response(resp);
+	return ret;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
 				  const char *method, const char *version, const char *upload_data,
 				  size_t *upload_data_size, void **con_cls)
@@ -242,6 +279,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		text_reply(&reply, MHD_HTTP_NOT_FOUND, "not found\n");
 		return send_reply(conn, &reply, false);
 	}
+	if (s->token && !route->public && !token_ok(s, conn))
+		return send_unauthorized(conn);
 	route->fn(&req, &reply, route->ctx);
 	if (reply.status < 100 || reply.status > 599) {
 		free(reply.body);
@@ -409,8 +448,41 @@ void http__close(struct http_server *s)
 		close(s->timer_fd);
 	for (i = 0; i < s->n_routes; i++)
 		free(s->routes[i].path);
+	free(s->token);
 	free(s->routes);
 	free(s);
+}
+
+int http__set_token(struct http_server *s, const char *token)
+{
+	if (!s || !token || strlen(token) < HTTP_TOKEN_MIN)
+		return -EINVAL;
+	free(s->token);
+	s->token = strdup(token);
+	return s->token ? 0 : -ENOMEM;
+}
+
+bool http__is_loopback(const char *addr_port)
+{
+	struct sockaddr_storage sa;
+	socklen_t len;
+	char err[128];
+
+	if (http__parse_addr(addr_port, &sa, &len, err, sizeof(err)))
+		return false;
+	if (sa.ss_family == AF_INET)
+		return (ntohl(((struct sockaddr_in *)&sa)->sin_addr.s_addr) >> 24) == 127;
+	return IN6_IS_ADDR_LOOPBACK(&((struct sockaddr_in6 *)&sa)->sin6_addr);
+}
+
+int http__route_public(struct http_server *s, const char *path, bool prefix, http_handler_fn fn,
+		       void *ctx)
+{
+	int err = http__route(s, path, prefix, fn, ctx);
+
+	if (!err)
+		s->routes[s->n_routes - 1].public = true;
+	return err;
 }
 
 int http__route(struct http_server *s, const char *path, bool prefix, http_handler_fn fn, void *ctx)
@@ -433,6 +505,7 @@ int http__route(struct http_server *s, const char *path, bool prefix, http_handl
 		return -ENOMEM;
 	more->len = strlen(path);
 	more->prefix = prefix;
+	more->public = false;
 	more->fn = fn;
 	more->ctx = ctx;
 	s->n_routes++;

@@ -45,6 +45,21 @@ void http__close(struct http_server *s); /* accepts NULL */
  */
 int http__route(struct http_server *s, const char *path, bool prefix, http_handler_fn fn, void *ctx);
 
+/* The same for a route that never needs the token (probes, /metrics). */
+int http__route_public(struct http_server *s, const char *path, bool prefix, http_handler_fn fn,
+		       void *ctx);
+
+/*
+ * From now on every route but the public ones answers 401 unless the
+ * request carries "Authorization: Bearer TOKEN" (compared in constant
+ * time). token is copied; at least HTTP_TOKEN_MIN characters. 0 or -errno.
+ */
+#define HTTP_TOKEN_MIN 16
+int http__set_token(struct http_server *s, const char *token);
+
+/* Whether addr_port ("127.0.0.1:9470", "[::1]:9470") listens on loopback only. */
+bool http__is_loopback(const char *addr_port);
+
 /* The fd to watch for EPOLLIN in warden's epoll, and what to call when it is ready. */
 int http__fd(const struct http_server *s);
 void http__process(struct http_server *s);

@@ -12,6 +12,7 @@
 #include <pcre2.h>
 
 #include "logparse.h"
+#include "errmsg.h"
 
 /*
  * The threat: most of an access line is written by the client. The request
@@ -866,20 +867,7 @@ enum logparse_error logparse__line_truncated(struct logparser *p, const char *li
 	return parse_line(p, line, len, true, out);
 }
 
-static int set_err(char *err, size_t errlen, int ret, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-
-static int set_err(char *err, size_t errlen, int ret, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err && errlen) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return ret;
-}
+#define set_err errmsg__set
 
 static int compile_regex(struct logparser *p, const char *regex, char *err, size_t errlen)
 {

@@ -6,6 +6,7 @@
 
 #include "cli.h"
 #include "log.h"
+#include "options.h"
 
 struct command {
 	const char *name;
@@ -43,6 +44,47 @@ static void usage(FILE *out)
 	fprintf(out, "\n'warden COMMAND --help' tells more about each.\n");
 }
 
+/* warden.8, generated from the command and option tables (make builds it, make install installs it). */
+static void manpage(FILE *out)
+{
+	size_t i;
+
+	fprintf(out, ".TH WARDEN 8 \"\" \"warden %s\" \"System Administration\"\n", WARDEN_VERSION);
+	fputs(".SH NAME\nwarden \\- protect and keep alive a web application: "
+	      "log-driven bans enforced at XDP\n"
+	      ".SH SYNOPSIS\n.B warden run\n[\\fIOPTIONS\\fP] \\-\\- \\fICMD\\fP [\\fIARGS\\fP...]\n.br\n"
+	      ".B warden watch\n\\-\\-follow \\fIGLOB\\fP... [\\fIOPTIONS\\fP]\n.br\n"
+	      ".B warden\n\\fICOMMAND\\fP [\\fIOPTIONS\\fP] [\\fIARGS\\fP]\n"
+	      ".SH DESCRIPTION\n"
+	      "\\fBwarden run\\fP spawns a web application (Flask under Werkzeug or gunicorn), "
+	      "reads its access log through a pipe, learns its routes from its source, counts "
+	      "failures per client as fail2ban does and writes bans into pinned BPF maps that an "
+	      "XDP program enforces. It restarts the app when it exits or hangs. "
+	      "\\fBwarden watch\\fP does the same for log files that others write "
+	      "(containers on a Kubernetes node).\n"
+	      ".SH COMMANDS\n", out);
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		fprintf(out, ".TP\n.B %s\n%s\n", commands[i].name, commands[i].summary);
+	fputs(".PP\n\\fBwarden \\fP\\fICOMMAND\\fP \\fB\\-\\-help\\fP lists the options of each.\n"
+	      ".SH OPTIONS OF RUN AND WATCH\n"
+	      "Most options are also keys of the INI file given with \\fB\\-\\-config\\fP "
+	      "(section [warden] or [jail]); the command line overrides the file. "
+	      "Durations (\\fIT\\fP) take s, m, h, d, w.\n", out);
+	options__man(out, OPTS_RUN | OPTS_WATCH);
+	fputs(".SS warden run only\n", out);
+	options__man(out, OPTS_RUN & ~OPTS_WATCH);
+	fputs(".SS warden watch only\n", out);
+	options__man(out, OPTS_WATCH & ~OPTS_RUN);
+	fputs(".SH EXIT STATUS\n"
+	      "0 success (\\fBwarden run\\fP: the app's own status, or 128 + its signal); "
+	      "1 the command could not do its job; 2 bad input, nothing changed; "
+	      "69 \\fBwarden run\\fP gave up restarting the app.\n"
+	      ".SH FILES\n.TP\n.I /sys/fs/bpf/warden\nthe pinned ban maps (readable with bpftool)\n"
+	      ".TP\n.I /var/lib/warden\nread offsets, ban snapshots, analytics history\n"
+	      ".TP\n.I /run/warden/warden.sock\nthe status socket of \\fBwarden run\\fP\n"
+	      ".SH SEE ALSO\n\\fBbpftool\\fP(8), \\fBfail2ban\\fP(1), \\fBxdp-filter\\fP(8)\n", out);
+}
+
 int main(int argc, char **argv)
 {
 	size_t i;
@@ -61,6 +103,10 @@ int main(int argc, char **argv)
 	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V") ||
 	    !strcmp(argv[1], "version")) {
 		printf("warden %s\n", WARDEN_VERSION);
+		return EXIT_OK;
+	}
+	if (!strcmp(argv[1], "manpage")) {
+		manpage(stdout);
 		return EXIT_OK;
 	}
 	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {

@@ -4,70 +4,105 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cli.h"
 #include "options.h"
 
 struct cli_option {
 	const char *name; /* --name */
 	const char *key;  /* config key, NULL for options of the command line only */
-	int has_arg;
+	const char *arg;  /* the value's name in --help ("T", "DIR"), NULL for a flag */
 	unsigned cmds;    /* OPTS_RUN | OPTS_WATCH */
+	const char *help; /* one line for --help and the man page; NULL: an alias, not listed */
 };
 
 #define BOTH (OPTS_RUN | OPTS_WATCH)
 
+/*
+ * Every option of warden run and warden watch, once: the parser, --help and
+ * the man page (warden manpage) come from here, and most options are config
+ * keys so that the INI file and the command line share one validation path.
+ */
 static const struct cli_option options[] = {
-	{ "iface", "iface", 1, BOTH },
-	{ "pin-path", "pin_path", 1, BOTH },
-	{ "mode", "xdp_mode", 1, BOTH },
-	{ "dry-run", "dry_run", 0, BOTH },
-	{ "log-json", "log_json", 0, BOTH },
-	{ "app", "app", 1, BOTH },
-	{ "log-format", "log_format", 1, BOTH },
-	{ "log-regex", "log_regex", 1, BOTH },
-	{ "fail-status", "fail_status", 1, BOTH },
-	{ "maxretry", "maxretry", 1, BOTH },
-	{ "findtime", "findtime", 1, BOTH },
-	{ "bantime", "bantime", 1, BOTH },
-	{ "bantime-increment", "bantime.increment", 0, BOTH },
-	{ "bantime.increment", "bantime.increment", 0, BOTH },
-	{ "bantime-factor", "bantime.factor", 1, BOTH },
-	{ "bantime.factor", "bantime.factor", 1, BOTH },
-	{ "bantime-maxtime", "bantime.maxtime", 1, BOTH },
-	{ "bantime.maxtime", "bantime.maxtime", 1, BOTH },
-	{ "ignoreip", "ignoreip", 1, BOTH },
-	{ "ipv6-prefix", "ipv6_prefix", 1, BOTH },
-	{ "max-tracked", "max_tracked", 1, BOTH },
-	{ "http", "http", 1, BOTH },
-	{ "state-dir", "state_dir", 1, BOTH },
-	{ "log-stream", "log_stream", 1, BOTH },
-	{ "control", "control", 1, OPTS_RUN },
-	{ "restart", "restart", 1, OPTS_RUN },
-	{ "restart-max-delay", "restart_max_delay", 1, OPTS_RUN },
-	{ "restart-reset", "restart_reset", 1, OPTS_RUN },
-	{ "max-restarts", "max_restarts", 1, OPTS_RUN },
-	{ "restart-window", "restart_window", 1, OPTS_RUN },
-	{ "stop-timeout", "stop_timeout", 1, OPTS_RUN },
-	{ "user", "user", 1, OPTS_RUN },
-	{ "watcher", "watcher", 1, OPTS_RUN },
-	{ "hang-timeout", "hang_timeout", 1, OPTS_RUN },
-	{ "hang-exempt", "hang_exempt", 1, OPTS_RUN },
-	{ "slow-threshold", "slow_threshold", 1, OPTS_RUN },
-	{ "retention", "retention", 1, BOTH },
-	{ "priority", "priority", 1, BOTH },
-	{ "throttle-conn-rate", "throttle_conn_rate", 1, BOTH },
-	{ "throttle-conn-burst", "throttle_conn_burst", 1, BOTH },
-	{ "throttle-pkt-rate", "throttle_pkt_rate", 1, BOTH },
-	{ "throttle-pkt-burst", "throttle_pkt_burst", 1, BOTH },
-	{ "throttle-ipv6-prefix", "throttle_ipv6_prefix", 1, BOTH },
-	{ "throttle-maxretry", "throttle_maxretry", 1, BOTH },
-	{ "resolve-interval", "resolve_interval", 1, BOTH },
-	{ "follow", "follow", 1, OPTS_WATCH },
-	{ "backfill", "backfill", 0, OPTS_WATCH },
-	{ "config", NULL, 1, BOTH },
-	{ "jail", NULL, 1, BOTH },
-	{ "help", NULL, 0, BOTH },
-	{ "loader", NULL, 1, BOTH },
-	{ "verbose", NULL, 0, BOTH },
+	/* Enforcement */
+	{ "iface", "iface", "IFACE", BOTH,
+	  "attach the XDP ban program here (repeatable; auto: the default route's devices)" },
+	{ "pin-path", "pin_path", "DIR", BOTH,
+	  "where the ban maps are pinned (" WARDEN_DEFAULT_PIN_PATH ")" },
+	{ "mode", "xdp_mode", "M", BOTH, "XDP mode: auto, native, generic (auto)" },
+	{ "loader", NULL, "L", BOTH, "XDP loader: auto, libxdp, libbpf (auto)" },
+	{ "dry-run", "dry_run", NULL, BOTH, "decide and log bans, never write them" },
+	/* What is read */
+	{ "app", "app", "FILE|DIR", BOTH,
+	  "the Flask source to learn the routes from (run: found from CMD; watch: SIGHUP learns again)" },
+	{ "follow", "follow", "GLOB", OPTS_WATCH, "files to follow (repeatable; absolute glob patterns)" },
+	{ "backfill", "backfill", NULL, OPTS_WATCH,
+	  "read the rotated logs (.gz too) and the files' history once at start" },
+	{ "log-format", "log_format", "F", BOTH, "auto, werkzeug, common, combined, regex (auto)" },
+	{ "log-regex", "log_regex", "RE", BOTH, "PCRE2 with named groups ip, method, path, status" },
+	{ "log-stream", "log_stream", "S", BOTH, "parse stdout, stderr or both (both)" },
+	/* The jail */
+	{ "fail-status", "fail_status", "LIST", BOTH, "statuses that count as failures too (401,403)" },
+	{ "maxretry", "maxretry", "N", BOTH, "failures within findtime that ban (5)" },
+	{ "findtime", "findtime", "T", BOTH, "the window failures are counted in (10m)" },
+	{ "bantime", "bantime", "T", BOTH, "ban length; negative: permanent (10m)" },
+	{ "bantime-increment", "bantime.increment", NULL, BOTH, "longer bans for repeat offenders" },
+	{ "bantime.increment", "bantime.increment", NULL, BOTH, NULL },
+	{ "bantime-factor", "bantime.factor", "F", BOTH, "escalation factor (1)" },
+	{ "bantime.factor", "bantime.factor", "F", BOTH, NULL },
+	{ "bantime-maxtime", "bantime.maxtime", "T", BOTH, "cap of escalated bans (none)" },
+	{ "bantime.maxtime", "bantime.maxtime", "T", BOTH, NULL },
+	{ "ignoreip", "ignoreip", "LIST", BOTH,
+	  "addresses, prefixes and host names never banned (loopback and own addresses never are)" },
+	{ "ipv6-prefix", "ipv6_prefix", "N", BOTH, "IPv6 offenders are banned by this prefix (64)" },
+	{ "max-tracked", "max_tracked", "N", BOTH, "clients tracked at most (1000000)" },
+	/* Throttling */
+	{ "priority", "priority", "LIST", BOTH,
+	  "peers never throttled nor shed (addresses, prefixes, host names)" },
+	{ "throttle-conn-rate", "throttle_conn_rate", "R", BOTH, "new connections per second per client" },
+	{ "throttle-conn-burst", "throttle_conn_burst", "N", BOTH, "burst of new connections" },
+	{ "throttle-pkt-rate", "throttle_pkt_rate", "R", BOTH, "packets per second per client" },
+	{ "throttle-pkt-burst", "throttle_pkt_burst", "N", BOTH, "burst of packets" },
+	{ "throttle-ipv6-prefix", "throttle_ipv6_prefix", "N", BOTH,
+	  "IPv6 clients are throttled by this prefix (64)" },
+	{ "throttle-maxretry", "throttle_maxretry", "N", BOTH,
+	  "seconds throttled within findtime that ban (off)" },
+	{ "resolve-interval", "resolve_interval", "T", BOTH, "host names are looked up again this often (5m)" },
+	/* The app (warden run) */
+	{ "restart", "restart", "P", OPTS_RUN, "on-failure, always or never (on-failure)" },
+	{ "restart-max-delay", "restart_max_delay", "T", OPTS_RUN,
+	  "cap of the doubling restart delay (30s)" },
+	{ "restart-reset", "restart_reset", "T", OPTS_RUN, "a run this long resets the delay (60s)" },
+	{ "max-restarts", "max_restarts", "N", OPTS_RUN,
+	  "give up (exit 69) after N restarts within --restart-window (0: never)" },
+	{ "restart-window", "restart_window", "T", OPTS_RUN, "the window of --max-restarts (10m)" },
+	{ "stop-timeout", "stop_timeout", "T", OPTS_RUN, "SIGKILL the app this long after SIGTERM (10s)" },
+	{ "user", "user", "USER[:GROUP]", OPTS_RUN,
+	  "run the app as this user (it never keeps warden's capabilities)" },
+	{ "watcher", "watcher", "B", OPTS_RUN,
+	  "request watcher: auto, kprobe, tracepoint, sock_diag, off (auto)" },
+	{ "hang-timeout", "hang_timeout", "T", OPTS_RUN,
+	  "a request this old and no answer in that time: hung, restarted (30s)" },
+	{ "hang-exempt", "hang_exempt", "RULE", OPTS_RUN,
+	  "routes whose requests may wait (long polling, streams; repeatable)" },
+	{ "slow-threshold", "slow_threshold", "T", OPTS_RUN,
+	  "warn when a port's p99 over a minute exceeds it (2s; off)" },
+	/* Reporting and state */
+	{ "http", "http", "ADDR:PORT", BOTH,
+	  "health, metrics (and dashboard in run) (127.0.0.1:9470; off)" },
+	{ "http-token-file", "http_token_file", "FILE", BOTH,
+	  "bearer token the dashboard, /api and /z/info require (needed beyond loopback)" },
+	{ "control", "control", "PATH", OPTS_RUN,
+	  "the status socket warden status reads (/run/warden/warden.sock)" },
+	{ "state-dir", "state_dir", "DIR", BOTH,
+	  "offsets, ban snapshots, analytics history (/var/lib/warden)" },
+	{ "retention", "retention", "T", BOTH, "analytics history kept (30d)" },
+	{ "config", NULL, "FILE", BOTH,
+	  "INI file with [warden] and [jail], or fail2ban's jail.conf or jail.local; options override it" },
+	{ "jail", NULL, "NAME", BOTH,
+	  "with fail2ban's files: the jail to take (the one enabled jail whose logpath exists)" },
+	{ "log-json", "log_json", NULL, BOTH, "warden's own messages as JSON lines" },
+	{ "verbose", NULL, NULL, BOTH, "warden's debug messages too" },
+	{ "help", NULL, NULL, BOTH, "this text" },
 };
 #define N_OPTIONS (sizeof(options) / sizeof(options[0]))
 
@@ -129,7 +164,7 @@ int options__parse(const char *cmd, unsigned which, const char *usage, int argc,
 					opt->name, (opt->cmds & OPTS_RUN) ? "run" : "watch");
 				return -EINVAL;
 			}
-			if (opt->has_arg) {
+			if (opt->arg) {
 				if (eq)
 					value = eq + 1;
 				else if (i + 1 < argc)
@@ -162,7 +197,7 @@ int options__parse(const char *cmd, unsigned which, const char *usage, int argc,
 				continue;
 			}
 			if (!strcmp(opt->name, "help")) {
-				printf("%s", usage);
+				options__usage(stdout, which, usage);
 				return 1;
 			}
 			if (opt->key) {
@@ -190,4 +225,65 @@ int options__parse(const char *cmd, unsigned which, const char *usage, int argc,
 		fprintf(stderr, "warden %s: warning: %s\n", cmd, o->cfg.notes[i]);
 	o->first_arg = first_arg;
 	return 0;
+}
+
+void options__usage(FILE *out, unsigned which, const char *head)
+{
+	char name[64];
+	size_t i;
+
+	fputs(head, out);
+	for (i = 0; i < N_OPTIONS; i++) {
+		const struct cli_option *o = &options[i];
+
+		if (!(o->cmds & which) || !o->help)
+			continue;
+		snprintf(name, sizeof(name), "--%s%s%s", o->name, o->arg ? " " : "",
+			 o->arg ? o->arg : "");
+		if (strlen(name) < 25)
+			fprintf(out, "  %-26s%s\n", name, o->help);
+		else
+			fprintf(out, "  %s\n  %-26s%s\n", name, "", o->help);
+	}
+}
+
+/* troff: a leading '.' or '\'' starts a request, '\\' escapes, '-' is a hyphen. */
+static void man_text(FILE *out, const char *s)
+{
+	for (; *s; s++) {
+		if (*s == '\\')
+			fputs("\\e", out);
+		else if (*s == '-')
+			fputs("\\-", out);
+		else
+			fputc(*s, out);
+	}
+}
+
+void options__man(FILE *out, unsigned which)
+{
+	size_t i;
+
+	for (i = 0; i < N_OPTIONS; i++) {
+		const struct cli_option *o = &options[i];
+
+		if (o->cmds != which || !o->help)
+			continue;
+		fputs(".TP\n.B ", out);
+		man_text(out, "--");
+		man_text(out, o->name);
+		if (o->arg) {
+			fputs(" \" ", out);
+			man_text(out, o->arg);
+			fputs("\"", out);
+		}
+		fputc('\n', out);
+		man_text(out, o->help);
+		if (o->key) {
+			fputs(" (config key \\fB", out);
+			man_text(out, o->key);
+			fputs("\\fP)", out);
+		}
+		fputc('\n', out);
+	}
 }

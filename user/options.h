@@ -4,6 +4,7 @@
 #define WARDEN_OPTIONS_H
 
 #include <stdbool.h>
+#include <stdio.h>
 
 #include "config.h"
 #include "xdp_attach.h"
@@ -37,5 +38,11 @@ struct cli_opts {
  */
 int options__parse(const char *cmd, unsigned which, const char *usage, int argc, char **argv,
 		   struct cli_opts *o);
+
+/* --help: head, then every option of which (OPTS_RUN or OPTS_WATCH) with its help. */
+void options__usage(FILE *out, unsigned which, const char *head);
+
+/* The options taken by exactly the commands in which, as troff .TP paragraphs (warden manpage). */
+void options__man(FILE *out, unsigned which);
 
 #endif

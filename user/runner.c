@@ -1,95 +1,61 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
-/* runner.c - the event loop of warden run: the app's output, signals, restarts. */
+/* runner.c - warden run: the agent, plus the app it spawns, supervises and reads. */
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
-#include <sys/signalfd.h>
-#include <sys/timerfd.h>
+#include <time.h>
 #include <unistd.h>
 
-#include "banmap.h"
-#include "enforce.h"
+#include "agent.h"
 #include "cgroup.h"
 #include "cli.h"
+#include "fileutil.h"
 #include "jail.h"
 #include "linebuf.h"
 #include "log.h"
+#include "loop.h"
 #include "routes.h"
 #include "runner.h"
 #include "runner_int.h"
 #include "supervisor.h"
 #include "timeutil.h"
 
-#define EXPIRE_EVERY_S 30                   /* expired bans leave the maps this often */
 #define READ_CHUNK 65536
 #define FIRST_DELAY_NS (100 * NSEC_PER_MSEC) /* the second restart waits this, then doubles */
 
-int runner__epoll_add(int epfd, int fd, uint32_t events)
+/* Nothing more to do: leave the loop. */
+static void done(struct runner *r)
 {
-	struct epoll_event ev = { .events = events, .data.fd = fd };
-
-	return epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev) ? -errno : 0;
-}
-
-static void arm_timer(int fd, uint64_t first_ns, uint64_t every_ns)
-{
-	struct itimerspec its = {
-		.it_value = { .tv_sec = first_ns / NSEC_PER_SEC, .tv_nsec = first_ns % NSEC_PER_SEC },
-		.it_interval = { .tv_sec = every_ns / NSEC_PER_SEC,
-				 .tv_nsec = every_ns % NSEC_PER_SEC },
-	};
-
-	timerfd_settime(fd, 0, &its, NULL);
-}
-
-static void drain_timer(int fd)
-{
-	uint64_t expirations;
-
-	if (read(fd, &expirations, sizeof(expirations)) < 0)
-		return;
+	r->phase = PHASE_DONE;
+	loop__stop(r->loop);
 }
 
 /* ---- the app's output ---- */
 
-static void handle_line(struct runner *r, enum app_stream stream, const char *line, size_t len,
-		    bool truncated)
-{
-	struct line_event ev;
-
-	jail__line(r->jail, stream, line, len, truncated, time__boot_ns(), &ev);
-	report__line(r, &ev);
-	if (ev.kind != LINE_NOT_ACCESS)
-		watch__line(r);
-}
-
 static void on_stdout_line(const char *line, size_t len, bool truncated, void *arg)
 {
-	handle_line(arg, STREAM_STDOUT, line, len, truncated);
+	struct runner *r = arg;
+
+	agent__line(r->agent, RUN_APP, STREAM_STDOUT, line, len, truncated, NULL);
 }
 
 static void on_stderr_line(const char *line, size_t len, bool truncated, void *arg)
 {
-	handle_line(arg, STREAM_STDERR, line, len, truncated);
+	struct runner *r = arg;
+
+	agent__line(r->agent, RUN_APP, STREAM_STDERR, line, len, truncated, NULL);
 }
 
-static int write_all(int fd, const char *buf, size_t len)
+/* Each access line: the app answered (the requests since its start, for /z/health). */
+static void on_access(void *ctx, const struct line_event *ev)
 {
-	while (len) {
-		ssize_t n = write(fd, buf, len);
+	struct runner *r = ctx;
 
-		if (n < 0) {
-			if (errno == EINTR || errno == EAGAIN)
-				continue;
-			return -errno;
-		}
-		buf += n;
-		len -= (size_t)n;
-	}
-	return 0;
+	if (ev->kind != LINE_NOT_ACCESS)
+		r->requests_since_start++;
 }
 
 /*
@@ -114,13 +80,13 @@ static void pump(struct runner *r, int *fd, int out_fd)
 		if (n <= 0) {
 			if (parse)
 				linebuf__flush(lb, on_line, r);
-			epoll_ctl(r->epfd, EPOLL_CTL_DEL, *fd, NULL);
+			loop__del_fd(r->loop, *fd);
 			close(*fd);
 			*fd = -1;
 			return;
 		}
 		/* Forwarding comes first: the app's output is never held back by us. */
-		write_all(out_fd, buf, (size_t)n);
+		file__write_all(out_fd, buf, (size_t)n);
 		if (parse)
 			linebuf__feed(lb, buf, (size_t)n, on_line, r);
 		if ((size_t)n < sizeof(buf))
@@ -130,10 +96,39 @@ static void pump(struct runner *r, int *fd, int out_fd)
 
 /* ---- starting the app ---- */
 
+static void on_stdout(void *ctx, int fd, uint32_t events)
+{
+	struct runner *r = ctx;
+
+	(void)fd;
+	(void)events;
+	pump(r, &r->child.out_fd, STDOUT_FILENO);
+}
+
+static void on_stderr(void *ctx, int fd, uint32_t events)
+{
+	struct runner *r = ctx;
+
+	(void)fd;
+	(void)events;
+	pump(r, &r->child.err_fd, STDERR_FILENO);
+}
+
+static void on_child_exit(struct runner *r);
+
+static void on_pidfd(void *ctx, int fd, uint32_t events)
+{
+	(void)fd;
+	(void)events;
+	on_child_exit(ctx);
+}
+
+/* ---- starting the app ---- */
+
+/* The routes of the app, learned again at each start: a deploy may have changed them. */
 static void learn_routes(struct runner *r)
 {
-	char source[4096], err[512];
-	struct routes *fresh;
+	char source[4096];
 
 	if (r->cfg->app[0])
 		snprintf(source, sizeof(source), "%s", r->cfg->app);
@@ -143,25 +138,7 @@ static void learn_routes(struct runner *r)
 				"only statuses and non-HTTP requests count as failures");
 		return;
 	}
-	snprintf(r->app_source, sizeof(r->app_source), "%s", source);
-	fresh = routes__load(source, err, sizeof(err));
-	if (!fresh) {
-		pr_warn("cannot learn the routes from %s: %s; %s", source, err,
-			r->routes ? "keeping the routes learned before"
-				  : "only statuses and non-HTTP requests count as failures");
-		return;
-	}
-	if (!routes__count(fresh))
-		pr_warn("no route found in %s: only statuses and non-HTTP requests count as failures",
-			source);
-	else
-		pr_info("learned %zu route%s from %s", routes__count(fresh),
-			routes__count(fresh) == 1 ? "" : "s", source);
-	/* A deploy may have changed the app: the new routes replace the old at each start. */
-	if (r->jail)
-		jail__set_routes(r->jail, fresh);
-	routes__free(r->routes);
-	r->routes = fresh;
+	agent__learn_routes(r->agent, RUN_APP, source);
 }
 
 static int start_app(struct runner *r)
@@ -179,13 +156,13 @@ static int start_app(struct runner *r)
 	}
 	pr_info("started %s (pid %d)%s", r->cmd[0], r->child.pid,
 		r->restarts ? "" : cgroup__active(&r->cgroup) ? " in its own cgroup" : "");
-	runner__epoll_add(r->epfd, r->child.pidfd, EPOLLIN);
-	runner__epoll_add(r->epfd, r->child.out_fd, EPOLLIN);
-	runner__epoll_add(r->epfd, r->child.err_fd, EPOLLIN);
+	loop__add_fd(r->loop, r->child.pidfd, EPOLLIN, on_pidfd, r);
+	loop__add_fd(r->loop, r->child.out_fd, EPOLLIN, on_stdout, r);
+	loop__add_fd(r->loop, r->child.err_fd, EPOLLIN, on_stderr, r);
 	r->phase = PHASE_RUNNING;
 	r->requests_since_start = 0;
 	r->hung = false;
-	watch__restarted(r);
+	requests__restarted(r);
 	report__started(r);
 	return 0;
 }
@@ -235,13 +212,13 @@ static void after_exit(struct runner *r)
 
 	r->exit_status = c->exit_status;
 	if (r->stopping) {
-		r->phase = PHASE_DONE;
+		done(r);
 		return;
 	}
 	if (!strcmp(r->cfg->restart, "never") ||
 	    (!strcmp(r->cfg->restart, "on-failure") && !c->exited_by_signal && c->exit_status == 0)) {
 		pr_info("not restarting the app (--restart %s)", r->cfg->restart);
-		r->phase = PHASE_DONE;
+		done(r);
 		return;
 	}
 	if (too_many_restarts(r, now)) {
@@ -250,7 +227,7 @@ static void after_exit(struct runner *r)
 			r->cfg->max_restarts, time__format_duration(r->cfg->restart_window_ns, d1, sizeof(d1)),
 			r->cfg->max_restarts, d1, EXIT_GAVE_UP);
 		r->exit_status = EXIT_GAVE_UP;
-		r->phase = PHASE_DONE;
+		done(r);
 		return;
 	}
 
@@ -270,10 +247,10 @@ static void after_exit(struct runner *r)
 		time__format_duration(ran, d1, sizeof(d1)));
 	if (delay) {
 		r->phase = PHASE_WAITING;
-		arm_timer(r->restart_fd, delay, 0);
+		loop__timer_arm(r->restart_timer, delay, 0);
 	} else if (start_app(r)) {
 		r->exit_status = EXIT_FAIL;
-		r->phase = PHASE_DONE;
+		done(r);
 	}
 }
 
@@ -283,6 +260,7 @@ static void on_child_exit(struct runner *r)
 
 	if (supervisor__reap(&r->child) != 1)
 		return;
+	loop__del_fd(r->loop, r->child.pidfd);
 	supervisor__describe_exit(&r->child, how, sizeof(how));
 	if (r->stopping)
 		pr_info("the app (pid %d) %s", r->child.pid, how);
@@ -293,7 +271,7 @@ static void on_child_exit(struct runner *r)
 		pump(r, &r->child.out_fd, STDOUT_FILENO);
 	if (r->child.err_fd >= 0)
 		pump(r, &r->child.err_fd, STDERR_FILENO);
-	arm_timer(r->kill_fd, 0, 0);
+	loop__timer_arm(r->kill_timer, 0, 0);
 
 	/* Whatever it started goes with it; the cgroup tells when all is gone. */
 	if (kill_leftovers(r)) {
@@ -305,11 +283,14 @@ static void on_child_exit(struct runner *r)
 }
 
 /* cgroup.events changed: once the app's cgroup is empty, carry on. */
-static void on_cgroup_event(struct runner *r)
+static void on_cgroup_event(void *ctx, int fd, uint32_t events)
 {
+	struct runner *r = ctx;
 	/* Reading the file is what acknowledges the event: always read it. */
 	int populated = cgroup__populated(&r->cgroup);
 
+	(void)fd;
+	(void)events;
 	if (r->phase == PHASE_DRAINING && populated != 1)
 		after_exit(r);
 }
@@ -323,7 +304,7 @@ static void stop(struct runner *r, const char *why)
 	r->stopping = true;
 	if (r->phase == PHASE_WAITING) {
 		pr_info("%s: not restarting the app", why);
-		r->phase = PHASE_DONE;
+		done(r);
 		return;
 	}
 	if (r->phase != PHASE_RUNNING)
@@ -332,38 +313,39 @@ static void stop(struct runner *r, const char *why)
 	supervisor__stop(&r->child);
 	if (cgroup__active(&r->cgroup))
 		cgroup__signal(&r->cgroup, SIGTERM);
-	arm_timer(r->kill_fd, r->cfg->stop_timeout_ns, 0);
+	loop__timer_arm(r->kill_timer, r->cfg->stop_timeout_ns, 0);
 }
 
-static void on_signal(struct runner *r)
+static void on_stop_signal(void *ctx, const struct signalfd_siginfo *si)
 {
-	struct signalfd_siginfo si;
-
-	while (read(r->sigfd, &si, sizeof(si)) == sizeof(si)) {
-		switch (si.ssi_signo) {
-		case SIGTERM:
-		case SIGINT:
-			stop(r, strsignal((int)si.ssi_signo));
-			break;
-		case SIGCHLD:
-			/* Orphans we inherited as subreaper, and maybe the app itself. */
-			if (r->phase == PHASE_RUNNING)
-				on_child_exit(r);
-			else
-				supervisor__reap(&r->child);
-			break;
-		default:
-			/* SIGHUP, SIGUSR1, SIGUSR2, SIGQUIT: the app's (gunicorn reloads on HUP). */
-			if (r->phase == PHASE_RUNNING && kill(r->child.pid, (int)si.ssi_signo) == 0)
-				pr_info("passed %s to the app", strsignal((int)si.ssi_signo));
-			break;
-		}
-	}
+	stop(ctx, strsignal((int)si->ssi_signo));
 }
 
-static void on_kill_timer(struct runner *r)
+/* Orphans we inherited as subreaper, and maybe the app itself. */
+static void on_sigchld(void *ctx, const struct signalfd_siginfo *si)
 {
-	drain_timer(r->kill_fd);
+	struct runner *r = ctx;
+
+	(void)si;
+	if (r->phase == PHASE_RUNNING)
+		on_child_exit(r);
+	else
+		supervisor__reap(&r->child);
+}
+
+/* SIGHUP, SIGUSR1, SIGUSR2, SIGQUIT: the app's (gunicorn reloads on HUP). */
+static void on_app_signal(void *ctx, const struct signalfd_siginfo *si)
+{
+	struct runner *r = ctx;
+
+	if (r->phase == PHASE_RUNNING && kill(r->child.pid, (int)si->ssi_signo) == 0)
+		pr_info("passed %s to the app", strsignal((int)si->ssi_signo));
+}
+
+static void on_kill_timer(void *ctx)
+{
+	struct runner *r = ctx;
+
 	if (r->phase != PHASE_RUNNING)
 		return;
 	pr_warn("the app did not stop within the stop timeout: killing it");
@@ -372,107 +354,40 @@ static void on_kill_timer(struct runner *r)
 		cgroup__signal(&r->cgroup, SIGKILL);
 }
 
-static void on_tick(struct runner *r)
+static void on_restart_timer(void *ctx)
 {
-	size_t removed = 0;
+	struct runner *r = ctx;
 
-	drain_timer(r->tick_fd);
-	if (r->bm && banmap__expire(r->bm, time__boot_ns(), &removed) == 0 && removed)
-		pr_debug("removed %zu expired ban%s", removed, removed == 1 ? "" : "s");
-	report__tick(r);
-}
-
-static int event_loop(struct runner *r)
-{
-	struct epoll_event evs[8];
-	int n, i;
-
-	while (r->phase != PHASE_DONE) {
-		n = epoll_wait(r->epfd, evs, 8, -1);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		for (i = 0; i < n && r->phase != PHASE_DONE; i++) {
-			int fd = evs[i].data.fd;
-
-			if (fd == r->child.out_fd && fd >= 0)
-				pump(r, &r->child.out_fd, STDOUT_FILENO);
-			else if (fd == r->child.err_fd && fd >= 0)
-				pump(r, &r->child.err_fd, STDERR_FILENO);
-			else if (fd == r->child.pidfd && fd >= 0)
-				on_child_exit(r);
-			else if (fd == r->sigfd)
-				on_signal(r);
-			else if (fd == r->tick_fd)
-				on_tick(r);
-			else if (fd == r->kill_fd)
-				on_kill_timer(r);
-			else if (fd == r->snap_fd) {
-				/* Batched: written when the bans changed, at most once a second. */
-				drain_timer(r->snap_fd);
-				if (r->bm)
-					snapshot__maybe_write(&r->snap, r->cfg->state_dir, r->bm);
-			}
-			else if (fd == r->cgroup.events_fd)
-				on_cgroup_event(r);
-			else if (report__handle(r, fd) || watch__handle(r, fd) ||
-				 throttling__handle(r, fd))
-				;
-			else if (fd == r->restart_fd) {
-				drain_timer(r->restart_fd);
-				if (r->phase == PHASE_WAITING && start_app(r)) {
-					r->exit_status = EXIT_FAIL;
-					r->phase = PHASE_DONE;
-				}
-			}
-		}
+	if (r->phase == PHASE_WAITING && start_app(r)) {
+		r->exit_status = EXIT_FAIL;
+		done(r);
 	}
-	return 0;
 }
 
 /* ---- setting up ---- */
 
-/* The maps and attachments; without the privileges, refuse (unless --dry-run). */
-static int setup_enforcement(struct runner *r)
-{
-	return enforce__setup(r->cfg, r->loader, true, &r->bm, r->xdp_how,
-			      sizeof(r->xdp_how), &r->enforce);
-}
-
 static int setup_loop(struct runner *r)
 {
-	sigset_t mask;
+	static const int stop_signals[] = { SIGTERM, SIGINT };
+	static const int app_signals[] = { SIGHUP, SIGUSR1, SIGUSR2, SIGQUIT };
+	size_t i;
+	int err = 0;
 
 	/* Signals arrive through the event loop, never in a handler. */
-	sigemptyset(&mask);
-	sigaddset(&mask, SIGTERM);
-	sigaddset(&mask, SIGINT);
-	sigaddset(&mask, SIGHUP);
-	sigaddset(&mask, SIGUSR1);
-	sigaddset(&mask, SIGUSR2);
-	sigaddset(&mask, SIGQUIT);
-	sigaddset(&mask, SIGCHLD);
-	sigprocmask(SIG_BLOCK, &mask, NULL);
-	signal(SIGPIPE, SIG_IGN);
-	r->sigfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
-	r->epfd = epoll_create1(EPOLL_CLOEXEC);
-	r->tick_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
-	r->kill_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
-	r->restart_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
-	r->snap_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
-	if (r->sigfd < 0 || r->epfd < 0 || r->tick_fd < 0 || r->kill_fd < 0 || r->restart_fd < 0 ||
-	    r->snap_fd < 0)
+	for (i = 0; i < sizeof(stop_signals) / sizeof(stop_signals[0]) && !err; i++)
+		err = loop__on_signal(r->loop, stop_signals[i], on_stop_signal, r);
+	for (i = 0; i < sizeof(app_signals) / sizeof(app_signals[0]) && !err; i++)
+		err = loop__on_signal(r->loop, app_signals[i], on_app_signal, r);
+	if (!err)
+		err = loop__on_signal(r->loop, SIGCHLD, on_sigchld, r);
+	if (err)
+		return err;
+	r->kill_timer = loop__add_timer(r->loop, CLOCK_MONOTONIC, on_kill_timer, r);
+	r->restart_timer = loop__add_timer(r->loop, CLOCK_MONOTONIC, on_restart_timer, r);
+	if (!r->kill_timer || !r->restart_timer)
 		return -errno;
-	runner__epoll_add(r->epfd, r->snap_fd, EPOLLIN);
-	arm_timer(r->snap_fd, NSEC_PER_SEC, NSEC_PER_SEC);
-	runner__epoll_add(r->epfd, r->sigfd, EPOLLIN);
-	runner__epoll_add(r->epfd, r->tick_fd, EPOLLIN);
-	runner__epoll_add(r->epfd, r->kill_fd, EPOLLIN);
-	runner__epoll_add(r->epfd, r->restart_fd, EPOLLIN);
 	if (r->cgroup.events_fd >= 0)
-		runner__epoll_add(r->epfd, r->cgroup.events_fd, EPOLLPRI);
-	arm_timer(r->tick_fd, EXPIRE_EVERY_S * NSEC_PER_SEC, EXPIRE_EVERY_S * NSEC_PER_SEC);
+		return loop__add_fd(r->loop, r->cgroup.events_fd, EPOLLPRI, on_cgroup_event, r);
 	return 0;
 }
 
@@ -491,20 +406,25 @@ static void setup_cgroup(struct runner *r)
 		pr_debug("the app's cgroup: %s", r->cgroup.path);
 }
 
-static void close_fd(int fd)
+#define CHECK_EVERY_NS (500 * NSEC_PER_MSEC) /* hang checks: detection within timeout + this */
+
+/* The periodic checks of the app's requests; shedding follows what they say. */
+static void on_check_timer(void *ctx)
 {
-	if (fd >= 0)
-		close(fd);
+	struct runner *r = ctx;
+	struct app_pressure p = { 0 };
+
+	requests__check(r, &p);
+	limits__shed(r, &p);
 }
 
 int runner__run(struct warden_config *cfg, char **cmd, enum xdp_loader loader, bool verbose)
 {
 	struct runner r = {
-		.cfg = cfg, .cmd = cmd, .loader = loader,
-		.epfd = -1, .sigfd = -1, .tick_fd = -1, .kill_fd = -1, .restart_fd = -1,
-		.watch_fd = -1, .report_fd = -1, .snap_fd = -1, .resolve_fd = -1,
+		.cfg = cfg, .cmd = cmd,
 		.cgroup = { .events_fd = -1 },
 	};
+	struct agent_opts ao = { .cfg = cfg, .loader = loader, .keep_state = true };
 	char err[512];
 	int status, ret;
 
@@ -521,20 +441,17 @@ int runner__run(struct warden_config *cfg, char **cmd, enum xdp_loader loader, b
 		if (!r.restart_times)
 			return EXIT_FAIL;
 	}
-
-	snapshot_sched__init(&r.snap);
-	/* The jail first: a bad --log-regex is refused before anything is touched. */
-	r.jail = jail__new(cfg, NULL, NULL, err, sizeof(err));
-	if (!r.jail) {
-		pr_warn("%s", err);
-		status = EXIT_USAGE;
+	r.loop = loop__new();
+	if (!r.loop) {
+		pr_warn("cannot set up the event loop: %s", strerror(errno));
+		status = EXIT_FAIL;
 		goto out;
 	}
-	status = setup_enforcement(&r);
-	if (status)
+	ao.loop = r.loop;
+	r.agent = agent__new(&ao, &status);
+	if (!r.agent)
 		goto out;
-	jail__set_banmap(r.jail, r.bm);
-	jail__restore(r.jail, time__boot_ns());
+	agent__subscribe(r.agent, on_access, &r);
 	if (linebuf__init(&r.out_lines, LOGPARSE_MAX_LINE) ||
 	    linebuf__init(&r.err_lines, LOGPARSE_MAX_LINE)) {
 		status = EXIT_FAIL;
@@ -543,6 +460,8 @@ int runner__run(struct warden_config *cfg, char **cmd, enum xdp_loader loader, b
 	if (supervisor__become_subreaper())
 		pr_warn("cannot become a child subreaper: orphans of the app go to init");
 	setup_cgroup(&r);
+	if (cgroup__active(&r.cgroup))
+		agent__add_feature(r.agent, "cgroup v2");
 	ret = setup_loop(&r);
 	if (ret) {
 		pr_warn("cannot set up the event loop: %s", strerror(-ret));
@@ -555,14 +474,18 @@ int runner__run(struct warden_config *cfg, char **cmd, enum xdp_loader loader, b
 		status = ret == -EINVAL ? EXIT_USAGE : EXIT_FAIL;
 		goto out;
 	}
-	throttling__open(&r);
+	limits__open(&r);
 	/* The watcher first: a request the app reads before it is attached would go unseen. */
-	watch__open(&r);
+	requests__open(&r);
+	if (r.watcher) {
+		r.check_timer = loop__add_timer(r.loop, CLOCK_MONOTONIC, on_check_timer, &r);
+		loop__timer_arm(r.check_timer, CHECK_EVERY_NS, CHECK_EVERY_NS);
+	}
 	if (start_app(&r)) {
 		status = EXIT_FAIL;
 		goto out;
 	}
-	ret = event_loop(&r);
+	ret = loop__run(r.loop);
 	if (ret) {
 		pr_warn("event loop failed: %s", strerror(-ret));
 		supervisor__signal(&r.child, SIGKILL);
@@ -580,23 +503,26 @@ out:
 		cgroup__signal(&r.cgroup, SIGKILL);
 		cgroup__destroy(&r.cgroup);
 	}
+	if (r.loop) {
+		loop__del_fd(r.loop, r.child.out_fd);
+		loop__del_fd(r.loop, r.child.err_fd);
+		loop__del_fd(r.loop, r.child.pidfd);
+		loop__del_fd(r.loop, r.cgroup.events_fd);
+	}
 	supervisor__close(&r.child);
 	linebuf__free(&r.out_lines);
 	linebuf__free(&r.err_lines);
-	jail__free(r.jail);
-	routes__free(r.routes);
-	watch__close(&r);
-	throttling__close(&r);
+	requests__close(&r);
+	limits__close(&r);
+	/* The dashboard's handlers hold the analytics: the server goes first. */
+	if (r.agent)
+		agent__close_http(r.agent);
 	report__close(&r);
-	if (r.bm)
-		snapshot__flush(&r.snap, cfg->state_dir, r.bm);
-	banmap__close(r.bm);
+	agent__free(r.agent);
+	loop__del_timer(r.loop, r.kill_timer);
+	loop__del_timer(r.loop, r.restart_timer);
+	loop__del_timer(r.loop, r.check_timer);
+	loop__free(r.loop);
 	free(r.restart_times);
-	close_fd(r.sigfd);
-	close_fd(r.epfd);
-	close_fd(r.tick_fd);
-	close_fd(r.kill_fd);
-	close_fd(r.restart_fd);
-	close_fd(r.snap_fd);
 	return status;
 }

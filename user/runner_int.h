@@ -8,14 +8,14 @@
 
 #include "cgroup.h"
 #include "config.h"
-#include "enforce.h"
 #include "linebuf.h"
-#include "snapshot.h"
 #include "supervisor.h"
-#include "xdp_attach.h"
 
+struct agent;
 struct analytics;
 struct banmap;
+struct loop;
+struct loop_timer;
 struct control;
 struct health;
 struct http_server;
@@ -29,6 +29,7 @@ struct detector;
 struct resolver;
 
 #define RUNNER_MAX_PORTS 8 /* listening ports of the app judged for slowness */
+#define RUN_APP 0          /* warden run judges one app: the agent's app 0 */
 
 /* Where the app is in its life, as the loop sees it. */
 enum phase {
@@ -41,44 +42,15 @@ enum phase {
 struct runner {
 	struct warden_config *cfg;
 	char **cmd;
-	enum xdp_loader loader;
+	struct loop *loop;        /* everything below registers on it */
+	struct agent *agent;      /* jail, routes, enforcement, bans' upkeep, HTTP */
 	struct spawn_opts spawn;
 	struct child child;
 	struct app_cgroup cgroup;
-	struct jail *jail;
-	struct routes *routes;
-	struct banmap *bm;
 	struct linebuf out_lines, err_lines;
-	struct control *control;  /* the status socket, NULL if it could not be opened */
-	struct http_server *http; /* --http, NULL when off */
-	struct health *health;    /* the health endpoints on it */
-	struct warden_metrics *metrics;
-	struct analytics *analytics; /* per-route history in STATE_DIR/warden.db; NULL if unavailable */
-	int report_fd;            /* the analytics flush timer */
-	char xdp_how[256];        /* how the XDP program is attached, for /z/health */
-	enum enforce_state enforce; /* who enforces the bans, for /z/health */
-	char app_source[4096];    /* the Flask source the routes came from, "" if none */
-	uint64_t requests_since_start; /* access lines since the app was last spawned */
-	uint64_t last_access_ns;  /* CLOCK_MONOTONIC of the last access line */
-	uint64_t hangs;           /* hangs detected since warden started */
-	bool hung;                /* the app is hung right now */
-	char hung_reason[256];
-	/* The request watcher (runner_watch.c). */
-	struct watcher *watcher;  /* NULL when off or unavailable */
-	int watch_fd;             /* its periodic timer */
-	uint64_t slow_checked_ns; /* CLOCK_MONOTONIC of the last slowness check */
-	uint16_t slow_ports[RUNNER_MAX_PORTS];
-	uint64_t slow_prev[RUNNER_MAX_PORTS][32]; /* each port's histogram a minute ago */
-	int n_slow_ports;
-	/* Throttling, priority peers, shedding, host names (runner_throttle.c). */
-	struct throttle *throttle;           /* NULL in dry-run */
-	struct detector *throttle_detector;  /* escalation: throttled clients banned */
-	struct resolver *resolver;           /* host names of ignoreip and priority */
-	int resolve_fd;                      /* when the resolver is due */
-	uint32_t shed_reasons;               /* WARDEN_SHED_* now asked for */
 	bool parse_stdout, parse_stderr;
-	int epfd, sigfd, tick_fd, kill_fd, restart_fd, snap_fd;
-	struct snapshot_sched snap; /* when the bans are written to STATE_DIR for the next boot */
+	struct loop_timer *kill_timer;    /* the stop timeout */
+	struct loop_timer *restart_timer; /* the restart delay */
 	enum phase phase;
 	bool stopping;       /* warden was told to stop: no more restarts */
 	int exit_status;     /* what warden will exit with */
@@ -87,33 +59,51 @@ struct runner {
 	uint64_t next_delay_ns;     /* the delay before the next restart; 0 = at once */
 	uint64_t *restart_times;    /* ring of the last max_restarts restart times */
 	uint32_t restart_ring_pos;
+	uint64_t requests_since_start; /* access lines since the app was last spawned */
+	/* Reporting (runner_report.c). */
+	struct control *control;  /* the status socket, NULL if it could not be opened */
+	struct analytics *analytics; /* per-route history in STATE_DIR/warden.db; NULL if unavailable */
+	struct loop_timer *flush_timer; /* the analytics flush */
+	/* The requests the kernel watcher sees (runner_requests.c). */
+	struct watcher *watcher;  /* NULL when off or unavailable */
+	struct loop_timer *check_timer; /* its periodic checks (runner.c) */
+	uint64_t hangs;           /* hangs detected since warden started */
+	bool hung;                /* the app is hung right now */
+	char hung_reason[256];
+	uint64_t slow_checked_ns; /* CLOCK_MONOTONIC of the last slowness check */
+	uint16_t slow_ports[RUNNER_MAX_PORTS];
+	uint64_t slow_prev[RUNNER_MAX_PORTS][32]; /* each port's histogram a minute ago */
+	int n_slow_ports;
+	/* Throttling, priority peers, shedding, host names (runner_limits.c). */
+	struct throttle *throttle;           /* NULL in dry-run */
+	struct detector *throttle_detector;  /* escalation: throttled clients banned */
+	struct resolver *resolver;           /* host names of ignoreip and priority */
+	struct loop_timer *resolve_timer;    /* when the resolver is due */
+	uint32_t shed_reasons;               /* WARDEN_SHED_* now asked for */
 };
 
-/* runner_report.c: status socket, health endpoints, metrics. */
+/* What the app's requests say about it, for shedding. */
+struct app_pressure {
+	bool hung;    /* it stopped answering (and is being restarted) */
+	bool backlog; /* its accept queue backs up */
+};
+
+/* runner_report.c: status socket, health and metrics of the app, analytics. */
 int report__open(struct runner *r, char *err, size_t errlen);
 void report__close(struct runner *r);
-/* Dispatch an epoll event that belongs to reporting; false if fd is not ours. */
-bool report__handle(struct runner *r, int fd);
-/* Each line the app wrote, after the jail saw it. */
-void report__line(struct runner *r, const struct line_event *ev);
-/* The slow periodic refresh (ban table sizes). */
-void report__tick(struct runner *r);
 /* The app (re)started: its version (git commit) for the analytics. */
 void report__started(struct runner *r);
 
-/* runner_watch.c: the kernel watcher, hangs and slowness. */
-int watch__open(struct runner *r);       /* before the first start */
-void watch__restarted(struct runner *r); /* after each start: the app's new pid */
-void watch__line(struct runner *r);      /* an access line: the app answered */
-bool watch__handle(struct runner *r, int fd);
-void watch__close(struct runner *r);
+/* runner_requests.c: the kernel watcher of the app's requests: latencies, hangs, slowness. */
+int requests__open(struct runner *r);       /* before the first start */
+void requests__restarted(struct runner *r); /* after each start: the app's new pid */
+/* The periodic checks: a hung app is killed (and restarted); what it says is in *p. */
+void requests__check(struct runner *r, struct app_pressure *p);
+void requests__close(struct runner *r);
 
-/* runner_throttle.c: throttling, priority peers, escalation, shedding, host names. */
-int throttling__open(struct runner *r);
-void throttling__shed(struct runner *r, bool hung, bool backlog);
-bool throttling__handle(struct runner *r, int fd);
-void throttling__close(struct runner *r);
-
-int runner__epoll_add(int epfd, int fd, uint32_t events);
+/* runner_limits.c: throttling, priority peers, escalation, shedding, host names. */
+int limits__open(struct runner *r);
+void limits__shed(struct runner *r, const struct app_pressure *p);
+void limits__close(struct runner *r);
 
 #endif

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
-/* runner_report.c - what warden run shows: the status socket, health endpoints, metrics. */
+/* runner_report.c - what warden run shows of its app: the status socket, health, metrics, analytics. */
 #include <errno.h>
 #include <libgen.h>
 #include <limits.h>
@@ -7,11 +7,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
-#include <sys/timerfd.h>
 #include <time.h>
 #include <unistd.h>
 #include <json-c/json.h>
 
+#include "agent.h"
 #include "analytics.h"
 #include "banmap.h"
 #include "control.h"
@@ -19,6 +19,7 @@
 #include "http.h"
 #include "jail.h"
 #include "log.h"
+#include "loop.h"
 #include "routes.h"
 #include "runner_int.h"
 #include "timeutil.h"
@@ -49,7 +50,8 @@ static const char *phase_name(const struct runner *r)
 static struct json_object *build_status(void *arg)
 {
 	struct runner *r = arg;
-	const struct jail_stats *js = jail__stats(r->jail);
+	const struct jail_stats *js = jail__stats(agent__jail(r->agent, RUN_APP));
+	const struct routes *routes = agent__routes(r->agent, RUN_APP);
 	struct json_object *o = json_object_new_object(), *cmd = json_object_new_array();
 	struct json_object *log = json_object_new_object();
 	uint64_t failures = 0;
@@ -74,7 +76,7 @@ static struct json_object *build_status(void *arg)
 						    json_object_new_string(r->cgroup.path) : NULL);
 	json_object_object_add(o, "dry_run", json_object_new_boolean(r->cfg->dry_run));
 	json_object_object_add(o, "routes",
-			       json_object_new_int64(r->routes ? (int64_t)routes__count(r->routes) : 0));
+			       json_object_new_int64(routes ? (int64_t)routes__count(routes) : 0));
 	json_object_object_add(log, "lines", json_object_new_int64((int64_t)js->lines));
 	json_object_object_add(log, "requests", json_object_new_int64((int64_t)js->access));
 	json_object_object_add(log, "other_lines", json_object_new_int64((int64_t)js->not_access));
@@ -101,15 +103,13 @@ static struct json_object *build_status(void *arg)
 
 /* ---- /z/health and /metrics ---- */
 
-static void fill_health(struct health_state *st, void *arg)
+/* The app's part of /z/health; the agent filled its own before. */
+static void fill_health(void *arg, struct health_state *st)
 {
 	struct runner *r = arg;
-	const struct jail_stats *js = jail__stats(r->jail);
+	const char *source = agent__app_source(r->agent, RUN_APP);
 	static char app_dir[PATH_MAX];
-	static const char *features[4];
-	size_t n = 0;
 
-	memset(st, 0, sizeof(*st));
 	if (r->stopping || r->phase == PHASE_DONE)
 		st->child = HEALTH_CHILD_STOPPED;
 	else if (r->phase == PHASE_RUNNING)
@@ -124,24 +124,16 @@ static void fill_health(struct health_state *st, void *arg)
 	st->hung = r->hung;
 	st->hung_reason = r->hung ? r->hung_reason : NULL;
 	st->hangs = r->hangs;
-	st->listening = -1;
 	st->requests_since_start = r->requests_since_start;
 	st->cmd = r->cmd;
 	/* The app's version is the git commit of the folder its source is in. */
-	if (r->app_source[0]) {
+	if (source[0]) {
 		char copy[PATH_MAX];
 
-		snprintf(copy, sizeof(copy), "%s", r->app_source);
+		snprintf(copy, sizeof(copy), "%s", source);
 		snprintf(app_dir, sizeof(app_dir), "%s", dirname(copy));
 		st->app_dir = app_dir;
-	} else {
-		st->app_dir = NULL;
 	}
-	st->xdp = enforce__health(r->cfg, &r->enforce);
-	st->ifaces = (const char *const *)r->cfg->ifaces;
-	st->n_ifaces = r->cfg->n_ifaces;
-	st->xdp_how = r->xdp_how[0] ? r->xdp_how : NULL;
-	st->dry_run = r->cfg->dry_run;
 	if (r->watcher) {
 		uint16_t ports[RUNNER_MAX_PORTS];
 		uint64_t oldest;
@@ -151,28 +143,13 @@ static void fill_health(struct health_state *st, void *arg)
 		watcher__inflight(r->watcher, &st->in_flight, &oldest, &port);
 		st->listening = watcher__ports(r->watcher, ports, RUNNER_MAX_PORTS);
 	}
-	st->lines = js->lines;
-	st->access_lines = js->access;
-	if (js->access)
-		st->last_access_age_ns = time__mono_ns() - r->last_access_ns;
-	if (r->xdp_how[0])
-		features[n++] = "xdp";
-	if (cgroup__active(&r->cgroup))
-		features[n++] = "cgroup v2";
-	if (r->bm)
-		features[n++] = "bpffs pinned maps";
-	st->features = features;
-	st->n_features = n;
 }
 
 /* Before each scrape: what is cheap to read fresh. */
-static void refresh_metrics(struct warden_metrics *m, void *arg)
+static void refresh_metrics(void *arg, struct warden_metrics *m)
 {
 	struct runner *r = arg;
-	struct xdp_counters c;
 
-	if (r->bm && banmap__counters(r->bm, &c) == 0)
-		wmetrics__set_xdp(m, &c);
 	if (r->watcher) {
 		uint16_t ports[RUNNER_MAX_PORTS];
 		struct watcher_port_stats ps;
@@ -190,139 +167,20 @@ static void refresh_metrics(struct warden_metrics *m, void *arg)
 
 #define FLUSH_EVERY_S 10 /* analytics reach the database this often (batched) */
 
-static void open_analytics(struct runner *r)
+static void on_flush(void *ctx)
 {
-	struct itimerspec its = {
-		.it_value = { .tv_sec = FLUSH_EVERY_S },
-		.it_interval = { .tv_sec = FLUSH_EVERY_S },
-	};
-	char err[512];
+	struct runner *r = ctx;
 
-	r->analytics = analytics__open(r->cfg->state_dir, r->cfg->retention_ns, err, sizeof(err));
-	if (!r->analytics) {
-		pr_warn("no analytics history: %s", err);
-		return;
-	}
-	analytics__set_banmap(r->analytics, r->bm);
-	r->report_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
-	if (r->report_fd >= 0) {
-		timerfd_settime(r->report_fd, 0, &its, NULL);
-		runner__epoll_add(r->epfd, r->report_fd, EPOLLIN);
-	}
+	analytics__pair_expire(r->analytics, time__boot_ns());
+	analytics__flush(r->analytics, time(NULL));
 }
 
-void report__started(struct runner *r)
+/* Each line after the jail: its route, status and client go into the analytics. */
+static void on_line(void *ctx, const struct line_event *ev)
 {
-	char dir[PATH_MAX], commit[64], branch[128];
+	struct runner *r = ctx;
 
-	if (!r->analytics)
-		return;
-	/* The app's version is the git commit of its source's folder, read at each start. */
-	snprintf(dir, sizeof(dir), "%s", r->app_source[0] ? r->app_source : ".");
-	if (r->app_source[0] && health__git_commit(dirname(dir), commit, sizeof(commit), branch,
-						   sizeof(branch)) == 0)
-		analytics__set_version(r->analytics, commit);
-	else
-		analytics__set_version(r->analytics, NULL);
-}
-
-/* ---- the module ---- */
-
-int report__open(struct runner *r, char *err, size_t errlen)
-{
-	const char *path = r->cfg->control[0] ? r->cfg->control : CONTROL_DEFAULT_PATH;
-
-	r->metrics = wmetrics__new();
-	if (!r->metrics) {
-		snprintf(err, errlen, "out of memory");
-		return -ENOMEM;
-	}
-	report__tick(r);
-	open_analytics(r);
-
-	/* The status socket: optional, warden runs on without it. */
-	r->control = control__open(path, build_status, r);
-	if (r->control)
-		runner__epoll_add(r->epfd, control__fd(r->control), EPOLLIN);
-	else
-		pr_info("no status socket at %s (%s): warden status will not see this run", path,
-			strerror(errno));
-
-	/* The HTTP interface: asked for, so a failure to listen is an error. */
-	if (!strcmp(r->cfg->http, "off"))
-		return 0;
-	r->http = http__open(r->cfg->http, err, errlen);
-	if (!r->http) {
-		int ret = errno == EINVAL ? -EINVAL : -errno;
-
-		/* The first thing a second warden on one host meets: say the way out. */
-		if (ret == -EADDRINUSE)
-			snprintf(err + strlen(err), errlen - strlen(err),
-				 " (another warden? give each its own --http ADDR:PORT, or --http off)");
-		return ret;
-	}
-	r->health = health__register(r->http, fill_health, r, r->metrics);
-	if (!r->health) {
-		snprintf(err, errlen, "cannot register the health endpoints: %s", strerror(errno));
-		return -errno;
-	}
-	health__set_metrics_hook(r->health, refresh_metrics, r);
-	if (r->analytics && analytics__register(r->http, r->analytics))
-		pr_warn("cannot serve the dashboard: %s", strerror(errno));
-	runner__epoll_add(r->epfd, http__fd(r->http), EPOLLIN);
-	pr_info("health, metrics and dashboard on http://%s/", r->cfg->http);
-	return 0;
-}
-
-void report__close(struct runner *r)
-{
-	control__close(r->control);
-	r->control = NULL;
-	/* The handlers hold the analytics: the server goes first. */
-	http__close(r->http);
-	r->http = NULL;
-	health__free(r->health);
-	r->health = NULL;
-	analytics__close(r->analytics);
-	r->analytics = NULL;
-	if (r->report_fd >= 0)
-		close(r->report_fd);
-	r->report_fd = -1;
-	wmetrics__free(r->metrics);
-	r->metrics = NULL;
-}
-
-bool report__handle(struct runner *r, int fd)
-{
-	if (r->control && fd == control__fd(r->control)) {
-		control__handle(r->control);
-		return true;
-	}
-	if (r->http && fd == http__fd(r->http)) {
-		http__process(r->http);
-		return true;
-	}
-	if (fd == r->report_fd && fd >= 0) {
-		uint64_t expirations;
-
-		if (read(fd, &expirations, sizeof(expirations)) > 0 && r->analytics) {
-			analytics__pair_expire(r->analytics, time__boot_ns());
-			analytics__flush(r->analytics, time(NULL));
-		}
-		return true;
-	}
-	return false;
-}
-
-void report__line(struct runner *r, const struct line_event *ev)
-{
-	if (r->metrics)
-		wmetrics__line(r->metrics, ev);
 	if (ev->kind == LINE_NOT_ACCESS)
-		return;
-	r->requests_since_start++;
-	r->last_access_ns = time__mono_ns();
-	if (!r->analytics)
 		return;
 	/* With a BPF watcher the latency comes later (or came just before): pair them. */
 	if (r->watcher && watcher__backend(r->watcher) != WATCHER_SOCKDIAG)
@@ -336,11 +194,82 @@ void report__line(struct runner *r, const struct line_event *ev)
 				  ev->access.path_len, time(NULL));
 }
 
-void report__tick(struct runner *r)
+static void open_analytics(struct runner *r)
 {
-	struct banmap_sizes sizes;
+	char err[512];
 
-	/* Reading every key: only on the slow tick, never per scrape. */
-	if (r->metrics && r->bm && banmap__sizes(r->bm, &sizes) == 0)
-		wmetrics__set_bans(r->metrics, &sizes);
+	r->analytics = analytics__open(r->cfg->state_dir, r->cfg->retention_ns, err, sizeof(err));
+	if (!r->analytics) {
+		pr_warn("no analytics history: %s", err);
+		return;
+	}
+	analytics__set_banmap(r->analytics, agent__banmap(r->agent));
+	agent__subscribe(r->agent, on_line, r);
+	r->flush_timer = loop__add_timer(r->loop, CLOCK_MONOTONIC, on_flush, r);
+	loop__timer_arm(r->flush_timer, FLUSH_EVERY_S * NSEC_PER_SEC, FLUSH_EVERY_S * NSEC_PER_SEC);
+}
+
+void report__started(struct runner *r)
+{
+	const char *source = agent__app_source(r->agent, RUN_APP);
+	char dir[PATH_MAX], commit[64], branch[128];
+
+	if (!r->analytics)
+		return;
+	/* The app's version is the git commit of its source's folder, read at each start. */
+	snprintf(dir, sizeof(dir), "%s", source[0] ? source : ".");
+	if (source[0] && health__git_commit(dirname(dir), commit, sizeof(commit), branch,
+						   sizeof(branch)) == 0)
+		analytics__set_version(r->analytics, commit);
+	else
+		analytics__set_version(r->analytics, NULL);
+}
+
+/* ---- the module ---- */
+
+static void on_control(void *ctx, int fd, uint32_t events)
+{
+	struct runner *r = ctx;
+
+	(void)fd;
+	(void)events;
+	control__handle(r->control);
+}
+
+int report__open(struct runner *r, char *err, size_t errlen)
+{
+	const char *path = r->cfg->control[0] ? r->cfg->control : CONTROL_DEFAULT_PATH;
+	int ret;
+
+	open_analytics(r);
+
+	/* The status socket: optional, warden runs on without it. */
+	r->control = control__open(path, build_status, r);
+	if (r->control)
+		loop__add_fd(r->loop, control__fd(r->control), EPOLLIN, on_control, r);
+	else
+		pr_info("no status socket at %s (%s): warden status will not see this run", path,
+			strerror(errno));
+
+	/* The HTTP interface: asked for, so a failure to listen is an error. */
+	ret = agent__open_http(r->agent, fill_health, refresh_metrics, r, err, errlen);
+	if (ret || !agent__http(r->agent))
+		return ret;
+	if (r->analytics && analytics__register(agent__http(r->agent), r->analytics))
+		pr_warn("cannot serve the dashboard: %s", strerror(errno));
+	pr_info("health, metrics and dashboard on http://%s/", r->cfg->http);
+	return 0;
+}
+
+/* After agent__close_http(): the dashboard's handlers hold the analytics. */
+void report__close(struct runner *r)
+{
+	if (r->control)
+		loop__del_fd(r->loop, control__fd(r->control));
+	control__close(r->control);
+	r->control = NULL;
+	loop__del_timer(r->loop, r->flush_timer);
+	r->flush_timer = NULL;
+	analytics__close(r->analytics);
+	r->analytics = NULL;
 }

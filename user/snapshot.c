@@ -16,6 +16,8 @@
 #include <bpf/bpf.h>
 
 #include "banmap.h"
+#include "errmsg.h"
+#include "fileutil.h"
 #include "log.h"
 #include "snapshot.h"
 #include "timeutil.h"
@@ -67,28 +69,7 @@ static uint64_t get64(const unsigned char *p)
 	return (uint64_t)get32(p) | (uint64_t)get32(p + 4) << 32;
 }
 
-static int64_t real_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
-
-static int fail(char *err, size_t errlen, int ret, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-
-static int fail(char *err, size_t errlen, int ret, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err && errlen) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return ret;
-}
+#define fail errmsg__set
 
 /* The boot this is: /proc/sys/kernel/random/boot_id as 16 bytes (zeros if unknown). */
 static void boot_id(unsigned char out[16])
@@ -227,7 +208,7 @@ static int collect(struct banmap *bm, struct collect *c)
 
 	memset(c, 0, sizeof(*c));
 	c->now_boot = time__boot_ns();
-	c->now_real = real_ns();
+	c->now_real = time__real_ns();
 	err = banmap__foreach_ban(bm, collect_one, c);
 	if (c->err)
 		err = c->err;
@@ -235,23 +216,6 @@ static int collect(struct banmap *bm, struct collect *c)
 		free(c->buf);
 		c->buf = NULL;
 		return err;
-	}
-	return 0;
-}
-
-static int write_all(int fd, const void *buf, size_t len)
-{
-	const char *p = buf;
-	ssize_t n;
-
-	while (len) {
-		n = write(fd, p, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		p += n;
-		len -= (size_t)n;
 	}
 	return 0;
 }
@@ -304,9 +268,9 @@ static int write_file(const char *state_dir, struct banmap *bm, const struct col
 		free(comp);
 		return err;
 	}
-	err = write_all(fd, header, sizeof(header));
+	err = file__write_all(fd, header, sizeof(header));
 	if (!err)
-		err = write_all(fd, comp, comp_len);
+		err = file__write_all(fd, comp, comp_len);
 	if (!err && fsync(fd))
 		err = -errno;
 	if (close(fd) && !err)
@@ -645,7 +609,7 @@ int snapshot__restore(const char *state_dir, struct banmap *bm, struct snapshot_
 
 	count = get32(hdr + 44);
 	res->total = count;
-	now_real = real_ns();
+	now_real = time__real_ns();
 	now_boot = time__boot_ns();
 	res->age_ns = now_real - (int64_t)get64(hdr + 16);
 	boot_id(boot);

@@ -29,6 +29,11 @@ uint64_t time__mono_ns(void)
 	return clock_ns(CLOCK_MONOTONIC);
 }
 
+int64_t time__real_ns(void)
+{
+	return (int64_t)clock_ns(CLOCK_REALTIME);
+}
+
 /*
  * fail2ban's str2sec units (fail2ban/server/mytime.py), each spelling in full:
  * a month is a 12th of an average year of 365.25 days. "ms" is warden's own.

@@ -16,6 +16,9 @@ uint64_t time__boot_ns(void);
 /* CLOCK_MONOTONIC in ns, for timeouts that need not match the kernel's. */
 uint64_t time__mono_ns(void);
 
+/* CLOCK_REALTIME in ns (wall time: snapshots, log lines' own times). */
+int64_t time__real_ns(void);
+
 /*
  * Parse a duration in fail2ban's grammar (its str2sec): terms of a number
  * and an optional unit, summed: "90s", "10min", "1 hour", "1h30m", "2w",

@@ -15,7 +15,7 @@ struct warden_metrics {
 	struct metrics *reg;
 	struct metric_family *build_info, *requests, *lines, *failures, *bans, *bans_active,
 		*allowlist, *xdp, *child_up, *restarts, *hangs, *backend, *in_flight, *latency,
-		*port_latency;
+		*port_latency, *app_lines;
 };
 
 /* Line results, by enum line_kind. */
@@ -109,7 +109,11 @@ struct warden_metrics *wmetrics__new(void)
 					     "Time from the app reading a request to its first "
 					     "byte of answer, by listening port (kernel histogram).",
 					     L("port"), port_bounds, WMETRICS_PORT_BUCKETS - 1);
-	if (!m->build_info || !m->child_up || !m->restarts || !m->hangs || !m->requests ||
+	m->app_lines = metrics__counter(r, "warden_app_lines_total",
+					"Lines of each app's logs (warden watch's [app NAME] sections; "
+					"(unclaimed): logs no app claims), by what they turned out to be.",
+					L("app", "result"));
+	if (!m->app_lines || !m->build_info || !m->child_up || !m->restarts || !m->hangs || !m->requests ||
 	    !m->lines || !m->failures || !m->bans || !m->bans_active || !m->allowlist || !m->xdp ||
 	    !m->backend || !m->in_flight || !m->latency || !m->port_latency)
 		goto fail;
@@ -158,6 +162,12 @@ void wmetrics__line(struct warden_metrics *m, const struct line_event *ev)
 		metrics__add(m->failures, L(failure_kind__name(ev->failure)), 1);
 	if (ev->kind == LINE_BAN)
 		metrics__add(m->bans, L("detector"), 1);
+}
+
+void wmetrics__app_line(struct warden_metrics *m, const char *app, const struct line_event *ev)
+{
+	if (m && ev && ev->kind <= LINE_BAN)
+		metrics__add(m->app_lines, L(app, line_results[ev->kind]), 1);
 }
 
 void wmetrics__ban(struct warden_metrics *m, const char *source)

@@ -57,6 +57,9 @@ void wmetrics__line(struct warden_metrics *m, const struct line_event *ev);
 /* A ban made some other way; source e.g. "cli", "file". */
 void wmetrics__ban(struct warden_metrics *m, const char *source);
 
+/* The same line again by app (warden watch's [app NAME] sections): warden_app_lines_total. */
+void wmetrics__app_line(struct warden_metrics *m, const char *app, const struct line_event *ev);
+
 /* The supervisor's view: whether the app runs, its restarts and the hangs detected so far. */
 void wmetrics__set_child(struct warden_metrics *m, bool up, uint64_t restarts, uint64_t hangs);
 

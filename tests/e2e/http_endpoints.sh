@@ -82,4 +82,36 @@ kill -TERM $PID; wait $PID
 nsenter --net=/run/netns/"$NS" "$WARDEN" run --state-dir "$OUT/state" --dry-run --http 127.0.0.1:99999 -- /usr/bin/python3 "$APP" >/dev/null 2>"$OUT/bad.err"
 check "bad-http-refused" test $? -eq 2
 check_not "bad-http-app-not-started" grep -q "started" "$OUT/bad.err"
+
+# ---- beyond loopback: refused without a token; with one, only probes and /metrics are open ----
+ip -n "$NS" addr add 192.0.2.1/32 dev lo
+nsenter --net=/run/netns/"$NS" "$WARDEN" run --state-dir "$OUT/state" --dry-run --http 192.0.2.1:9470 \
+	-- /usr/bin/python3 "$APP" >/dev/null 2>"$OUT/open.err"
+check "beyond-loopback-without-token-refused" test $? -eq 2
+check "beyond-loopback-says-why" grep -q "http-token-file" "$OUT/open.err"
+check_not "beyond-loopback-app-not-started" grep -q "started" "$OUT/open.err"
+printf 'short\n' >"$OUT/short.token"
+nsenter --net=/run/netns/"$NS" "$WARDEN" run --state-dir "$OUT/state" --dry-run --http 192.0.2.1:9470 \
+	--http-token-file "$OUT/short.token" -- /usr/bin/python3 "$APP" >/dev/null 2>"$OUT/short.err"
+check "short-token-refused" test $? -eq 2
+TOKEN=0123456789abcdef0123456789abcdef
+printf '%s\n' "$TOKEN" >"$OUT/token"
+chmod 600 "$OUT/token"
+EXTRA="--http-token-file $OUT/token"
+env nsenter --net=/run/netns/"$NS" "$WARDEN" run --state-dir "$OUT/state" --dry-run --http 192.0.2.1:9470 \
+	--control "$OUT/ctl.sock" $EXTRA -- /usr/bin/python3 "$APP" >"$OUT/tok.out" 2>"$OUT/tok.err" &
+PID=$!
+on_exit "kill -KILL $PID"
+at() { in_ns curl -s -m 3 -o "$OUT/body" -w '%{http_code}' "$@"; }
+wait_for up-token 20 up || fail "app-up-token"
+for ep in /livez /readyz /z/health /metrics /z/version; do
+	check "token-$ep-open" test "$(at "http://192.0.2.1:9470$ep")" = 200
+done
+for ep in / /api/clients /z/info; do
+	check "token-$ep-needs-token" test "$(at "http://192.0.2.1:9470$ep")" = 401
+	check "token-$ep-wrong-token" test "$(at -H "Authorization: Bearer ${TOKEN%?}x" "http://192.0.2.1:9470$ep")" = 401
+done
+check "token-api-with-token" test "$(at -H "Authorization: Bearer $TOKEN" "http://192.0.2.1:9470/api/clients")" = 200
+check "token-info-with-token" test "$(at -H "Authorization: Bearer $TOKEN" "http://192.0.2.1:9470/z/info")" = 200
+kill -TERM $PID; wait $PID
 finish

@@ -105,6 +105,7 @@ static const struct {
 	{ "warden.state_dir", "/tmp/w" },
 	{ "warden.log_stream", "stderr" },
 	{ "warden.control", "/run/w.sock" },
+	{ "warden.http_token_file", "/etc/warden/token" },
 	{ "warden.follow", "/var/log/containers/*.log" },
 	{ "warden.backfill", "yes" },
 	{ "warden.restart", "always" },
@@ -679,6 +680,78 @@ static void test_load_errors(void)
 	config__free(&c);
 }
 
+/* [app NAME] sections: their keys, their own jail on top of [jail], their errors. */
+static void test_app_sections(void)
+{
+	static const char good[] =
+		"[jail]\nmaxretry = 5\nignoreip = 192.0.2.1\nfail_status = 401\n"
+		"[app shop]\nfollow = /var/log/containers/shop-*.log\n"
+		"  /var/log/containers/cart-*.log\napp = /srv/shop\n"
+		"[app blog]\nfollow = /var/log/containers/blog-*.log\napp = /srv/blog/app.py\n"
+		"maxretry = 3\nignoreip = 198.51.100.0/24\n  203.0.113.7\n";
+	static const struct {
+		const char *name, *text, *mention;
+	} bad[] = {
+		{ "app-bad-name", "[app a/b]\napp = /x\n", "app name" },
+		{ "app-warden-key", "[app a]\niface = eth0\n", "belongs in [warden]" },
+		{ "app-unknown-key", "[app a]\nfrobnicate = 1\n", "unknown key" },
+		{ "app-bad-value", "[app a]\nmaxretry = 0\n", "maxretry" },
+		{ "app-source-twice", "[app a]\napp = /x\napp = /y\n", "set twice" },
+		{ "app-key-twice", "[app a]\nbantime = 1h\nbantime = 2h\n", "set twice" },
+		{ "app-relative-glob", "[app a]\nfollow = logs/*.log\n", "not an absolute path" },
+	};
+	struct warden_config c, a;
+	char err[1024];
+	size_t i;
+
+	config__defaults(&c);
+	if (!ASSERT_OK(config__load(&c, write_file("apps", good, strlen(good)), err, sizeof(err)),
+		       err))
+		goto out;
+	ASSERT_OK(config__check(&c, err, sizeof(err)), err);
+	if (!ASSERT_EQ(c.n_apps, 2, "two sections"))
+		goto out;
+	ASSERT_STREQ(c.apps[0]->name, "shop", "first in file order");
+	ASSERT_EQ(c.apps[0]->n_follow, 2, "continued follow line");
+	ASSERT_STREQ(c.apps[0]->source, "/srv/shop", "source");
+	/* The shop keeps [jail]; the blog replaces maxretry and the ignoreip list. */
+	ASSERT_OK(config__app_config(&c, c.apps[0], &a, err, sizeof(err)), err);
+	ASSERT_EQ(a.jail.maxretry, 5, "shop: [jail]'s maxretry");
+	ASSERT_EQ(a.n_ignore, 1, "shop: [jail]'s ignoreip");
+	ASSERT_STREQ(a.app, "/srv/shop", "shop: its source as app");
+	ASSERT_EQ(a.n_apps, 0, "an app's settings hold no sections");
+	config__free(&a);
+	ASSERT_OK(config__app_config(&c, c.apps[1], &a, err, sizeof(err)), err);
+	ASSERT_EQ(a.jail.maxretry, 3, "blog: its own maxretry");
+	ASSERT_EQ(a.n_ignore, 2, "blog: its ignoreip replaces [jail]'s, both lines");
+	ASSERT_EQ(a.n_fail_status, 1, "blog: [jail]'s fail_status kept");
+	config__free(&a);
+	/* A copy is deep: freeing one leaves the other whole. */
+	ASSERT_OK(config__copy(&a, &c), "copy");
+	config__free(&c);
+	ASSERT_STREQ(a.apps[1]->follow[0], "/var/log/containers/blog-*.log", "copy survives");
+	config__free(&a);
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		config__defaults(&c);
+		ASSERT_EQ(config__load(&c, write_file(bad[i].name, bad[i].text, strlen(bad[i].text)),
+				       err, sizeof(err)), -EINVAL, bad[i].name);
+		if (!strstr(err, bad[i].mention))
+			TU_FAIL(bad[i].name, "error '%s' does not mention '%s'", err, bad[i].mention);
+		ASSERT_EQ(c.n_apps, 0, "nothing applied");
+		config__free(&c);
+	}
+	/* Sections that load but cannot run: said by config__check(). */
+	config__defaults(&c);
+	ASSERT_OK(config__load(&c, write_file("nofollow", "[app a]\napp = /x\n", 16), err,
+			       sizeof(err)), err);
+	ASSERT_EQ(config__check(&c, err, sizeof(err)), -EINVAL, "no follow");
+	ASSERT_TRUE(strstr(err, "[app a] needs follow") != NULL, err);
+	config__free(&c);
+out:
+	config__free(&c);
+}
+
 static void test_load_missing_and_odd_files(void)
 {
 	struct warden_config c, snap;
@@ -834,6 +907,7 @@ int main(int argc, char **argv)
 	RUN_TEST(test_load_full);
 	RUN_TEST(test_cli_overrides_file);
 	RUN_TEST(test_load_errors);
+	RUN_TEST(test_app_sections);
 	RUN_TEST(test_load_missing_and_odd_files);
 	RUN_TEST(test_load_formats);
 	RUN_TEST(test_load_on_top);

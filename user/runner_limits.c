@@ -1,17 +1,19 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
-/* runner_throttle.c - warden run's throttling: limits, priority peers, escalation, shedding, names. */
+/* runner_limits.c - warden run's limits at XDP: throttling, priority peers, escalation, shedding, names. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
-#include <sys/timerfd.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "agent.h"
 #include "banmap.h"
 #include "detector.h"
 #include "jail.h"
 #include "log.h"
+#include "loop.h"
 #include "resolve.h"
 #include "runner_int.h"
 #include "throttle.h"
@@ -23,16 +25,17 @@
 static void on_throttled(const struct throttle_hit *hit, void *arg)
 {
 	struct runner *r = arg;
+	struct banmap *bm = agent__banmap(r->agent);
 	struct ban_decision d;
 	char target[PREFIX_STRLEN], why[256], dur[32];
 
-	if (!r->throttle_detector || !r->bm)
+	if (!r->throttle_detector || !bm)
 		return;
 	if (detector__failure(r->throttle_detector, &hit->addr, "(throttled)", 11, hit->time_ns,
 			      &d) != 1)
 		return;
 	prefix__format(&d.target, target, sizeof(target));
-	if (banmap__refusal(r->bm, &d.target, why, sizeof(why))) {
+	if (banmap__refusal(bm, &d.target, why, sizeof(why))) {
 		detector__forget_ban(r->throttle_detector, &d.target);
 		pr_info("not banning %s: %s", target, why);
 		return;
@@ -40,7 +43,7 @@ static void on_throttled(const struct throttle_hit *hit, void *arg)
 	snprintf(d.reason, sizeof(d.reason), "throttled in %u separate seconds within %s",
 		 r->cfg->throttle_maxretry,
 		 time__format_duration(r->cfg->jail.findtime_ns, dur, sizeof(dur)));
-	if (banmap__ban(r->bm, &d.target, d.permanent ? 0 : hit->time_ns + d.duration_ns, d.reason,
+	if (banmap__ban(bm, &d.target, d.permanent ? 0 : hit->time_ns + d.duration_ns, d.reason,
 			BAN_SOURCE_DETECTOR, d.offences) == 0)
 		pr_info("banned %s for %s (offence %u): %s", target,
 			d.permanent ? "ever" : time__format_duration(d.duration_ns, dur, sizeof(dur)),
@@ -60,12 +63,12 @@ static void on_resolved(void *arg, const struct prefix *addr, unsigned int purpo
 		return;
 	if (added) {
 		/* Priority implies the allowlist; remove later only what we added. */
-		if (banmap__allow_new(r->bm, addr) == 0)
+		if (banmap__allow_new(agent__banmap(r->agent), addr) == 0)
 			pr_debug("allowed %s (priority peer %s)", a, entry);
 		throttle__priority_add(r->throttle, addr);
 	} else {
 		throttle__priority_remove(r->throttle, addr);
-		banmap__unallow(r->bm, addr);
+		banmap__unallow(agent__banmap(r->agent), addr);
 	}
 }
 
@@ -79,15 +82,35 @@ static bool name_ignored(void *arg, const struct prefix *client)
 static void arm_resolve_timer(struct runner *r)
 {
 	int64_t ms = resolver__due_ms(r->resolver, time__mono_ns());
-	struct itimerspec its = { 0 };
 
 	if (ms < 0)
 		return;
-	if (ms == 0)
-		ms = 1;
-	its.it_value.tv_sec = ms / 1000;
-	its.it_value.tv_nsec = (ms % 1000) * 1000000;
-	timerfd_settime(r->resolve_fd, 0, &its, NULL);
+	loop__timer_arm(r->resolve_timer, (uint64_t)(ms ? ms : 1) * NSEC_PER_MSEC, 0);
+}
+
+/* The resolver is due, or its answers came. */
+static void on_resolve_due(void *ctx)
+{
+	struct runner *r = ctx;
+
+	resolver__refresh(r->resolver, time__mono_ns(), on_resolved, r);
+	arm_resolve_timer(r);
+}
+
+static void on_resolver_fd(void *ctx, int fd, uint32_t events)
+{
+	(void)fd;
+	(void)events;
+	on_resolve_due(ctx);
+}
+
+static void on_throttle_events(void *ctx, int fd, uint32_t events)
+{
+	struct runner *r = ctx;
+
+	(void)fd;
+	(void)events;
+	throttle__events_poll(r->throttle);
 }
 
 static void open_resolver(struct runner *r)
@@ -106,25 +129,24 @@ static void open_resolver(struct runner *r)
 		resolver__add(r->resolver, r->cfg->ignore_names[i], RESOLVE_IGNORE);
 	for (i = 0; i < r->cfg->n_priority_names; i++)
 		resolver__add(r->resolver, r->cfg->priority_names[i], RESOLVE_PRIORITY);
-	jail__set_ignored(r->jail, name_ignored, r);
-	r->resolve_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
-	if (r->resolve_fd >= 0)
-		runner__epoll_add(r->epfd, r->resolve_fd, EPOLLIN);
+	jail__set_ignored(agent__jail(r->agent, RUN_APP), name_ignored, r);
+	r->resolve_timer = loop__add_timer(r->loop, CLOCK_MONOTONIC, on_resolve_due, r);
 	if (resolver__fd(r->resolver) >= 0)
-		runner__epoll_add(r->epfd, resolver__fd(r->resolver), EPOLLIN);
+		loop__add_fd(r->loop, resolver__fd(r->resolver), EPOLLIN, on_resolver_fd, r);
 	resolver__refresh(r->resolver, time__mono_ns(), on_resolved, r);
 	arm_resolve_timer(r);
 }
 
-int throttling__open(struct runner *r)
+int limits__open(struct runner *r)
 {
 	const struct warden_config *c = r->cfg;
+	struct banmap *bm = agent__banmap(r->agent);
 	struct throttle_limits limits;
 	struct detector_opts o;
 	int i;
 
 	open_resolver(r);
-	if (!r->bm)
+	if (!bm)
 		return 0;
 	r->throttle = throttle__open(c->pin_path);
 	if (!r->throttle) {
@@ -138,7 +160,7 @@ int throttling__open(struct runner *r)
 	if (limits.conn_interval_ns || limits.pkt_interval_ns)
 		throttle__set_default(r->throttle, &limits);
 	for (i = 0; i < c->n_priority; i++) {
-		banmap__allow_new(r->bm, &c->priority[i]);
+		banmap__allow_new(bm, &c->priority[i]);
 		throttle__priority_add(r->throttle, &c->priority[i]);
 	}
 	/* Learn which clients have a history, so that shedding can spare them. */
@@ -152,13 +174,16 @@ int throttling__open(struct runner *r)
 			detector__ignore(r->throttle_detector, &c->ignore[i]);
 		if (throttle__events_open(r->throttle, on_throttled, r) == 0 &&
 		    throttle__events_fd(r->throttle) >= 0)
-			runner__epoll_add(r->epfd, throttle__events_fd(r->throttle), EPOLLIN);
+			loop__add_fd(r->loop, throttle__events_fd(r->throttle), EPOLLIN,
+				     on_throttle_events, r);
 	}
 	return 0;
 }
 
-void throttling__shed(struct runner *r, bool hung, bool backlog)
+void limits__shed(struct runner *r, const struct app_pressure *p)
 {
+	/* A hung app is being restarted: that is the reason, whatever its queue says. */
+	bool hung = p->hung, backlog = !p->hung && p->backlog;
 	uint32_t reasons = (hung ? WARDEN_SHED_HUNG : 0) | (backlog ? WARDEN_SHED_BACKLOG : 0);
 
 	if (!r->throttle)
@@ -171,35 +196,20 @@ void throttling__shed(struct runner *r, bool hung, bool backlog)
 	throttle__shed_auto(r->throttle, reasons, reasons ? time__boot_ns() + SHED_HOLD_NS : 0);
 }
 
-bool throttling__handle(struct runner *r, int fd)
+void limits__close(struct runner *r)
 {
-	uint64_t expirations;
-
-	if (r->throttle && fd == throttle__events_fd(r->throttle) && fd >= 0) {
-		throttle__events_poll(r->throttle);
-		return true;
-	}
-	if (r->resolver && (fd == r->resolve_fd || fd == resolver__fd(r->resolver))) {
-		if (fd == r->resolve_fd && read(fd, &expirations, sizeof(expirations)) < 0)
-			return true;
-		resolver__refresh(r->resolver, time__mono_ns(), on_resolved, r);
-		arm_resolve_timer(r);
-		return true;
-	}
-	return false;
-}
-
-void throttling__close(struct runner *r)
-{
-	if (r->throttle)
+	if (r->throttle) {
+		loop__del_fd(r->loop, throttle__events_fd(r->throttle));
 		throttle__shed_auto(r->throttle, 0, 0);
+	}
 	throttle__close(r->throttle);
 	r->throttle = NULL;
 	detector__free(r->throttle_detector);
 	r->throttle_detector = NULL;
+	if (r->resolver)
+		loop__del_fd(r->loop, resolver__fd(r->resolver));
 	resolver__free(r->resolver);
 	r->resolver = NULL;
-	if (r->resolve_fd >= 0)
-		close(r->resolve_fd);
-	r->resolve_fd = -1;
+	loop__del_timer(r->loop, r->resolve_timer);
+	r->resolve_timer = NULL;
 }

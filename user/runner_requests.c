@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
-/* runner_watch.c - warden run's kernel watcher: request latencies, hangs, slowness. */
+/* runner_requests.c - the app's requests as the kernel watcher sees them: latencies, hangs, slowness. */
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -7,19 +7,19 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
-#include <sys/timerfd.h>
 #include <unistd.h>
 
+#include "agent.h"
 #include "analytics.h"
 #include "hang.h"
 #include "log.h"
+#include "loop.h"
 #include "routes.h"
 #include "runner_int.h"
 #include "timeutil.h"
 #include "warden_metrics.h"
 #include "watcher.h"
 
-#define WATCH_EVERY_NS (500 * NSEC_PER_MSEC) /* hang checks: detection within timeout + this */
 #define SLOW_WINDOW_NS (60 * NSEC_PER_SEC)   /* slowness is judged over a minute */
 #define MAX_INFLIGHT_LIST 256
 
@@ -30,8 +30,10 @@ static const char *route_of_line(struct runner *r, const char *line)
 	char method[16];
 	size_t mlen;
 
+	const struct routes *routes = agent__routes(r->agent, RUN_APP);
+
 	sp = strchr(line, ' ');
-	if (!sp || !r->routes)
+	if (!sp || !routes)
 		return NULL;
 	mlen = (size_t)(sp - line);
 	if (mlen == 0 || mlen >= sizeof(method))
@@ -42,7 +44,7 @@ static const char *route_of_line(struct runner *r, const char *line)
 	end = strchr(path, ' ');
 	if (!end)
 		end = path + strlen(path);
-	if (routes__match(r->routes, method, path, (size_t)(end - path), &rule) == ROUTE_UNKNOWN)
+	if (routes__match(routes, method, path, (size_t)(end - path), &rule) == ROUTE_UNKNOWN)
 		return NULL;
 	return rule;
 }
@@ -62,9 +64,10 @@ static void on_request(void *arg, const struct watcher_request *req)
 {
 	struct runner *r = arg;
 	const char *rule = route_of_line(r, req->line);
+	struct warden_metrics *m = agent__metrics(r->agent);
 
-	if (r->metrics)
-		wmetrics__observe_latency(r->metrics, rule ? rule : "unknown", req->latency_ns / 1e9);
+	if (m)
+		wmetrics__observe_latency(m, rule ? rule : "unknown", req->latency_ns / 1e9);
 	/* The analytics pair it with its access line (by request line, else by time). */
 	if (r->analytics)
 		analytics__latency(r->analytics, req->start_ns + req->latency_ns, req->latency_ns,
@@ -127,7 +130,7 @@ static void proc_state(pid_t pid, char *out, size_t len)
 	snprintf(out, len, "state %s, waiting in %s", state, wchan[0] ? wchan : "-");
 }
 
-static void check_hang(struct runner *r)
+static void check_hang(struct runner *r, struct app_pressure *p)
 {
 	struct hang_input in = { .last_response_ns = HANG_NEVER };
 	char why[256], proc[160];
@@ -152,10 +155,10 @@ static void check_hang(struct runner *r)
 	if (in.last_response_ns != HANG_NEVER && in.last_response_ns > in.uptime_ns)
 		in.last_response_ns = HANG_NEVER;
 	/* While the app struggles, the XDP program sheds new connections of unknown clients. */
-	throttling__shed(r, false, in.queued && in.oldest_queued_ns > r->cfg->hang_timeout_ns / 4);
+	p->backlog = in.queued && in.oldest_queued_ns > r->cfg->hang_timeout_ns / 4;
 	if (!hang__detect(&in, r->cfg->hang_timeout_ns, why, sizeof(why)))
 		return;
-	throttling__shed(r, true, false);
+	p->hung = true;
 
 	proc_state(r->child.pid, proc, sizeof(proc));
 	r->hung = true;
@@ -201,7 +204,26 @@ static void check_slowness(struct runner *r)
 	}
 }
 
-int watch__open(struct runner *r)
+/* The watcher's ring buffer has completed requests. */
+static void on_events(void *ctx, int fd, uint32_t events)
+{
+	struct runner *r = ctx;
+
+	(void)fd;
+	(void)events;
+	watcher__consume(r->watcher);
+}
+
+/* An access line means the app answered: the sock_diag backend counts on it. */
+static void on_access(void *ctx, const struct line_event *ev)
+{
+	struct runner *r = ctx;
+
+	if (ev->kind != LINE_NOT_ACCESS)
+		watcher__note_response(r->watcher);
+}
+
+int requests__open(struct runner *r)
 {
 	static const struct {
 		const char *name;
@@ -234,62 +256,34 @@ int watch__open(struct runner *r)
 		pr_warn("no request watcher (%s): hangs are not detected", strerror(errno));
 		return 0;
 	}
-	r->watch_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
-	if (r->watch_fd >= 0) {
-		struct itimerspec its = {
-			.it_value = { .tv_nsec = WATCH_EVERY_NS },
-			.it_interval = { .tv_nsec = WATCH_EVERY_NS },
-		};
-
-		timerfd_settime(r->watch_fd, 0, &its, NULL);
-		runner__epoll_add(r->epfd, r->watch_fd, EPOLLIN);
-	}
 	if (watcher__events_fd(r->watcher) >= 0)
-		runner__epoll_add(r->epfd, watcher__events_fd(r->watcher), EPOLLIN);
+		loop__add_fd(r->loop, watcher__events_fd(r->watcher), EPOLLIN, on_events, r);
+	agent__subscribe(r->agent, on_access, r);
 	r->slow_checked_ns = time__mono_ns();
 	return 0;
 }
 
-void watch__restarted(struct runner *r)
+void requests__restarted(struct runner *r)
 {
 	if (r->watcher)
 		watcher__set_root(r->watcher, r->child.pid, r->cgroup.id,
 				  cgroup__active(&r->cgroup) ? r->cgroup.path : NULL);
 }
 
-void watch__line(struct runner *r)
+void requests__check(struct runner *r, struct app_pressure *p)
 {
-	/* An access line means the app answered: the sock_diag backend counts on it. */
-	if (r->watcher)
-		watcher__note_response(r->watcher);
-}
-
-bool watch__handle(struct runner *r, int fd)
-{
-	uint64_t expirations;
-
 	if (!r->watcher)
-		return false;
-	if (fd == watcher__events_fd(r->watcher)) {
-		watcher__consume(r->watcher);
-		return true;
-	}
-	if (fd != r->watch_fd)
-		return false;
-	if (read(r->watch_fd, &expirations, sizeof(expirations)) < 0)
-		return true;
+		return;
 	watcher__refresh(r->watcher);
 	watcher__consume(r->watcher);
-	check_hang(r);
+	check_hang(r, p);
 	check_slowness(r);
-	return true;
 }
 
-void watch__close(struct runner *r)
+void requests__close(struct runner *r)
 {
+	if (r->watcher)
+		loop__del_fd(r->loop, watcher__events_fd(r->watcher));
 	watcher__close(r->watcher);
 	r->watcher = NULL;
-	if (r->watch_fd >= 0)
-		close(r->watch_fd);
-	r->watch_fd = -1;
 }

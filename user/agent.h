@@ -1,0 +1,114 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/* agent.h - the engine that warden run and warden watch share: from lines to bans, and their upkeep. */
+#ifndef WARDEN_AGENT_H
+#define WARDEN_AGENT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "config.h"
+#include "health.h"
+#include "jail.h"
+#include "xdp_attach.h"
+
+/*
+ * The agent owns what both modes need and registers it on their loop:
+ *   - the jail (user/jail.c) and the routes it judges by, learned again on
+ *     demand (each start of the app, SIGHUP in watch);
+ *   - enforcement: the pinned maps, the XDP attachments, who enforces;
+ *   - the bans' upkeep: expired bans leave the maps, the snapshot for the
+ *     next boot is written when they changed;
+ *   - the HTTP side: /z/health, /metrics (and whatever else a mode serves
+ *     on the same server, e.g. the dashboard).
+ * The agent judges lines for one or more apps, each with its own jail (its
+ * settings) and routes: app 0 is made by agent__new() from the base
+ * settings (warden run's app; in warden watch, the logs no app claims);
+ * warden watch adds one per [app NAME] section.
+ * Each line goes through agent__line(): the app's jail first, then warden's
+ * metrics, then every subscriber, in the order they subscribed. A mode is
+ * the agent plus its source of lines: warden run = agent + the app's pipes
+ * + the supervisor + the request watcher; warden watch = agent + the log
+ * follower. A later part (the fleet link) is one more subscriber and one
+ * more registration on the same loop, in both modes.
+ */
+
+struct agent;
+struct banmap;
+struct http_server;
+struct loop;
+struct routes;
+struct warden_metrics;
+
+struct agent_opts {
+	struct warden_config *cfg; /* borrowed, outlives the agent */
+	enum xdp_loader loader;
+	struct loop *loop;         /* borrowed: the agent registers its timers here */
+	bool keep_state;           /* snapshots are read at start and written (STATE_DIR usable) */
+};
+
+/*
+ * The jail first (a bad --log-regex is refused before anything is touched),
+ * then the maps and attachments (see enforce__setup()). NULL with *status
+ * the exit status to end with (EXIT_USAGE, EXIT_FAIL).
+ */
+struct agent *agent__new(const struct agent_opts *o, int *status);
+/* Closes the HTTP server, writes the snapshot one last time; accepts NULL. */
+void agent__free(struct agent *a);
+/* Stop serving HTTP now (before freeing what a mode's handlers hold); agent__free() does it too. */
+void agent__close_http(struct agent *a);
+
+/*
+ * Another app, judged by cfg (copied) and routes (taken, may be NULL);
+ * name labels it in /metrics and /z/health. Its index, or -errno (a reason
+ * said at warn level).
+ */
+int agent__add_app(struct agent *a, const char *name, const struct warden_config *cfg,
+		   struct routes *routes, const char *source);
+int agent__apps(const struct agent *a);                     /* how many, app 0 included */
+const char *agent__app_name(const struct agent *a, int app); /* "" for app 0 */
+
+/*
+ * Learn app's routes from source (a file, a folder or a routes file) and
+ * judge by them from now on; on failure the routes learned before stay
+ * (said at warn level). 0 or -errno.
+ */
+int agent__learn_routes(struct agent *a, int app, const char *source);
+/* Judge app by routes (taken; NULL: none) learned from source elsewhere. */
+void agent__set_routes(struct agent *a, int app, struct routes *routes, const char *source);
+const struct routes *agent__routes(const struct agent *a, int app); /* NULL: none learned */
+const char *agent__app_source(const struct agent *a, int app);      /* "" until learned */
+
+/* One line of app through its jail, the metrics and every subscriber; ev may be NULL. */
+enum line_kind agent__line(struct agent *a, int app, enum app_stream stream, const char *line,
+			   size_t len, bool truncated, struct line_event *ev);
+
+/* fn(ctx, ev) for every line after the jail saw it. 0 or -ENOMEM. */
+typedef void (*agent_line_fn)(void *ctx, const struct line_event *ev);
+int agent__subscribe(struct agent *a, agent_line_fn fn, void *ctx);
+
+/*
+ * What the mode adds to /z/health (the app, the watcher ...) and to each
+ * /metrics rendering, after the agent filled its own part. The agent sets
+ * child to HEALTH_CHILD_NONE: a mode with an app overrides it.
+ */
+typedef void (*agent_health_fn)(void *ctx, struct health_state *st);
+typedef void (*agent_metrics_fn)(void *ctx, struct warden_metrics *m);
+
+/*
+ * Serve /z/health and /metrics on --http (nothing when "off"), answered on
+ * the loop. A failure to listen is an error: -EINVAL (bad address) or
+ * -errno, with the reason (and the way out) in err.
+ */
+int agent__open_http(struct agent *a, agent_health_fn health, agent_metrics_fn metrics, void *ctx,
+		     char *err, size_t errlen);
+
+/* A kernel feature in use, shown in /z/info ("cgroup v2"); a string that outlives the agent. */
+void agent__add_feature(struct agent *a, const char *feature);
+
+struct jail *agent__jail(const struct agent *a, int app);
+struct banmap *agent__banmap(const struct agent *a);         /* NULL in dry-run */
+struct warden_metrics *agent__metrics(const struct agent *a); /* NULL if out of memory */
+struct http_server *agent__http(const struct agent *a);      /* NULL: --http off */
+const char *agent__xdp_how(const struct agent *a);           /* "" when not attached by us */
+
+#endif
