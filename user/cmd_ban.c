@@ -111,7 +111,7 @@ static int parse_opts(int argc, char **argv, struct ban_opts *o, const char *acc
 			o->pin_path = optarg;
 			break;
 		case OPT_FOR:
-			/* fail2ban's -1 (any negative duration) is a permanent ban. */
+			/* fail2ban's -1 (a negative number) is a permanent ban. */
 			if (time__parse_bantime(optarg, &o->duration_ns, &permanent)) {
 				fprintf(stderr,
 					"warden %s: '%s' is not a duration (like 90s, 10m, 1 hour, 7d), "
