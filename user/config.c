@@ -1508,9 +1508,24 @@ int config__load_jail(struct warden_config *c, const char *path, const char *jai
 {
 	if (!c || !path)
 		return why(err, errlen, "no configuration file given");
+	char mine[512], theirs[512];
+	int ret;
+
+	if (!c || !path)
+		return why(err, errlen, "no configuration file given");
 	if (jail || f2bconf__is_layout(path))
 		return f2bconf__apply(c, path, jail, err, errlen);
-	return config__load(c, path, err, errlen);
+	ret = config__load(c, path, mine, sizeof(mine));
+	if (ret != -EINVAL || !strstr(mine, "unknown section ["))
+		goto out;
+	/* [DEFAULT], [INCLUDES], [sshd]...: a jail file of fail2ban's under another name. */
+	if (f2bconf__apply(c, path, NULL, theirs, sizeof(theirs)) == 0)
+		return 0;
+	return why(err, errlen, "%s (read as fail2ban's jail file: %s)", mine, theirs);
+out:
+	if (ret)
+		why(err, errlen, "%s", mine);
+	return ret;
 }
 
 int config__load(struct warden_config *c, const char *path, char *err, size_t errlen)

@@ -168,6 +168,20 @@ if [ "$rc" -eq 2 ] && grep -q "has no <HOST>" "$err" && ! [ -e "$TMP/state" ]; t
 else fail "warden watch refuses a bad filter" "exit $rc: $(cat "$err")"; fi
 rm -f "$F/filter.d/flaskapp.local"
 
+# A jail file of fail2ban's under another name: its [DEFAULT] is not an error.
+printf '[DEFAULT]\nbantime = 2h\nignoreip = 127.0.0.1/8\n\n[myapp]\nenabled = true\nlogpath = %s\nmaxretry = 6\n' \
+	"$TMP/log/access.log" >"$TMP/myapp.conf"
+"$WARDEN" check-config --config "$TMP/myapp.conf" >"$out" 2>"$err"
+if grep -qxF "jail = myapp" "$out" && grep -qxF "bantime = 7200s" "$out" && grep -qxF "maxretry = 6" "$out"; then
+	pass "a fail2ban jail file under another name"
+else fail "a fail2ban jail file under another name" "$(cat "$out" "$err")"; fi
+printf '[DEFAULT]\nbantime = 2h\n' >"$TMP/nojail.conf"
+"$WARDEN" check-config --config "$TMP/nojail.conf" >"$out" 2>"$err"
+rc=$?
+if [ "$rc" -eq 2 ] && grep -q "unknown section \[DEFAULT\].*read as fail2ban's jail file: no enabled jail" "$err"; then
+	pass "neither warden's file nor a jail: both reasons"
+else fail "neither warden's file nor a jail" "exit $rc: $(cat "$err")"; fi
+
 # warden's own file still reads as before, and --jail needs fail2ban's layout.
 printf '[jail]\nmaxretry = 3\nbantime = -1\n' >"$TMP/warden.ini"
 "$WARDEN" check-config --config "$TMP/warden.ini" >"$out" 2>"$err" &&
