@@ -20,6 +20,7 @@
 #include "fileutil.h"
 #include "follow.h"
 #include "log.h"
+#include "loop.h"
 #include "timeutil.h"
 
 /*
@@ -1608,7 +1609,6 @@ void follow__close(struct follower *f)
 
 struct follower *follow__open(const struct follow_opts *o)
 {
-	struct epoll_event ev = { .events = EPOLLIN };
 	struct follower *f;
 	size_t i;
 	int err;
@@ -1656,15 +1656,19 @@ struct follower *follow__open(const struct follow_opts *o)
 	f->ev_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	if (f->ev_fd < 0)
 		goto fail;
-	f->ep = epoll_create1(EPOLL_CLOEXEC);
-	if (f->ep < 0)
+	/* One fd for the caller's loop: the inotify fd and "more to do". */
+	f->ep = loop__pollset_new();
+	if (f->ep < 0) {
+		errno = -f->ep;
 		goto fail;
-	ev.data.fd = f->ino_fd;
-	if (epoll_ctl(f->ep, EPOLL_CTL_ADD, f->ino_fd, &ev))
+	}
+	err = loop__pollset_add(f->ep, f->ino_fd, EPOLLIN);
+	if (!err)
+		err = loop__pollset_add(f->ep, f->ev_fd, EPOLLIN);
+	if (err) {
+		errno = -err;
 		goto fail;
-	ev.data.fd = f->ev_fd;
-	if (epoll_ctl(f->ep, EPOLL_CTL_ADD, f->ev_fd, &ev))
-		goto fail;
+	}
 
 	rescan(f, true);
 	/* Everything found is dirty: the first follow__process() reads it. */

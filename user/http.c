@@ -16,6 +16,7 @@
 
 #include "http.h"
 #include "log.h"
+#include "loop.h"
 
 #define DEFAULT_CONN_LIMIT 64
 #define DEFAULT_PER_IP_LIMIT 16
@@ -342,7 +343,6 @@ struct http_server *http__open_opts(const char *addr_port, const struct http_opt
 {
 	struct http_opts o = opts ? *opts : (struct http_opts){ 0 };
 	struct sockaddr_storage sa;
-	struct epoll_event ev = { .events = EPOLLIN };
 	const union MHD_DaemonInfo *info;
 	struct http_server *s;
 	struct sockaddr_storage bound;
@@ -404,18 +404,21 @@ struct http_server *http__open_opts(const char *addr_port, const struct http_opt
 		goto fail;
 	}
 	s->mhd_fd = info->epoll_fd;
-	s->epfd = epoll_create1(EPOLL_CLOEXEC);
-	if (s->epfd < 0)
+	s->epfd = loop__pollset_new();
+	if (s->epfd < 0) {
+		errno = -s->epfd;
 		goto fail_errno;
+	}
 	s->timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
 	if (s->timer_fd < 0)
 		goto fail_errno;
-	ev.data.fd = s->mhd_fd;
-	if (epoll_ctl(s->epfd, EPOLL_CTL_ADD, s->mhd_fd, &ev))
+	ret = loop__pollset_add(s->epfd, s->mhd_fd, EPOLLIN);
+	if (!ret)
+		ret = loop__pollset_add(s->epfd, s->timer_fd, EPOLLIN);
+	if (ret) {
+		errno = -ret;
 		goto fail_errno;
-	ev.data.fd = s->timer_fd;
-	if (epoll_ctl(s->epfd, EPOLL_CTL_ADD, s->timer_fd, &ev))
-		goto fail_errno;
+	}
 	rearm(s);
 	return s;
 
@@ -524,7 +527,6 @@ int http__port(const struct http_server *s)
 
 void http__process(struct http_server *s)
 {
-	struct epoll_event evs[2];
 	uint64_t expirations;
 
 	if (!s)
@@ -532,7 +534,7 @@ void http__process(struct http_server *s)
 	/* Take the timer's expiry and flush our epoll's ready list; MHD's fd is level-triggered. */
 	if (read(s->timer_fd, &expirations, sizeof(expirations)) < 0 && errno != EAGAIN)
 		pr_debug("http: timer: %s", strerror(errno));
-	epoll_wait(s->epfd, evs, 2, 0);
+	loop__pollset_drain(s->epfd);
 	/* Accept, read, answer, write and time out what is ready, never waiting. */
 	MHD_run(s->daemon);
 	rearm(s);

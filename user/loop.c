@@ -241,6 +241,30 @@ int loop__on_signal(struct loop *l, int signo, loop_signal_fn fn, void *ctx)
 	return 0;
 }
 
+/* ---- pollable sets ---- */
+
+int loop__pollset_new(void)
+{
+	int fd = epoll_create1(EPOLL_CLOEXEC);
+
+	return fd < 0 ? -errno : fd;
+}
+
+int loop__pollset_add(int set, int fd, uint32_t events)
+{
+	struct epoll_event ev = { .events = events, .data.fd = fd };
+
+	return epoll_ctl(set, EPOLL_CTL_ADD, fd, &ev) ? -errno : 0;
+}
+
+void loop__pollset_drain(int set)
+{
+	struct epoll_event evs[MAX_EVENTS];
+
+	while (epoll_wait(set, evs, MAX_EVENTS, 0) == MAX_EVENTS)
+		;
+}
+
 /* ---- running ---- */
 
 int loop__run(struct loop *l)

@@ -57,6 +57,16 @@ void loop__del_timer(struct loop *l, struct loop_timer *t); /* accepts NULL */
  */
 int loop__on_signal(struct loop *l, int signo, loop_signal_fn fn, void *ctx);
 
+/*
+ * A pollable set, for a module that owns several fds and shows its caller
+ * one (as libbpf's ring_buffer__epoll_fd() does): the set's fd is readable
+ * when one of its members is. It goes on a loop like any fd; the module
+ * then does its work and calls loop__pollset_drain(). Close it with close().
+ */
+int loop__pollset_new(void);                          /* the set's fd, or -errno */
+int loop__pollset_add(int set, int fd, uint32_t events); /* 0 or -errno */
+void loop__pollset_drain(int set);                    /* take its ready list, never waiting */
+
 /* Wait and dispatch until loop__stop(); 0, or -errno if epoll_wait failed. */
 int loop__run(struct loop *l);
 /* Leave loop__run() after the current callback (the rest of that round is not dispatched). */
