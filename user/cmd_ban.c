@@ -111,8 +111,13 @@ static int parse_opts(int argc, char **argv, struct ban_opts *o, const char *acc
 			o->pin_path = optarg;
 			break;
 		case OPT_FOR:
-			/* fail2ban's -1 (a negative number) is a permanent ban. */
-			if (time__parse_bantime(optarg, &o->duration_ns, &permanent)) {
+			/*
+			 * fail2ban's -1 (a negative number) is a permanent ban; on the
+			 * command line "-5m" is more likely a mistake than a wish.
+			 */
+			if ((optarg[0] == '-' &&
+			     strspn(optarg + 1, "0123456789") != strlen(optarg + 1)) ||
+			    time__parse_bantime(optarg, &o->duration_ns, &permanent)) {
 				fprintf(stderr,
 					"warden %s: '%s' is not a duration (like 90s, 10m, 1 hour, 7d), "
 					"nor -1 or permanent\n", argv[0], optarg);

@@ -148,13 +148,10 @@ int time__parse_bantime(const char *text, uint64_t *out_ns, bool *permanent)
 		return 0;
 	}
 	if (*p == '-') {
-		const char *d = p + 1;
+		double ns;
 
-		/*
-		 * fail2ban: a negative bantime is a ban for ever ("-1"). Only a
-		 * plain number here: "-5m" is more likely a mistake than a wish.
-		 */
-		if (!*d || strspn(d, "0123456789") != strlen(d) || strspn(d, "0") == strlen(d))
+		/* fail2ban: any negative bantime is a ban for ever ("-1"). */
+		if (parse_sum(p + 1, &ns) || !(ns > 0))
 			return -EINVAL;
 		*permanent = true;
 		*out_ns = 0;

@@ -30,9 +30,8 @@ int64_t time__real_ns(void);
 int time__parse_duration(const char *text, uint64_t *out_ns);
 
 /*
- * A ban duration: a duration above 0, or a negative number ("-1", fail2ban's
+ * A ban duration: a duration above 0, or a negative one ("-1", fail2ban's
  * way) or "permanent" for a ban that never ends (*permanent set, *out_ns 0).
- * A negative duration with a unit ("-5m") is refused as a likely mistake.
  * Returns 0 or -EINVAL.
  */
 int time__parse_bantime(const char *text, uint64_t *out_ns, bool *permanent);
