@@ -87,7 +87,8 @@ int enforce__setup(struct warden_config *c, enum xdp_loader loader, bool restore
 		if (errno == EPERM || errno == EACCES)
 			pr_warn("no privilege for BPF: warden cannot write bans, so it will not "
 				"run as if it protected the app; run it as root, or give it "
-				"CAP_BPF, CAP_NET_ADMIN and CAP_SYS_ADMIN (for the pin folder), or "
+				"CAP_BPF, CAP_PERFMON and CAP_NET_ADMIN (and CAP_SYS_ADMIN to mount bpffs or "
+				"for libxdp's loader), or "
 				"pass --dry-run to decide and log bans without enforcing them");
 		return EXIT_FAIL;
 	}

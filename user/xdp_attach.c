@@ -394,6 +394,52 @@ static int build_tag(const char *pin_path, __u8 *tag)
 }
 
 /*
+ * Without CAP_SYS_ADMIN (a container given CAP_BPF, CAP_NET_ADMIN and
+ * CAP_PERFMON) a program cannot be opened by its id, so the one behind our
+ * pinned link cannot be compared with this build. The link itself can be
+ * opened from its pin: put this build on it, atomically, whatever ran there.
+ */
+static int swap_on_link(const char *pin_path, const char *ifname, int *replaced, char *how,
+			size_t howlen)
+{
+	char path[PATH_MAX];
+	struct xdp_ban *skel;
+	int link_fd, err;
+	size_t used;
+
+	skel = open_skeleton(pin_path);
+	if (!skel)
+		return -errno;
+	err = xdp_ban__load(skel);
+	if (err) {
+		pr_warn("cannot load the XDP program for %s: %s", ifname, strerror(-err));
+		goto out;
+	}
+	link_pin_path(pin_path, ifname, path, sizeof(path));
+	link_fd = bpf_obj_get(path);
+	if (link_fd < 0) {
+		err = -errno;
+		goto out;
+	}
+	if (bpf_link_update(link_fd, bpf_program__fd(skel->progs.xdp_ban), NULL))
+		err = -errno;
+	close(link_fd);
+	if (err) {
+		pr_warn("cannot renew the XDP program on %s: %s; the previous one stays", ifname,
+			strerror(-err));
+		goto out;
+	}
+	*replaced = 1;
+	used = strlen(how);
+	if (used < howlen)
+		snprintf(how + used, howlen - used,
+			 "; this build put on the link (no CAP_SYS_ADMIN to compare the old one)");
+out:
+	xdp_ban__destroy(skel);
+	return err;
+}
+
+/*
  * Our program is attached to ifname as o says. If it is another build (its
  * tag differs) or uses maps that are no longer the pinned ones (a layout
  * migration), load this build, its maps the pinned ones, and swap it in
@@ -415,6 +461,8 @@ static int replace_if_changed(const char *pin_path, const char *ifname, int ifin
 	if (!o->prog_id)
 		return 0; /* cannot tell: leave it */
 	old_fd = bpf_prog_get_fd_by_id(o->prog_id);
+	if (old_fd < 0 && errno == EPERM && o->kind == OURS_LINK)
+		return swap_on_link(pin_path, ifname, replaced, how, howlen);
 	if (old_fd < 0)
 		return errno == ENOENT ? 0 : -errno; /* gone meanwhile */
 	err = prog_ident(old_fd, &old);
