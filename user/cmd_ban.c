@@ -63,7 +63,8 @@ static const char *usage_text =
 	"       warden allow [--priority] --follow [--resolve-interval T] TARGET...\n"
 	"       warden list [--json] [--allow]  warden stats [--json]\n"
 	"TARGET: ADDR, ADDR/LEN or a host name (each of its IPv4 and IPv6 addresses).\n"
-	"DURATION: 90s, 10m, 2h, 7d, 1h30m; without --for a ban is permanent.\n"
+	"DURATION: fail2ban's: 90s, 10m, 1 hour, 7d, 1h30m, 2w, 1mo; -1 or no --for:\n"
+	"a permanent ban.\n"
 	"--priority: a priority peer is never throttled, shed nor banned.\n"
 	"--follow: stay in the foreground, re-resolve the host names when their DNS\n"
 	"TTL ends (no TTL, as in /etc/hosts: every --resolve-interval, 5m by default)\n"
@@ -86,6 +87,7 @@ static bool option_accepted(const char *accepted, const char *name)
 /* Parse the options; accepted says which of them this command takes. */
 static int parse_opts(int argc, char **argv, struct ban_opts *o, const char *accepted)
 {
+	bool permanent;
 	int c;
 
 	memset(o, 0, sizeof(*o));
@@ -109,10 +111,16 @@ static int parse_opts(int argc, char **argv, struct ban_opts *o, const char *acc
 			o->pin_path = optarg;
 			break;
 		case OPT_FOR:
-			if (time__parse_duration(optarg, &o->duration_ns) || !o->duration_ns) {
+			/*
+			 * fail2ban's -1 (a negative number) is a permanent ban; on the
+			 * command line "-5m" is more likely a mistake than a wish.
+			 */
+			if ((optarg[0] == '-' &&
+			     strspn(optarg + 1, "0123456789") != strlen(optarg + 1)) ||
+			    time__parse_bantime(optarg, &o->duration_ns, &permanent)) {
 				fprintf(stderr,
-					"warden %s: '%s' is not a duration (like 90s, 10m, 2h, 7d)\n",
-					argv[0], optarg);
+					"warden %s: '%s' is not a duration (like 90s, 10m, 1 hour, 7d), "
+					"nor -1 or permanent\n", argv[0], optarg);
 				return -EINVAL;
 			}
 			break;
