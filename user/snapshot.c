@@ -611,7 +611,9 @@ int snapshot__restore(const char *state_dir, struct banmap *bm, struct snapshot_
 	res->total = count;
 	now_real = time__real_ns();
 	now_boot = time__boot_ns();
-	res->age_ns = now_real - (int64_t)get64(hdr + 16);
+	/* Only reported: a wild "written at" (a clock gone wrong) must not overflow. */
+	if (__builtin_sub_overflow(now_real, (int64_t)get64(hdr + 16), &res->age_ns))
+		res->age_ns = 0;
 	boot_id(boot);
 	if (!memcmp(boot, hdr + 24, 16) && get32(hdr + 40) && get32(hdr + 40) == maps_id(bm)) {
 		res->same_maps = true;

@@ -375,6 +375,56 @@ out:
 	banmap__close(bm2);
 }
 
+/*
+ * Found by tests/fuzz/fuzz_snapshot: a snapshot with good checksums and a
+ * "written at" far from now (a clock gone wrong, a forged file) overflowed
+ * the age computed for the message (undefined behaviour). Its bans are
+ * still restored; the age is reported as 0 when it does not fit.
+ */
+static void test_wild_written_at(void)
+{
+	static const uint64_t wild[] = { 0x8000000000000000ULL, 0x7fffffffffffffffULL };
+	struct banmap *bm = fresh_maps(), *bm2 = NULL;
+	struct snapshot_result res;
+	unsigned char good[4096];
+	char err[256];
+	size_t i, k;
+	long len;
+	FILE *f;
+
+	if (!bm)
+		return;
+	new_state();
+	ASSERT_OK(ban(bm, "192.0.2.40", 3600 * NSEC_PER_SEC, "wild clock", 1), "ban");
+	ASSERT_OK(snapshot__write(state, bm), "write");
+	f = fopen(snap, "rb");
+	if (!ASSERT_NOT_NULL(f, "read back"))
+		goto out;
+	len = (long)fread(good, 1, sizeof(good), f);
+	fclose(f);
+	for (i = 0; i < sizeof(wild) / sizeof(wild[0]); i++) {
+		uint32_t crc;
+
+		for (k = 0; k < 8; k++)
+			good[16 + k] = (unsigned char)(wild[i] >> (8 * k));
+		crc = (uint32_t)crc32(0, good, 80);
+		for (k = 0; k < 4; k++)
+			good[80 + k] = (unsigned char)(crc >> (8 * k));
+		damage(good, len, -1, -1);
+		banmap__close(bm2);
+		bm2 = fresh_maps();
+		if (!bm2)
+			goto out;
+		ASSERT_OK(snapshot__restore(state, bm2, &res, err, sizeof(err)), "restore");
+		ASSERT_EQ(res.restored, 1, "restored");
+		ASSERT_TRUE(has_ban(bm2, "192.0.2.40", NULL), "the ban is back");
+		ASSERT_LE(res.age_ns, 0, "no age from the future");
+	}
+out:
+	banmap__close(bm);
+	banmap__close(bm2);
+}
+
 static void test_atomic_write(void)
 {
 	struct banmap *bm = fresh_maps();
@@ -489,6 +539,7 @@ int main(void)
 	RUN_TEST(test_round_trip);
 	RUN_TEST(test_expired_refused_present);
 	RUN_TEST(test_damage_refused);
+	RUN_TEST(test_wild_written_at);
 	RUN_TEST(test_atomic_write);
 	RUN_TEST(test_sched);
 

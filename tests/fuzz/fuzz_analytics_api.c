@@ -26,11 +26,11 @@
 #define MAX_ARGS 32
 
 static struct analytics *an;
-static char dir[] = "/tmp/warden-fuzz-analytics.XXXXXX";
+static char dir[256]; /* under $TMPDIR (tests/fuzz/run.sh gives each run its own) */
 
 static void cleanup(void)
 {
-	char cmd[128];
+	char cmd[300];
 
 	analytics__close(an);
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
@@ -41,12 +41,14 @@ static void cleanup(void)
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	static const char *const routes[] = { "/", "/items/<int:item_id>", "/login", NULL };
+	const char *tmp = getenv("TMPDIR");
 	char err[512];
 	struct prefix p = { .family = 4, .prefixlen = 32, .addr = { 192, 0, 2, 1 } };
 	int i;
 
 	(void)argc;
 	(void)argv;
+	snprintf(dir, sizeof(dir), "%s/warden-fuzz-analytics.XXXXXX", tmp ? tmp : "/tmp");
 	if (!mkdtemp(dir))
 		abort();
 	an = analytics__open(dir, 0, err, sizeof(err));
