@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /*
  * fuzz_config.c - configuration files (user/config.c over inih), read on
- * top of the defaults and on top of settings whose lists are filled.
+ * top of the defaults and on top of settings whose lists are filled; the
+ * settings of each [app NAME] section derived from them.
  *
  * Properties: a file refused leaves the configuration exactly as it was and
  * says why with "FILE:LINE: reason"; a file taken gives a configuration
@@ -41,7 +42,7 @@ static void load_on(struct warden_config *c)
 {
 	struct warden_config before, copy;
 	char err[1024];
-	int rc;
+	int rc, i;
 
 	before = *c; /* shallow: on failure even the list pointers must be the same */
 	err[0] = '\0';
@@ -69,6 +70,21 @@ static void load_on(struct warden_config *c)
 	same_lists(c->ifaces, c->n_ifaces, copy.ifaces, copy.n_ifaces, "iface");
 	same_lists(c->follow, c->n_follow, copy.follow, copy.n_follow, "follow");
 	config__free(&copy);
+	/* Each [app NAME] section: the settings its logs are judged by. */
+	FUZZ_CHECK(c->n_apps >= 0 && c->n_apps <= CONFIG_MAX_APPS, "%d apps", c->n_apps);
+	for (i = 0; i < c->n_apps; i++) {
+		const struct app_section *a = c->apps[i];
+
+		FUZZ_CHECK(a && memchr(a->name, '\0', sizeof(a->name)) && a->n_jail >= 0 &&
+				   a->n_jail <= CONFIG_MAX_APP_KEYS,
+			   "app %d", i);
+		err[0] = '\0';
+		rc = config__app_config(c, a, &copy, err, sizeof(err));
+		FUZZ_CHECK(rc == 0 || ((rc == -EINVAL || rc == -ENOMEM) && err[0]),
+			   "config__app_config %d \"%s\"", rc, err);
+		if (rc == 0)
+			config__free(&copy);
+	}
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
