@@ -64,7 +64,17 @@ static bool same_address(const char *text, size_t n, const struct prefix *client
 static bool address_in_line(const char *line, size_t len, const struct prefix *client)
 {
 	size_t lim = len < LOGPARSE_MAX_LINE ? len : LOGPARSE_MAX_LINE, i, j, n;
+	char text[INET6_ADDRSTRLEN];
 
+	/* Quick: the usual spelling. */
+	if (inet_ntop(client->family == 4 ? AF_INET : AF_INET6, client->addr, text, sizeof(text))) {
+		const char *at = line, *end = line + lim;
+		size_t tl = strlen(text);
+
+		if (memmem(at, (size_t)(end - at), text, tl))
+			return true;
+	}
+	/* Any other spelling: every run of address characters, every substring of it. */
 	for (i = 0; i < lim; i++) {
 		if (!addr_char(line[i]))
 			continue;
