@@ -70,12 +70,13 @@ for name in "$@"; do
 			mkdir -p "$out"
 			[ -d "$BUILD/fuzz/corpus/$name" ] && inputs+=("$BUILD/fuzz/corpus/$name")
 		fi
+		before=$(find "$out" -type f | wc -l)
 		TMPDIR=$tmp "$bin" "${opts[@]}" -max_total_time="$seconds" -max_len=20000 \
 			-print_final_stats=1 "$out" "${inputs[@]}" >"$tmp/log" 2>&1
 		rc=$?
 		runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$tmp/log" | tail -n 1)
 		cov=$(grep -ao 'cov: [0-9]*' "$tmp/log" | tail -n 1)
-		summary="${runs:-?} runs in ${seconds}s, $cov, corpus $(find "$out" -type f | wc -l) new"
+		summary="${runs:-?} runs in ${seconds}s, $cov, $(($(find "$out" -type f | wc -l) - before)) new inputs"
 	fi
 	if [ "$rc" = 0 ]; then
 		echo "PASS: $what ($summary)"
