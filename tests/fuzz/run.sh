@@ -14,6 +14,8 @@ set -u
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$TOP" || exit 1
 BUILD=${BUILD:-build}
+# A smaller ASan quarantine than the 256 MB default: the test machines are shared.
+export ASAN_OPTIONS=${ASAN_OPTIONS:-quarantine_size_mb=32}
 seconds=15 keep=0 replay=0
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -52,7 +54,7 @@ for name in "$@"; do
 	for d in tests/fuzz/corpus/$name tests/fuzz/regressions/$name; do
 		[ -d "$d" ] && inputs+=("$d")
 	done
-	opts=(-timeout=25 -rss_limit_mb=2048 -close_fd_mask=2 -artifact_prefix="$crashes/")
+	opts=(-timeout=25 -rss_limit_mb=1024 -close_fd_mask=2 -artifact_prefix="$crashes/")
 	if [ "$replay" = 1 ]; then
 		files=()
 		for d in "${inputs[@]}"; do
