@@ -4,8 +4,8 @@
 # Only what is missing is installed; 'apt-get update' runs once, when needed.
 set -eu
 
-# Build: compilers, libbpf and libxdp, and the -dev packages warden links.
-BUILD_PKGS="make gcc clang llvm pkg-config bpftool libbpf-dev libxdp-dev libelf-dev
+# Build: compilers (clang's runtime has libFuzzer, for tests/fuzz/), libbpf and libxdp, and the -dev packages warden links.
+BUILD_PKGS="make gcc clang llvm libclang-rt-14-dev pkg-config bpftool libbpf-dev libxdp-dev libelf-dev
 zlib1g-dev libpcap-dev libpcre2-dev libjson-c-dev libinih-dev libcap-ng-dev
 libmicrohttpd-dev libsqlite3-dev libjs-chart.js xxd"
 # Run and test: namespaces, clients, scanners, the Flask reference app,

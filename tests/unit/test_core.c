@@ -221,6 +221,36 @@ static void test_linebuf_bound(void)
 	linebuf__free(&lb);
 }
 
+/*
+ * Found by tests/fuzz/fuzz_crilog: a line of exactly the bound ending in
+ * "\r\n" was marked truncated (the "\r" counted against the bound), so a
+ * whole access line went to logparse__line_truncated().
+ */
+static void test_linebuf_crlf_at_bound(void)
+{
+	struct collected c = { 0 };
+	struct linebuf lb;
+
+	if (!ASSERT_OK(linebuf__init(&lb, 16), "init"))
+		return;
+	linebuf__feed(&lb, "0123456789abcdef\r\n", 18, collect, &c); /* in one read */
+	linebuf__feed(&lb, "0123456789abcdef\r", 17, collect, &c);    /* "\n" in the next */
+	linebuf__feed(&lb, "\n0123456789abcdefg\n", 19, collect, &c); /* 17 bytes: cut */
+	linebuf__feed(&lb, "0123456789abcdef\r", 17, collect, &c);    /* at the end of the stream */
+	linebuf__flush(&lb, collect, &c);
+	if (ASSERT_EQ(c.n, 4, "four lines")) {
+		ASSERT_STREQ(c.lines[0], "0123456789abcdef", "CRLF at the bound, one read");
+		ASSERT_FALSE(c.truncated[0], "whole");
+		ASSERT_STREQ(c.lines[1], "0123456789abcdef", "CRLF at the bound, two reads");
+		ASSERT_FALSE(c.truncated[1], "whole too");
+		ASSERT_EQ(c.lens[2], 16, "one byte over: cut to the bound");
+		ASSERT_TRUE(c.truncated[2], "and marked");
+		ASSERT_STREQ(c.lines[3], "0123456789abcdef", "CR at the bound at the end");
+		ASSERT_FALSE(c.truncated[3], "whole at the end");
+	}
+	linebuf__free(&lb);
+}
+
 int main(void)
 {
 	RUN_TEST(test_prefix_parse_good);
@@ -232,5 +262,6 @@ int main(void)
 	RUN_TEST(test_duration_format);
 	RUN_TEST(test_linebuf_split);
 	RUN_TEST(test_linebuf_bound);
+	RUN_TEST(test_linebuf_crlf_at_bound);
 	return TEST_EXIT();
 }
