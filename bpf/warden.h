@@ -12,11 +12,13 @@
  */
 #define MAP_BAN4      warden_ban4     /* exact IPv4 bans */
 #define MAP_BAN6      warden_ban6     /* exact IPv6 bans */
-#define MAP_PFX4      warden_pfx4     /* IPv4 prefix bans (LPM trie) */
-#define MAP_PFX6      warden_pfx6     /* IPv6 prefix bans (LPM trie) */
+#define MAP_PFX4      warden_pfx4     /* IPv4 prefix bans (hash of {length, prefix}) */
+#define MAP_PFX6      warden_pfx6     /* IPv6 prefix bans (hash of {length, prefix}) */
 #define MAP_PFX4_SUM  warden_pfx4sum  /* prefix bans per IPv4 /16 */
-#define MAP_ALLOW4    warden_allow4   /* IPv4 allowlist (LPM trie) */
-#define MAP_ALLOW6    warden_allow6   /* IPv6 allowlist (LPM trie) */
+#define MAP_PFX6_SUM  warden_pfx6sum  /* IPv6 prefix bans of /32 or longer per hashed /32 */
+#define MAP_PFX_LENS  warden_pfxlens  /* prefix lengths in use, per family, bans and allowlist */
+#define MAP_ALLOW4    warden_allow4   /* IPv4 allowlist (hash of {length, prefix}) */
+#define MAP_ALLOW6    warden_allow6   /* IPv6 allowlist (hash of {length, prefix}) */
 #define MAP_REASON    warden_reason   /* why each ban exists (userspace only) */
 #define MAP_COUNTERS  warden_counters /* per-CPU verdict counters */
 #define MAP_SETTINGS  warden_settings /* layout version and flags */
@@ -39,6 +41,8 @@
 #define WARDEN_MAX_ALLOW    16384   /* allowlist prefixes per family */
 #define WARDEN_MAX_REASONS  (2 * WARDEN_MAX_EXACT + 2 * WARDEN_MAX_PREFIX)
 #define WARDEN_PFX4_BUCKETS 65536   /* one counter per IPv4 /16 */
+#define WARDEN_PFX6_BUCKETS 65536   /* counters of IPv6 /32s, by warden_pfx6_bucket() */
+#define WARDEN_PFX6_SUM_LEN 32      /* IPv6 prefixes this long or longer are summarized */
 #define WARDEN_MAX_RULES    16384   /* per-prefix throttle rules per family */
 #define WARDEN_MAX_PRIORITY 16384   /* priority prefixes per family */
 /*
@@ -60,12 +64,15 @@
  * zero in an appended field means "not set" (as for every field below).
  * Layout 1: xdp_counters had 7 counters, warden_settings only
  * {layout_version, pfx6_count}. Layout 2: throttling appended to both.
+ * Layout 3: prefix bans and the allowlist moved from LPM tries to hashes
+ * of the same keys (host bits zero), with warden_pfxlens and
+ * warden_pfx6sum; the keys and values are the same, so entries carry over.
  */
 #ifdef WARDEN_OLD_LAYOUT_TEST
 /* tests/e2e/upgrade.sh builds an older program (layout 1) with this. */
 #define WARDEN_LAYOUT_VERSION 1
 #else
-#define WARDEN_LAYOUT_VERSION 2
+#define WARDEN_LAYOUT_VERSION 3
 #endif
 
 #define WARDEN_REASON_LEN 104
@@ -80,17 +87,56 @@ struct ban6_key {
 	__u8 addr[16];
 };
 
-/* LPM trie key for IPv4; prefixlen counts the bits of addr that matter. */
+/*
+ * Key of an IPv4 prefix (prefix bans, allowlist, and the tries of the
+ * throttle rules and priority peers); prefixlen counts the bits of addr
+ * that matter. In the prefix hashes the other bits are zero, so that a
+ * packet's address cut to each length in use finds its prefix.
+ */
 struct lpm4_key {
 	__u32 prefixlen;
 	__u8 addr[4];
 };
 
-/* LPM trie key for IPv6. */
+/* Key of an IPv6 prefix, the same way. */
 struct lpm6_key {
 	__u32 prefixlen;
 	__u8 addr[16];
 };
+
+/*
+ * The prefix lengths in use in one prefix hash: the data path reads this
+ * first and probes the hash once per length, longest first, so no packet
+ * walks a trie and a family with no prefixes costs one array read. A
+ * bitmap, not a list, so that a reader racing a writer that adds or
+ * removes one length still sees every other length (a torn copy mixes
+ * bytes of two values that agree on those bits).
+ */
+enum pfx_lens_index {
+	PFX_LENS_BAN4,   /* warden_pfx4 */
+	PFX_LENS_BAN6,   /* warden_pfx6 */
+	PFX_LENS_ALLOW4, /* warden_allow4 */
+	PFX_LENS_ALLOW6, /* warden_allow6 */
+	PFX_LENS__COUNT,
+};
+
+struct prefix_lengths {
+	__u64 bits[3];     /* bit L % 64 of word L / 64: some entry is L bits long (0..128) */
+	__u32 count[129];  /* entries of each length (userspace's bookkeeping) */
+	__u32 pad;
+};
+
+/*
+ * The warden_pfx6sum bucket of an IPv6 address: its /32, hashed
+ * (multiplicative, Knuth) to 16 bits. Collisions only cost a probe.
+ */
+static inline __u32 warden_pfx6_bucket(const __u8 *addr)
+{
+	__u32 top = ((__u32)addr[0] << 24) | ((__u32)addr[1] << 16) |
+		    ((__u32)addr[2] << 8) | addr[3];
+
+	return (top * 2654435761u) >> 16;
+}
 
 /*
  * One ban, exact or prefix. The XDP program reads expires_ns and updates the
@@ -188,7 +234,7 @@ struct throttle_limits {
  */
 struct warden_settings {
 	__u32 layout_version; /* WARDEN_LAYOUT_VERSION of the maps */
-	__u32 pfx6_count;     /* IPv6 prefix bans present; 0 skips the trie */
+	__u32 pfx6_count;     /* IPv6 prefix bans present (for tools; the data path reads warden_pfxlens) */
 #ifndef WARDEN_OLD_LAYOUT_TEST
 	__u32 flags;          /* WARDEN_F_* */
 	__u32 shed;           /* WARDEN_SHED_* reasons; 0 = not shedding (see shed_until_ns) */
