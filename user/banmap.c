@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -375,8 +376,10 @@ static int carry_over(struct migration *migs, size_t n)
 		unlink(m->aside);
 		m->set_aside = false;
 		if (m->copy)
-			pr_info("%s: another layout (key %u -> %u, value %u -> %u bytes, %u -> %u "
-				"entries): carried %zu entries over", bpf_map__name(m->map),
+			pr_info("%s: another layout (%s -> %s, key %u -> %u, value %u -> %u bytes, "
+				"%u -> %u entries): carried %zu entries over", bpf_map__name(m->map),
+				libbpf_bpf_map_type_str(m->old.type),
+				libbpf_bpf_map_type_str(bpf_map__type(m->map)),
 				m->old.key_size, bpf_map__key_size(m->map), m->old.value_size,
 				bpf_map__value_size(m->map), m->old.max_entries,
 				bpf_map__max_entries(m->map), m->copied);
@@ -1264,6 +1267,27 @@ int banmap__foreach_allow(struct banmap *bm, banmap_allow_cb cb, void *ctx)
 	}
 	return ret;
 }
+
+const struct xdp_verdict xdp_verdicts[] = {
+	{ "passed", "packets passed" },
+	{ "dropped_exact", "dropped by exact ban" },
+	{ "dropped_prefix", "dropped by prefix ban" },
+	{ "passed_allow", "passed by allowlist" },
+	{ "passed_expired", "passed, ban expired" },
+	{ "unparsed", "passed, unparsed" },
+	{ "non_ip", "passed, not IP" },
+	{ "dropped_throttle_conn", "throttled, new conn" },
+	{ "dropped_throttle_pkt", "throttled, packets" },
+	{ "dropped_shed", "shed, new conn" },
+	{ "passed_priority", "passed, priority peer" },
+	{ "passed_known", "passed shedding, known" },
+};
+
+/* One name per counter: a counter added to warden.h without a name here does not build. */
+_Static_assert(sizeof(xdp_verdicts) / sizeof(xdp_verdicts[0]) == XDP_VERDICTS,
+	       "a name for every field of struct xdp_counters");
+_Static_assert(offsetof(struct xdp_counters, passed_known) == 11 * sizeof(__u64),
+	       "xdp_verdicts in the order of the fields");
 
 int banmap__counters(struct banmap *bm, struct xdp_counters *out)
 {
