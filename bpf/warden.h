@@ -26,7 +26,8 @@
 #define MAP_THR6      warden_thr6     /* per-prefix IPv6 throttle limits (LPM trie) */
 #define MAP_PRIO4     warden_prio4    /* IPv4 priority peers (LPM trie) */
 #define MAP_PRIO6     warden_prio6    /* IPv6 priority peers (LPM trie) */
-#define MAP_CLIENTS   warden_clients  /* per-client token buckets (LRU hash) */
+#define MAP_CLIENTS   warden_clients  /* known clients' exact token buckets (LRU hash) */
+#define MAP_SKETCH    warden_sketch   /* everyone else's buckets: a count-min sketch (array) */
 #define MAP_KNOWN     warden_known    /* clients with an established history (LRU hash) */
 #define MAP_THR_EVENTS warden_threvt  /* throttle events for warden run (ring buffer) */
 #define MAP_CAPTURE   warden_capture  /* samples of dropped packets for warden capture (perf) */
@@ -46,12 +47,12 @@
 #define WARDEN_MAX_RULES    16384   /* per-prefix throttle rules per family */
 #define WARDEN_MAX_PRIORITY 16384   /* priority prefixes per family */
 /*
- * Clients whose buckets are kept, both families in one map. LRU maps are
- * always preallocated (bpftool shows 128 bytes an entry: 134 MB for the
- * clients, 23 MB for the known ones), so that a spoofed flood evicts the
- * least recently seen clients instead of growing anything.
+ * Clients with exact buckets: only those the program or warden run has
+ * seen establish a connection (a spoofed source never gets one), both
+ * families in one LRU map. Every other source is counted in the sketch,
+ * whose cost per packet does not depend on how many sources there are.
  */
-#define WARDEN_MAX_CLIENTS  1048576
+#define WARDEN_MAX_CLIENTS  262144
 #define WARDEN_MAX_KNOWN    262144  /* clients with an established history */
 #define WARDEN_THR_EVENTS_BYTES (256 * 1024) /* ring of throttle events */
 
@@ -280,6 +281,43 @@ struct throttle_state {
 	__u64 known_ns;     /* when it was last written to warden_known; 0 = never */
 	__u64 throttled;    /* packets the throttle dropped */
 };
+
+/*
+ * The sketch: WARDEN_SKETCH_ROWS rows of WARDEN_SKETCH_WIDTH cells, each a
+ * pair of buckets (as in throttle_state) that every source hashed there
+ * shares. A source's bucket is its cells' minimum (count-min): sharing can
+ * only make it look fuller, never emptier, so a source is never let past
+ * its limit; it may be throttled early when heavier sources share all its
+ * cells (the README gives the rate). A packet that passes pushes each of
+ * its cells to at least its own new value (conservative update).
+ */
+#define WARDEN_SKETCH_ROWS   2
+#define WARDEN_SKETCH_BITS   16
+#define WARDEN_SKETCH_WIDTH  (1U << WARDEN_SKETCH_BITS)
+#define WARDEN_SYN_WINDOW_NS (10ULL * 1000000000ULL) /* an ACK this soon after a SYN: known */
+
+struct sketch_cell {
+	__u64 conn_tat_ns; /* bucket of new connections (CLOCK_BOOTTIME) */
+	__u64 pkt_tat_ns;  /* bucket of packets */
+	__u64 syn_ns;      /* when a SYN of a source of this cell last passed */
+	__u64 event_ns;    /* when a throttle event was last sent for this cell */
+};
+
+/*
+ * The sketch cells of a client (its struct throttle_key's 16 bytes): one per
+ * row, by two multiply-shift hashes. Indexes into warden_sketch.
+ */
+static inline void warden_sketch_index(const __u8 *key, __u32 *i0, __u32 *i1)
+{
+	__u64 a, b;
+
+	__builtin_memcpy(&a, key, 8);
+	__builtin_memcpy(&b, key + 8, 8);
+	*i0 = (__u32)((a * 0x9E3779B97F4A7C15ULL + b * 0xC2B2AE3D27D4EB4FULL) >>
+		      (64 - WARDEN_SKETCH_BITS));
+	*i1 = (__u32)((a * 0xD6E8FEB86659FD93ULL + b * 0x94D049BB133111EBULL) >>
+		      (64 - WARDEN_SKETCH_BITS)) + WARDEN_SKETCH_WIDTH;
+}
 
 /* A client with an established history: what shedding lets through. */
 struct known_value {

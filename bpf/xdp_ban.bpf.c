@@ -175,9 +175,10 @@ struct {
 } MAP_PRIO6 SEC(".maps");
 
 /*
- * The clients' buckets, bounded: a flood of spoofed sources evicts the least
- * recently used entries, it cannot grow the map. One shared map, not per-CPU,
- * so that a client's limit does not multiply by the number of CPUs.
+ * Known clients' exact buckets. Entries are made only when a client is
+ * known (a SYN passed, then a segment of an established connection), so a
+ * spoofed flood neither inserts nor evicts here. One shared map, not
+ * per-CPU, so that a client's limit does not multiply by the number of CPUs.
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
@@ -186,6 +187,20 @@ struct {
 	__type(value, struct throttle_state);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } MAP_CLIENTS SEC(".maps");
+
+/*
+ * Every other source's buckets: a count-min sketch (struct sketch_cell),
+ * row r at [r * WARDEN_SKETCH_WIDTH, (r + 1) * WARDEN_SKETCH_WIDTH). Fixed
+ * memory, no insertion, no eviction: a packet of a new source costs what a
+ * packet of an old one does. Shared, not per-CPU, for the same reason.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, WARDEN_SKETCH_ROWS * WARDEN_SKETCH_WIDTH);
+	__type(key, __u32);
+	__type(value, struct sketch_cell);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} MAP_SKETCH SEC(".maps");
 
 /*
  * Clients with an established history, apart from the buckets so that a
@@ -714,7 +729,8 @@ static __always_inline int is_known(struct throttle_key *key, __u64 now,
 	struct known_value *k = bpf_map_lookup_elem(&MAP_KNOWN, key);
 	__u64 window = (__u64)(s->known_for_s ? s->known_for_s : WARDEN_KNOWN_FOR_S) * 1000000000ULL;
 
-	return k && now - k->seen_ns < window;
+	/* Signed: seen_ns may come from userspace, a little ahead of the cached clock. */
+	return k && (__s64)(now - k->seen_ns) < (__s64)window;
 }
 
 /* Take one token from a bucket (GCRA form, see struct throttle_state); 0 when empty. */
@@ -727,18 +743,19 @@ static __always_inline int bucket_take(__u64 tat, __u64 now, __u64 interval, __u
 	return t - now <= interval * (burst ? burst : 1);
 }
 
-/* Tell warden run that this client hits its throttle, at most once per second. */
-static __always_inline void throttle_event(struct throttle_state *st, struct throttle_key *key,
-					   __u8 family, __u8 prefixlen, __u8 kind, __u64 now)
+/* Tell warden run that this client hits its throttle, at most once per second (per *last_ns). */
+static __always_inline void throttle_event(__u64 *last_ns, __u64 throttled,
+					   struct throttle_key *key, __u8 family, __u8 prefixlen,
+					   __u8 kind, __u64 now)
 {
 	struct throttle_event ev = {
-		.time_ns = now, .throttled = (__u32)st->throttled,
+		.time_ns = now, .throttled = (__u32)throttled,
 		.family = family, .prefixlen = prefixlen, .kind = kind,
 	};
 
-	if (st->event_ns && now - st->event_ns < WARDEN_THR_EVENT_NS)
+	if (*last_ns && now - *last_ns < WARDEN_THR_EVENT_NS)
 		return;
-	st->event_ns = now;
+	*last_ns = now;
 	/* IPv4 sits in the last 4 bytes of the key, in the first 4 of the event. */
 	if (family == 4)
 		__builtin_memcpy(ev.addr, &key->addr[12], 4);
@@ -758,74 +775,42 @@ struct guard_in {
 	__u8 family, prefixlen;
 };
 
+/* The limits that apply, and to what this packet. */
+struct guard_lim {
+	const struct throttle_limits *lim;
+	int conn_limited, pkt_limited, syn;
+};
+
 /*
- * The throttle/shed stage, for a packet the bans let through with verdict v.
- * Order: priority peers pass; while shedding, a new connection of an unknown
- * client is dropped; then the client's buckets (its prefix's limits or the
- * defaults): over either, drop. What passes updates the client's history.
- * Races between CPUs on one client (two read the same bucket, both write)
- * can let a packet more through, never fewer: tolerated, no lock taken.
+ * A known client: its own exact buckets. Both are checked before either
+ * is charged. Returns the verdict; v if it passes.
  */
-static __always_inline __u32 guard(const struct warden_settings *s, struct guard_in *in, __u32 v)
+static __always_inline __u32 exact_buckets(struct throttle_state *st, struct guard_in *in,
+					   const struct guard_lim *g, __u64 now, __u32 v)
 {
-	const struct throttle_limits *lim = &s->defaults, *rule;
-	struct throttle_state *st, fresh = {};
-	__u64 now, conn_tat = 0, pkt_tat = 0;
-	int throttling = s->flags & WARDEN_F_THROTTLE, conn_limited, pkt_limited;
-	int syn = in->l4 == L4_TCP_SYN;
+	const struct throttle_limits *lim = g->lim;
+	__u64 conn_tat = 0, pkt_tat = 0;
 
-	/* Priority peers are never throttled nor shed. */
-	if (in->prio_count && (throttling || s->shed) && bpf_map_lookup_elem(in->prio_map, in->lpm))
-		return V_PASSED_PRIORITY;
-
-	/* The limits of the longest matching prefix rule, else the defaults. */
-	if (throttling && in->rule_count) {
-		rule = bpf_map_lookup_elem(in->rule_map, in->lpm);
-		if (rule)
-			lim = rule;
-	}
-	conn_limited = throttling && syn && lim->conn_interval_ns;
-	pkt_limited = throttling && lim->pkt_interval_ns;
-
-	now = bpf_ktime_get_boot_ns();
-	/* Shedding: a new connection passes only from a client with a history. */
-	if (syn && s->shed && shedding(s, now)) {
-		if (!is_known(&in->key, now, s))
-			return V_DROPPED_SHED;
-		v = V_PASSED_KNOWN;
-	}
-
-	/* The client's state; created only when a bucket or its history needs it. */
-	st = bpf_map_lookup_elem(&MAP_CLIENTS, &in->key);
-	if (!st) {
-		if (!pkt_limited && !syn)
-			return v;
-		bpf_map_update_elem(&MAP_CLIENTS, &in->key, &fresh, BPF_NOEXIST);
-		st = bpf_map_lookup_elem(&MAP_CLIENTS, &in->key);
-		if (!st)
-			return v;
-	}
-
-	/* Both buckets are checked before either is charged. */
-	if (conn_limited &&
+	if (g->conn_limited &&
 	    !bucket_take(st->conn_tat_ns, now, lim->conn_interval_ns, lim->conn_burst, &conn_tat)) {
 		st->throttled++;
-		throttle_event(st, &in->key, in->family, in->prefixlen, THROTTLE_CONN, now);
+		throttle_event(&st->event_ns, st->throttled, &in->key, in->family, in->prefixlen,
+			       THROTTLE_CONN, now);
 		return V_DROPPED_THR_CONN;
 	}
-	if (pkt_limited &&
+	if (g->pkt_limited &&
 	    !bucket_take(st->pkt_tat_ns, now, lim->pkt_interval_ns, lim->pkt_burst, &pkt_tat)) {
 		st->throttled++;
-		throttle_event(st, &in->key, in->family, in->prefixlen, THROTTLE_PKT, now);
+		throttle_event(&st->event_ns, st->throttled, &in->key, in->family, in->prefixlen,
+			       THROTTLE_PKT, now);
 		return V_DROPPED_THR_PKT;
 	}
-	if (conn_limited)
+	if (g->conn_limited)
 		st->conn_tat_ns = conn_tat;
-	if (pkt_limited)
+	if (g->pkt_limited)
 		st->pkt_tat_ns = pkt_tat;
-
-	/* History: a SYN that passed, then traffic of an established connection. */
-	if (syn) {
+	/* History: keep the known mark fresh (the known map is shared: rarely). */
+	if (g->syn) {
 		st->syn_ns = now;
 	} else if (in->l4 == L4_TCP && st->syn_ns &&
 		   (!st->known_ns || now - st->known_ns >= KNOWN_REFRESH_NS)) {
@@ -835,6 +820,162 @@ static __always_inline __u32 guard(const struct warden_settings *s, struct guard
 		bpf_map_update_elem(&MAP_KNOWN, &in->key, &k, BPF_ANY);
 	}
 	return v;
+}
+
+/*
+ * Each CPU makes at most this many clients known a second. A spoofed
+ * flood of SYNs and ACKs marks most cells with a recent SYN, so its ACKs
+ * could look like handshakes: the budget keeps what they cost (an insert
+ * into the LRU, evicting a known client) bounded on average.
+ */
+#define PROMOTE_PER_S 1024
+
+struct promote_budget {
+	__u64 start_ns; /* when this CPU's current one-second window began */
+	__u64 used;     /* clients made known in it */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct promote_budget);
+} warden_promote SEC(".maps");
+
+/* Whether this CPU may make one more client known now. */
+static __always_inline int promote_ok(__u64 now)
+{
+	struct promote_budget *b;
+	__u32 zero = 0;
+
+	b = bpf_map_lookup_elem(&warden_promote, &zero);
+	if (!b)
+		return 0;
+	if (now - b->start_ns >= 1000000000ULL) {
+		b->start_ns = now;
+		b->used = 0;
+	}
+	if (b->used >= PROMOTE_PER_S)
+		return 0;
+	b->used++;
+	return 1;
+}
+
+static __always_inline __u64 min64(__u64 a, __u64 b) { return a < b ? a : b; }
+static __always_inline __u64 max64(__u64 a, __u64 b) { return a > b ? a : b; }
+
+/*
+ * Any other source: its buckets in the sketch, the minimum of its cells.
+ * A packet that passes pushes each cell to at least its new value. A
+ * segment of an established connection soon after a SYN of the same cells
+ * makes the client known: it gets exact buckets, carried from the sketch.
+ */
+static __always_inline __u32 sketch_buckets(struct guard_in *in, const struct guard_lim *g,
+					    __u64 now, __u32 v)
+{
+	const struct throttle_limits *lim = g->lim;
+	struct sketch_cell *c0, *c1;
+	__u64 conn_tat = 0, pkt_tat = 0;
+	__u32 i0, i1;
+
+	warden_sketch_index(in->key.addr, &i0, &i1);
+	c0 = bpf_map_lookup_elem(&MAP_SKETCH, &i0);
+	c1 = bpf_map_lookup_elem(&MAP_SKETCH, &i1);
+	if (!c0 || !c1)
+		return v;
+	if (g->conn_limited &&
+	    !bucket_take(min64(c0->conn_tat_ns, c1->conn_tat_ns), now, lim->conn_interval_ns,
+			 lim->conn_burst, &conn_tat)) {
+		throttle_event(&c0->event_ns, 0, &in->key, in->family, in->prefixlen,
+			       THROTTLE_CONN, now);
+		return V_DROPPED_THR_CONN;
+	}
+	if (g->pkt_limited &&
+	    !bucket_take(min64(c0->pkt_tat_ns, c1->pkt_tat_ns), now, lim->pkt_interval_ns,
+			 lim->pkt_burst, &pkt_tat)) {
+		throttle_event(&c0->event_ns, 0, &in->key, in->family, in->prefixlen,
+			       THROTTLE_PKT, now);
+		return V_DROPPED_THR_PKT;
+	}
+	if (g->conn_limited) {
+		c0->conn_tat_ns = max64(c0->conn_tat_ns, conn_tat);
+		c1->conn_tat_ns = max64(c1->conn_tat_ns, conn_tat);
+	}
+	if (g->pkt_limited) {
+		c0->pkt_tat_ns = max64(c0->pkt_tat_ns, pkt_tat);
+		c1->pkt_tat_ns = max64(c1->pkt_tat_ns, pkt_tat);
+	}
+	/* History: a SYN that passed marks its cells; an established segment after it, known. */
+	if (g->syn) {
+		c0->syn_ns = now;
+		c1->syn_ns = now;
+	} else if (in->l4 == L4_TCP && c0->syn_ns && c1->syn_ns &&
+		   now - min64(c0->syn_ns, c1->syn_ns) < WARDEN_SYN_WINDOW_NS && promote_ok(now)) {
+		struct throttle_state st = {
+			.conn_tat_ns = min64(c0->conn_tat_ns, c1->conn_tat_ns),
+			.pkt_tat_ns = min64(c0->pkt_tat_ns, c1->pkt_tat_ns),
+			.syn_ns = min64(c0->syn_ns, c1->syn_ns),
+			.known_ns = now,
+		};
+		struct known_value k = { .seen_ns = now };
+
+		bpf_map_update_elem(&MAP_CLIENTS, &in->key, &st, BPF_NOEXIST);
+		bpf_map_update_elem(&MAP_KNOWN, &in->key, &k, BPF_ANY);
+	}
+	return v;
+}
+
+/*
+ * The throttle/shed stage, for a packet the bans let through with verdict v.
+ * Order: priority peers pass; while shedding, a new connection of an unknown
+ * client is dropped; then the client's buckets (its prefix's limits or the
+ * defaults): a known client's own, anyone else's in the sketch; over either,
+ * drop. What passes updates the history. The clock is the ban path's (to
+ * the jiffy): a bucket refills a jiffy at a time. Races between CPUs on one
+ * client or cell (two read the same bucket, both write) can let a packet
+ * more through, never fewer: tolerated, no lock taken.
+ */
+static __always_inline __u32 guard(const struct warden_settings *s, struct guard_in *in, __u32 v)
+{
+	const struct throttle_limits *rule;
+	struct throttle_state *st;
+	struct guard_lim g = { .lim = &s->defaults };
+	int throttling = s->flags & WARDEN_F_THROTTLE;
+	__u64 now;
+
+	g.syn = in->l4 == L4_TCP_SYN;
+	/* Priority peers are never throttled nor shed. */
+	if (in->prio_count && (throttling || s->shed) && bpf_map_lookup_elem(in->prio_map, in->lpm))
+		return V_PASSED_PRIORITY;
+
+	/* The limits of the longest matching prefix rule, else the defaults. */
+	if (throttling && in->rule_count) {
+		rule = bpf_map_lookup_elem(in->rule_map, in->lpm);
+		if (rule)
+			g.lim = rule;
+	}
+	g.conn_limited = throttling && g.syn && g.lim->conn_interval_ns;
+	g.pkt_limited = throttling && g.lim->pkt_interval_ns;
+
+	now = ban_clock();
+	/*
+	 * Shedding: a new connection passes only from a client with a history.
+	 * Its deadline is warden run's, on the exact clock: read it only here.
+	 */
+	if (g.syn && s->shed && shedding(s, bpf_ktime_get_boot_ns())) {
+		if (!is_known(&in->key, now, s))
+			return V_DROPPED_SHED;
+		v = V_PASSED_KNOWN;
+	}
+
+	/* Nothing to count and no history to keep (not TCP): done. */
+	if (!g.pkt_limited && !g.syn && in->l4 != L4_TCP)
+		return v;
+	/* A known client's exact buckets, else the sketch. */
+	st = bpf_map_lookup_elem(&MAP_CLIENTS, &in->key);
+	if (st)
+		return exact_buckets(st, in, &g, now, v);
+	return sketch_buckets(in, &g, now, v);
 }
 
 /* Settings, index 0: NULL only if the map is broken (then nothing but bans applies). */
