@@ -920,14 +920,13 @@ int cmd_stats(int argc, char **argv)
 		struct json_object *root = json_object_new_object(), *pk = json_object_new_object(),
 				   *st = json_object_new_object(), *th = json_object_new_object();
 
-		json_object_object_add(pk, "passed", json_object_new_int64((int64_t)c.passed));
-		json_object_object_add(pk, "dropped_exact", json_object_new_int64((int64_t)c.dropped_exact));
-		json_object_object_add(pk, "dropped_prefix", json_object_new_int64((int64_t)c.dropped_prefix));
-		json_object_object_add(pk, "passed_allow", json_object_new_int64((int64_t)c.passed_allow));
-		json_object_object_add(pk, "passed_expired", json_object_new_int64((int64_t)c.passed_expired));
-		json_object_object_add(pk, "unparsed", json_object_new_int64((int64_t)c.unparsed));
-		json_object_object_add(pk, "non_ip", json_object_new_int64((int64_t)c.non_ip));
-		/* Throttling and shedding apart, so that "packets" keeps its shape for its readers. */
+		size_t i;
+
+		/* Every verdict, by the names of /metrics' warden_xdp_packets_total. */
+		for (i = 0; i < XDP_VERDICTS; i++)
+			json_object_object_add(pk, xdp_verdicts[i].name,
+					       json_object_new_int64((int64_t)xdp_counters__get(&c, i)));
+		/* Throttling and shedding also apart, as before, for their readers. */
 		json_object_object_add(th, "dropped_conn",
 				       json_object_new_int64((int64_t)c.dropped_throttle_conn));
 		json_object_object_add(th, "dropped_pkt",
@@ -947,18 +946,11 @@ int cmd_stats(int argc, char **argv)
 		printf("%s\n", json_object_to_json_string_ext(root, JSON_C_TO_STRING_PLAIN));
 		json_object_put(root);
 	} else {
-		printf("packets passed          %llu\n", (unsigned long long)c.passed);
-		printf("dropped by exact ban    %llu\n", (unsigned long long)c.dropped_exact);
-		printf("dropped by prefix ban   %llu\n", (unsigned long long)c.dropped_prefix);
-		printf("passed by allowlist     %llu\n", (unsigned long long)c.passed_allow);
-		printf("passed, ban expired     %llu\n", (unsigned long long)c.passed_expired);
-		printf("passed, unparsed        %llu\n", (unsigned long long)c.unparsed);
-		printf("passed, not IP          %llu\n", (unsigned long long)c.non_ip);
-		printf("throttled, new conn     %llu\n", (unsigned long long)c.dropped_throttle_conn);
-		printf("throttled, packets      %llu\n", (unsigned long long)c.dropped_throttle_pkt);
-		printf("shed, new conn          %llu\n", (unsigned long long)c.dropped_shed);
-		printf("passed, priority peer   %llu\n", (unsigned long long)c.passed_priority);
-		printf("passed shedding, known  %llu\n", (unsigned long long)c.passed_known);
+		size_t i;
+
+		for (i = 0; i < XDP_VERDICTS; i++)
+			printf("%-23s %llu\n", xdp_verdicts[i].text,
+			       (unsigned long long)xdp_counters__get(&c, i));
 		printf("bans (exact v4/v6, prefix v4/v6)  %zu/%zu, %zu/%zu\n", sizes.exact4,
 		       sizes.exact6, sizes.prefix4, sizes.prefix6);
 		printf("allowlist entries       %zu\n", sizes.allow);
