@@ -51,12 +51,20 @@ UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/unit/%)
 BPFT_SRCS := $(wildcard tests/bpf/test_*.c)
 BPFT_BINS := $(BPFT_SRCS:tests/bpf/%.c=$(BUILD)/tests/bpf/%)
 TOOL_SRCS := $(wildcard tools/*/*.c)
+# libFuzzer targets (tests/fuzz/): clang, with the library rebuilt for coverage and sanitizers.
+FUZZ_CC    ?= clang
+FUZZ_SAN   := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+FUZZ_SRCS  := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BINS  := $(FUZZ_SRCS:tests/fuzz/%.c=$(BUILD)/fuzz/bin/%)
+FUZZ_OBJS  := $(filter-out $(BUILD)/dashboard_assets.o,$(LIB_OBJS:$(BUILD)/user/%.o=$(BUILD)/fuzz/obj/%.o)) \
+	      $(BUILD)/dashboard_assets.o
+FUZZ_SECONDS ?= 60
 TOOL_BINS := $(patsubst tools/%.c,$(BUILD)/tools/%,$(TOOL_SRCS))
 
 .DELETE_ON_ERROR:
 # Keep the BPF objects and skeletons: they are inputs of several targets.
-.SECONDARY: $(BPF_OBJS) $(SKELS)
-.PHONY: all deps test test-unit test-bpf test-e2e bench clean demo install
+.SECONDARY: $(BPF_OBJS) $(SKELS) $(FUZZ_OBJS)
+.PHONY: all deps test test-unit test-bpf test-e2e test-fuzz fuzz fuzz-targets bench clean demo install
 
 PREFIX ?= /usr/local
 
@@ -136,14 +144,30 @@ $(UPGRADE_OLD_OBJ): tools/upgrade/bpf/xdp_ban_v1.bpf.c $(wildcard bpf/*.h) $(BUI
 	$(Q)mkdir -p $(dir $@)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -DWARDEN_OLD_LAYOUT_TEST -c $< -o $@
 
-build-tests: all $(BUILD)/warden-san $(UNIT_BINS) $(BPFT_BINS) $(UPGRADE_OLD_OBJ)
+$(BUILD)/fuzz/obj/%.o: user/%.c $(SKELS)
+	$(call msg,CC-FUZZ,$@)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(FUZZ_CC) $(CFLAGS) -O1 $(FUZZ_SAN) -fsanitize=fuzzer-no-link -MMD -MP -c $< -o $@
+
+$(BUILD)/fuzz/bin/%: tests/fuzz/%.c tests/fuzz/fuzz.h $(FUZZ_OBJS)
+	$(call msg,LD-FUZZ,$@)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(FUZZ_CC) $(CFLAGS) -O1 $(FUZZ_SAN) -fsanitize=fuzzer -Itests/fuzz $< $(FUZZ_OBJS) $(LDLIBS) -o $@
+
+fuzz-targets: $(FUZZ_BINS)
+
+# Every fuzz target FUZZ_SECONDS (60) each; new corpus entries and crashes stay under build/fuzz/.
+fuzz: fuzz-targets
+	$(Q)tests/fuzz/run.sh --seconds $(FUZZ_SECONDS) --keep $(FUZZ_BINS:$(BUILD)/fuzz/bin/%=%)
+
+build-tests: all $(BUILD)/warden-san $(UNIT_BINS) $(BPFT_BINS) $(UPGRADE_OLD_OBJ) $(FUZZ_BINS)
 
 # make test: install what is missing, build, run every tier, print the tally.
 test: deps
 	$(Q)$(MAKE) --no-print-directory build-tests
 	$(Q)tests/run.sh
 
-test-unit test-bpf test-e2e: build-tests
+test-unit test-bpf test-e2e test-fuzz: build-tests
 	$(Q)tests/run.sh $(@:test-%=%)
 
 bench: all
@@ -167,4 +191,4 @@ clean:
 	$(call msg,CLEAN,$(BUILD))
 	$(Q)rm -rf $(BUILD)
 
--include $(USER_OBJS:.o=.d) $(SAN_OBJS:.o=.d)
+-include $(USER_OBJS:.o=.d) $(SAN_OBJS:.o=.d) $(FUZZ_OBJS:.o=.d)

@@ -12,11 +12,13 @@
  */
 #define MAP_BAN4      warden_ban4     /* exact IPv4 bans */
 #define MAP_BAN6      warden_ban6     /* exact IPv6 bans */
-#define MAP_PFX4      warden_pfx4     /* IPv4 prefix bans (LPM trie) */
-#define MAP_PFX6      warden_pfx6     /* IPv6 prefix bans (LPM trie) */
+#define MAP_PFX4      warden_pfx4     /* IPv4 prefix bans (hash of {length, prefix}) */
+#define MAP_PFX6      warden_pfx6     /* IPv6 prefix bans (hash of {length, prefix}) */
 #define MAP_PFX4_SUM  warden_pfx4sum  /* prefix bans per IPv4 /16 */
-#define MAP_ALLOW4    warden_allow4   /* IPv4 allowlist (LPM trie) */
-#define MAP_ALLOW6    warden_allow6   /* IPv6 allowlist (LPM trie) */
+#define MAP_PFX6_SUM  warden_pfx6sum  /* IPv6 prefix bans of /32 or longer per hashed /32 */
+#define MAP_PFX_LENS  warden_pfxlens  /* prefix lengths in use, per family, bans and allowlist */
+#define MAP_ALLOW4    warden_allow4   /* IPv4 allowlist (hash of {length, prefix}) */
+#define MAP_ALLOW6    warden_allow6   /* IPv6 allowlist (hash of {length, prefix}) */
 #define MAP_REASON    warden_reason   /* why each ban exists (userspace only) */
 #define MAP_COUNTERS  warden_counters /* per-CPU verdict counters */
 #define MAP_SETTINGS  warden_settings /* layout version and flags */
@@ -24,7 +26,8 @@
 #define MAP_THR6      warden_thr6     /* per-prefix IPv6 throttle limits (LPM trie) */
 #define MAP_PRIO4     warden_prio4    /* IPv4 priority peers (LPM trie) */
 #define MAP_PRIO6     warden_prio6    /* IPv6 priority peers (LPM trie) */
-#define MAP_CLIENTS   warden_clients  /* per-client token buckets (LRU hash) */
+#define MAP_CLIENTS   warden_clients  /* known clients' exact token buckets (LRU hash) */
+#define MAP_SKETCH    warden_sketch   /* everyone else's buckets: a count-min sketch (array) */
 #define MAP_KNOWN     warden_known    /* clients with an established history (LRU hash) */
 #define MAP_THR_EVENTS warden_threvt  /* throttle events for warden run (ring buffer) */
 #define MAP_CAPTURE   warden_capture  /* samples of dropped packets for warden capture (perf) */
@@ -39,15 +42,17 @@
 #define WARDEN_MAX_ALLOW    16384   /* allowlist prefixes per family */
 #define WARDEN_MAX_REASONS  (2 * WARDEN_MAX_EXACT + 2 * WARDEN_MAX_PREFIX)
 #define WARDEN_PFX4_BUCKETS 65536   /* one counter per IPv4 /16 */
+#define WARDEN_PFX6_BUCKETS 65536   /* counters of IPv6 /32s, by warden_pfx6_bucket() */
+#define WARDEN_PFX6_SUM_LEN 32      /* IPv6 prefixes this long or longer are summarized */
 #define WARDEN_MAX_RULES    16384   /* per-prefix throttle rules per family */
 #define WARDEN_MAX_PRIORITY 16384   /* priority prefixes per family */
 /*
- * Clients whose buckets are kept, both families in one map. LRU maps are
- * always preallocated (bpftool shows 128 bytes an entry: 134 MB for the
- * clients, 23 MB for the known ones), so that a spoofed flood evicts the
- * least recently seen clients instead of growing anything.
+ * Clients with exact buckets: only those the program or warden run has
+ * seen establish a connection (a spoofed source never gets one), both
+ * families in one LRU map. Every other source is counted in the sketch,
+ * whose cost per packet does not depend on how many sources there are.
  */
-#define WARDEN_MAX_CLIENTS  1048576
+#define WARDEN_MAX_CLIENTS  262144
 #define WARDEN_MAX_KNOWN    262144  /* clients with an established history */
 #define WARDEN_THR_EVENTS_BYTES (256 * 1024) /* ring of throttle events */
 
@@ -60,12 +65,15 @@
  * zero in an appended field means "not set" (as for every field below).
  * Layout 1: xdp_counters had 7 counters, warden_settings only
  * {layout_version, pfx6_count}. Layout 2: throttling appended to both.
+ * Layout 3: prefix bans and the allowlist moved from LPM tries to hashes
+ * of the same keys (host bits zero), with warden_pfxlens and
+ * warden_pfx6sum; the keys and values are the same, so entries carry over.
  */
 #ifdef WARDEN_OLD_LAYOUT_TEST
 /* tests/e2e/upgrade.sh builds an older program (layout 1) with this. */
 #define WARDEN_LAYOUT_VERSION 1
 #else
-#define WARDEN_LAYOUT_VERSION 2
+#define WARDEN_LAYOUT_VERSION 3
 #endif
 
 #define WARDEN_REASON_LEN 104
@@ -80,17 +88,56 @@ struct ban6_key {
 	__u8 addr[16];
 };
 
-/* LPM trie key for IPv4; prefixlen counts the bits of addr that matter. */
+/*
+ * Key of an IPv4 prefix (prefix bans, allowlist, and the tries of the
+ * throttle rules and priority peers); prefixlen counts the bits of addr
+ * that matter. In the prefix hashes the other bits are zero, so that a
+ * packet's address cut to each length in use finds its prefix.
+ */
 struct lpm4_key {
 	__u32 prefixlen;
 	__u8 addr[4];
 };
 
-/* LPM trie key for IPv6. */
+/* Key of an IPv6 prefix, the same way. */
 struct lpm6_key {
 	__u32 prefixlen;
 	__u8 addr[16];
 };
+
+/*
+ * The prefix lengths in use in one prefix hash: the data path reads this
+ * first and probes the hash once per length, longest first, so no packet
+ * walks a trie and a family with no prefixes costs one array read. A
+ * bitmap, not a list, so that a reader racing a writer that adds or
+ * removes one length still sees every other length (a torn copy mixes
+ * bytes of two values that agree on those bits).
+ */
+enum pfx_lens_index {
+	PFX_LENS_BAN4,   /* warden_pfx4 */
+	PFX_LENS_BAN6,   /* warden_pfx6 */
+	PFX_LENS_ALLOW4, /* warden_allow4 */
+	PFX_LENS_ALLOW6, /* warden_allow6 */
+	PFX_LENS__COUNT,
+};
+
+struct prefix_lengths {
+	__u64 bits[3];     /* bit L % 64 of word L / 64: some entry is L bits long (0..128) */
+	__u32 count[129];  /* entries of each length (userspace's bookkeeping) */
+	__u32 pad;
+};
+
+/*
+ * The warden_pfx6sum bucket of an IPv6 address: its /32, hashed
+ * (multiplicative, Knuth) to 16 bits. Collisions only cost a probe.
+ */
+static inline __u32 warden_pfx6_bucket(const __u8 *addr)
+{
+	__u32 top = ((__u32)addr[0] << 24) | ((__u32)addr[1] << 16) |
+		    ((__u32)addr[2] << 8) | addr[3];
+
+	return (top * 2654435761u) >> 16;
+}
 
 /*
  * One ban, exact or prefix. The XDP program reads expires_ns and updates the
@@ -188,7 +235,7 @@ struct throttle_limits {
  */
 struct warden_settings {
 	__u32 layout_version; /* WARDEN_LAYOUT_VERSION of the maps */
-	__u32 pfx6_count;     /* IPv6 prefix bans present; 0 skips the trie */
+	__u32 pfx6_count;     /* IPv6 prefix bans present (for tools; the data path reads warden_pfxlens) */
 #ifndef WARDEN_OLD_LAYOUT_TEST
 	__u32 flags;          /* WARDEN_F_* */
 	__u32 shed;           /* WARDEN_SHED_* reasons; 0 = not shedding (see shed_until_ns) */
@@ -234,6 +281,43 @@ struct throttle_state {
 	__u64 known_ns;     /* when it was last written to warden_known; 0 = never */
 	__u64 throttled;    /* packets the throttle dropped */
 };
+
+/*
+ * The sketch: WARDEN_SKETCH_ROWS rows of WARDEN_SKETCH_WIDTH cells, each a
+ * pair of buckets (as in throttle_state) that every source hashed there
+ * shares. A source's bucket is its cells' minimum (count-min): sharing can
+ * only make it look fuller, never emptier, so a source is never let past
+ * its limit; it may be throttled early when heavier sources share all its
+ * cells (the README gives the rate). A packet that passes pushes each of
+ * its cells to at least its own new value (conservative update).
+ */
+#define WARDEN_SKETCH_ROWS   2
+#define WARDEN_SKETCH_BITS   16
+#define WARDEN_SKETCH_WIDTH  (1U << WARDEN_SKETCH_BITS)
+#define WARDEN_SYN_WINDOW_NS (10ULL * 1000000000ULL) /* an ACK this soon after a SYN: known */
+
+struct sketch_cell {
+	__u64 conn_tat_ns; /* bucket of new connections (CLOCK_BOOTTIME) */
+	__u64 pkt_tat_ns;  /* bucket of packets */
+	__u64 syn_ns;      /* when a SYN of a source of this cell last passed */
+	__u64 event_ns;    /* when a throttle event was last sent for this cell */
+};
+
+/*
+ * The sketch cells of a client (its struct throttle_key's 16 bytes): one per
+ * row, by two multiply-shift hashes. Indexes into warden_sketch.
+ */
+static inline void warden_sketch_index(const __u8 *key, __u32 *i0, __u32 *i1)
+{
+	__u64 a, b;
+
+	__builtin_memcpy(&a, key, 8);
+	__builtin_memcpy(&b, key + 8, 8);
+	*i0 = (__u32)((a * 0x9E3779B97F4A7C15ULL + b * 0xC2B2AE3D27D4EB4FULL) >>
+		      (64 - WARDEN_SKETCH_BITS));
+	*i1 = (__u32)((a * 0xD6E8FEB86659FD93ULL + b * 0x94D049BB133111EBULL) >>
+		      (64 - WARDEN_SKETCH_BITS)) + WARDEN_SKETCH_WIDTH;
+}
 
 /* A client with an established history: what shedding lets through. */
 struct known_value {

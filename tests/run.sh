@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 # run.sh - run every test tier and end with "N passed, N failed".
-# Usage: tests/run.sh [unit|bpf|e2e]...  (all tiers by default)
+# Usage: tests/run.sh [unit|bpf|e2e|fuzz]...  (all tiers by default)
+# The fuzz tier runs each libFuzzer target FUZZ_SMOKE_SECONDS (15) as a smoke test.
 set -u
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 cd "$TOP" || exit 1
 BUILD=${BUILD:-build}
 LOGDIR=$BUILD/test-logs
 mkdir -p "$LOGDIR"
-tiers=${*:-unit bpf e2e}
+tiers=${*:-unit bpf e2e fuzz}
 passed=0 failed=0 skipped=0
 
 run_one() { # NAME TIMEOUT CMD...
@@ -62,6 +63,11 @@ for tier in $tiers; do
 		if [ "$(id -u)" != 0 ]; then skipped=$((skipped + 1)); continue; fi
 		for t in tests/e2e/*.sh; do
 			[ -f "$t" ] && run_one "e2e/$(basename "$t" .sh)" 600 bash "$t"
+		done ;;
+	fuzz)
+		for t in "$BUILD"/fuzz/bin/fuzz_*; do
+			[ -x "$t" ] && run_one "fuzz/$(basename "$t")" 120 \
+				bash tests/fuzz/run.sh --seconds "${FUZZ_SMOKE_SECONDS:-15}" "$(basename "$t")"
 		done ;;
 	*) echo "run.sh: unknown tier '$tier'" >&2; exit 2 ;;
 	esac

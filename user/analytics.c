@@ -2367,12 +2367,11 @@ static int q_bans(struct analytics *a, const struct qargs *q, struct json_object
 	json_object_object_add(out, "truncated", json_object_new_boolean(c.truncated));
 	free(c.v);
 	if (!banmap__counters(a->bm, &xc)) {
+		/* Every verdict, named as in /metrics and warden stats. */
 		cnt = json_object_new_object();
-		json_object_object_add(cnt, "passed", jint((int64_t)xc.passed));
-		json_object_object_add(cnt, "dropped_exact", jint((int64_t)xc.dropped_exact));
-		json_object_object_add(cnt, "dropped_prefix", jint((int64_t)xc.dropped_prefix));
-		json_object_object_add(cnt, "passed_allow", jint((int64_t)xc.passed_allow));
-		json_object_object_add(cnt, "passed_expired", jint((int64_t)xc.passed_expired));
+		for (i = 0; i < XDP_VERDICTS; i++)
+			json_object_object_add(cnt, xdp_verdicts[i].name,
+					       jint((int64_t)xdp_counters__get(&xc, i)));
 		json_object_object_add(out, "xdp", cnt);
 	}
 	return 0;

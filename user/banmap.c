@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,7 +20,7 @@
 
 enum map_id {
 	M_BAN4, M_BAN6, M_PFX4, M_PFX6, M_PFX4_SUM, M_ALLOW4, M_ALLOW6,
-	M_REASON, M_COUNTERS, M_SETTINGS, M__COUNT,
+	M_REASON, M_COUNTERS, M_SETTINGS, M_PFX6_SUM, M_PFX_LENS, M__COUNT,
 };
 
 /* What each pinned map must look like; a mismatch means another layout. */
@@ -37,6 +38,8 @@ static const struct {
 	[M_REASON] = { WARDEN_STR(MAP_REASON), sizeof(struct reason_key), sizeof(struct reason_value) },
 	[M_COUNTERS] = { WARDEN_STR(MAP_COUNTERS), sizeof(__u32), sizeof(struct xdp_counters) },
 	[M_SETTINGS] = { WARDEN_STR(MAP_SETTINGS), sizeof(__u32), sizeof(struct warden_settings) },
+	[M_PFX6_SUM] = { WARDEN_STR(MAP_PFX6_SUM), sizeof(__u32), sizeof(__u32) },
+	[M_PFX_LENS] = { WARDEN_STR(MAP_PFX_LENS), sizeof(__u32), sizeof(struct prefix_lengths) },
 };
 
 _Static_assert(sizeof(struct ban_value) == 32, "ban_value layout");
@@ -46,6 +49,7 @@ _Static_assert(sizeof(struct reason_key) == 20, "reason_key layout");
 _Static_assert(sizeof(struct reason_value) == 112, "reason_value layout");
 _Static_assert(sizeof(struct xdp_counters) == 12 * 8, "xdp_counters layout");
 _Static_assert(sizeof(struct warden_settings) == 72, "warden_settings layout");
+_Static_assert(sizeof(struct prefix_lengths) == 544, "prefix_lengths layout");
 
 struct banmap {
 	int fd[M__COUNT];
@@ -372,8 +376,10 @@ static int carry_over(struct migration *migs, size_t n)
 		unlink(m->aside);
 		m->set_aside = false;
 		if (m->copy)
-			pr_info("%s: another layout (key %u -> %u, value %u -> %u bytes, %u -> %u "
-				"entries): carried %zu entries over", bpf_map__name(m->map),
+			pr_info("%s: another layout (%s -> %s, key %u -> %u, value %u -> %u bytes, "
+				"%u -> %u entries): carried %zu entries over", bpf_map__name(m->map),
+				libbpf_bpf_map_type_str(m->old.type),
+				libbpf_bpf_map_type_str(bpf_map__type(m->map)),
 				m->old.key_size, bpf_map__key_size(m->map), m->old.value_size,
 				bpf_map__value_size(m->map), m->old.max_entries,
 				bpf_map__max_entries(m->map), m->copied);
@@ -474,7 +480,10 @@ static int open_pinned(struct banmap *bm)
 	return 0;
 }
 
-/* Recount the prefix bans per IPv4 /16 and IPv6, in case a writer died half-way. */
+/*
+ * Recount the lengths in use and the summaries of the prefix hashes, in
+ * case a writer died half-way; clear host bits of keys carried over.
+ */
 static int reconcile_sums(struct banmap *bm);
 
 struct banmap *banmap__open(const char *pin_path, enum banmap_open how)
@@ -560,12 +569,26 @@ uint64_t banmap__generation(const struct banmap *bm)
 	return bm->generation;
 }
 
-/* Keys of each map for one prefix. */
+/* Zero the bits of addr (n bytes) past the first len. */
+static void clear_host_bits(__u8 *addr, size_t n, unsigned int len)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (i * 8 >= len)
+			addr[i] = 0;
+		else if (i * 8 + 8 > len)
+			addr[i] &= (__u8)(0xff << (8 - (len - i * 8)));
+	}
+}
+
+/* Keys of each map for one prefix, host bits zero (the data path's probe keys). */
 static void make_lpm4(struct lpm4_key *k, const struct prefix *p)
 {
 	memset(k, 0, sizeof(*k));
 	k->prefixlen = p->prefixlen;
 	memcpy(k->addr, p->addr, 4);
+	clear_host_bits(k->addr, 4, p->prefixlen);
 }
 
 static void make_lpm6(struct lpm6_key *k, const struct prefix *p)
@@ -573,6 +596,7 @@ static void make_lpm6(struct lpm6_key *k, const struct prefix *p)
 	memset(k, 0, sizeof(*k));
 	k->prefixlen = p->prefixlen;
 	memcpy(k->addr, p->addr, 16);
+	clear_host_bits(k->addr, 16, p->prefixlen);
 }
 
 static void make_reason_key(struct reason_key *k, const struct prefix *p)
@@ -696,12 +720,67 @@ static int pfx6_count_adjust(struct banmap *bm, int delta)
 	return 0;
 }
 
-/* Raise the summary before inserting a prefix, lower it after deleting one. */
+/* Add delta to a counter of an array map (never below 0). */
+static int array_count_adjust(int fd, __u32 index, int delta)
+{
+	__u32 count;
+
+	if (bpf_map_lookup_elem(fd, &index, &count))
+		return -errno;
+	if (delta < 0 && count < (__u32)-delta)
+		count = 0;
+	else
+		count += delta;
+	if (bpf_map_update_elem(fd, &index, &count, BPF_ANY))
+		return -errno;
+	return 0;
+}
+
+/* Add delta to the entries of length len in one set of warden_pfxlens; its bit follows. */
+static int lengths_adjust(struct banmap *bm, __u32 which, unsigned int len, int delta)
+{
+	struct prefix_lengths pl;
+
+	if (len > 128)
+		return -EINVAL;
+	if (bpf_map_lookup_elem(bm->fd[M_PFX_LENS], &which, &pl))
+		return -errno;
+	if (delta < 0 && pl.count[len] < (__u32)-delta)
+		pl.count[len] = 0;
+	else
+		pl.count[len] += delta;
+	if (pl.count[len])
+		pl.bits[len / 64] |= 1ULL << (len % 64);
+	else
+		pl.bits[len / 64] &= ~(1ULL << (len % 64));
+	if (bpf_map_update_elem(bm->fd[M_PFX_LENS], &which, &pl, BPF_ANY))
+		return -errno;
+	return 0;
+}
+
+/*
+ * Raise the summaries before inserting a prefix, lower them after deleting
+ * one: the length in use, then the /16 (IPv4) or the hashed /32 (IPv6, for
+ * /32 and longer), so that the data path never misses a prefix.
+ */
 static int prefix_summary_adjust(struct banmap *bm, const struct prefix *p, int delta)
 {
+	int err;
+
 	if (prefix__is_single(p))
 		return 0;
-	return p->family == 4 ? pfx4_sum_adjust(bm, p, delta) : pfx6_count_adjust(bm, delta);
+	err = lengths_adjust(bm, p->family == 4 ? PFX_LENS_BAN4 : PFX_LENS_BAN6, p->prefixlen,
+			     delta);
+	if (err)
+		return err;
+	if (p->family == 4)
+		return pfx4_sum_adjust(bm, p, delta);
+	if (p->prefixlen >= WARDEN_PFX6_SUM_LEN) {
+		err = array_count_adjust(bm->fd[M_PFX6_SUM], warden_pfx6_bucket(p->addr), delta);
+		if (err)
+			return err;
+	}
+	return pfx6_count_adjust(bm, delta);
 }
 
 static int write_reason(struct banmap *bm, const struct prefix *target, const char *reason,
@@ -742,9 +821,9 @@ static int ban_locked(struct banmap *bm, const struct prefix *target, uint64_t e
 
 	if (!single) {
 		/*
-		 * A lookup in a trie finds the longest covering prefix, not this
-		 * one: insert with BPF_NOEXIST to learn whether it is new. The
-		 * summary goes up first, so the data path never misses it.
+		 * Insert with BPF_NOEXIST to learn whether it is new: only a new
+		 * prefix counts in the summaries, which go up first, so the data
+		 * path never misses it.
 		 */
 		err = prefix_summary_adjust(bm, target, +1);
 		if (err)
@@ -755,7 +834,6 @@ static int ban_locked(struct banmap *bm, const struct prefix *target, uint64_t e
 		prefix_summary_adjust(bm, target, -1);
 		if (err != -EEXIST)
 			return err;
-		/* It exists: with its own length, the longest match is itself. */
 	}
 	if (bpf_map_lookup_elem(fd, key, &old) == 0) {
 		val.created_ns = old.created_ns;
@@ -979,25 +1057,6 @@ static void fill_info(struct banmap *bm, const struct prefix *target, const stru
 	}
 }
 
-/*
- * Whether the trie holds exactly this prefix. A lookup finds the longest
- * covering prefix; if one bit shorter finds the same ban (same creation and
- * expiry), the hit was a shorter prefix, not this one.
- */
-static bool prefix_is_stored(int fd, const void *key, size_t key_size, const struct ban_value *hit)
-{
-	__u8 shorter[sizeof(struct lpm6_key)];
-	struct ban_value v;
-
-	memcpy(shorter, key, key_size);
-	if (((__u32 *)shorter)[0] == 0)
-		return true;
-	((__u32 *)shorter)[0]--;
-	if (bpf_map_lookup_elem(fd, shorter, &v))
-		return true;
-	return v.created_ns != hit->created_ns || v.expires_ns != hit->expires_ns;
-}
-
 int banmap__get(struct banmap *bm, const struct prefix *target, struct ban_info *out)
 {
 	struct ban_value v;
@@ -1007,30 +1066,37 @@ int banmap__get(struct banmap *bm, const struct prefix *target, struct ban_info 
 	fd = ban_slot(bm, target, key);
 	if (bpf_map_lookup_elem(fd, key, &v))
 		return -errno;
-	if (!prefix__is_single(target) &&
-	    !prefix_is_stored(fd, key, target->family == 4 ? sizeof(struct lpm4_key)
-							    : sizeof(struct lpm6_key), &v))
-		return -ENOENT;
 	fill_info(bm, target, &v, out);
 	return 0;
+}
+
+/* The allowlist map, its key and its set of lengths for p. key must hold 20 bytes. */
+static int allow_slot(const struct banmap *bm, const struct prefix *p, void *key, __u32 *set)
+{
+	if (p->family == 4) {
+		make_lpm4(key, p);
+		*set = PFX_LENS_ALLOW4;
+		return bm->fd[M_ALLOW4];
+	}
+	make_lpm6(key, p);
+	*set = PFX_LENS_ALLOW6;
+	return bm->fd[M_ALLOW6];
 }
 
 int banmap__allow_new(struct banmap *bm, const struct prefix *p)
 {
 	struct allow_value v = { .created_ns = time__boot_ns() };
-	struct lpm6_key k6;
-	struct lpm4_key k4;
-	int err = 0;
+	__u8 key[20];
+	__u32 set;
+	int fd, err;
 
+	fd = allow_slot(bm, p, key, &set);
 	lock(bm);
-	if (p->family == 4) {
-		make_lpm4(&k4, p);
-		if (bpf_map_update_elem(bm->fd[M_ALLOW4], &k4, &v, BPF_NOEXIST))
-			err = -errno;
-	} else {
-		make_lpm6(&k6, p);
-		if (bpf_map_update_elem(bm->fd[M_ALLOW6], &k6, &v, BPF_NOEXIST))
-			err = -errno;
+	/* The length is in use before the entry shows, as for bans. */
+	err = lengths_adjust(bm, set, p->prefixlen, +1);
+	if (!err && bpf_map_update_elem(fd, key, &v, BPF_NOEXIST)) {
+		err = -errno;
+		lengths_adjust(bm, set, p->prefixlen, -1);
 	}
 	unlock(bm);
 	return err;
@@ -1045,37 +1111,43 @@ int banmap__allow(struct banmap *bm, const struct prefix *p)
 
 int banmap__unallow(struct banmap *bm, const struct prefix *p)
 {
-	struct lpm6_key k6;
-	struct lpm4_key k4;
-	int err = 0;
+	__u8 key[20];
+	__u32 set;
+	int fd, err = 0;
 
+	fd = allow_slot(bm, p, key, &set);
 	lock(bm);
-	if (p->family == 4) {
-		make_lpm4(&k4, p);
-		if (bpf_map_delete_elem(bm->fd[M_ALLOW4], &k4))
-			err = -errno;
-	} else {
-		make_lpm6(&k6, p);
-		if (bpf_map_delete_elem(bm->fd[M_ALLOW6], &k6))
-			err = -errno;
-	}
+	if (bpf_map_delete_elem(fd, key))
+		err = -errno;
+	else
+		err = lengths_adjust(bm, set, p->prefixlen, -1);
 	unlock(bm);
 	return err;
 }
 
 bool banmap__is_allowed(struct banmap *bm, const struct prefix *addr)
 {
+	struct prefix_lengths pl;
 	struct allow_value v;
-	struct lpm6_key k6;
-	struct lpm4_key k4;
+	struct prefix cut;
+	__u8 key[20];
+	__u32 set;
+	int fd, len;
 
-	/* A longest-prefix lookup from userspace finds any covering entry. */
-	if (addr->family == 4) {
-		make_lpm4(&k4, addr);
-		return bpf_map_lookup_elem(bm->fd[M_ALLOW4], &k4, &v) == 0;
+	/* As the data path: each length in use, no longer than addr's own. */
+	set = addr->family == 4 ? PFX_LENS_ALLOW4 : PFX_LENS_ALLOW6;
+	if (bpf_map_lookup_elem(bm->fd[M_PFX_LENS], &set, &pl))
+		return false;
+	for (len = addr->prefixlen; len >= 0; len--) {
+		if (!(pl.bits[len / 64] & (1ULL << (len % 64))))
+			continue;
+		cut = *addr;
+		prefix__truncate(&cut, len);
+		fd = allow_slot(bm, &cut, key, &set);
+		if (bpf_map_lookup_elem(fd, key, &v) == 0)
+			return true;
 	}
-	make_lpm6(&k6, addr);
-	return bpf_map_lookup_elem(bm->fd[M_ALLOW6], &k6, &v) == 0;
+	return false;
 }
 
 /* Read every key of a map into a malloc()ed array (owned by the caller). */
@@ -1196,6 +1268,27 @@ int banmap__foreach_allow(struct banmap *bm, banmap_allow_cb cb, void *ctx)
 	return ret;
 }
 
+const struct xdp_verdict xdp_verdicts[] = {
+	{ "passed", "packets passed" },
+	{ "dropped_exact", "dropped by exact ban" },
+	{ "dropped_prefix", "dropped by prefix ban" },
+	{ "passed_allow", "passed by allowlist" },
+	{ "passed_expired", "passed, ban expired" },
+	{ "unparsed", "passed, unparsed" },
+	{ "non_ip", "passed, not IP" },
+	{ "dropped_throttle_conn", "throttled, new conn" },
+	{ "dropped_throttle_pkt", "throttled, packets" },
+	{ "dropped_shed", "shed, new conn" },
+	{ "passed_priority", "passed, priority peer" },
+	{ "passed_known", "passed shedding, known" },
+};
+
+/* One name per counter: a counter added to warden.h without a name here does not build. */
+_Static_assert(sizeof(xdp_verdicts) / sizeof(xdp_verdicts[0]) == XDP_VERDICTS,
+	       "a name for every field of struct xdp_counters");
+_Static_assert(offsetof(struct xdp_counters, passed_known) == 11 * sizeof(__u64),
+	       "xdp_verdicts in the order of the fields");
+
 int banmap__counters(struct banmap *bm, struct xdp_counters *out)
 {
 	int ncpu = libbpf_num_possible_cpus(), i;
@@ -1287,18 +1380,111 @@ int banmap__sizes(struct banmap *bm, struct banmap_sizes *out)
 	return 0;
 }
 
-static int reconcile_sums(struct banmap *bm)
+/*
+ * Rewrite the keys of a prefix hash whose host bits are not zero (maps
+ * carried over from the LPM tries of layout 2, which ignored them): the
+ * data path would never find them. An entry that meets one already there
+ * keeps that one. Sets *rekeyed.
+ */
+static int canonical_keys(struct banmap *bm, enum map_id id, size_t *rekeyed)
 {
-	__u32 *sums, bucket, count, zero = 0;
-	struct warden_settings s = {};
+	size_t ks = map_desc[id].key_size, i, n;
+	__u8 fixed[20], val[sizeof(struct ban_value) > sizeof(struct allow_value)
+			     ? sizeof(struct ban_value) : sizeof(struct allow_value)];
 	struct prefix p;
-	size_t i, n;
 	void *keys;
 	int err;
 
+	err = read_keys(bm->fd[id], ks, &keys, &n);
+	if (err)
+		return err;
+	for (i = 0; i < n; i++) {
+		void *key = (char *)keys + i * ks;
+
+		key_to_prefix(id, key, &p);
+		if (p.family == 4)
+			make_lpm4((struct lpm4_key *)fixed, &p);
+		else
+			make_lpm6((struct lpm6_key *)fixed, &p);
+		if (!memcmp(fixed, key, ks) || bpf_map_lookup_elem(bm->fd[id], key, val))
+			continue;
+		bpf_map_update_elem(bm->fd[id], fixed, val, BPF_NOEXIST);
+		bpf_map_delete_elem(bm->fd[id], key);
+		(*rekeyed)++;
+	}
+	free(keys);
+	return 0;
+}
+
+/* Recount the lengths in use of one prefix hash into set. */
+static int recount_lengths(struct banmap *bm, enum map_id id, __u32 set)
+{
+	size_t ks = map_desc[id].key_size, i, n;
+	struct prefix_lengths pl;
+	struct prefix p;
+	void *keys;
+	int err;
+
+	err = read_keys(bm->fd[id], ks, &keys, &n);
+	if (err)
+		return err;
+	memset(&pl, 0, sizeof(pl));
+	for (i = 0; i < n; i++) {
+		key_to_prefix(id, (char *)keys + i * ks, &p);
+		if (p.prefixlen > 128)
+			continue;
+		pl.count[p.prefixlen]++;
+		pl.bits[p.prefixlen / 64] |= 1ULL << (p.prefixlen % 64);
+	}
+	free(keys);
+	if (bpf_map_update_elem(bm->fd[M_PFX_LENS], &set, &pl, BPF_ANY))
+		return -errno;
+	return 0;
+}
+
+/* Write the counts of an array map of n buckets that differ from sums. */
+static int write_sums(int fd, const __u32 *sums, __u32 n)
+{
+	__u32 bucket, count;
+
+	for (bucket = 0; bucket < n; bucket++) {
+		if (bpf_map_lookup_elem(fd, &bucket, &count))
+			continue;
+		if (count != sums[bucket] && bpf_map_update_elem(fd, &bucket, &sums[bucket], BPF_ANY))
+			return -errno;
+	}
+	return 0;
+}
+
+static int reconcile_sums(struct banmap *bm)
+{
+	static const struct { enum map_id id; __u32 set; } sets[] = {
+		{ M_PFX4, PFX_LENS_BAN4 }, { M_PFX6, PFX_LENS_BAN6 },
+		{ M_ALLOW4, PFX_LENS_ALLOW4 }, { M_ALLOW6, PFX_LENS_ALLOW6 },
+	};
+	__u32 *sums, *sums6, zero = 0;
+	struct warden_settings s = {};
+	size_t i, n, rekeyed = 0;
+	struct prefix p;
+	void *keys;
+	int err = 0;
+
+	/* Keys first (they decide the sums), then the lengths in use. */
+	for (i = 0; i < sizeof(sets) / sizeof(sets[0]) && !err; i++)
+		err = canonical_keys(bm, sets[i].id, &rekeyed);
+	if (rekeyed)
+		pr_info("cleared the host bits of %zu prefixes carried over", rekeyed);
+	for (i = 0; i < sizeof(sets) / sizeof(sets[0]) && !err; i++)
+		err = recount_lengths(bm, sets[i].id, sets[i].set);
+	if (err)
+		return err;
+
 	sums = calloc(WARDEN_PFX4_BUCKETS, sizeof(*sums));
-	if (!sums)
-		return -ENOMEM;
+	sums6 = calloc(WARDEN_PFX6_BUCKETS, sizeof(*sums6));
+	if (!sums || !sums6) {
+		err = -ENOMEM;
+		goto out;
+	}
 	err = read_keys(bm->fd[M_PFX4], sizeof(struct lpm4_key), &keys, &n);
 	if (err)
 		goto out;
@@ -1313,21 +1499,22 @@ static int reconcile_sums(struct banmap *bm)
 			sums[first + j]++;
 	}
 	free(keys);
-	/* Write only the buckets that differ. */
-	for (bucket = 0; bucket < WARDEN_PFX4_BUCKETS; bucket++) {
-		if (bpf_map_lookup_elem(bm->fd[M_PFX4_SUM], &bucket, &count))
-			continue;
-		if (count != sums[bucket] &&
-		    bpf_map_update_elem(bm->fd[M_PFX4_SUM], &bucket, &sums[bucket], BPF_ANY)) {
-			err = -errno;
-			goto out;
-		}
-	}
+	err = write_sums(bm->fd[M_PFX4_SUM], sums, WARDEN_PFX4_BUCKETS);
+	if (err)
+		goto out;
 
 	err = read_keys(bm->fd[M_PFX6], sizeof(struct lpm6_key), &keys, &n);
 	if (err)
 		goto out;
+	for (i = 0; i < n; i++) {
+		key_to_prefix(M_PFX6, (char *)keys + i * sizeof(struct lpm6_key), &p);
+		if (p.prefixlen >= WARDEN_PFX6_SUM_LEN)
+			sums6[warden_pfx6_bucket(p.addr)]++;
+	}
 	free(keys);
+	err = write_sums(bm->fd[M_PFX6_SUM], sums6, WARDEN_PFX6_BUCKETS);
+	if (err)
+		goto out;
 	if (bpf_map_lookup_elem(bm->fd[M_SETTINGS], &zero, &s)) {
 		err = -errno;
 		goto out;
@@ -1338,5 +1525,6 @@ static int reconcile_sums(struct banmap *bm)
 		err = -errno;
 out:
 	free(sums);
+	free(sums6);
 	return err;
 }

@@ -100,6 +100,24 @@ int banmap__foreach_allow(struct banmap *bm, banmap_allow_cb cb, void *ctx);
 /* The XDP program's verdict counters, summed over CPUs. */
 int banmap__counters(struct banmap *bm, struct xdp_counters *out);
 
+/*
+ * Every verdict of the XDP program, one per field of struct xdp_counters
+ * in order: what warden stats, its JSON, the dashboard's API and /metrics
+ * (warden_xdp_packets_total{verdict}) all show, so that they agree.
+ */
+struct xdp_verdict {
+	const char *name; /* the field's name: the verdict label, the JSON key */
+	const char *text; /* warden stats' line */
+};
+extern const struct xdp_verdict xdp_verdicts[];
+#define XDP_VERDICTS (sizeof(struct xdp_counters) / sizeof(__u64))
+
+/* The count of verdict i (below XDP_VERDICTS). */
+static inline uint64_t xdp_counters__get(const struct xdp_counters *c, size_t i)
+{
+	return ((const __u64 *)c)[i];
+}
+
 /* Remove bans expired at now_ns. Sets *removed if given. 0 or -errno. */
 int banmap__expire(struct banmap *bm, uint64_t now_ns, size_t *removed);
 

@@ -27,6 +27,7 @@ int cmd_watch(int argc, char **argv);
 int cmd_status(int argc, char **argv);
 int cmd_routes(int argc, char **argv);
 int cmd_parse(int argc, char **argv);
+int cmd_check_config(int argc, char **argv);
 int cmd_throttle(int argc, char **argv);
 int cmd_shed(int argc, char **argv);
 int cmd_capture(int argc, char **argv);

@@ -63,7 +63,8 @@ static const char *usage_text =
 	"       warden allow [--priority] --follow [--resolve-interval T] TARGET...\n"
 	"       warden list [--json] [--allow]  warden stats [--json]\n"
 	"TARGET: ADDR, ADDR/LEN or a host name (each of its IPv4 and IPv6 addresses).\n"
-	"DURATION: 90s, 10m, 2h, 7d, 1h30m; without --for a ban is permanent.\n"
+	"DURATION: fail2ban's: 90s, 10m, 1 hour, 7d, 1h30m, 2w, 1mo; -1 or no --for:\n"
+	"a permanent ban.\n"
 	"--priority: a priority peer is never throttled, shed nor banned.\n"
 	"--follow: stay in the foreground, re-resolve the host names when their DNS\n"
 	"TTL ends (no TTL, as in /etc/hosts: every --resolve-interval, 5m by default)\n"
@@ -86,6 +87,7 @@ static bool option_accepted(const char *accepted, const char *name)
 /* Parse the options; accepted says which of them this command takes. */
 static int parse_opts(int argc, char **argv, struct ban_opts *o, const char *accepted)
 {
+	bool permanent;
 	int c;
 
 	memset(o, 0, sizeof(*o));
@@ -109,10 +111,16 @@ static int parse_opts(int argc, char **argv, struct ban_opts *o, const char *acc
 			o->pin_path = optarg;
 			break;
 		case OPT_FOR:
-			if (time__parse_duration(optarg, &o->duration_ns) || !o->duration_ns) {
+			/*
+			 * fail2ban's -1 (a negative number) is a permanent ban; on the
+			 * command line "-5m" is more likely a mistake than a wish.
+			 */
+			if ((optarg[0] == '-' &&
+			     strspn(optarg + 1, "0123456789") != strlen(optarg + 1)) ||
+			    time__parse_bantime(optarg, &o->duration_ns, &permanent)) {
 				fprintf(stderr,
-					"warden %s: '%s' is not a duration (like 90s, 10m, 2h, 7d)\n",
-					argv[0], optarg);
+					"warden %s: '%s' is not a duration (like 90s, 10m, 1 hour, 7d), "
+					"nor -1 or permanent\n", argv[0], optarg);
 				return -EINVAL;
 			}
 			break;
@@ -912,14 +920,13 @@ int cmd_stats(int argc, char **argv)
 		struct json_object *root = json_object_new_object(), *pk = json_object_new_object(),
 				   *st = json_object_new_object(), *th = json_object_new_object();
 
-		json_object_object_add(pk, "passed", json_object_new_int64((int64_t)c.passed));
-		json_object_object_add(pk, "dropped_exact", json_object_new_int64((int64_t)c.dropped_exact));
-		json_object_object_add(pk, "dropped_prefix", json_object_new_int64((int64_t)c.dropped_prefix));
-		json_object_object_add(pk, "passed_allow", json_object_new_int64((int64_t)c.passed_allow));
-		json_object_object_add(pk, "passed_expired", json_object_new_int64((int64_t)c.passed_expired));
-		json_object_object_add(pk, "unparsed", json_object_new_int64((int64_t)c.unparsed));
-		json_object_object_add(pk, "non_ip", json_object_new_int64((int64_t)c.non_ip));
-		/* Throttling and shedding apart, so that "packets" keeps its shape for its readers. */
+		size_t i;
+
+		/* Every verdict, by the names of /metrics' warden_xdp_packets_total. */
+		for (i = 0; i < XDP_VERDICTS; i++)
+			json_object_object_add(pk, xdp_verdicts[i].name,
+					       json_object_new_int64((int64_t)xdp_counters__get(&c, i)));
+		/* Throttling and shedding also apart, as before, for their readers. */
 		json_object_object_add(th, "dropped_conn",
 				       json_object_new_int64((int64_t)c.dropped_throttle_conn));
 		json_object_object_add(th, "dropped_pkt",
@@ -939,18 +946,11 @@ int cmd_stats(int argc, char **argv)
 		printf("%s\n", json_object_to_json_string_ext(root, JSON_C_TO_STRING_PLAIN));
 		json_object_put(root);
 	} else {
-		printf("packets passed          %llu\n", (unsigned long long)c.passed);
-		printf("dropped by exact ban    %llu\n", (unsigned long long)c.dropped_exact);
-		printf("dropped by prefix ban   %llu\n", (unsigned long long)c.dropped_prefix);
-		printf("passed by allowlist     %llu\n", (unsigned long long)c.passed_allow);
-		printf("passed, ban expired     %llu\n", (unsigned long long)c.passed_expired);
-		printf("passed, unparsed        %llu\n", (unsigned long long)c.unparsed);
-		printf("passed, not IP          %llu\n", (unsigned long long)c.non_ip);
-		printf("throttled, new conn     %llu\n", (unsigned long long)c.dropped_throttle_conn);
-		printf("throttled, packets      %llu\n", (unsigned long long)c.dropped_throttle_pkt);
-		printf("shed, new conn          %llu\n", (unsigned long long)c.dropped_shed);
-		printf("passed, priority peer   %llu\n", (unsigned long long)c.passed_priority);
-		printf("passed shedding, known  %llu\n", (unsigned long long)c.passed_known);
+		size_t i;
+
+		for (i = 0; i < XDP_VERDICTS; i++)
+			printf("%-23s %llu\n", xdp_verdicts[i].text,
+			       (unsigned long long)xdp_counters__get(&c, i));
 		printf("bans (exact v4/v6, prefix v4/v6)  %zu/%zu, %zu/%zu\n", sizes.exact4,
 		       sizes.exact6, sizes.prefix4, sizes.prefix6);
 		printf("allowlist entries       %zu\n", sizes.allow);

@@ -154,7 +154,10 @@ static int load_all_routes(struct watch *w, struct routes **routes)
 	char err[512];
 	int i;
 
-	if (!c->app[0] && !c->n_apps)
+	if (!c->app[0] && !c->n_apps && c->filter[0])
+		pr_info("no --app given: the failregex of filter %s, statuses (--fail-status) "
+			"and non-HTTP requests are the failures", c->filter);
+	else if (!c->app[0] && !c->n_apps)
 		pr_warn("no --app given: only statuses (--fail-status) and non-HTTP requests "
 			"count as failures");
 	for (i = -1; i < c->n_apps; i++) {

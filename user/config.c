@@ -14,6 +14,7 @@
 #include "cli.h"
 #include "config.h"
 #include "errmsg.h"
+#include "f2bconf.h"
 #include "resolve.h"
 #include "throttle.h"
 #include "timeutil.h"
@@ -384,17 +385,15 @@ static int set_findtime(struct warden_config *c, const char *v, char *w, size_t 
 static int set_bantime(struct warden_config *c, const char *v, char *w, size_t wlen)
 {
 	uint64_t ns;
+	bool permanent;
 
-	if (!strcasecmp(v, "permanent") || (v[0] == '-' && !time__parse_duration(v + 1, &ns))) {
-		c->jail.bantime_permanent = true;
-		return 0;
-	}
-	if (time__parse_duration(v, &ns) || !ns)
+	if (time__parse_bantime(v, &ns, &permanent))
 		return why(w, wlen,
-			   "'%s' is not a duration above 0 (600, 10m, 1d...), nor -1 or "
+			   "'%s' is not a duration above 0 (600, 10m, 1 hour, 1d...), nor -1 or "
 			   "permanent", SHOW(v));
-	c->jail.bantime_ns = ns;
-	c->jail.bantime_permanent = false;
+	if (!permanent)
+		c->jail.bantime_ns = ns;
+	c->jail.bantime_permanent = permanent;
 	return 0;
 }
 
@@ -453,13 +452,56 @@ static int set_max_tracked(struct warden_config *c, const char *v, char *w, size
 	return 0;
 }
 
+void config__note(struct warden_config *c, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (c->n_notes == CONFIG_MAX_NOTES)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(c->notes[c->n_notes++], CONFIG_NOTE_LEN, fmt, ap);
+	va_end(ap);
+}
+
+/*
+ * ADDR/LEN with bits set past LEN ("127.0.0.1/8", fail2ban's own default
+ * ignoreip) names the network it lies in, as fail2ban reads it: 1 and the
+ * network in *p, 0 when text is not that.
+ */
+static int parse_host_bits(const char *text, struct prefix *p)
+{
+	const char *slash = strchr(text, '/');
+	char addr[INET6_ADDRSTRLEN + 8], *end;
+	long len;
+
+	if (!slash || (size_t)(slash - text) >= sizeof(addr))
+		return 0;
+	snprintf(addr, sizeof(addr), "%.*s", (int)(slash - text), text);
+	if (prefix__parse_addr(addr, p) < 0)
+		return 0;
+	errno = 0;
+	len = strtol(slash + 1, &end, 10);
+	if (!slash[1] || *end || errno || len < 0)
+		return 0;
+	if (strchr(addr, ':') && p->family == 4)
+		len -= 96; /* mapped: ::ffff:127.0.0.1/104 */
+	if (len < 0 || len > prefix__maxlen(p))
+		return 0;
+	prefix__truncate(p, (int)len);
+	return 1;
+}
+
 /*
  * Append addresses, prefixes and host names to a pair of lists (ignoreip,
  * priority): all of the value or nothing, duplicates skipped, "" empties both.
+ * what names the list in notes; c receives them.
  */
-static int set_addr_list(struct prefix *list, int *n_list, char (*names)[CONFIG_NAME_LEN],
-			 int *n_names, const char *v, char *w, size_t wlen)
+static int set_addr_list(struct warden_config *c, const char *what, struct prefix *list,
+			 int *n_list, char (*names)[CONFIG_NAME_LEN], int *n_names, const char *v,
+			 char *w, size_t wlen)
 {
+	char host_bits[8][2][PREFIX_STRLEN + 8];
+	int n_host_bits = 0;
 	struct prefix add[CONFIG_MAX_IGNORE];
 	char *buf = NULL, *tok[CONFIG_MAX_IGNORE], perr[160];
 	const char *add_names[CONFIG_MAX_NAMES];
@@ -479,7 +521,15 @@ static int set_addr_list(struct prefix *list, int *n_list, char (*names)[CONFIG_
 		struct prefix p;
 		bool dup = false;
 
-		if (prefix__parse(tok[i], &p, perr, sizeof(perr))) {
+		if (prefix__parse(tok[i], &p, perr, sizeof(perr)) && parse_host_bits(tok[i], &p)) {
+			/* Host bits past the length: the network, with a note. */
+			if (n_host_bits < 8) {
+				snprintf(host_bits[n_host_bits][0], sizeof(host_bits[0][0]), "%s",
+					 tok[i]);
+				prefix__format(&p, host_bits[n_host_bits][1], sizeof(host_bits[0][1]));
+				n_host_bits++;
+			}
+		} else if (prefix__parse(tok[i], &p, perr, sizeof(perr))) {
 			/* Not an address: a host name, resolved when warden runs. */
 			if (!resolve__is_name(tok[i]) || strchr(tok[i], '/')) {
 				err = why(w, wlen, "%s, nor a host name", perr);
@@ -514,6 +564,9 @@ static int set_addr_list(struct prefix *list, int *n_list, char (*names)[CONFIG_
 	*n_list += n_add;
 	for (k = 0; k < n_add_names; k++)
 		snprintf(names[(*n_names)++], CONFIG_NAME_LEN, "%s", add_names[k]);
+	for (k = 0; k < n_host_bits; k++)
+		config__note(c, "%s: '%s' has bits set beyond its prefix length: taken as the "
+			     "network %s", what, host_bits[k][0], host_bits[k][1]);
 out:
 	free(buf);
 	return err;
@@ -521,14 +574,14 @@ out:
 
 static int set_ignoreip(struct warden_config *c, const char *v, char *w, size_t wlen)
 {
-	return set_addr_list(c->ignore, &c->n_ignore, c->ignore_names, &c->n_ignore_names, v, w,
-			     wlen);
+	return set_addr_list(c, "ignoreip", c->ignore, &c->n_ignore, c->ignore_names,
+			     &c->n_ignore_names, v, w, wlen);
 }
 
 static int set_priority(struct warden_config *c, const char *v, char *w, size_t wlen)
 {
-	return set_addr_list(c->priority, &c->n_priority, c->priority_names, &c->n_priority_names,
-			     v, w, wlen);
+	return set_addr_list(c, "priority", c->priority, &c->n_priority, c->priority_names,
+			     &c->n_priority_names, v, w, wlen);
 }
 
 /* ---- throttling ---- */
@@ -1489,6 +1542,31 @@ static int load_handler(void *user, const char *section, const char *name, const
 		x->key_line = x->lineno;
 	}
 	return 1;
+}
+
+int config__load_jail(struct warden_config *c, const char *path, const char *jail, char *err,
+		      size_t errlen)
+{
+	if (!c || !path)
+		return why(err, errlen, "no configuration file given");
+	char mine[512], theirs[512];
+	int ret;
+
+	if (!c || !path)
+		return why(err, errlen, "no configuration file given");
+	if (jail || f2bconf__is_layout(path))
+		return f2bconf__apply(c, path, jail, err, errlen);
+	ret = config__load(c, path, mine, sizeof(mine));
+	if (ret != -EINVAL || !strstr(mine, "unknown section ["))
+		goto out;
+	/* [DEFAULT], [INCLUDES], [sshd]...: a jail file of fail2ban's under another name. */
+	if (f2bconf__apply(c, path, NULL, theirs, sizeof(theirs)) == 0)
+		return 0;
+	return why(err, errlen, "%s (read as fail2ban's jail file: %s)", mine, theirs);
+out:
+	if (ret)
+		why(err, errlen, "%s", mine);
+	return ret;
 }
 
 int config__load(struct warden_config *c, const char *path, char *err, size_t errlen)

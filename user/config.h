@@ -18,6 +18,8 @@
 #define CONFIG_MAX_EXTRA_ROUTES 64
 #define CONFIG_MAX_HANG_EXEMPT 32
 #define CONFIG_MAX_FOLLOW 64
+#define CONFIG_MAX_NOTES 16
+#define CONFIG_NOTE_LEN 1024
 #define CONFIG_MAX_APPS 32     /* [app NAME] sections */
 #define CONFIG_APP_NAME_LEN 64
 #define CONFIG_MAX_APP_KEYS 32 /* jail keys one [app NAME] section overrides */
@@ -112,6 +114,13 @@ struct warden_config {
 					       findtime that ban; 0 = throttling never bans */
 	int fail_status[CONFIG_MAX_FAIL_STATUS]; /* "fail_status": statuses counted as failures */
 	int n_fail_status;
+	/* A fail2ban configuration (f2bconf.h): the jail taken from it and its filter. */
+	char jail_name[64];        /* the [NAME] of the jail, "" = not a fail2ban layout */
+	char filter_dir[256];      /* fail2ban's filter.d folder */
+	char filter[1024];         /* "NAME[key=value, ...]" of filter.d/NAME.conf, "" = none */
+	/* What reading the settings noted without refusing them, shown as warnings. */
+	char notes[CONFIG_MAX_NOTES][CONFIG_NOTE_LEN];
+	int n_notes;
 };
 
 /* Fill c with the defaults. c is taken as uninitialized: config__free() it first if not. */
@@ -147,6 +156,18 @@ int config__set(struct warden_config *c, const char *section, const char *key, c
  * "FILE: reason". Whatever the error, c is left as it was.
  */
 int config__load(struct warden_config *c, const char *path, char *err, size_t errlen);
+
+/*
+ * The same, for a fail2ban configuration (f2bconf.h) when jail is not NULL
+ * or path names jail.conf or jail.local: fail2ban's layout is read around
+ * it and the settings of jail (NULL: the one enabled jail warden can follow)
+ * are applied. Other files are read as config__load() does.
+ */
+int config__load_jail(struct warden_config *c, const char *path, const char *jail, char *err,
+		      size_t errlen);
+
+/* Record a note (printf-like): a setting taken with a change or ignored. Cut when full. */
+void config__note(struct warden_config *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /*
  * Checks across keys, for after the file and the command line are both in:

@@ -86,7 +86,7 @@ static int digits(const char *s, int n)
 int crilog__parse_time(const char *s, size_t len, int64_t *out_ns)
 {
 	struct tm tm = { 0 };
-	int64_t frac = 0, zone = 0;
+	int64_t frac = 0, zone = 0, ns;
 	size_t i = 19;
 	int nd = 0, y, mo, d, h, mi, se, zh, zm;
 	time_t t;
@@ -134,7 +134,11 @@ int crilog__parse_time(const char *s, size_t len, int64_t *out_ns)
 	t = timegm(&tm);
 	if (t == (time_t)-1)
 		return -EINVAL;
-	*out_ns = ((int64_t)t - zone) * 1000000000LL + frac;
+	/* Past 2262 the nanoseconds do not fit: refused, not overflowed. */
+	if (__builtin_mul_overflow((int64_t)t - zone, 1000000000LL, &ns) ||
+	    __builtin_add_overflow(ns, frac, &ns))
+		return -EINVAL;
+	*out_ns = ns;
 	return 0;
 }
 

@@ -14,6 +14,7 @@
 
 struct jail {
 	struct logparser *parser[2]; /* one per stream: a parser keeps state across lines */
+	struct f2b_filter *filter;   /* fail2ban's filter, or NULL */
 	struct detector *detector;
 	const struct routes *routes;
 	struct banmap *bm; /* NULL: dry-run */
@@ -38,6 +39,7 @@ const char *failure_kind__name(enum failure_kind f)
 		[FAIL_NONE] = "none",         [FAIL_UNKNOWN_URL] = "unknown_url",
 		[FAIL_METHOD] = "bad_method", [FAIL_STATUS] = "status",
 		[FAIL_NOT_HTTP] = "not_http", [FAIL_MALFORMED] = "malformed",
+		[FAIL_FILTER] = "filter",
 	};
 
 	return f < FAIL__COUNT ? names[f] : "?";
@@ -64,6 +66,13 @@ struct jail *jail__new(const struct warden_config *cfg, const struct routes *rou
 		j->parser[i] = logparse__new(format, format == LOGFMT_REGEX ? cfg->log_regex : NULL,
 					     err, errlen);
 		if (!j->parser[i]) {
+			ret = -errno;
+			goto fail;
+		}
+	}
+	if (cfg->filter[0]) {
+		j->filter = f2bfilter__load(cfg->filter_dir, cfg->filter, err, errlen);
+		if (!j->filter) {
 			ret = -errno;
 			goto fail;
 		}
@@ -96,6 +105,7 @@ void jail__free(struct jail *j)
 		return;
 	logparse__free(j->parser[0]);
 	logparse__free(j->parser[1]);
+	f2bfilter__free(j->filter);
 	detector__free(j->detector);
 	free(j);
 }
@@ -250,6 +260,31 @@ enum line_kind jail__line(struct jail *j, enum app_stream stream, const char *li
 	perr = truncated ? logparse__line_truncated(j->parser[stream], line, len, &ev->access)
 			 : logparse__line(j->parser[stream], line, len, &ev->access);
 	ev->parse_error = perr;
+	if (j->filter) {
+		ev->filter = f2bfilter__match(j->filter, line, len, &ev->match);
+		if (ev->filter == F2B_IGNORED)
+			j->stats.filter_ignored++;
+		else if (ev->filter == F2B_NAME)
+			j->stats.filter_names++;
+		else if (ev->filter == F2B_LIMIT)
+			j->stats.filter_limit++;
+	}
+	if (ev->filter == F2B_FAIL) {
+		/* The filter's host, next to whatever warden made of the line. */
+		if (perr == LP_OK) {
+			j->stats.access++;
+		} else {
+			j->stats.not_access++; /* an error log's line, say */
+			ev->access.path = NULL;
+		}
+		ev->access.client = ev->match.host;
+		ev->verdict = ROUTE_UNKNOWN;
+		if (perr == LP_OK && ev->access.http && j->routes && routes__count(j->routes))
+			ev->verdict = routes__match(j->routes, ev->access.method, ev->access.path,
+						    ev->access.path_len, &ev->rule);
+		ev->failure = FAIL_FILTER;
+		goto failure;
+	}
 	if (perr != LP_OK && !((perr == LP_TOO_LONG_UNPARSED || perr == LP_BAD_REQUEST) &&
 			       ev->access.client.family)) {
 		j->stats.not_access++;
@@ -290,6 +325,7 @@ enum line_kind jail__line(struct jail *j, enum app_stream stream, const char *li
 		return ev->kind;
 	}
 
+failure:
 	j->stats.failures[ev->failure]++;
 	ev->kind = LINE_FAILURE;
 	if (j->ignored && j->ignored(j->ignored_ctx, &ev->access.client))

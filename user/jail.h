@@ -9,6 +9,7 @@
 
 #include "addr.h"
 #include "logparse.h"
+#include "f2bfilter.h"
 #include "routes.h"
 
 struct banmap;
@@ -31,6 +32,7 @@ enum failure_kind {
 	FAIL_NOT_HTTP,    /* the request line was not HTTP at all */
 	FAIL_MALFORMED,   /* the server logged a request it could not make sense of
 			     (over-long, unterminated): the client is known, the rest is not */
+	FAIL_FILTER,      /* a failregex of the fail2ban filter matched: its <HOST> failed */
 	FAIL__COUNT,
 };
 
@@ -45,6 +47,8 @@ struct line_event {
 	struct access_line access;       /* valid unless LINE_NOT_ACCESS */
 	enum route_verdict verdict;      /* valid unless LINE_NOT_ACCESS */
 	const char *rule;                /* the matched rule, or NULL */
+	enum f2b_result filter;          /* what the fail2ban filter said (F2B_MISS without one) */
+	struct f2b_match match;          /* its regex, date template and host */
 	bool app_served;                 /* unknown to the routes, but the app served it */
 	const char *served_path;         /* then its rule-shaped path (owned by the jail),
 					    or NULL once the table of them is full */
@@ -66,6 +70,9 @@ struct jail_stats {
 	uint64_t not_access;    /* other lines (app output, junk) */
 	uint64_t truncated;     /* lines longer than the bound */
 	uint64_t failures[FAIL__COUNT]; /* by enum failure_kind (index 0 unused) */
+	uint64_t filter_ignored; /* failregex matches an ignoreregex dropped */
+	uint64_t filter_names;   /* failregex matches of a host name, not an address */
+	uint64_t filter_limit;   /* filter matches that ran into their backtracking limits */
 	uint64_t bans;          /* bans decided */
 	uint64_t bans_applied;  /* bans written into the maps */
 	uint64_t bans_refused;  /* decided but refused (own address, allowlist) */
@@ -78,7 +85,10 @@ struct jail_stats {
 struct jail;
 
 /*
- * A jail for the settings of cfg (copied). routes may be NULL (no route
+ * A jail for the settings of cfg (copied). With a fail2ban filter
+ * (cfg->filter), a line its failregex matches is a failure of its <HOST>
+ * (FAIL_FILTER), whatever warden's own verdict on it; its ignoreregex
+ * drops only the filter's failures. routes may be NULL (no route
  * learned: only statuses and non-HTTP requests are failures); bm NULL means
  * dry-run: bans are decided and logged, never written. Both are borrowed.
  * NULL with errno set, a reason in err.

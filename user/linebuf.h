@@ -11,7 +11,7 @@
  * and truncated set: memory stays bounded whatever the stream holds.
  */
 struct linebuf {
-	char *buf;      /* owned, max bytes */
+	char *buf;      /* owned, max + 1 bytes (room for a "\r" before the "\n") */
 	size_t len;     /* bytes of the current line kept so far */
 	size_t max;     /* the bound */
 	bool truncated; /* the current line went past the bound */

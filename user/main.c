@@ -30,6 +30,7 @@ static const struct command commands[] = {
 	{ "shed", cmd_shed, "shed load: new connections only from priority and known clients" },
 	{ "capture", cmd_capture, "write a sample of the dropped packets to a pcap file" },
 	{ "routes", cmd_routes, "print the routes learned from a Flask app, or match paths" },
+	{ "check-config", cmd_check_config, "read the settings (fail2ban's jail.conf too), print what takes effect" },
 	{ "parse", cmd_parse, "parse access-log lines into JSON (like fail2ban-regex)" },
 };
 

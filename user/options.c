@@ -100,7 +100,10 @@ static const struct cli_option options[] = {
 	{ "state-dir", "state_dir", "DIR", BOTH,
 	  "offsets, ban snapshots, analytics history (/var/lib/warden)" },
 	{ "retention", "retention", "T", BOTH, "analytics history kept (30d)" },
-	{ "config", NULL, "FILE", BOTH, "INI file with [warden] and [jail]; options override it" },
+	{ "config", NULL, "FILE", BOTH,
+	  "INI file with [warden] and [jail], or fail2ban's jail.conf or jail.local; options override it" },
+	{ "jail", NULL, "NAME", BOTH,
+	  "with fail2ban's files: the jail to take (the one enabled jail whose logpath exists)" },
 	{ "log-json", "log_json", NULL, BOTH, "warden's own messages as JSON lines" },
 	{ "verbose", NULL, NULL, BOTH, "warden's debug messages too" },
 	{ "help", NULL, NULL, BOTH, "this text" },
@@ -120,10 +123,18 @@ static const struct cli_option *find_option(const char *name, size_t len)
 int options__parse(const char *cmd, unsigned which, const char *usage, int argc, char **argv,
 		   struct cli_opts *o)
 {
+	const char *jail = NULL;
 	char err[512];
 	int i, pass, first_arg = argc;
 
 	config__defaults(&o->cfg);
+	/* --jail says how --config is read: find it first, wherever it stands. */
+	for (i = 1; i < argc && strcmp(argv[i], "--"); i++) {
+		if (!strncmp(argv[i], "--jail=", 7))
+			jail = argv[i] + 7;
+		else if (!strcmp(argv[i], "--jail") && i + 1 < argc)
+			jail = argv[++i];
+	}
 	o->loader = LOADER_AUTO;
 	o->verbose = false;
 
@@ -172,7 +183,8 @@ int options__parse(const char *cmd, unsigned which, const char *usage, int argc,
 			}
 
 			if (!strcmp(opt->name, "config")) {
-				if (pass == 0 && config__load(&o->cfg, value, err, sizeof(err))) {
+				if (pass == 0 &&
+				    config__load_jail(&o->cfg, value, jail, err, sizeof(err))) {
 					fprintf(stderr, "warden %s: %s\n", cmd, err);
 					return -EINVAL;
 				}
@@ -180,6 +192,14 @@ int options__parse(const char *cmd, unsigned which, const char *usage, int argc,
 			}
 			if (pass == 0)
 				continue;
+			if (!strcmp(opt->name, "jail")) {
+				if (!o->cfg.jail_name[0]) {
+					fprintf(stderr, "warden %s: --jail goes with --config FILE of "
+						"fail2ban's (jail.conf, jail.local)\n", cmd);
+					return -EINVAL;
+				}
+				continue;
+			}
 			if (!strcmp(opt->name, "help")) {
 				options__usage(stdout, which, usage);
 				return 1;
@@ -205,6 +225,8 @@ int options__parse(const char *cmd, unsigned which, const char *usage, int argc,
 		fprintf(stderr, "warden %s: %s\n", cmd, err);
 		return -EINVAL;
 	}
+	for (i = 0; i < o->cfg.n_notes; i++)
+		fprintf(stderr, "warden %s: warning: %s\n", cmd, o->cfg.notes[i]);
 	o->first_arg = first_arg;
 	return 0;
 }

@@ -412,6 +412,35 @@ static bool canonical(const struct prefix *p)
 	return true;
 }
 
+static int target_cmp(const void *x, const void *y)
+{
+	return memcmp(x, y, sizeof(struct prefix));
+}
+
+/*
+ * The maps hold one ban per target, so a snapshot never holds two: a file
+ * that does would have its restored count exceed what the maps take.
+ */
+static bool has_duplicate(const struct ban_entry *e, uint32_t count)
+{
+	struct prefix *t;
+	bool dup = false;
+	uint32_t i;
+
+	if (count < 2)
+		return false;
+	t = malloc(count * sizeof(*t));
+	if (!t)
+		return false; /* the maps will tell: the count is then only a message */
+	for (i = 0; i < count; i++)
+		t[i] = e[i].target;
+	qsort(t, count, sizeof(*t), target_cmp);
+	for (i = 1; i < count && !dup; i++)
+		dup = !memcmp(&t[i - 1], &t[i], sizeof(*t));
+	free(t);
+	return dup;
+}
+
 /* Every record, checked; out (count entries, owned by the caller) in boot time. */
 static int parse_payload(const unsigned char *raw, size_t len, uint32_t count,
 			 struct ban_entry **out, int64_t **exp_out, char *err, size_t errlen)
@@ -456,6 +485,11 @@ static int parse_payload(const unsigned char *raw, size_t len, uint32_t count,
 		free(e);
 		free(exp);
 		return fail(err, errlen, -EBADMSG, "%zu bytes after the last ban", len - off);
+	}
+	if (has_duplicate(e, count)) {
+		free(e);
+		free(exp);
+		return fail(err, errlen, -EBADMSG, "a target banned twice: not written by warden");
 	}
 	*out = e;
 	*exp_out = exp;
@@ -611,7 +645,9 @@ int snapshot__restore(const char *state_dir, struct banmap *bm, struct snapshot_
 	res->total = count;
 	now_real = time__real_ns();
 	now_boot = time__boot_ns();
-	res->age_ns = now_real - (int64_t)get64(hdr + 16);
+	/* Only reported: a wild "written at" (a clock gone wrong) must not overflow. */
+	if (__builtin_sub_overflow(now_real, (int64_t)get64(hdr + 16), &res->age_ns))
+		res->age_ns = 0;
 	boot_id(boot);
 	if (!memcmp(boot, hdr + 24, 16) && get32(hdr + 40) && get32(hdr + 40) == maps_id(bm)) {
 		res->same_maps = true;

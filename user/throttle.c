@@ -17,7 +17,8 @@
 #include "timeutil.h"
 
 enum tmap {
-	T_SETTINGS, T_THR4, T_THR6, T_PRIO4, T_PRIO6, T_CLIENTS, T_KNOWN, T_EVENTS, T__COUNT,
+	T_SETTINGS, T_THR4, T_THR6, T_PRIO4, T_PRIO6, T_CLIENTS, T_KNOWN, T_EVENTS, T_SKETCH,
+	T__COUNT,
 };
 
 /* What each map must look like (the ring buffer has neither key nor value). */
@@ -33,6 +34,7 @@ static const struct {
 	[T_CLIENTS] = { WARDEN_STR(MAP_CLIENTS), sizeof(struct throttle_key), sizeof(struct throttle_state) },
 	[T_KNOWN] = { WARDEN_STR(MAP_KNOWN), sizeof(struct throttle_key), sizeof(struct known_value) },
 	[T_EVENTS] = { WARDEN_STR(MAP_THR_EVENTS), 0, 0 },
+	[T_SKETCH] = { WARDEN_STR(MAP_SKETCH), sizeof(__u32), sizeof(struct sketch_cell) },
 };
 
 _Static_assert(sizeof(struct throttle_limits) == 24, "throttle_limits layout");
@@ -41,6 +43,7 @@ _Static_assert(sizeof(struct throttle_state) == 48, "client_state layout");
 _Static_assert(sizeof(struct known_value) == 8, "known_value layout");
 _Static_assert(sizeof(struct priority_value) == 8, "priority_value layout");
 _Static_assert(sizeof(struct throttle_event) == 32, "throttle_event layout");
+_Static_assert(sizeof(struct sketch_cell) == 32, "sketch_cell layout");
 
 struct throttle {
 	int fd[T__COUNT];
@@ -725,13 +728,38 @@ int throttle__client(struct throttle *t, const struct prefix *addr, struct throt
 	return 0;
 }
 
+int throttle__sketch(struct throttle *t, const struct prefix *addr, struct sketch_cell *out)
+{
+	struct sketch_cell c[WARDEN_SKETCH_ROWS];
+	struct throttle_key k;
+	__u32 i[WARDEN_SKETCH_ROWS];
+
+	throttle__client_key(addr, v6_prefix_of(t), &k);
+	warden_sketch_index(k.addr, &i[0], &i[1]);
+	if (bpf_map_lookup_elem(t->fd[T_SKETCH], &i[0], &c[0]) ||
+	    bpf_map_lookup_elem(t->fd[T_SKETCH], &i[1], &c[1]))
+		return -errno;
+	/* What the program reads: the minimum of the cells. */
+#define MIN_OF(f) (c[0].f < c[1].f ? c[0].f : c[1].f)
+	out->conn_tat_ns = MIN_OF(conn_tat_ns);
+	out->pkt_tat_ns = MIN_OF(pkt_tat_ns);
+	out->syn_ns = MIN_OF(syn_ns);
+	out->event_ns = MIN_OF(event_ns);
+#undef MIN_OF
+	return 0;
+}
+
 int throttle__mark_known(struct throttle *t, const struct prefix *addr, uint64_t now_ns)
 {
 	struct known_value v = { .seen_ns = now_ns };
+	struct throttle_state st = { .syn_ns = now_ns, .known_ns = now_ns };
 	struct throttle_key k;
 
 	throttle__client_key(addr, v6_prefix_of(t), &k);
 	if (bpf_map_update_elem(t->fd[T_KNOWN], &k, &v, BPF_ANY))
+		return -errno;
+	/* Known: exact buckets from now on (an existing entry keeps its own). */
+	if (bpf_map_update_elem(t->fd[T_CLIENTS], &k, &st, BPF_NOEXIST) && errno != EEXIST)
 		return -errno;
 	return 0;
 }

@@ -14,8 +14,9 @@
  * The XDP program (bpf/xdp_ban.bpf.c) does the work; this module writes
  * what it reads: the global limits and flags in warden_settings, the
  * per-prefix limits (warden_thr4/6), the priority peers (warden_prio4/6),
- * and reads the clients' buckets (warden_clients), the known clients
- * (warden_known) and the throttle events (warden_threvt). Writers take the
+ * and reads the known clients' buckets (warden_clients), everyone else's
+ * (warden_sketch), the known clients (warden_known) and the throttle
+ * events (warden_threvt). Writers take the
  * same lock on the pin folder as banmap.
  */
 
@@ -111,13 +112,20 @@ void throttle__client_key(const struct prefix *addr, unsigned int v6_prefix,
 void throttle__client_prefix(const struct prefix *addr, unsigned int v6_prefix,
 			     struct prefix *out);
 
-/* Read the state of addr's client: 0 or -ENOENT. */
+/*
+ * Read the exact buckets of addr's client: 0, or -ENOENT when it has none
+ * (it is not known: the sketch counts it, see throttle__sketch()).
+ */
 int throttle__client(struct throttle *t, const struct prefix *addr, struct throttle_state *out);
+
+/* What the sketch holds for addr's client: the minimum of its cells. 0 or -errno. */
+int throttle__sketch(struct throttle *t, const struct prefix *addr, struct sketch_cell *out);
 
 /*
  * Mark addr's client as known at now_ns (CLOCK_BOOTTIME), as the XDP
- * program does when it sees an established connection. For warden run:
- * a client whose request reached the app's log is certainly real.
+ * program does when it sees an established connection, and give it exact
+ * buckets. For warden run: a client whose request reached the app's log is
+ * certainly real.
  */
 int throttle__mark_known(struct throttle *t, const struct prefix *addr, uint64_t now_ns);
 

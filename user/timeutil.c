@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /* timeutil.c - the boot-time clock shared with the kernel, and durations. */
+#include <ctype.h>
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "timeutil.h"
@@ -32,58 +34,132 @@ int64_t time__real_ns(void)
 	return (int64_t)clock_ns(CLOCK_REALTIME);
 }
 
+/*
+ * fail2ban's str2sec units (fail2ban/server/mytime.py), each spelling in full:
+ * a month is a 12th of an average year of 365.25 days. "ms" is warden's own.
+ */
 static const struct {
-	const char *suffix;
+	const char *names; /* '|'-separated, matched whole and without case */
 	double ns;
 } units[] = {
-	/* Longest suffix first so that "ms" is not read as "m". */
-	{ "ms", 1e6 }, { "s", 1e9 }, { "m", 60e9 }, { "h", 3600e9 },
-	{ "d", 86400e9 }, { "w", 604800e9 },
+	{ "ms", 1e6 },
+	{ "s|sec|secs|second|seconds|ss|se", 1e9 },
+	{ "m|min|mins|minute|minutes|mm|mi", 60e9 },
+	{ "h|hour|hours|hh|ho|hou", 3600e9 },
+	{ "d|day|days|da|dd", 86400e9 },
+	{ "w|week|weeks|ww|we|wee", 604800e9 },
+	{ "mo|mon|month|months", 2629800e9 },
+	{ "y|year|years|yy|ye|yea", 31557600e9 },
 };
 
-int time__parse_duration(const char *text, uint64_t *out_ns)
+/* The unit spelled by the n letters at p, in ns; 0 if none. */
+static double unit_ns(const char *p, size_t n)
 {
-	const char *p = text;
-	double total = 0;
+	size_t i;
 
-	if (!text || !*text)
-		return -EINVAL;
+	for (i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+		const char *s = units[i].names;
+
+		while (*s) {
+			size_t len = strcspn(s, "|");
+
+			if (len == n && !strncasecmp(s, p, n))
+				return units[i].ns;
+			s += len + (s[len] == '|');
+		}
+	}
+	return 0;
+}
+
+/*
+ * fail2ban evaluates its duration text as a Python expression after turning
+ * units into factors and blanks between terms into '+'. This reads the sums
+ * that grammar is meant for, and nothing that only eval() would take:
+ * terms of a plain decimal number, optional blanks and an optional unit,
+ * one after the other with or without blanks ("1h30m", "1 hour 30 min");
+ * a bare number is seconds, also as a term ("1h 30" is 3630s).
+ */
+static int parse_sum(const char *p, double *out_ns)
+{
+	double total = 0;
+	int terms = 0;
+
 	while (*p) {
 		double value, unit = 1e9;
-		char *end;
-		size_t i;
+		char number[32], *end;
+		size_t digits, letters;
 
-		/* Each part is a plain decimal number (no sign, exponent or hex), then a unit. */
-		char number[32];
-		size_t digits = strspn(p, "0123456789.");
-
+		p += strspn(p, " \t");
+		if (!*p)
+			break;
+		digits = strspn(p, "0123456789.");
 		if (digits == 0 || digits >= sizeof(number))
 			return -EINVAL;
 		memcpy(number, p, digits);
 		number[digits] = '\0';
 		errno = 0;
 		value = strtod(number, &end);
-		if (*end || errno || !isfinite(value) || value < 0)
+		if (*end || errno || !isfinite(value))
 			return -EINVAL;
-		end = (char *)p + digits;
-		p = end;
-		for (i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
-			size_t n = strlen(units[i].suffix);
-
-			if (!strncmp(p, units[i].suffix, n)) {
-				unit = units[i].ns;
-				p += n;
-				break;
-			}
+		p += digits;
+		p += strspn(p, " \t");
+		for (letters = 0; isalpha((unsigned char)p[letters]); letters++)
+			;
+		if (letters) {
+			unit = unit_ns(p, letters);
+			if (!unit)
+				return -EINVAL;
+			p += letters;
 		}
-		/* A bare number is seconds, but only as the whole text. */
-		if (i == sizeof(units) / sizeof(units[0]) && (*p || total > 0))
+		/* A term ends at a blank, the next number, or the end (Python's \b). */
+		if (*p && !isspace((unsigned char)*p) && !isdigit((unsigned char)*p) && *p != '.')
 			return -EINVAL;
 		total += value * unit;
 		if (total > 1e19) /* beyond uint64 nanoseconds (~584 years) */
 			return -EINVAL;
+		terms++;
 	}
-	*out_ns = (uint64_t)total;
+	if (!terms)
+		return -EINVAL;
+	*out_ns = total;
+	return 0;
+}
+
+int time__parse_duration(const char *text, uint64_t *out_ns)
+{
+	double ns;
+
+	if (!text || parse_sum(text, &ns))
+		return -EINVAL;
+	*out_ns = (uint64_t)ns;
+	return 0;
+}
+
+int time__parse_bantime(const char *text, uint64_t *out_ns, bool *permanent)
+{
+	const char *p = text;
+
+	if (!text)
+		return -EINVAL;
+	p += strspn(p, " \t");
+	if (!strcasecmp(p, "permanent")) {
+		*permanent = true;
+		*out_ns = 0;
+		return 0;
+	}
+	if (*p == '-') {
+		double ns;
+
+		/* fail2ban: any negative bantime is a ban for ever ("-1"). */
+		if (parse_sum(p + 1, &ns) || !(ns > 0))
+			return -EINVAL;
+		*permanent = true;
+		*out_ns = 0;
+		return 0;
+	}
+	if (time__parse_duration(p, out_ns) || !*out_ns)
+		return -EINVAL;
+	*permanent = false;
 	return 0;
 }
 

@@ -3,6 +3,7 @@
 #ifndef WARDEN_TIMEUTIL_H
 #define WARDEN_TIMEUTIL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -19,11 +20,21 @@ uint64_t time__mono_ns(void);
 int64_t time__real_ns(void);
 
 /*
- * Parse a duration: a number with an optional unit ms, s, m, h, d, w
- * ("90s", "10m", "2h", "7d", "1.5h"); a bare number is seconds.
- * Several parts may follow each other ("1h30m"). Returns 0 or -EINVAL.
+ * Parse a duration in fail2ban's grammar (its str2sec): terms of a number
+ * and an optional unit, summed: "90s", "10min", "1 hour", "1h30m", "2w",
+ * "1mo", "1.5h", "1 year"; a bare number is seconds. Units, any case:
+ * s/sec/second(s), m/min/minute(s), h/hour(s), d/day(s), w/week(s),
+ * mo/month(s) (30.4375 days), y/year(s) (365.25 days), and warden's ms.
+ * No sign: see time__parse_bantime(). Returns 0 or -EINVAL.
  */
 int time__parse_duration(const char *text, uint64_t *out_ns);
+
+/*
+ * A ban duration: a duration above 0, or a negative one ("-1", fail2ban's
+ * way) or "permanent" for a ban that never ends (*permanent set, *out_ns 0).
+ * Returns 0 or -EINVAL.
+ */
+int time__parse_bantime(const char *text, uint64_t *out_ns, bool *permanent);
 
 /* "2h3m", "45s", "350ms": the largest two units. Returns buf. */
 const char *time__format_duration(uint64_t ns, char *buf, size_t len);

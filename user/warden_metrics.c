@@ -208,15 +208,13 @@ void wmetrics__set_bans(struct warden_metrics *m, const struct banmap_sizes *s)
 
 void wmetrics__set_xdp(struct warden_metrics *m, const struct xdp_counters *c)
 {
+	size_t i;
+
 	if (!m || !c)
 		return;
-	metrics__set(m->xdp, L("passed"), (double)c->passed);
-	metrics__set(m->xdp, L("dropped_exact"), (double)c->dropped_exact);
-	metrics__set(m->xdp, L("dropped_prefix"), (double)c->dropped_prefix);
-	metrics__set(m->xdp, L("passed_allow"), (double)c->passed_allow);
-	metrics__set(m->xdp, L("passed_expired"), (double)c->passed_expired);
-	metrics__set(m->xdp, L("unparsed"), (double)c->unparsed);
-	metrics__set(m->xdp, L("non_ip"), (double)c->non_ip);
+	/* Every verdict the program has, named as warden stats names them. */
+	for (i = 0; i < XDP_VERDICTS; i++)
+		metrics__set(m->xdp, L(xdp_verdicts[i].name), (double)xdp_counters__get(c, i));
 }
 
 void wmetrics__set_watcher(struct warden_metrics *m, const char *backend, uint32_t in_flight)

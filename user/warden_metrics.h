@@ -29,8 +29,11 @@
  *                                       what wmetrics__ban() is given
  *   warden_bans_active{kind}            gauge: exact4, exact6, prefix4, prefix6
  *   warden_allowlist_entries            gauge
- *   warden_xdp_packets_total{verdict}   counter: passed, dropped_exact, dropped_prefix,
- *                                       passed_allow, passed_expired, unparsed, non_ip
+ *   warden_xdp_packets_total{verdict}   counter: every verdict of the XDP program
+ *                                       (xdp_verdicts in banmap.h: passed, dropped_exact,
+ *                                       dropped_prefix, passed_allow, passed_expired, unparsed,
+ *                                       non_ip, dropped_throttle_conn, dropped_throttle_pkt,
+ *                                       dropped_shed, passed_priority, passed_known)
  *   warden_child_up                     gauge 0/1
  *   warden_child_restarts_total         counter
  *   warden_hangs_total                  counter

@@ -375,6 +375,116 @@ out:
 	banmap__close(bm2);
 }
 
+/*
+ * Found by tests/fuzz/fuzz_snapshot: a snapshot with good checksums and a
+ * "written at" far from now (a clock gone wrong, a forged file) overflowed
+ * the age computed for the message (undefined behaviour). Its bans are
+ * still restored; the age is reported as 0 when it does not fit.
+ */
+static void test_wild_written_at(void)
+{
+	static const uint64_t wild[] = { 0x8000000000000000ULL, 0x7fffffffffffffffULL };
+	struct banmap *bm = fresh_maps(), *bm2 = NULL;
+	struct snapshot_result res;
+	unsigned char good[4096];
+	char err[256];
+	size_t i, k;
+	long len;
+	FILE *f;
+
+	if (!bm)
+		return;
+	new_state();
+	ASSERT_OK(ban(bm, "192.0.2.40", 3600 * NSEC_PER_SEC, "wild clock", 1), "ban");
+	ASSERT_OK(snapshot__write(state, bm), "write");
+	f = fopen(snap, "rb");
+	if (!ASSERT_NOT_NULL(f, "read back"))
+		goto out;
+	len = (long)fread(good, 1, sizeof(good), f);
+	fclose(f);
+	for (i = 0; i < sizeof(wild) / sizeof(wild[0]); i++) {
+		uint32_t crc;
+
+		for (k = 0; k < 8; k++)
+			good[16 + k] = (unsigned char)(wild[i] >> (8 * k));
+		crc = (uint32_t)crc32(0, good, 80);
+		for (k = 0; k < 4; k++)
+			good[80 + k] = (unsigned char)(crc >> (8 * k));
+		damage(good, len, -1, -1);
+		banmap__close(bm2);
+		bm2 = fresh_maps();
+		if (!bm2)
+			goto out;
+		ASSERT_OK(snapshot__restore(state, bm2, &res, err, sizeof(err)), "restore");
+		ASSERT_EQ(res.restored, 1, "restored");
+		ASSERT_TRUE(has_ban(bm2, "192.0.2.40", NULL), "the ban is back");
+		ASSERT_LE(res.age_ns, 0, "no age from the future");
+	}
+out:
+	banmap__close(bm);
+	banmap__close(bm2);
+}
+
+static void put_le(unsigned char *p, uint64_t v, int n)
+{
+	int k;
+
+	for (k = 0; k < n; k++)
+		p[k] = (unsigned char)(v >> (8 * k));
+}
+
+/*
+ * Found by tests/fuzz/fuzz_snapshot: a file with good checksums holding one
+ * target twice said 2 bans restored while the maps took 1. warden never
+ * writes such a file: it is refused as damaged, nothing applied.
+ */
+static void test_duplicate_target(void)
+{
+	struct banmap *bm = fresh_maps(), *bm2 = NULL;
+	struct snapshot_result res;
+	unsigned char good[4096], raw[1024], file[4096];
+	uLongf raw_len = sizeof(raw) / 2, comp_len = sizeof(file) - 88;
+	char err[256];
+	long len;
+	FILE *f;
+
+	if (!bm)
+		return;
+	new_state();
+	ASSERT_OK(ban(bm, "192.0.2.41", 3600 * NSEC_PER_SEC, "twice", 1), "ban");
+	ASSERT_OK(snapshot__write(state, bm), "write");
+	f = fopen(snap, "rb");
+	if (!ASSERT_NOT_NULL(f, "read back"))
+		goto out;
+	len = (long)fread(good, 1, sizeof(good), f);
+	fclose(f);
+	/* The payload twice over, with the header's count, lengths and checksums to match. */
+	if (!ASSERT_EQ(uncompress(raw, &raw_len, good + 88, (uLong)(len - 88)), Z_OK, "payload"))
+		goto out;
+	memcpy(raw + raw_len, raw, raw_len);
+	raw_len *= 2;
+	if (!ASSERT_EQ(compress2(file + 88, &comp_len, raw, raw_len, 1), Z_OK, "compress"))
+		goto out;
+	memcpy(file, good, 88);
+	put_le(file + 44, 2, 4);
+	put_le(file + 48, raw_len, 8);
+	put_le(file + 56, comp_len, 8);
+	put_le(file + 64, (uint32_t)crc32(0, raw, (uInt)raw_len), 4);
+	put_le(file + 68, (uint32_t)crc32(0, file + 88, (uInt)comp_len), 4);
+	put_le(file + 80, (uint32_t)crc32(0, file, 80), 4);
+	damage(file, 88 + (long)comp_len, -1, -1);
+	bm2 = fresh_maps();
+	if (!bm2)
+		goto out;
+	err[0] = '\0';
+	ASSERT_EQ(snapshot__restore(state, bm2, &res, err, sizeof(err)), -EBADMSG, "refused");
+	ASSERT_TRUE(strstr(err, "twice") != NULL, "says why");
+	ASSERT_EQ(count_bans(bm2), 0, "nothing applied");
+out:
+	banmap__close(bm);
+	banmap__close(bm2);
+}
+
 static void test_atomic_write(void)
 {
 	struct banmap *bm = fresh_maps();
@@ -489,6 +599,8 @@ int main(void)
 	RUN_TEST(test_round_trip);
 	RUN_TEST(test_expired_refused_present);
 	RUN_TEST(test_damage_refused);
+	RUN_TEST(test_wild_written_at);
+	RUN_TEST(test_duplicate_target);
 	RUN_TEST(test_atomic_write);
 	RUN_TEST(test_sched);
 

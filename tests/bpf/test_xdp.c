@@ -2,6 +2,7 @@
 /* test_xdp.c - the XDP ban program run on crafted frames with BPF_PROG_TEST_RUN. */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <pthread.h>
 #include <sched.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -445,6 +446,43 @@ static long long pfx6_count(struct fixture *fx)
 	if (bpf_map_lookup_elem(bpf_map__fd(fx->skel->maps.warden_settings), &zero, &s))
 		return -errno;
 	return s.pfx6_count;
+}
+
+/* One set of warden_pfxlens (enum pfx_lens_index), read from the map itself. */
+static struct prefix_lengths lens(struct fixture *fx, __u32 which)
+{
+	struct prefix_lengths pl;
+
+	memset(&pl, 0xff, sizeof(pl));
+	ASSERT_OK(bpf_map_lookup_elem(bpf_map__fd(fx->skel->maps.warden_pfxlens), &which, &pl),
+		  "read warden_pfxlens");
+	return pl;
+}
+
+/* Whether length len is in use in a set, and with how many entries. */
+static long long len_count(struct fixture *fx, __u32 which, unsigned int len)
+{
+	struct prefix_lengths pl = lens(fx, which);
+	bool bit = pl.bits[len / 64] & (1ULL << (len % 64));
+
+	/* The bit and the count must agree: the data path reads only the bit. */
+	if (bit != (pl.count[len] != 0))
+		return -1;
+	return pl.count[len];
+}
+
+/* The warden_pfx6sum bucket of an IPv6 address. */
+static long long pfx6_sum(struct fixture *fx, const char *addr)
+{
+	struct in6_addr a;
+	__u32 bucket, count;
+
+	if (inet_pton(AF_INET6, addr, &a) != 1)
+		abort();
+	bucket = warden_pfx6_bucket(a.s6_addr);
+	if (bpf_map_lookup_elem(bpf_map__fd(fx->skel->maps.warden_pfx6sum), &bucket, &count))
+		return -errno;
+	return count;
 }
 
 /* ---- Test cases ---- */
@@ -971,11 +1009,13 @@ static void test_expiry(void)
 	struct pkt_v4 soon = v4_from("192.0.2.22"), pfx = v4_from("203.0.113.5");
 	struct pkt_v6 past6 = v6_from("2001:db8::20");
 	struct fixture fx;
-	uint64_t now = time__boot_ns();
+	uint64_t now;
 	size_t removed = 0;
 
 	if (!setup(&fx))
 		goto out;
+	/* After the load, which may take a while on a busy machine. */
+	now = time__boot_ns();
 	if (!ASSERT_OK(ban(&fx, "192.0.2.20", now - NSEC_PER_SEC), "ban expired") ||
 	    !ASSERT_OK(ban(&fx, "192.0.2.21", 0), "ban permanent") ||
 	    !ASSERT_OK(ban(&fx, "192.0.2.22", now + NSEC_PER_SEC), "ban for 1s") ||
@@ -1228,6 +1268,319 @@ static void unmount_private_bpffs(void)
 	rmdir(bpffs_dir);
 }
 
+/*
+ * Prefix bans at several lengths, IPv4: the longest live one drops and
+ * counts the drop; lifting it hands over to the next; an expired longer
+ * ban hides no shorter live one; each length is in the set while in use.
+ */
+static void test_longest_prefix_v4(void)
+{
+	struct pkt_v4 deep = v4_from("198.51.100.7"), mid = v4_from("198.51.100.200");
+	struct pkt_v4 wide = v4_from("198.51.7.1"), out_of_all = v4_from("203.0.113.9");
+	struct fixture fx;
+	uint64_t now = time__boot_ns();
+
+	if (!setup(&fx))
+		goto out;
+	ASSERT_EQ(lens(&fx, PFX_LENS_BAN4).bits[0], 0, "no length in use yet");
+	if (!ASSERT_OK(ban(&fx, "198.51.0.0/16", 0), "ban /16") ||
+	    !ASSERT_OK(ban(&fx, "198.51.100.0/24", 0), "ban /24") ||
+	    !ASSERT_OK(ban(&fx, "198.51.100.0/28", 0), "ban /28"))
+		goto out;
+	ASSERT_EQ(lens(&fx, PFX_LENS_BAN4).bits[0], (1ULL << 16) | (1ULL << 24) | (1ULL << 28),
+		  "lengths 16, 24, 28 in use");
+	ASSERT_EQ(run(&fx, deep), XDP_DROP, "in the /28");
+	ASSERT_EQ(run(&fx, mid), XDP_DROP, "in the /24, not the /28");
+	ASSERT_EQ(run(&fx, wide), XDP_DROP, "in the /16 only");
+	ASSERT_EQ(run(&fx, out_of_all), XDP_PASS, "in none");
+	ASSERT_EQ(ban_info(&fx, "198.51.100.0/28").drops, 1, "the /28 counted its drop");
+	ASSERT_EQ(ban_info(&fx, "198.51.100.0/24").drops, 1, "the /24 counted its drop");
+	ASSERT_EQ(ban_info(&fx, "198.51.0.0/16").drops, 1, "the /16 counted its drop");
+	ASSERT_COUNTERS(&fx, 1, 0, 3, 0, 0, 0, 0);
+	/* The /28 lifted: the /24 takes over, and length 28 leaves the set. */
+	ASSERT_OK(unban(&fx, "198.51.100.0/28"), "unban /28");
+	ASSERT_EQ(len_count(&fx, PFX_LENS_BAN4, 28), 0, "length 28 out of use");
+	ASSERT_EQ(run(&fx, deep), XDP_DROP, "the /24 drops it now");
+	ASSERT_EQ(ban_info(&fx, "198.51.100.0/24").drops, 2, "charged to the /24");
+	/* An expired longer ban: the shorter live one still drops. */
+	ASSERT_OK(ban(&fx, "198.51.100.0/24", now - 1), "the /24 expired");
+	ASSERT_EQ(run(&fx, deep), XDP_DROP, "the /16 drops past the expired /24");
+	ASSERT_EQ(ban_info(&fx, "198.51.0.0/16").drops, 2, "charged to the /16");
+	ASSERT_EQ(ban_info(&fx, "198.51.100.0/24").drops, 2, "expired /24 not charged");
+	/* Only expired bans cover it: passes as expired. */
+	ASSERT_OK(ban(&fx, "198.51.0.0/16", now - 1), "the /16 expired too");
+	ASSERT_EQ(run(&fx, deep), XDP_PASS, "every covering ban expired");
+	ASSERT_COUNTERS(&fx, 1, 0, 5, 0, 1, 0, 0);
+	/* Two bans of one length count two; the bit goes with the last. */
+	ASSERT_OK(ban(&fx, "203.0.113.0/24", 0), "second /24");
+	ASSERT_EQ(len_count(&fx, PFX_LENS_BAN4, 24), 2, "two /24s");
+	ASSERT_OK(unban(&fx, "198.51.100.0/24"), "unban one /24");
+	ASSERT_EQ(len_count(&fx, PFX_LENS_BAN4, 24), 1, "one /24 left, bit kept");
+	ASSERT_EQ(run(&fx, out_of_all), XDP_DROP, "the other /24 still drops");
+	ASSERT_OK(unban(&fx, "203.0.113.0/24"), "unban the other /24");
+	ASSERT_OK(unban(&fx, "198.51.0.0/16"), "unban /16");
+	ASSERT_EQ(lens(&fx, PFX_LENS_BAN4).bits[0], 0, "no length left");
+	/* A /0 covers everything (every /16 summarized), host bits of keys zero. */
+	ASSERT_OK(ban(&fx, "0.0.0.0/0", 0), "ban /0");
+	ASSERT_EQ(run(&fx, out_of_all), XDP_DROP, "the /0 drops anything");
+	ASSERT_OK(unban(&fx, "0.0.0.0/0"), "unban /0");
+	ASSERT_EQ(run(&fx, out_of_all), XDP_PASS, "and passes after");
+out:
+	teardown(&fx);
+}
+
+/*
+ * The same for IPv6, where lengths of /32 and longer are summarized by
+ * their hashed /32 and shorter ones are always probed.
+ */
+static void test_longest_prefix_v6(void)
+{
+	struct pkt_v6 deep = v6_from("2001:db8:1:2::99"), mid = v6_from("2001:db8:1:3::1");
+	struct pkt_v6 wide = v6_from("2001:db8:7::1"), short_only = v6_from("2001:db9::1");
+	struct fixture fx;
+	uint64_t now = time__boot_ns();
+
+	if (!setup(&fx))
+		goto out;
+	if (!ASSERT_OK(ban(&fx, "2001:db8::/32", 0), "ban /32") ||
+	    !ASSERT_OK(ban(&fx, "2001:db8:1::/48", 0), "ban /48") ||
+	    !ASSERT_OK(ban(&fx, "2001:db8:1:2::/64", 0), "ban /64") ||
+	    !ASSERT_OK(ban(&fx, "2001:db8:1:2::98/127", 0), "ban /127"))
+		goto out;
+	{
+		struct prefix_lengths pl = lens(&fx, PFX_LENS_BAN6);
+
+		ASSERT_EQ(pl.bits[0], 1ULL << 32 | 1ULL << 48, "lengths 32 and 48 in word 0");
+		ASSERT_EQ(pl.bits[1], 1ULL << 0 | 1ULL << 63, "lengths 64 and 127 in word 1");
+	}
+	ASSERT_EQ(pfx6_sum(&fx, "2001:db8::"), 4, "four bans in the /32's bucket");
+	ASSERT_EQ(run(&fx, deep), XDP_DROP, "in the /127");
+	ASSERT_EQ(ban_info(&fx, "2001:db8:1:2::98/127").drops, 1, "charged to the /127");
+	ASSERT_EQ(run(&fx, mid), XDP_DROP, "in the /48");
+	ASSERT_EQ(ban_info(&fx, "2001:db8:1::/48").drops, 1, "charged to the /48");
+	ASSERT_EQ(run(&fx, wide), XDP_DROP, "in the /32");
+	ASSERT_EQ(ban_info(&fx, "2001:db8::/32").drops, 1, "charged to the /32");
+	ASSERT_EQ(run(&fx, short_only), XDP_PASS, "another /32");
+	/* An expired /127: the /64 drops. */
+	ASSERT_OK(ban(&fx, "2001:db8:1:2::98/127", now - 1), "the /127 expired");
+	ASSERT_EQ(run(&fx, deep), XDP_DROP, "the /64 past the expired /127");
+	ASSERT_EQ(ban_info(&fx, "2001:db8:1:2::/64").drops, 1, "charged to the /64");
+	ASSERT_COUNTERS(&fx, 1, 0, 4, 0, 0, 0, 0);
+	/* A prefix shorter than /32: not summarized, always probed. */
+	ASSERT_OK(ban(&fx, "2001::/20", 0), "ban /20");
+	ASSERT_EQ(pfx6_sum(&fx, "2001:db9::"), 0, "the /20 is in no bucket");
+	ASSERT_EQ(run(&fx, short_only), XDP_DROP, "the /20 drops another /32");
+	ASSERT_EQ(ban_info(&fx, "2001::/20").drops, 1, "charged to the /20");
+	/* Everything lifted: the set and the bucket empty again. */
+	ASSERT_OK(unban(&fx, "2001::/20"), "unban /20");
+	ASSERT_OK(unban(&fx, "2001:db8::/32"), "unban /32");
+	ASSERT_OK(unban(&fx, "2001:db8:1::/48"), "unban /48");
+	ASSERT_OK(unban(&fx, "2001:db8:1:2::/64"), "unban /64");
+	ASSERT_OK(unban(&fx, "2001:db8:1:2::98/127"), "unban /127");
+	{
+		struct prefix_lengths pl = lens(&fx, PFX_LENS_BAN6);
+
+		ASSERT_EQ(pl.bits[0] | pl.bits[1] | pl.bits[2], 0, "no length left");
+	}
+	ASSERT_EQ(pfx6_sum(&fx, "2001:db8::"), 0, "bucket back to 0");
+	ASSERT_EQ(run(&fx, deep), XDP_PASS, "passes after");
+out:
+	teardown(&fx);
+}
+
+/*
+ * A ban and an allowlist entry at different lengths, both ways round, both
+ * families: the allowlist wins wherever it covers, whatever the lengths.
+ */
+static void test_ban_and_allow_lengths(void)
+{
+	struct pkt_v4 in_allow = v4_from("198.51.100.5"), in_ban = v4_from("198.51.101.5");
+	struct pkt_v4 single = v4_from("203.0.113.77"), next = v4_from("203.0.113.78");
+	struct pkt_v6 in_allow6 = v6_from("2001:db8:5:1::1"), in_ban6 = v6_from("2001:db8:5:2::1");
+	struct fixture fx;
+
+	if (!setup(&fx))
+		goto out;
+	/* A /16 ban with an allowlisted /24 inside; an allowlisted /32 in a banned /24. */
+	if (!ASSERT_OK(ban(&fx, "198.51.0.0/16", 0), "ban /16") ||
+	    !ASSERT_OK(allow(&fx, "198.51.100.0/24"), "allow /24") ||
+	    !ASSERT_OK(ban(&fx, "203.0.113.0/24", 0), "ban /24") ||
+	    !ASSERT_OK(allow(&fx, "203.0.113.77"), "allow /32"))
+		goto out;
+	ASSERT_EQ(lens(&fx, PFX_LENS_ALLOW4).bits[0], (1ULL << 24) | (1ULL << 32),
+		  "allowlist lengths 24 and 32");
+	ASSERT_EQ(run(&fx, in_allow), XDP_PASS, "allowed /24 inside a banned /16");
+	ASSERT_EQ(run(&fx, in_ban), XDP_DROP, "rest of the /16 dropped");
+	ASSERT_EQ(run(&fx, single), XDP_PASS, "allowed /32 inside a banned /24");
+	ASSERT_EQ(run(&fx, next), XDP_DROP, "its neighbour dropped");
+	ASSERT_EQ(allow_hits(&fx), 2, "two allowlist hits");
+	/* An allowlisted /16 over a banned /24 inside it (banmap refuses it, the maps do not). */
+	ASSERT_OK(allow(&fx, "203.0.0.0/16"), "allow /16 over the /24");
+	ASSERT_EQ(run(&fx, next), XDP_PASS, "the shorter allowlist entry wins too");
+	ASSERT_COUNTERS(&fx, 0, 0, 2, 3, 0, 0, 0);
+	{
+		struct prefix a = P("203.0.113.1"), b = P("203.0.112.0/23"), c = P("198.51.99.1");
+
+		ASSERT_TRUE(banmap__is_allowed(fx.bm, &a), "userspace sees the /16 cover");
+		ASSERT_TRUE(banmap__is_allowed(fx.bm, &b), "and cover a /23");
+		ASSERT_TRUE(!banmap__is_allowed(fx.bm, &c), "not what it does not cover");
+	}
+	/* IPv6: a banned /48 with an allowlisted /64 inside. */
+	if (!ASSERT_OK(ban(&fx, "2001:db8:5::/48", 0), "ban6 /48") ||
+	    !ASSERT_OK(allow(&fx, "2001:db8:5:1::/64"), "allow6 /64"))
+		goto out;
+	ASSERT_EQ(run(&fx, in_allow6), XDP_PASS, "allowed /64 inside a banned /48");
+	ASSERT_EQ(run(&fx, in_ban6), XDP_DROP, "rest of the /48 dropped");
+	/* And an exact IPv6 ban under an allowlisted /128. */
+	ASSERT_OK(ban(&fx, "2001:db8:5:2::1", 0), "exact6");
+	ASSERT_OK(allow(&fx, "2001:db8:5:2::1/128"), "allow6 /128");
+	ASSERT_EQ(run(&fx, in_ban6), XDP_PASS, "the /128 allowlist entry beats the exact ban");
+	ASSERT_EQ(ban_info(&fx, "2001:db8:5:2::1").drops, 0, "exact6 not charged");
+	/* The allowlist entry removed: its length leaves the set, the ban drops. */
+	{
+		struct prefix p = P("2001:db8:5:2::1/128");
+
+		ASSERT_OK(banmap__unallow(fx.bm, &p), "unallow6");
+	}
+	ASSERT_EQ(len_count(&fx, PFX_LENS_ALLOW6, 128), 0, "length 128 out of use");
+	ASSERT_EQ(run(&fx, in_ban6), XDP_DROP, "exact6 drops again");
+out:
+	teardown(&fx);
+}
+
+/* Adds and removes bans at other lengths, in a thread, while packets flow. */
+struct churn {
+	struct banmap *bm;
+	volatile int stop, rounds;
+	int errors;
+};
+
+static void *churn_lengths(void *arg)
+{
+	static const char *const others[] = {
+		"203.0.113.0/25", "203.0.113.128/26", "203.0.0.0/17", "192.0.2.0/30",
+		"198.51.100.64/27", "2001:db8:bad::/56", "2001:db8:bad:1::/96", "2001:db8:ca00::/40",
+	};
+	struct churn *c = arg;
+	size_t i;
+
+	while (!c->stop && c->rounds < 200) {
+		for (i = 0; i < sizeof(others) / sizeof(others[0]); i++) {
+			struct prefix p = P(others[i]);
+
+			if (banmap__ban(c->bm, &p, 0, NULL, BAN_SOURCE_CLI, 0))
+				c->errors++;
+		}
+		for (i = 0; i < sizeof(others) / sizeof(others[0]); i++) {
+			struct prefix p = P(others[i]);
+
+			if (banmap__unban(c->bm, &p))
+				c->errors++;
+		}
+		c->rounds++;
+	}
+	return NULL;
+}
+
+/*
+ * Lengths come and go (another thread bans and lifts prefixes of seven
+ * other lengths, over and over) while a /24 ban and a /64 ban stay: not one
+ * packet of theirs passes, not one clean packet drops.
+ */
+static void test_lengths_change_under_traffic(void)
+{
+	struct pkt_v4 banned = v4_from("198.51.100.9"), clean = v4_from("198.51.101.9");
+	struct pkt_v6 banned6 = v6_from("2001:db8:bad:0:1::9"), clean6 = v6_from("2001:db8:beef::9");
+	struct churn c = { 0 };
+	struct fixture fx;
+	pthread_t t;
+	int i, wrong = 0, runs = 0;
+
+	if (!setup(&fx))
+		goto out;
+	if (!ASSERT_OK(ban(&fx, "198.51.100.0/24", 0), "stable /24") ||
+	    !ASSERT_OK(ban(&fx, "2001:db8:bad::/64", 0), "stable /64"))
+		goto out;
+	c.bm = fx.bm;
+	if (!ASSERT_OK(pthread_create(&t, NULL, churn_lengths, &c), "pthread_create"))
+		goto out;
+	/* Until the churn has done its 200 rounds (bounded by count, not time). */
+	for (i = 0; i < 1000000 && c.rounds < 200; i++) {
+		wrong += run(&fx, banned) != XDP_DROP;
+		wrong += run(&fx, clean) != XDP_PASS;
+		wrong += run(&fx, banned6) != XDP_DROP;
+		wrong += run(&fx, clean6) != XDP_PASS;
+		runs += 4;
+	}
+	c.stop = 1;
+	pthread_join(t, NULL);
+	printf("  %d packets while the lengths changed %d times\n", runs, c.rounds * 16);
+	ASSERT_EQ(c.errors, 0, "every ban and unban of the churn worked");
+	ASSERT_TRUE(c.rounds > 0 && runs > 0, "both sides ran");
+	ASSERT_EQ(wrong, 0, "no verdict wrong while lengths changed");
+	/* What the churn left: only the two stable lengths. */
+	ASSERT_EQ(lens(&fx, PFX_LENS_BAN4).bits[0], 1ULL << 24, "IPv4: only 24 left");
+	ASSERT_EQ(lens(&fx, PFX_LENS_BAN6).bits[1], 1ULL << 0, "IPv6: only 64 left");
+	ASSERT_EQ(lens(&fx, PFX_LENS_BAN6).bits[0], 0, "IPv6: nothing below 64");
+	ASSERT_EQ(pfx4_sum(&fx, "203.0.0.0"), 0, "churned /16 summary back to 0");
+out:
+	teardown(&fx);
+}
+
+/*
+ * The lengths in use and the IPv6 buckets are rebuilt from the maps when
+ * they are opened (a writer that died half-way), and a key carried over
+ * with host bits set (the tries ignored them) is made findable.
+ */
+static void test_lengths_reconcile(void)
+{
+	struct pkt_v4 p = v4_from("198.51.100.7");
+	struct pkt_v6 p6 = v6_from("2001:db8:1:2::5");
+	struct prefix_lengths empty;
+	struct lpm4_key dirty = { .prefixlen = 24, .addr = { 203, 0, 113, 99 } };
+	struct ban_value v = { 0 };
+	__u32 which, bucket, zero = 0;
+	struct fixture fx;
+
+	memset(&empty, 0, sizeof(empty));
+	if (!setup(&fx))
+		goto out;
+	if (!ASSERT_OK(ban(&fx, "198.51.100.0/24", 0), "ban /24") ||
+	    !ASSERT_OK(ban(&fx, "2001:db8:1:2::/64", 0), "ban6 /64"))
+		goto out;
+	/* Lose the bookkeeping, as a writer killed half-way could. */
+	for (which = 0; which < PFX_LENS__COUNT; which++)
+		bpf_map_update_elem(bpf_map__fd(fx.skel->maps.warden_pfxlens), &which, &empty, 0);
+	{
+		struct in6_addr a;
+
+		inet_pton(AF_INET6, "2001:db8::", &a);
+		bucket = warden_pfx6_bucket(a.s6_addr);
+		bpf_map_update_elem(bpf_map__fd(fx.skel->maps.warden_pfx6sum), &bucket, &zero, 0);
+	}
+	/* And a key with host bits, as an older layout could leave it. */
+	ASSERT_OK(bpf_map_update_elem(bpf_map__fd(fx.skel->maps.warden_pfx4), &dirty, &v, 0),
+		  "dirty key");
+	ASSERT_EQ(run(&fx, p), XDP_PASS, "no length in use: missed");
+	banmap__close(fx.bm);
+	fx.bm = banmap__open(fx.pin_path, BANMAP_CREATE);
+	if (!ASSERT_NOT_NULL(fx.bm, "reopen"))
+		goto out;
+	ASSERT_EQ(len_count(&fx, PFX_LENS_BAN4, 24), 2, "two /24s recounted");
+	ASSERT_EQ(len_count(&fx, PFX_LENS_BAN6, 64), 1, "the /64 recounted");
+	ASSERT_EQ(pfx6_sum(&fx, "2001:db8::"), 1, "IPv6 bucket recounted");
+	ASSERT_EQ(run(&fx, p), XDP_DROP, "found again");
+	ASSERT_EQ(run(&fx, p6), XDP_DROP, "IPv6 found again");
+	{
+		struct pkt_v4 q = v4_from("203.0.113.1");
+
+		ASSERT_EQ(run(&fx, q), XDP_DROP, "the dirty key, cleaned, drops");
+		ASSERT_EQ(ban_info(&fx, "203.0.113.0/24").drops, 1, "and is listed clean");
+	}
+out:
+	teardown(&fx);
+}
+
 int main(void)
 {
 	int err;
@@ -1265,6 +1618,11 @@ int main(void)
 	RUN_TEST(test_pfx4_summary_reconcile);
 	RUN_TEST(test_ban_many);
 	RUN_TEST(test_counters_per_verdict);
+	RUN_TEST(test_longest_prefix_v4);
+	RUN_TEST(test_longest_prefix_v6);
+	RUN_TEST(test_ban_and_allow_lengths);
+	RUN_TEST(test_lengths_change_under_traffic);
+	RUN_TEST(test_lengths_reconcile);
 
 	unmount_private_bpffs();
 	printf("test_xdp: %d passed, %d failed\n", tu_cases_passed, tu_cases_failed);

@@ -111,6 +111,14 @@ expect_refused_all=$(W unban --all 192.0.2.1 2>&1)
 check "unban-all-takes-no-address" grep -q "takes no address" <<<"$expect_refused_all"
 check_not "list-all-is-not-allow" W list --all
 
+# fail2ban's durations: --for 1 hour, and -1 for a permanent ban.
+W ban 192.0.2.20 --for "1 hour" >/dev/null
+W ban 192.0.2.21 --for -1 >/dev/null
+perm=$(W list --json | python3 -c 'import json,sys
+b = {x["target"]: x for x in json.load(sys.stdin)["bans"]}
+print(b["192.0.2.21"]["permanent"], b["192.0.2.20"]["permanent"], 3500 < b["192.0.2.20"]["remaining_s"] <= 3600)' 2>&1)
+check "ban-for-1-hour-and-minus-1" test "$perm" = "True False True"
+
 # -V is --version.
 v=$("$WARDEN" -V)
 check "dash-V-is-version" test "$v" = "$("$WARDEN" --version)"

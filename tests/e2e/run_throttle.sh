@@ -29,7 +29,7 @@ on_exit "nsenter --net=/run/netns/'$SRV' '$WARDEN' detach --all --pin-path '$PIN
 echo "198.51.100.3 trusted-peer.test" >"$OUT/hosts"
 
 nsenter --net=/run/netns/"$SRV" unshare --mount sh -c "mount --bind '$OUT/hosts' /etc/hosts && exec '$WARDEN' run \
-	--iface va --iface vb --pin-path '$PIN' --state-dir '$OUT/state' --http off --control '$OUT/ctl.sock' \
+	--iface va --iface vb --pin-path '$PIN' --state-dir '$OUT/state' --http 127.0.0.1:9471 --control '$OUT/ctl.sock' \
 	--throttle-conn-rate 2/s --throttle-conn-burst 4 --throttle-maxretry 3 --findtime 1m \
 	--priority trusted-peer.test -- /usr/bin/python3 '$TOP/tests/apps/e2e/app.py'" >"$OUT/run.out" 2>"$OUT/run.err" &
 PID=$!
@@ -50,6 +50,17 @@ echo "  tight loop: $ok connected, $bad failed"
 check "tight-loop-throttled" test "$bad" -gt "$ok"
 drops=$("$WARDEN" stats --json --pin-path "$PIN" | python3 -c 'import json,sys; print(json.load(sys.stdin)["throttle"]["dropped_conn"])')
 check "throttle-drops-counted" test "${drops:-0}" -gt 0
+# /metrics carries every verdict, throttling included, with the counts warden stats gives.
+stats_vs_metrics() {
+	local s m
+	s=$("$WARDEN" stats --json --pin-path "$PIN" | python3 -c 'import json,sys; p=json.load(sys.stdin)["packets"]; print(p["dropped_throttle_conn"], p["passed"])')
+	m=$(nsenter --net=/run/netns/"$SRV" curl -s -m 2 http://127.0.0.1:9471/metrics |
+		awk '/^warden_xdp_packets_total\{verdict="dropped_throttle_conn"\}/ {d=$2} /^warden_xdp_packets_total\{verdict="passed"\}/ {p=$2} END {print d, p}')
+	echo "  stats: $s, /metrics: $m"
+	[ -n "$s" ] && [ "$s" = "$m" ]
+}
+if wait_for stats-metrics-agree 10 stats_vs_metrics; then pass "stats-and-metrics-agree"; else fail "stats-and-metrics-agree"; fi
+check "metrics-name-throttle-verdicts" sh -c "nsenter --net=/run/netns/'$SRV' curl -s -m 2 http://127.0.0.1:9471/metrics | grep -q 'warden_xdp_packets_total{verdict=\"dropped_shed\"}'"
 banned() { "$WARDEN" list --pin-path "$PIN" | grep -q "^192.0.2.2 .*throttled"; }
 if wait_for escalated 10 banned; then pass "throttled-client-banned"; else fail "throttled-client-banned" "$(grep warden "$OUT/run.err" | tail -3)"; fi
 

@@ -101,7 +101,9 @@ ping_check() {
 # after_upgrade NAME ERRFILE: what must hold once the new build runs.
 after_upgrade() {
 	local name=$1 err=$2 id good_id
-	check "$name-carried-over-said" grep -q "carried $((N_BANS - 2)) bans over from the previous layout" "$err"
+	# Every ban: layout 3 also carries the prefix bans over, from the tries to the hashes.
+	check "$name-carried-over-said" grep -q "carried $N_BANS bans over from the previous layout" "$err"
+	check "$name-prefix-tries-to-hashes" grep -q "warden_pfx4: another layout (lpm_trie -> hash" "$err"
 	check "$name-replaced-said" grep -q "replaced the XDP program on v-bad (old tag $OLD_TAG, new tag" "$err"
 	check "$name-replaced-other-iface" grep -q "replaced the XDP program on v-good" "$err"
 	check "$name-all-bans-listed" test "$(n_bans)" -eq "$N_BANS"

@@ -327,7 +327,7 @@ static void test_bad_values(void)
 		{ NULL, "maxretry", "", "maxretry" },
 		{ NULL, "findtime", "0", "findtime" },
 		{ NULL, "findtime", "-5", "findtime" },
-		{ NULL, "findtime", "10 minutes", "findtime" },
+		{ NULL, "findtime", "10 fortnights", "findtime" },
 		{ NULL, "bantime", "0", "bantime" },
 		{ NULL, "bantime", "forever", "forever" },
 		{ NULL, "bantime", "-", "bantime" },
@@ -348,7 +348,7 @@ static void test_bad_values(void)
 		{ NULL, "max_tracked", "100000001", "max_tracked" },
 		{ NULL, "ignoreip", "300.1.1.1", "300.1.1.1" },
 		{ NULL, "ignoreip", "10.0.0.0/33", "prefix length" },
-		{ NULL, "ignoreip", "10.0.0.1/8", "beyond the prefix" },
+		{ NULL, "ignoreip", "10.0.0.1/33", "prefix length must be 0..32" },
 		{ NULL, "ignoreip", "exa_mple.com", "exa_mple.com" },
 		{ NULL, "ignoreip", "192.0.2.1 b@d", "b@d" },
 		{ NULL, "ignoreip", "-bad.example", "host name" },
@@ -428,6 +428,18 @@ static void test_bad_values(void)
 	ASSERT_EQ(config__set(&c, NULL, NULL, "1", err, sizeof(err)), -EINVAL, "NULL key");
 	ASSERT_EQ(config__set(&c, NULL, "maxretry", NULL, err, sizeof(err)), -EINVAL, "NULL value");
 	ASSERT_TRUE(!memcmp(&c, &snap, sizeof(c)), "unchanged after all refusals");
+	/* fail2ban's ignoreip = 127.0.0.1/8: the network it lies in, with a note. */
+	ASSERT_OK(config__set(&c, NULL, "ignoreip", "10.0.0.1/8 2001:db8::/64", err, sizeof(err)),
+		  "ignoreip with host bits");
+	ASSERT_EQ(c.n_notes, 1, "one note for the one entry with host bits");
+	ASSERT_TRUE(strstr(c.notes[0], "'10.0.0.1/8'") && strstr(c.notes[0], "10.0.0.0/8"),
+		    c.notes[0]);
+	{
+		char buf[PREFIX_STRLEN];
+
+		ASSERT_STREQ(prefix__format(&c.ignore[c.n_ignore - 2], buf, sizeof(buf)),
+			     "10.0.0.0/8", "taken as the network");
+	}
 	/* A NULL or tiny error buffer is fine. */
 	ASSERT_EQ(config__set(&c, NULL, "maxretry", "0", NULL, 0), -EINVAL, "no err buffer");
 	ASSERT_EQ(config__set(&c, NULL, "maxretry", "0", err, 1), -EINVAL, "err of 1 byte");

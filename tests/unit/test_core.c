@@ -105,9 +105,16 @@ static void test_durations(void)
 		{ "1h30m", 5400 * NSEC_PER_SEC }, { "250ms", 250 * NSEC_PER_MSEC },
 		{ "45", 45 * NSEC_PER_SEC },   { "1.5h", 5400 * NSEC_PER_SEC },
 		{ "1w", 604800 * NSEC_PER_SEC },
+		/* fail2ban's str2sec (fail2ban-client --str2sec gives the same) */
+		{ "1 hour", 3600 * NSEC_PER_SEC }, { "10min", 600 * NSEC_PER_SEC },
+		{ "1week", 604800 * NSEC_PER_SEC }, { "1mo", 2629800 * NSEC_PER_SEC },
+		{ "2w", 1209600 * NSEC_PER_SEC }, { "1h30", 3630 * NSEC_PER_SEC },
+		{ "10 m", 600 * NSEC_PER_SEC }, { "1 Day 2 Hours", 93600 * NSEC_PER_SEC },
+		{ "1y", 31557600 * NSEC_PER_SEC }, { "3 months", 7889400 * NSEC_PER_SEC },
+		{ "5 mins 10 secs", 310 * NSEC_PER_SEC },
 	};
-	static const char *bad[] = { "", "10x", "-5m", "m", "1h30", "1e3", "0x10", "1.2.3s", "10 m", "abc",
-				     "99999999999999999999d" };
+	static const char *bad[] = { "", "10x", "-5m", "m", "1e3", "0x10", "1.2.3s", "abc", "1 fortnight",
+				     "1h-", "1 h h", "99999999999999999999d", " " };
 	uint64_t ns;
 	size_t i;
 
@@ -118,6 +125,23 @@ static void test_durations(void)
 	}
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		ASSERT_ERR(time__parse_duration(bad[i], &ns), bad[i]);
+}
+
+static void test_bantime(void)
+{
+	uint64_t ns = 1;
+	bool perm = false;
+
+	ASSERT_OK(time__parse_bantime("-1", &ns, &perm), "-1");
+	ASSERT_TRUE(perm && ns == 0, "-1 is permanent");
+	ASSERT_OK(time__parse_bantime("permanent", &ns, &perm), "permanent");
+	ASSERT_TRUE(perm, "permanent word");
+	ASSERT_OK(time__parse_bantime("1 hour", &ns, &perm), "1 hour");
+	ASSERT_TRUE(!perm && ns == 3600 * NSEC_PER_SEC, "1 hour value");
+	ASSERT_ERR(time__parse_bantime("0", &ns, &perm), "0 refused");
+	ASSERT_ERR(time__parse_bantime("-", &ns, &perm), "bare minus refused");
+	ASSERT_ERR(time__parse_bantime("-0", &ns, &perm), "-0 refused");
+	ASSERT_OK(time__parse_bantime("-3600", &ns, &perm), "any negative number");
 }
 
 static void test_duration_format(void)
@@ -197,6 +221,36 @@ static void test_linebuf_bound(void)
 	linebuf__free(&lb);
 }
 
+/*
+ * Found by tests/fuzz/fuzz_crilog: a line of exactly the bound ending in
+ * "\r\n" was marked truncated (the "\r" counted against the bound), so a
+ * whole access line went to logparse__line_truncated().
+ */
+static void test_linebuf_crlf_at_bound(void)
+{
+	struct collected c = { 0 };
+	struct linebuf lb;
+
+	if (!ASSERT_OK(linebuf__init(&lb, 16), "init"))
+		return;
+	linebuf__feed(&lb, "0123456789abcdef\r\n", 18, collect, &c); /* in one read */
+	linebuf__feed(&lb, "0123456789abcdef\r", 17, collect, &c);    /* "\n" in the next */
+	linebuf__feed(&lb, "\n0123456789abcdefg\n", 19, collect, &c); /* 17 bytes: cut */
+	linebuf__feed(&lb, "0123456789abcdef\r", 17, collect, &c);    /* at the end of the stream */
+	linebuf__flush(&lb, collect, &c);
+	if (ASSERT_EQ(c.n, 4, "four lines")) {
+		ASSERT_STREQ(c.lines[0], "0123456789abcdef", "CRLF at the bound, one read");
+		ASSERT_FALSE(c.truncated[0], "whole");
+		ASSERT_STREQ(c.lines[1], "0123456789abcdef", "CRLF at the bound, two reads");
+		ASSERT_FALSE(c.truncated[1], "whole too");
+		ASSERT_EQ(c.lens[2], 16, "one byte over: cut to the bound");
+		ASSERT_TRUE(c.truncated[2], "and marked");
+		ASSERT_STREQ(c.lines[3], "0123456789abcdef", "CR at the bound at the end");
+		ASSERT_FALSE(c.truncated[3], "whole at the end");
+	}
+	linebuf__free(&lb);
+}
+
 int main(void)
 {
 	RUN_TEST(test_prefix_parse_good);
@@ -204,8 +258,10 @@ int main(void)
 	RUN_TEST(test_prefix_relations);
 	RUN_TEST(test_loopback);
 	RUN_TEST(test_durations);
+	RUN_TEST(test_bantime);
 	RUN_TEST(test_duration_format);
 	RUN_TEST(test_linebuf_split);
 	RUN_TEST(test_linebuf_bound);
+	RUN_TEST(test_linebuf_crlf_at_bound);
 	return TEST_EXIT();
 }

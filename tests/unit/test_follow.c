@@ -89,6 +89,12 @@ static void test_time(void)
 	ASSERT_ERR(crilog__parse_time("2026-11-21T04:18:25.1234567890Z", 31, &t), "10 digits");
 	ASSERT_ERR(crilog__parse_time("2026-11-21T04:18:25", 19, &t), "no zone");
 	ASSERT_ERR(crilog__parse_time("192.0.2.1 - - [21/", 18, &t), "not a time");
+	/* Found by tests/fuzz/fuzz_crilog: years past 2262 overflowed the nanoseconds (UB). */
+	ASSERT_OK(crilog__parse_time("2262-04-11T23:47:16Z", 20, &t), "the last second that fits");
+	ASSERT_EQ(t, 9223372036000000000LL, "2262-04-11T23:47:16Z");
+	ASSERT_ERR(crilog__parse_time("2262-04-11T23:47:17Z", 20, &t), "one second more");
+	ASSERT_ERR(crilog__parse_time("4052-11-21T04:18:25.123456789Z", 30, &t), "year 4052");
+	ASSERT_ERR(crilog__parse_time("9999-12-31T23:59:59-23:59", 25, &t), "year 9999");
 }
 
 static void test_cri(void)

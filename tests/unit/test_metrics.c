@@ -555,6 +555,44 @@ out:
 	wmetrics__free(NULL);
 }
 
+/*
+ * Every verdict of the XDP program (every field of struct xdp_counters,
+ * throttling and shedding included) shows in warden_xdp_packets_total,
+ * under the name warden stats gives it, with its own count.
+ */
+static void test_every_xdp_verdict(void)
+{
+	struct warden_metrics *wm = wmetrics__new();
+	struct xdp_counters c;
+	char line[160], *text = NULL;
+	size_t len, i;
+
+	if (!ASSERT_NOT_NULL(wm, "new"))
+		return;
+	/* A distinct count in every field, so that a verdict read from the wrong one shows. */
+	for (i = 0; i < XDP_VERDICTS; i++)
+		((__u64 *)&c)[i] = 1000 + i;
+	ASSERT_EQ(XDP_VERDICTS, 12, "12 verdicts");
+	ASSERT_EQ(c.dropped_throttle_conn, xdp_counters__get(&c, 7), "throttle conn by index");
+	wmetrics__set_xdp(wm, &c);
+	text = wmetrics__render(wm, &len);
+	if (!ASSERT_NOT_NULL(text, "render"))
+		goto out;
+	for (i = 0; i < XDP_VERDICTS; i++) {
+		snprintf(line, sizeof(line), "warden_xdp_packets_total{verdict=\"%s\"} %zu",
+			 xdp_verdicts[i].name, 1000 + i);
+		ASSERT_TRUE(has_line(text, line), line);
+	}
+	ASSERT_TRUE(has_line(text, "warden_xdp_packets_total{verdict=\"dropped_shed\"} 1009"),
+		    "shed by name");
+	ASSERT_TRUE(has_line(text, "warden_xdp_packets_total{verdict=\"passed_priority\"} 1010"),
+		    "priority by name");
+	ASSERT_TRUE(samples_unique(text), "no duplicate series");
+out:
+	free(text);
+	wmetrics__free(wm);
+}
+
 int main(void)
 {
 	RUN_TEST(test_render_basics);
@@ -564,5 +602,6 @@ int main(void)
 	RUN_TEST(test_histogram);
 	RUN_TEST(test_cardinality_cap);
 	RUN_TEST(test_warden_layer);
+	RUN_TEST(test_every_xdp_verdict);
 	return TEST_EXIT();
 }

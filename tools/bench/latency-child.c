@@ -34,7 +34,7 @@
  * created_ns (CLOCK_BOOTTIME, read just before the ban's map update);
  * latency = created_ns - CLOCK_BOOTTIME before our write(). The ban is
  * looked up in PIN/warden_ban4 (IPv4) or PIN/warden_pfx6 (IPv6: warden bans
- * the /64; an LPM key of the full address finds it) every --poll-us
+ * the /64, keyed by the /64 with its host bits zero) every --poll-us
  * (50; 0 spins); the time we saw it is reported too ("seen"), an upper
  * bound that includes our own wake-up.
  *
@@ -140,9 +140,10 @@ static bool banned_in_map(const struct maps *m, const struct addr *a, struct ban
 		memcpy(k.addr, a->b, 4);
 		return bpf_map_lookup_elem(m->ban4, &k, v) == 0;
 	} else {
-		struct lpm6_key k = { .prefixlen = 128 };
+		/* warden bans an IPv6 client's /64: the prefix hash's key, host bits zero. */
+		struct lpm6_key k = { .prefixlen = 64 };
 
-		memcpy(k.addr, a->b, 16);
+		memcpy(k.addr, a->b, 8);
 		return bpf_map_lookup_elem(m->pfx6, &k, v) == 0;
 	}
 }

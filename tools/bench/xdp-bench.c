@@ -335,14 +335,15 @@ static int check_verdict(const struct tr_opts *o, const char *who, const struct 
 /* An address in a /16 that a prefix ban covers, but itself not banned. */
 static int covered_but_clean(struct warden_run *w, uint32_t *out)
 {
-	struct lpm4_key k = { .prefixlen = 32 };
+	struct lpm4_key k = { .prefixlen = 24 }; /* the bench bans /24s */
 	struct ban_value v;
 	uint32_t base = addr_of(0, SALT_PREFIX) & 0xffff0000u, c, a, be;
 
 	for (c = 0; c < 256; c++) {
 		a = base | (c << 8) | 0x2a;
-		be = htonl(a);
+		be = htonl(a & 0xffffff00u);
 		memcpy(k.addr, &be, 4);
+		be = htonl(a);
 		if (bpf_map_lookup_elem(bpf_map__fd(w->skel->maps.warden_pfx4), &k, &v) == 0)
 			continue;
 		if (bpf_map_lookup_elem(bpf_map__fd(w->skel->maps.warden_ban4), &be, &v) == 0)

@@ -248,6 +248,32 @@ f2b_regex() { # regex -> RESULT="lines_per_s matched wall_s"
 	RESULT=$(awk -v n="$LINES" -v s="$(median "${secs[@]}")" -v m="$matched" -v w="$(median "${walls[@]}")" \
 		'BEGIN { printf "%.0f %d %.2f\n", n / s, m, w }')
 }
+# The same failregex and date pattern as a fail2ban filter that warden reads:
+# filter.d/wbench-routes.conf in a fail2ban folder of our own, a jail.local
+# naming it, `warden parse --summary` over the file (start-up included).
+F2BW=$WORK/f2b-warden
+mkdir -p "$F2BW/filter.d"
+printf '[Definition]\nfailregex = %s\ndatepattern = %s\n' "${RE_ROUTES//%/%%}" "${F2B_DATE//%/%%}" \
+	>"$F2BW/filter.d/wbench-routes.conf"
+printf '[wbench]\nenabled = true\nfilter = wbench-routes\nlogpath = %s\n' "$LOG" >"$F2BW/jail.local"
+warden_filter() { # -> RESULT="lines_per_s matched"
+	local r t0 t1 secs=() matched
+	for r in $(seq "$RUNS"); do
+		t0=$(now)
+		run_bg env -u TZ "$WARDEN" parse --summary --json --config "$F2BW/jail.local" \
+			--jail wbench "$LOG" >"$WORK/wparse.txt" 2>"$WORK/wparse.err" ||
+			{ cat "$WORK/wparse.err" >&2; return 1; }
+		t1=$(now)
+		secs+=("$(elapsed "$t0" "$t1")")
+		matched=$(tail -n 1 "$WORK/wparse.txt" | sed -n 's/.*"matched":\([0-9]*\).*/\1/p')
+	done
+	RESULT=$(awk -v n="$LINES" -v s="$(median "${secs[@]}")" -v m="$matched" \
+		'BEGIN { printf "%.0f %d\n", n / s, m }')
+}
+log "warden parse --summary, the route-equivalent failregex as a fail2ban filter, $RUNS runs"
+warden_filter || exit 1
+WFILTER=$RESULT
+
 if [ "$DO_F2B" = 1 ]; then
 	log "fail2ban-regex, route-equivalent failregex, $F2B_RUNS runs"
 	f2b_regex "$RE_ROUTES" || exit 1
@@ -271,6 +297,7 @@ fi
 	echo "| warden: \`warden run -- cat access.log\`, end to end, bans written to the maps | $(fmt_int "${E2E%% *}") | | ${E2E#* } | $(ratio "${E2E%% *}") |"
 	echo "| warden: jail__line() dry-run, TZ=:/etc/localtime | $(fmt_int "$(field "$DRY_TZ" lines_per_s)") | $(field "$DRY_TZ" failures) | $(field "$DRY_TZ" bans) | $(ratio "$(field "$DRY_TZ" lines_per_s)") |"
 	echo "| warden: \`warden run -- cat access.log\`, TZ=:/etc/localtime | $(fmt_int "${E2E_TZ%% *}") | | ${E2E_TZ#* } | $(ratio "${E2E_TZ%% *}") |"
+	echo "| warden: \`warden parse --summary\` with that failregex as a fail2ban filter (filter.d + jail.local), end to end | $(fmt_int "${WFILTER%% *}") | ${WFILTER#* } | | $(ratio "${WFILTER%% *}") |"
 	if [ "$DO_F2B" = 1 ]; then
 		# shellcheck disable=SC2086
 		set -- $F2B_R
