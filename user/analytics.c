@@ -18,6 +18,7 @@
 #include "banmap.h"
 #include "http.h"
 #include "log.h"
+#include "ring.h"
 #include "timeutil.h"
 
 #define NB ANALYTICS_HIST_BUCKETS
@@ -697,10 +698,9 @@ struct analytics {
 	int64_t last_prune_hour;
 	bool ready;                   /* the database is set up: flush and prune may use it */
 	sqlite3_stmt *stmts[ST__COUNT];
-	/* Waiting to pair, oldest first; ANALYTICS_PAIR_MAX each, allocated on first use. */
-	struct pending_line *lines;
-	struct pending_latency *lats;
-	uint32_t n_lines, n_lats;
+	/* Waiting to pair, oldest first; ANALYTICS_PAIR_MAX slots each, allocated on first use. */
+	struct ring lines;            /* struct pending_line */
+	struct ring lats;             /* struct pending_latency */
 	struct banmap *bm;            /* borrowed, for /api/bans */
 	char *index_html;             /* the page with its assets' hash filled in */
 	size_t index_len;
@@ -929,7 +929,7 @@ void analytics__close(struct analytics *a)
 
 	if (!a)
 		return;
-	while (a->n_lines)
+	while (a->lines.len)
 		pop_line(a, 0, -1);
 	if (a->ready && analytics__flush(a, time(NULL)))
 		pr_warn("analytics: the last %zu roll-ups could not be written", a->routes.n);
@@ -945,8 +945,8 @@ void analytics__close(struct analytics *a)
 	ktab_free(&a->clients);
 	names_free(&a->names);
 	free(a->pending);
-	free(a->lines);
-	free(a->lats);
+	ring__free(&a->lines);
+	ring__free(&a->lats);
 	free(a->db_path);
 	free(a->index_html);
 	free(a);
@@ -1196,11 +1196,13 @@ void analytics__record(struct analytics *a, const char *route, const char *metho
 
 /* ---- pairing lines with latencies measured elsewhere ---- */
 
-/* Record waiting line i with lat (< 0: none) and take it off the list. */
+/* Record waiting line i with lat (< 0: none) and take it out of the ring. */
 static void pop_line(struct analytics *a, uint32_t i, double lat)
 {
-	const struct pending_line *l = &a->lines[i];
+	const struct pending_line *l = ring__at(&a->lines, i);
 
+	if (!l)
+		return;
 	/* analytics__record() counts it: the pairing was bookkeeping, not a new request. */
 	a->stats.recorded--;
 	if (lat >= 0)
@@ -1209,14 +1211,12 @@ static void pop_line(struct analytics *a, uint32_t i, double lat)
 		a->stats.unpaired++;
 	analytics__record(a, l->route, l->method, l->status, l->client.family ? &l->client : NULL,
 			  lat, l->path, l->path_len, (time_t)l->when);
-	memmove(&a->lines[i], &a->lines[i + 1], (a->n_lines - i - 1) * sizeof(*a->lines));
-	a->n_lines--;
+	ring__take(&a->lines, i);
 }
 
 static void pop_latency(struct analytics *a, uint32_t i)
 {
-	memmove(&a->lats[i], &a->lats[i + 1], (a->n_lats - i - 1) * sizeof(*a->lats));
-	a->n_lats--;
+	ring__take(&a->lats, i);
 }
 
 static uint64_t gap(uint64_t x, uint64_t y)
@@ -1263,9 +1263,12 @@ void analytics__pair_expire(struct analytics *a, uint64_t now_ns)
 {
 	if (!a)
 		return;
-	while (a->n_lines && a->lines[0].line_ns + ANALYTICS_PAIR_MATCH_NS < now_ns)
+	/* Entry 0 of a ring is always a live one: the oldest. */
+	while (a->lines.len &&
+	       ((struct pending_line *)ring__at(&a->lines, 0))->line_ns + ANALYTICS_PAIR_MATCH_NS < now_ns)
 		pop_line(a, 0, -1);
-	while (a->n_lats && a->lats[0].answered_ns + ANALYTICS_PAIR_MATCH_NS < now_ns) {
+	while (a->lats.len && ((struct pending_latency *)ring__at(&a->lats, 0))->answered_ns +
+					  ANALYTICS_PAIR_MATCH_NS < now_ns) {
 		a->stats.lost_latencies++;
 		pop_latency(a, 0);
 	}
@@ -1273,11 +1276,13 @@ void analytics__pair_expire(struct analytics *a, uint64_t now_ns)
 
 static bool pair_alloc(struct analytics *a)
 {
-	if (!a->lines)
-		a->lines = calloc(ANALYTICS_PAIR_MAX, sizeof(*a->lines));
-	if (!a->lats)
-		a->lats = calloc(ANALYTICS_PAIR_MAX, sizeof(*a->lats));
-	return a->lines && a->lats;
+	if (!ring__ready(&a->lines) &&
+	    ring__init(&a->lines, sizeof(struct pending_line), ANALYTICS_PAIR_MAX))
+		return false;
+	if (!ring__ready(&a->lats) &&
+	    ring__init(&a->lats, sizeof(struct pending_latency), ANALYTICS_PAIR_MAX))
+		return false;
+	return true;
 }
 
 void analytics__record_pending(struct analytics *a, const char *route, const char *method,
@@ -1295,9 +1300,12 @@ void analytics__record_pending(struct analytics *a, const char *route, const cha
 	}
 	a->stats.recorded++;
 	analytics__pair_expire(a, line_ns);
-	if (a->n_lines == ANALYTICS_PAIR_MAX)
-		pop_line(a, 0, -1); /* the oldest waited long enough */
-	l = &a->lines[a->n_lines++];
+	if (ring__full(&a->lines)) {
+		/* Full: the oldest is recorded now, without a latency. */
+		a->stats.overflow_lines++;
+		pop_line(a, 0, -1);
+	}
+	l = ring__push(&a->lines);
 	l->line_ns = line_ns;
 	l->when = (int64_t)when;
 	l->status = status;
@@ -1311,9 +1319,11 @@ void analytics__record_pending(struct analytics *a, const char *route, const cha
 	if (l->path_len)
 		memcpy(l->path, path, l->path_len);
 	/* A latency that came first: the oldest that goes with it. */
-	for (i = 0; i < a->n_lats; i++) {
-		if (pairs(&a->lats[i], l)) {
-			pop_line(a, a->n_lines - 1, (double)a->lats[i].latency_ns / 1e9);
+	for (i = 0; a->lats.live && i < a->lats.len; i++) {
+		const struct pending_latency *m = ring__at(&a->lats, i);
+
+		if (m && pairs(m, l)) {
+			pop_line(a, a->lines.len - 1, (double)m->latency_ns / 1e9);
 			pop_latency(a, i);
 			return;
 		}
@@ -1329,19 +1339,23 @@ void analytics__latency(struct analytics *a, uint64_t answered_ns, uint64_t late
 	if (!a || !pair_alloc(a))
 		return;
 	analytics__pair_expire(a, answered_ns);
-	if (a->n_lats == ANALYTICS_PAIR_MAX) {
+	if (ring__full(&a->lats)) {
+		/* Full: the oldest is dropped. */
 		a->stats.lost_latencies++;
+		a->stats.overflow_latencies++;
 		pop_latency(a, 0);
 	}
-	m = &a->lats[a->n_lats++];
+	m = ring__push(&a->lats);
 	m->answered_ns = answered_ns;
 	m->latency_ns = latency_ns;
 	snprintf(m->head, sizeof(m->head), "%s", request_line ? request_line : "");
 	/* The oldest waiting line that goes with it. */
-	for (i = 0; i < a->n_lines; i++) {
-		if (pairs(m, &a->lines[i])) {
+	for (i = 0; a->lines.live && i < a->lines.len; i++) {
+		const struct pending_line *l = ring__at(&a->lines, i);
+
+		if (l && pairs(m, l)) {
 			pop_line(a, i, (double)latency_ns / 1e9);
-			pop_latency(a, a->n_lats - 1);
+			pop_latency(a, a->lats.len - 1);
 			return;
 		}
 	}
