@@ -198,6 +198,10 @@ static void open_analytics(struct runner *r)
 {
 	char err[512];
 
+	if (!r->cfg->analytics) {
+		pr_info("analytics off: no per-route history, no dashboard");
+		return;
+	}
 	r->analytics = analytics__open(r->cfg->state_dir, r->cfg->retention_ns, err, sizeof(err));
 	if (!r->analytics) {
 		pr_warn("no analytics history: %s", err);

@@ -937,6 +937,75 @@ out:
 	rm_dir(dir);
 }
 
+/*
+ * The top-k's guarantee on a mixed IPv4/IPv6 stream with many evictions:
+ * each heavy client kept, once, with hits in [true - N/k, true].
+ */
+static void test_clients_topk(void)
+{
+	enum { HEAVY = 10, LIGHT = 3000, N = 30000 };
+	char err[256], *dir = tmp_dir(), ip[64];
+	struct analytics *a = NULL;
+	struct json_object *o = NULL, *arr;
+	time_t now = time(NULL);
+	int64_t truth[HEAVY] = { 0 }, hits, slack = N / ANALYTICS_CLIENTS_PER_FLUSH;
+	unsigned int seed = 3;
+	struct prefix p;
+	int rc, i, j, seen;
+
+	if (!ASSERT_NOT_NULL(dir, "tmpdir"))
+		return;
+	a = analytics__open(dir, 0, err, sizeof(err));
+	if (!ASSERT_NOT_NULL(a, err))
+		goto out;
+	for (i = 0; i < N; i++) {
+		int x = rand_r(&seed) % 100;
+
+		if (x < 30) { /* 30 %: one of the heavy ones, 3 % each */
+			j = x % HEAVY;
+			truth[j]++;
+			snprintf(ip, sizeof(ip), j % 2 ? "2001:db8:%d::1" : "192.0.2.%d", j + 1);
+		} else {
+			j = rand_r(&seed) % LIGHT;
+			if (j % 2)
+				snprintf(ip, sizeof(ip), "2001:db8:ffff:%x::%x", j / 256, j % 256 + 1);
+			else
+				snprintf(ip, sizeof(ip), "198.51.100.%d", j % 250);
+			p = addr(ip);
+			if (!(j % 2))
+				p.addr[2] = (uint8_t)(100 + j / 250);
+			analytics__record(a, "/t", "GET", 200, &p, -1, NULL, 0, now);
+			continue;
+		}
+		p = addr(ip);
+		analytics__record(a, "/t", "GET", 200, &p, -1, NULL, 0, now);
+	}
+	ASSERT_OK(analytics__flush(a, now), "flush");
+	o = api(a, "/api/clients?days=1&route=/t&limit=1000", now, &rc);
+	arr = jget(o, "clients");
+	for (j = 0; j < HEAVY; j++) {
+		snprintf(ip, sizeof(ip), j % 2 ? "2001:db8:%d::1" : "192.0.2.%d", j + 1);
+		seen = 0;
+		hits = -1;
+		for (i = 0; i < (int)json_object_array_length(arr); i++) {
+			struct json_object *e = json_object_array_get_idx(arr, i);
+
+			if (jstr(e, "client") && !strcmp(jstr(e, "client"), ip)) {
+				seen++;
+				hits = jint(e, "hits");
+			}
+		}
+		if (!ASSERT_EQ(seen, 1, ip))
+			continue;
+		ASSERT_LE(hits, truth[j], ip);
+		ASSERT_GE(hits, truth[j] - slack, ip);
+	}
+out:
+	json_object_put(o);
+	analytics__close(a);
+	rm_dir(dir);
+}
+
 /* History survives close and reopen; new records add to it. */
 static void test_restart(void)
 {
@@ -1418,6 +1487,7 @@ int main(void)
 	RUN_TEST(test_pairing);
 	RUN_TEST(test_pairing_rings);
 	RUN_TEST(test_heavy_clients);
+	RUN_TEST(test_clients_topk);
 	RUN_TEST(test_restart);
 	RUN_TEST(test_retention);
 	RUN_TEST(test_http);

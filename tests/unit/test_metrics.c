@@ -159,6 +159,38 @@ out:
 	metrics__free(m);
 }
 
+/* A label value at the address of an earlier one but with other text is another series (the memo checks content). */
+static void test_same_address(void)
+{
+	struct metrics *m = metrics__new(NULL);
+	struct metric_family *c;
+	char buf[16];
+	double v;
+	int i;
+
+	if (!ASSERT_NOT_NULL(m, "new"))
+		return;
+	c = metrics__counter(m, "reuse_total", "Reused buffers.", L("route", "kind"));
+	if (!ASSERT_NOT_NULL(c, "counter"))
+		goto out;
+	for (i = 0; i < 30; i++) {
+		snprintf(buf, sizeof(buf), "/r%d", i % 3);
+		ASSERT_OK(metrics__add(c, L(buf, "fixed"), 1), "add");
+	}
+	for (i = 0; i < 3; i++) {
+		snprintf(buf, sizeof(buf), "/r%d", i);
+		ASSERT_OK(metrics__get(c, L(buf, "fixed"), &v), buf);
+		ASSERT_TRUE(v == 10, "each text counted apart");
+	}
+	snprintf(buf, sizeof(buf), "/bad\xff");
+	ASSERT_OK(metrics__add(c, L(buf, "fixed"), 1), "invalid UTF-8");
+	ASSERT_OK(metrics__add(c, L(buf, "fixed"), 1), "invalid UTF-8 again");
+	ASSERT_OK(metrics__get(c, L("/bad\xef\xbf\xbd", "fixed"), &v), "cleaned series");
+	ASSERT_TRUE(v == 2, "cleaned value counted once per add");
+out:
+	metrics__free(m);
+}
+
 static void test_bad_names(void)
 {
 	static const double b[] = { 1, 2 }, bad_b[] = { 2, 1 };
@@ -559,6 +591,7 @@ int main(void)
 {
 	RUN_TEST(test_render_basics);
 	RUN_TEST(test_bad_names);
+	RUN_TEST(test_same_address);
 	RUN_TEST(test_utf8_clean);
 	RUN_TEST(test_hostile_labels);
 	RUN_TEST(test_histogram);
