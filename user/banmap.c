@@ -1287,9 +1287,38 @@ int banmap__sizes(struct banmap *bm, struct banmap_sizes *out)
 	return 0;
 }
 
+/*
+ * Every bucket of the /16 sums (an array) in one BPF_MAP_LOOKUP_BATCH, not
+ * 65536 lookups: a malloc()ed array the caller frees, or NULL when the
+ * kernel cannot (then look them up one by one).
+ */
+static __u32 *read_sums(int fd)
+{
+	LIBBPF_OPTS(bpf_map_batch_opts, opts);
+	__u32 *keys = calloc(WARDEN_PFX4_BUCKETS, sizeof(*keys));
+	__u32 *vals = calloc(WARDEN_PFX4_BUCKETS, sizeof(*vals));
+	__u32 n = WARDEN_PFX4_BUCKETS, token;
+
+	__u32 *sums = calloc(WARDEN_PFX4_BUCKETS, sizeof(*sums)), i;
+
+	if (keys && vals && sums &&
+	    (bpf_map_lookup_batch(fd, NULL, &token, keys, vals, &n, &opts) == 0 || errno == ENOENT) &&
+	    n == WARDEN_PFX4_BUCKETS) {
+		for (i = 0; i < n; i++)
+			if (keys[i] < WARDEN_PFX4_BUCKETS)
+				sums[keys[i]] = vals[i];
+	} else {
+		free(sums);
+		sums = NULL;
+	}
+	free(keys);
+	free(vals);
+	return sums;
+}
+
 static int reconcile_sums(struct banmap *bm)
 {
-	__u32 *sums, bucket, count, zero = 0;
+	__u32 *sums, *cur = NULL, bucket, count, zero = 0;
 	struct warden_settings s = {};
 	struct prefix p;
 	size_t i, n;
@@ -1313,9 +1342,12 @@ static int reconcile_sums(struct banmap *bm)
 			sums[first + j]++;
 	}
 	free(keys);
-	/* Write only the buckets that differ. */
+	/* Write only the buckets that differ: read them all in one call where the kernel can. */
+	cur = read_sums(bm->fd[M_PFX4_SUM]);
 	for (bucket = 0; bucket < WARDEN_PFX4_BUCKETS; bucket++) {
-		if (bpf_map_lookup_elem(bm->fd[M_PFX4_SUM], &bucket, &count))
+		if (cur)
+			count = cur[bucket];
+		else if (bpf_map_lookup_elem(bm->fd[M_PFX4_SUM], &bucket, &count))
 			continue;
 		if (count != sums[bucket] &&
 		    bpf_map_update_elem(bm->fd[M_PFX4_SUM], &bucket, &sums[bucket], BPF_ANY)) {
@@ -1337,6 +1369,7 @@ static int reconcile_sums(struct banmap *bm)
 	if (bpf_map_update_elem(bm->fd[M_SETTINGS], &zero, &s, BPF_ANY))
 		err = -errno;
 out:
+	free(cur);
 	free(sums);
 	return err;
 }
