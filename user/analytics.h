@@ -157,7 +157,7 @@ void analytics__record(struct analytics *a, const char *route, const char *metho
  * calls and analytics__flush() run it.
  *
  * Memory and time: lines and latencies wait in two rings of
- * ANALYTICS_PAIR_MAX slots (about 850 KB and 100 KB, allocated on first
+ * ANALYTICS_PAIR_MAX slots (600 KB and 100 KB, allocated on first
  * use); adding, pairing and expiring are O(1) but for the search of a
  * partner, which looks at the waiting entries of the other ring only. A
  * ring is full when ANALYTICS_PAIR_MAX slots lie between its oldest waiting

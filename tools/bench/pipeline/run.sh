@@ -322,11 +322,11 @@ fi
 		echo "| fail2ban-regex, \`\" 404 \` failregex | $(fmt_int "$1") | $2 | | $(ratio "$1") |"
 	fi
 	echo
-	jail_ns=$(awk -v l="$LINES" -v s="$(field "$MAPS" median_s)" 'BEGIN { printf "%.1f", s * 1e9 / l }')
+	jail_ns=$(awk -v l="$LINES" -v s="$(field "$MAPS" cpu_median_s)" 'BEGIN { printf "%.1f", s * 1e9 / l }')
 	cpu_row() { awk -v c="$1" -v j="$jail_ns" 'BEGIN { printf "%.1f | %.2f x", c, c / j }'; }
 	echo "| CPU per line | ns | vs jail__line() |"
 	echo "|---|---:|---:|"
-	echo "| jail__line() in memory, bans written to the maps (one thread: its wall clock) | $jail_ns | 1 x |"
+	echo "| jail__line() in memory, bans written to the maps: its CPU time | $jail_ns | 1 x |"
 	echo "| \`warden run -- cat access.log\`, analytics on: warden's CPU time less that of \`-- cat /dev/null\` | $(cpu_row "$(echo "$E2E" | cut -d' ' -f3)") |"
 	echo "| the same, \`--analytics off\` | $(cpu_row "$(echo "$E2E_OFF" | cut -d' ' -f3)") |"
 	echo
