@@ -150,6 +150,12 @@ static void refresh_metrics(void *arg, struct warden_metrics *m)
 {
 	struct runner *r = arg;
 
+	if (r->analytics) {
+		const struct analytics_stats *as = analytics__stats(r->analytics);
+
+		wmetrics__set_pairing(m, as->paired, as->unpaired, as->overflow_lines,
+				      as->lost_latencies, as->overflow_latencies);
+	}
 	if (r->watcher) {
 		uint16_t ports[RUNNER_MAX_PORTS];
 		struct watcher_port_stats ps;

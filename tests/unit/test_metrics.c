@@ -445,6 +445,8 @@ static void test_warden_layer(void)
 	ASSERT_TRUE(has_line(text, "warden_xdp_packets_total{verdict=\"dropped_prefix\"} 0"), "xdp 0");
 	ASSERT_TRUE(has_line(text, "warden_watcher_backend{backend=\"none\"} 1"), "no watcher");
 	ASSERT_TRUE(has_line(text, "warden_bans_active{kind=\"exact4\"} 0"), "bans active 0");
+	ASSERT_TRUE(has_line(text, "warden_analytics_pairing_total{outcome=\"line_overflow\"} 0"),
+		    "pairing at 0");
 	ASSERT_TRUE(strstr(text, "warden_build_info{version=\"") != NULL, "build info");
 	check_promtool(text, len, "promtool warden at zero");
 	free(text);
@@ -484,6 +486,7 @@ static void test_warden_layer(void)
 	wmetrics__set_xdp(wm, &(struct xdp_counters){ .passed = 1000, .dropped_exact = 17,
 						      .dropped_prefix = 3, .non_ip = 9 });
 	wmetrics__set_watcher(wm, "tracepoint", 2);
+	wmetrics__set_pairing(wm, 90, 7, 3, 5, 1);
 	wmetrics__observe_latency(wm, "/items/<int:item_id>", 0.003);
 	wmetrics__observe_latency(wm, "/items/<int:item_id>", 0.2);
 	wmetrics__observe_latency(wm, NULL, 30);
@@ -518,6 +521,11 @@ static void test_warden_layer(void)
 				   "status_class=\"other\"} 1"),
 		    "malformed: no status");
 	ASSERT_TRUE(has_line(text, "warden_log_lines_total{result=\"request\"} 5"), "lines request");
+	ASSERT_TRUE(has_line(text, "warden_analytics_pairing_total{outcome=\"paired\"} 90"), "paired");
+	ASSERT_TRUE(has_line(text, "warden_analytics_pairing_total{outcome=\"line_overflow\"} 3"),
+		    "lines pushed out of the ring");
+	ASSERT_TRUE(has_line(text, "warden_analytics_pairing_total{outcome=\"latency_overflow\"} 1"),
+		    "latencies pushed out of the ring");
 	ASSERT_TRUE(has_line(text, "warden_log_lines_total{result=\"failure\"} 5"), "lines failure");
 	ASSERT_TRUE(has_line(text, "warden_log_lines_total{result=\"ban\"} 1"), "lines ban");
 	ASSERT_TRUE(has_line(text, "warden_log_lines_total{result=\"not_access\"} 2"), "lines other");
@@ -577,7 +585,7 @@ static void test_warden_layer(void)
 		free(copy);
 		ASSERT_TRUE(prefixed, "everything under warden_");
 		ASSERT_EQ(helps, types, "HELP and TYPE for each family");
-		ASSERT_EQ(helps, 15, "15 families");
+		ASSERT_EQ(helps, 16, "16 families");
 	}
 	ASSERT_TRUE(samples_unique(text), "no duplicate series");
 	check_promtool(text, len, "promtool warden");

@@ -347,6 +347,8 @@ LAT_ALL=()
 LAT_SEEN=()
 log "warden: ban latency, $LAT_RUNS runs of $BANS bans"
 for r in $(seq "$LAT_RUNS"); do
+	# A fresh state folder: a run must not restore the previous run's bans (durable bans).
+	rm -rf "$WORK/state"/*
 	run_bg env -u TZ "$WARDEN" run --pin-path "$BPF/lat-$r" --maxretry 1 --findtime 10m --bantime 10m \
 		--log-format werkzeug --app "$APP" "${EXTRA[@]}" -- \
 		"$TOOLS/latency-child" --pin-path "$BPF/lat-$r" --count "$BANS" --out "$WORK/lat-$r.txt" \
