@@ -84,6 +84,7 @@ struct warden_config {
 	int n_hang_exempt;
 	uint64_t slow_threshold_ns; /* warn when a port's p99 over a minute exceeds it (2s); 0 = off */
 	uint64_t retention_ns;     /* analytics history kept this long, default 30d */
+	bool analytics;            /* per-route analytics and the dashboard (default on) */
 	char user[128];            /* "USER[:GROUP]" the app runs as; "" = warden's, without its capabilities */
 	uint64_t resolve_interval_ns; /* re-resolve host names without a DNS TTL this often, default 5m */
 	/* [jail] section: fail2ban's names */
