@@ -124,11 +124,17 @@ static __always_inline struct watch_stats *stats(void)
 			__sync_fetch_and_add(&__s->field, 1); \
 	} while (0)
 
-/* Whether the current task belongs to the app: its cgroup, or its process tree. */
-static __always_inline bool in_scope(__u32 tgid)
+/*
+ * Whether the current task belongs to the app: its cgroup, or its process
+ * tree. The first thing every socket call of the machine meets, so the
+ * cgroup scope decides before any other helper or map: the config is an
+ * array (the verifier turns its lookup into a plain load) and the cgroup
+ * id one helper call.
+ */
+static __always_inline bool in_scope(void)
 {
 	struct watch_config *cfg;
-	__u32 zero = 0;
+	__u32 zero = 0, tgid;
 
 	cfg = bpf_map_lookup_elem(&MAP_W_CONFIG, &zero);
 	if (!cfg)
@@ -137,6 +143,7 @@ static __always_inline bool in_scope(__u32 tgid)
 	if (cfg->cgroup_id)
 		return bpf_get_current_cgroup_id() == cfg->cgroup_id;
 	/* Pid-tree scope: the fork program keeps the set up to date. */
+	tgid = bpf_get_current_pid_tgid() >> 32;
 	return bpf_map_lookup_elem(&MAP_W_TGIDS, &tgid) != NULL;
 }
 
@@ -235,7 +242,6 @@ static __always_inline __u16 read_head(__u8 *head, long len)
 static __always_inline void on_recv(struct sock *sk, long len)
 {
 	__u64 key = (__u64)sk, now;
-	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
 	struct watch_conn *conn;
 	struct watch_conn fresh = {};
 	__u16 port;
@@ -244,7 +250,7 @@ static __always_inline void on_recv(struct sock *sk, long len)
 	if (len <= 0 || !sk)
 		return;
 	/* Only the app's processes, only its server sockets. */
-	if (!in_scope(tgid))
+	if (!in_scope())
 		return;
 	port = app_port(sk);
 	if (!port)
@@ -255,15 +261,16 @@ static __always_inline void on_recv(struct sock *sk, long len)
 	/* More of a request already in flight does not restart its clock. */
 	conn = bpf_map_lookup_elem(&MAP_W_CONNS, &key);
 	if (conn) {
+		/* One reader per connection at a time: no atomic needed for a byte count. */
 		conn->last_recv_ns = now;
-		__sync_fetch_and_add(&conn->bytes_in, len);
+		conn->bytes_in += len;
 		return;
 	}
 	/* Idle connection: a request starts now. */
 	fresh.start_ns = now;
 	fresh.last_recv_ns = now;
 	fresh.bytes_in = len;
-	fresh.tgid = tgid;
+	fresh.tgid = bpf_get_current_pid_tgid() >> 32;
 	fresh.port = port;
 	fresh.head_len = read_head(fresh.head, len);
 	if (bpf_map_update_elem(&MAP_W_CONNS, &key, &fresh, BPF_NOEXIST) == 0)
@@ -276,7 +283,7 @@ static __always_inline void on_recv(struct sock *sk, long len)
 static __always_inline void on_send(struct sock *sk, long len)
 {
 	__u64 key = (__u64)sk, now, latency, us;
-	__u32 tgid = bpf_get_current_pid_tgid() >> 32, bucket, zero = 0;
+	__u32 bucket, zero = 0;
 	struct watch_port_key pkey = {};
 	struct watch_conn *conn;
 	struct watch_hist *hist;
@@ -288,7 +295,7 @@ static __always_inline void on_send(struct sock *sk, long len)
 
 	if (len <= 0 || !sk)
 		return;
-	if (!in_scope(tgid))
+	if (!in_scope())
 		return;
 	pkey.port = app_port(sk);
 	if (!pkey.port)
@@ -345,7 +352,7 @@ static __always_inline void on_send(struct sock *sk, long len)
 	ev->start_ns = start;
 	ev->latency_ns = latency;
 	ev->bytes_in = bytes_in;
-	ev->tgid = tgid;
+	ev->tgid = bpf_get_current_pid_tgid() >> 32;
 	ev->port = pkey.port;
 	ev->head_len = head_len;
 	__builtin_memcpy(ev->head, head, WATCHER_HEAD);
@@ -415,7 +422,7 @@ int BPF_KPROBE(kprobe_tcp_recvmsg, struct sock *sk)
 	__u32 tid = (__u32)id;
 
 	/* Remember the socket for the return probe, for the app's threads only. */
-	if (in_scope(id >> 32))
+	if (in_scope())
 		bpf_map_update_elem(&MAP_W_RECVSK, &tid, &skp, BPF_ANY);
 	return 0;
 }
@@ -460,7 +467,7 @@ int tp_set_state(struct trace_event_raw_inet_sock_set_state *ctx)
 	/* listen() by the app, in its own context: its port is a server port now. */
 	if (state == TCP_LISTEN) {
 		pkey.port = ctx->sport; /* 0 when listen() binds it: userspace finds it */
-		if (!pkey.port || !in_scope(bpf_get_current_pid_tgid() >> 32))
+		if (!pkey.port || !in_scope())
 			return 0;
 		val.added_ns = bpf_ktime_get_boot_ns();
 		val.source = WATCH_PORT_BPF;

@@ -18,6 +18,7 @@
 #include "banmap.h"
 #include "http.h"
 #include "log.h"
+#include "ring.h"
 #include "timeutil.h"
 
 #define NB ANALYTICS_HIST_BUCKETS
@@ -283,6 +284,20 @@ static uint64_t hash_bytes(const void *p, size_t len, uint64_t h)
 
 #define FNV_SEED 0xcbf29ce484222325ULL
 
+/* Keys are whole 8-byte words (checked where the tables are set up): hash them a word at a time. */
+static uint64_t hash_key(const void *p, size_t len)
+{
+	uint64_t h = FNV_SEED, w;
+	size_t i;
+
+	for (i = 0; i + 8 <= len; i += 8) {
+		memcpy(&w, (const char *)p + i, 8);
+		h = (h ^ w) * 0x9e3779b97f4a7c15ULL;
+		h ^= h >> 29;
+	}
+	return h;
+}
+
 static int ktab_grow(struct ktab *t)
 {
 	size_t cap = t->cap ? t->cap * 2 : 64, i, j;
@@ -297,7 +312,7 @@ static int ktab_grow(struct ktab *t)
 	}
 	t->entries = entries;
 	for (i = 0; i < t->n; i++) {
-		uint64_t h = hash_bytes(entries + i * t->esize, t->ksize, FNV_SEED);
+		uint64_t h = hash_key(entries + i * t->esize, t->ksize);
 
 		for (j = h & (cap - 1); index[j]; j = (j + 1) & (cap - 1))
 			;
@@ -312,7 +327,7 @@ static int ktab_grow(struct ktab *t)
 /* The entry of key; with create, a new zeroed one (key set) if missing. NULL: missing or full. */
 static void *ktab_get(struct ktab *t, const void *key, bool create)
 {
-	uint64_t h = hash_bytes(key, t->ksize, FNV_SEED);
+	uint64_t h = hash_key(key, t->ksize);
 	size_t j;
 	char *e;
 
@@ -340,6 +355,26 @@ static void *ktab_get(struct ktab *t, const void *key, bool create)
 }
 
 #define ktab_at(t, i) ((void *)((t)->entries + (i) * (t)->esize))
+
+/*
+ * ktab_get() that first tries *hint, the entry number the caller found last
+ * time (numbers stay valid until ktab_clear(); the key check catches a stale
+ * one): consecutive requests mostly hit the same hour, route and day.
+ */
+static void *ktab_get_hinted(struct ktab *t, const void *key, uint32_t *hint)
+{
+	char *e;
+
+	if (*hint < t->n) {
+		e = t->entries + (size_t)*hint * t->esize;
+		if (!memcmp(e, key, t->ksize))
+			return e;
+	}
+	e = ktab_get(t, key, true);
+	if (e)
+		*hint = (uint32_t)((e - t->entries) / t->esize);
+	return e;
+}
 
 static void ktab_clear(struct ktab *t)
 {
@@ -374,6 +409,8 @@ struct name {
 	uint32_t kind;        /* enum name_kind */
 	int64_t db_id;        /* its row in names; 0 until a flush wrote it */
 	struct recent *recent; /* routes with latencies: for outliers */
+	uint32_t route_hint;   /* routes: ktab_get_hinted() hints of its roll-up... */
+	uint32_t client_hint;  /* ...and of its clients' top-k */
 };
 
 struct names {
@@ -462,6 +499,7 @@ struct route_key {
 	int64_t hour;
 	uint32_t route, version; /* name numbers */
 };
+_Static_assert(sizeof(struct route_key) % 8 == 0, "keys are hashed by words");
 
 struct route_agg {
 	struct route_key k;
@@ -473,6 +511,7 @@ struct status_key {
 	int64_t day;
 	uint32_t route, version, method, status;
 };
+_Static_assert(sizeof(struct status_key) % 8 == 0, "keys are hashed by words");
 
 struct status_agg {
 	struct status_key k;
@@ -484,6 +523,7 @@ struct client_key {
 	uint32_t route; /* 0: all routes together */
 	uint32_t pad;
 };
+_Static_assert(sizeof(struct client_key) % 8 == 0, "keys are hashed by words");
 
 struct client_slot {
 	struct prefix addr;
@@ -493,11 +533,21 @@ struct client_slot {
 	double lat_sum;
 };
 
+/*
+ * One (day, route)'s space-saving top-k. Per request O(log k), not O(k):
+ * the slots are found by address through index, and the lightest (the one
+ * a new client evicts) is the root of a min-heap by rank.
+ */
 struct client_set {
 	struct client_key k;
-	struct client_slot *slots;
+	struct client_slot *slots; /* n used of cap */
+	uint8_t *heap;             /* cap slot numbers, a min-heap by rank */
+	uint8_t *at;               /* cap: each slot's place in heap */
+	uint8_t *index;            /* 2 * cap, by address hash: 0 empty, else slot number + 1 */
 	uint32_t n, cap;
 };
+
+_Static_assert(ANALYTICS_CLIENTS_PER_FLUSH <= 255, "client slot numbers are bytes");
 
 struct outlier {
 	int64_t when;
@@ -668,8 +718,8 @@ struct pending_line {
 	uint64_t line_ns;
 	int64_t when;
 	int status;
-	char route[ANALYTICS_MAX_NAME_LEN + 1];
-	char method[16];
+	uint32_t route, method_class; /* name numbers */
+	char method[16];              /* as logged: the watcher's request line has it so */
 	struct prefix client; /* family 0: none */
 	size_t path_len;
 	char path[ANALYTICS_OUTLIER_PATH_LEN];
@@ -697,10 +747,10 @@ struct analytics {
 	int64_t last_prune_hour;
 	bool ready;                   /* the database is set up: flush and prune may use it */
 	sqlite3_stmt *stmts[ST__COUNT];
-	/* Waiting to pair, oldest first; ANALYTICS_PAIR_MAX each, allocated on first use. */
-	struct pending_line *lines;
-	struct pending_latency *lats;
-	uint32_t n_lines, n_lats;
+	/* Waiting to pair, oldest first; ANALYTICS_PAIR_MAX slots each, allocated on first use. */
+	struct ring lines;            /* struct pending_line */
+	struct ring lats;             /* struct pending_latency */
+	uint32_t all_clients_hint;    /* ktab_get_hinted() hint of route 0's top-k */
 	struct banmap *bm;            /* borrowed, for /api/bans */
 	char *index_html;             /* the page with its assets' hash filled in */
 	size_t index_len;
@@ -917,6 +967,7 @@ static void clients_clear(struct analytics *a)
 		struct client_set *cs = ktab_at(&a->clients, i);
 
 		free(cs->slots);
+		free(cs->heap); /* with at and index */
 	}
 	ktab_clear(&a->clients);
 }
@@ -929,7 +980,7 @@ void analytics__close(struct analytics *a)
 
 	if (!a)
 		return;
-	while (a->n_lines)
+	while (a->lines.len)
 		pop_line(a, 0, -1);
 	if (a->ready && analytics__flush(a, time(NULL)))
 		pr_warn("analytics: the last %zu roll-ups could not be written", a->routes.n);
@@ -945,8 +996,8 @@ void analytics__close(struct analytics *a)
 	ktab_free(&a->clients);
 	names_free(&a->names);
 	free(a->pending);
-	free(a->lines);
-	free(a->lats);
+	ring__free(&a->lines);
+	ring__free(&a->lats);
 	free(a->db_path);
 	free(a->index_html);
 	free(a);
@@ -991,57 +1042,154 @@ static const char *method_class(const char *m)
 	return "OTHER";
 }
 
+static uint32_t client_hash(const struct prefix *c)
+{
+	return (uint32_t)hash_bytes(c->addr, c->family == 4 ? 4 : 16, FNV_SEED ^ c->family);
+}
+
+/* The index position of address c, or of the empty place where it would go. */
+static uint32_t client_pos(const struct client_set *cs, const struct prefix *c)
+{
+	uint32_t mask = 2 * cs->cap - 1, i;
+
+	for (i = client_hash(c) & mask; cs->index[i]; i = (i + 1) & mask)
+		if (prefix__equal(&cs->slots[cs->index[i] - 1].addr, c))
+			break;
+	return i;
+}
+
+/* Empty index position i (linear probing: later entries of the run move back into it). */
+static void client_unindex(struct client_set *cs, uint32_t i)
+{
+	uint32_t mask = 2 * cs->cap - 1, j = i, home;
+
+	for (;;) {
+		j = (j + 1) & mask;
+		if (!cs->index[j])
+			break;
+		home = client_hash(&cs->slots[cs->index[j] - 1].addr) & mask;
+		/* An entry whose home lies cyclically in (i, j] stays where it is. */
+		if (i <= j ? (i < home && home <= j) : (i < home || home <= j))
+			continue;
+		cs->index[i] = cs->index[j];
+		i = j;
+	}
+	cs->index[i] = 0;
+}
+
+static void heap_swap(struct client_set *cs, uint32_t x, uint32_t y)
+{
+	uint8_t t = cs->heap[x];
+
+	cs->heap[x] = cs->heap[y];
+	cs->heap[y] = t;
+	cs->at[cs->heap[x]] = (uint8_t)x;
+	cs->at[cs->heap[y]] = (uint8_t)y;
+}
+
+#define HEAP_RANK(cs, x) ((cs)->slots[(cs)->heap[x]].rank)
+
+/* Restore the heap after the rank of the slot at place x changed. */
+static void heap_fix(struct client_set *cs, uint32_t x)
+{
+	while (x && HEAP_RANK(cs, x) < HEAP_RANK(cs, (x - 1) / 2)) {
+		heap_swap(cs, x, (x - 1) / 2);
+		x = (x - 1) / 2;
+	}
+	for (;;) {
+		uint32_t l = 2 * x + 1, m = x;
+
+		if (l < cs->n && HEAP_RANK(cs, l) < HEAP_RANK(cs, m))
+			m = l;
+		if (l + 1 < cs->n && HEAP_RANK(cs, l + 1) < HEAP_RANK(cs, m))
+			m = l + 1;
+		if (m == x)
+			break;
+		heap_swap(cs, x, m);
+		x = m;
+	}
+}
+
+/* Room for cap slots: heap and places carried over, the index rebuilt. 0 or -ENOMEM. */
+static int client_grow(struct client_set *cs, uint32_t cap)
+{
+	struct client_slot *slots = realloc(cs->slots, cap * sizeof(*slots));
+	uint8_t *block;
+	uint32_t i, mask = 2 * cap - 1, j;
+
+	if (!slots)
+		return -ENOMEM;
+	cs->slots = slots;
+	block = calloc(4, cap); /* heap, at, index */
+	if (!block)
+		return -ENOMEM;
+	if (cs->n) {
+		memcpy(block, cs->heap, cs->n);
+		memcpy(block + cap, cs->at, cs->n);
+	}
+	free(cs->heap);
+	cs->heap = block;
+	cs->at = block + cap;
+	cs->index = block + 2 * cap;
+	for (i = 0; i < cs->n; i++) {
+		for (j = client_hash(&slots[i].addr) & mask; cs->index[j]; j = (j + 1) & mask)
+			;
+		cs->index[j] = (uint8_t)(i + 1);
+	}
+	cs->cap = cap;
+	return 0;
+}
+
 static void client_add(struct analytics *a, int64_t day, uint32_t route, const struct prefix *c,
-		       int status, double lat)
+		       int status, double lat, uint32_t *hint)
 {
 	struct client_key k = { .day = day, .route = route };
-	struct client_set *cs = ktab_get(&a->clients, &k, true);
-	struct client_slot *s = NULL;
-	uint32_t i;
+	struct client_set *cs = ktab_get_hinted(&a->clients, &k, hint);
+	struct client_slot *s;
+	uint32_t pos, slot;
 
 	if (!cs) {
 		a->stats.dropped++;
 		return;
 	}
-	for (i = 0; i < cs->n; i++) {
-		if (prefix__equal(&cs->slots[i].addr, c)) {
-			s = &cs->slots[i];
-			break;
-		}
-	}
-	if (!s && cs->n == cs->cap && cs->cap < ANALYTICS_CLIENTS_PER_FLUSH) {
+	if (cs->n == cs->cap && cs->cap < ANALYTICS_CLIENTS_PER_FLUSH &&
+	    (!cs->cap || !cs->index[client_pos(cs, c)])) {
 		uint32_t cap = cs->cap ? cs->cap * 4 : CLIENT_SLOTS_FIRST;
-		struct client_slot *slots;
 
-		if (cap > ANALYTICS_CLIENTS_PER_FLUSH)
-			cap = ANALYTICS_CLIENTS_PER_FLUSH;
-		slots = realloc(cs->slots, cap * sizeof(*slots));
-		if (!slots) {
+		if (client_grow(cs, cap > ANALYTICS_CLIENTS_PER_FLUSH ? ANALYTICS_CLIENTS_PER_FLUSH
+								      : cap)) {
 			a->stats.dropped++;
 			return;
 		}
-		cs->slots = slots;
-		cs->cap = cap;
 	}
-	if (!s && cs->n < cs->cap) {
-		s = &cs->slots[cs->n++];
+	pos = client_pos(cs, c);
+	if (cs->index[pos]) {
+		slot = cs->index[pos] - 1;
+		s = &cs->slots[slot];
+	} else if (cs->n < cs->cap) {
+		slot = cs->n++;
+		s = &cs->slots[slot];
 		memset(s, 0, sizeof(*s));
 		s->addr = *c;
-	} else if (!s) {
+		cs->index[pos] = (uint8_t)(slot + 1);
+		cs->heap[slot] = (uint8_t)slot;
+		cs->at[slot] = (uint8_t)slot;
+	} else {
 		/* Space-saving: the new client takes the slot of the lightest one. */
 		uint64_t evicted;
 
-		s = &cs->slots[0];
-		for (i = 1; i < cs->n; i++)
-			if (cs->slots[i].rank < s->rank)
-				s = &cs->slots[i];
+		slot = cs->heap[0];
+		s = &cs->slots[slot];
+		client_unindex(cs, client_pos(cs, &s->addr));
 		evicted = s->rank;
 		memset(s, 0, sizeof(*s));
 		s->addr = *c;
 		s->rank = evicted;
+		cs->index[client_pos(cs, c)] = (uint8_t)(slot + 1);
 	}
 	s->hits++;
 	s->rank++;
+	heap_fix(cs, cs->at[slot]);
 	if (status >= 400 && status <= 499)
 		s->s4xx++;
 	if (lat >= 0) {
@@ -1124,37 +1272,23 @@ static void outlier_check(struct analytics *a, uint32_t route, const char *metho
 	r->n_cur++;
 }
 
-void analytics__record(struct analytics *a, const char *route, const char *method, int status,
+/* One request, its route and method class interned (name numbers); status already checked. */
+static void record_ids(struct analytics *a, uint32_t r, uint32_t m, int status,
 		       const struct prefix *client, double latency_s, const char *path,
-		       size_t path_len, time_t when)
+		       size_t path_len, int64_t t)
 {
+	struct name *rn = &a->names.v[r - 1];
 	struct route_key rk;
 	struct status_key sk;
 	struct route_agg *ra;
 	struct status_agg *sa;
-	uint32_t r, m;
-	const char *mname;
 	bool has_lat = latency_s >= 0 && isfinite(latency_s);
-	int64_t t = (int64_t)when;
-
-	if (!a)
-		return;
-	a->stats.recorded++;
-	if (status < 100 || status > 599)
-		status = 0;
-	mname = method_class(method);
-	r = names_intern(&a->names, NAME_ROUTE, route && *route ? route : "unknown");
-	m = names_intern(&a->names, NAME_METHOD, mname);
-	if (!r || !m) {
-		a->stats.dropped++;
-		return;
-	}
 
 	memset(&rk, 0, sizeof(rk));
 	rk.hour = hour_of(t);
 	rk.route = r;
 	rk.version = a->version;
-	ra = ktab_get(&a->routes, &rk, true);
+	ra = ktab_get_hinted(&a->routes, &rk, &rn->route_hint);
 	if (!ra) {
 		a->stats.dropped++;
 		return;
@@ -1187,36 +1321,66 @@ void analytics__record(struct analytics *a, const char *route, const char *metho
 		a->stats.dropped++;
 
 	if (client && client->family) {
-		client_add(a, sk.day, r, client, status, has_lat ? latency_s : -1);
-		client_add(a, sk.day, 0, client, status, has_lat ? latency_s : -1);
+		client_add(a, sk.day, r, client, status, has_lat ? latency_s : -1, &rn->client_hint);
+		client_add(a, sk.day, 0, client, status, has_lat ? latency_s : -1, &a->all_clients_hint);
 	}
 	if (has_lat)
-		outlier_check(a, r, mname, status, client, latency_s, path, path_len, t);
+		outlier_check(a, r, a->names.v[m - 1].text, status, client, latency_s, path, path_len,
+			      t);
+}
+
+/* The name numbers of route and method's class; false (counted as dropped) when the table is full. */
+static bool intern_request(struct analytics *a, const char *route, const char *method, uint32_t *r,
+			   uint32_t *m)
+{
+	*r = names_intern(&a->names, NAME_ROUTE, route && *route ? route : "unknown");
+	*m = names_intern(&a->names, NAME_METHOD, method_class(method));
+	if (*r && *m)
+		return true;
+	a->stats.dropped++;
+	return false;
+}
+
+static int status_checked(int status)
+{
+	return status < 100 || status > 599 ? 0 : status;
+}
+
+void analytics__record(struct analytics *a, const char *route, const char *method, int status,
+		       const struct prefix *client, double latency_s, const char *path,
+		       size_t path_len, time_t when)
+{
+	uint32_t r, m;
+
+	if (!a)
+		return;
+	a->stats.recorded++;
+	if (intern_request(a, route, method, &r, &m))
+		record_ids(a, r, m, status_checked(status), client, latency_s, path, path_len,
+			   (int64_t)when);
 }
 
 /* ---- pairing lines with latencies measured elsewhere ---- */
 
-/* Record waiting line i with lat (< 0: none) and take it off the list. */
+/* Record waiting line i with lat (< 0: none) and take it out of the ring. */
 static void pop_line(struct analytics *a, uint32_t i, double lat)
 {
-	const struct pending_line *l = &a->lines[i];
+	const struct pending_line *l = ring__at(&a->lines, i);
 
-	/* analytics__record() counts it: the pairing was bookkeeping, not a new request. */
-	a->stats.recorded--;
+	if (!l)
+		return;
 	if (lat >= 0)
 		a->stats.paired++;
 	else
 		a->stats.unpaired++;
-	analytics__record(a, l->route, l->method, l->status, l->client.family ? &l->client : NULL,
-			  lat, l->path, l->path_len, (time_t)l->when);
-	memmove(&a->lines[i], &a->lines[i + 1], (a->n_lines - i - 1) * sizeof(*a->lines));
-	a->n_lines--;
+	record_ids(a, l->route, l->method_class, l->status, l->client.family ? &l->client : NULL,
+		   lat, l->path, l->path_len, l->when);
+	ring__take(&a->lines, i);
 }
 
 static void pop_latency(struct analytics *a, uint32_t i)
 {
-	memmove(&a->lats[i], &a->lats[i + 1], (a->n_lats - i - 1) * sizeof(*a->lats));
-	a->n_lats--;
+	ring__take(&a->lats, i);
 }
 
 static uint64_t gap(uint64_t x, uint64_t y)
@@ -1263,9 +1427,12 @@ void analytics__pair_expire(struct analytics *a, uint64_t now_ns)
 {
 	if (!a)
 		return;
-	while (a->n_lines && a->lines[0].line_ns + ANALYTICS_PAIR_MATCH_NS < now_ns)
+	/* Entry 0 of a ring is always a live one: the oldest. */
+	while (a->lines.len &&
+	       ((struct pending_line *)ring__at(&a->lines, 0))->line_ns + ANALYTICS_PAIR_MATCH_NS < now_ns)
 		pop_line(a, 0, -1);
-	while (a->n_lats && a->lats[0].answered_ns + ANALYTICS_PAIR_MATCH_NS < now_ns) {
+	while (a->lats.len && ((struct pending_latency *)ring__at(&a->lats, 0))->answered_ns +
+					  ANALYTICS_PAIR_MATCH_NS < now_ns) {
 		a->stats.lost_latencies++;
 		pop_latency(a, 0);
 	}
@@ -1273,11 +1440,13 @@ void analytics__pair_expire(struct analytics *a, uint64_t now_ns)
 
 static bool pair_alloc(struct analytics *a)
 {
-	if (!a->lines)
-		a->lines = calloc(ANALYTICS_PAIR_MAX, sizeof(*a->lines));
-	if (!a->lats)
-		a->lats = calloc(ANALYTICS_PAIR_MAX, sizeof(*a->lats));
-	return a->lines && a->lats;
+	if (!ring__ready(&a->lines) &&
+	    ring__init(&a->lines, sizeof(struct pending_line), ANALYTICS_PAIR_MAX))
+		return false;
+	if (!ring__ready(&a->lats) &&
+	    ring__init(&a->lats, sizeof(struct pending_latency), ANALYTICS_PAIR_MAX))
+		return false;
+	return true;
 }
 
 void analytics__record_pending(struct analytics *a, const char *route, const char *method,
@@ -1285,7 +1454,8 @@ void analytics__record_pending(struct analytics *a, const char *route, const cha
 			       size_t path_len, time_t when, uint64_t line_ns)
 {
 	struct pending_line *l;
-	uint32_t i;
+	uint32_t i, r, m;
+	size_t mlen;
 
 	if (!a)
 		return;
@@ -1294,15 +1464,23 @@ void analytics__record_pending(struct analytics *a, const char *route, const cha
 		return;
 	}
 	a->stats.recorded++;
+	if (!intern_request(a, route, method, &r, &m))
+		return;
 	analytics__pair_expire(a, line_ns);
-	if (a->n_lines == ANALYTICS_PAIR_MAX)
-		pop_line(a, 0, -1); /* the oldest waited long enough */
-	l = &a->lines[a->n_lines++];
+	if (ring__full(&a->lines)) {
+		/* Full: the oldest is recorded now, without a latency. */
+		a->stats.overflow_lines++;
+		pop_line(a, 0, -1);
+	}
+	l = ring__push(&a->lines);
 	l->line_ns = line_ns;
 	l->when = (int64_t)when;
-	l->status = status;
-	snprintf(l->route, sizeof(l->route), "%s", route && *route ? route : "unknown");
-	snprintf(l->method, sizeof(l->method), "%s", method ? method : "");
+	l->status = status_checked(status);
+	l->route = r;
+	l->method_class = m;
+	mlen = method ? strnlen(method, sizeof(l->method) - 1) : 0;
+	memcpy(l->method, method ? method : "", mlen);
+	l->method[mlen] = '\0';
 	if (client)
 		l->client = *client;
 	else
@@ -1311,9 +1489,11 @@ void analytics__record_pending(struct analytics *a, const char *route, const cha
 	if (l->path_len)
 		memcpy(l->path, path, l->path_len);
 	/* A latency that came first: the oldest that goes with it. */
-	for (i = 0; i < a->n_lats; i++) {
-		if (pairs(&a->lats[i], l)) {
-			pop_line(a, a->n_lines - 1, (double)a->lats[i].latency_ns / 1e9);
+	for (i = 0; a->lats.live && i < a->lats.len; i++) {
+		const struct pending_latency *lat = ring__at(&a->lats, i);
+
+		if (lat && pairs(lat, l)) {
+			pop_line(a, a->lines.len - 1, (double)lat->latency_ns / 1e9);
 			pop_latency(a, i);
 			return;
 		}
@@ -1329,19 +1509,23 @@ void analytics__latency(struct analytics *a, uint64_t answered_ns, uint64_t late
 	if (!a || !pair_alloc(a))
 		return;
 	analytics__pair_expire(a, answered_ns);
-	if (a->n_lats == ANALYTICS_PAIR_MAX) {
+	if (ring__full(&a->lats)) {
+		/* Full: the oldest is dropped. */
 		a->stats.lost_latencies++;
+		a->stats.overflow_latencies++;
 		pop_latency(a, 0);
 	}
-	m = &a->lats[a->n_lats++];
+	m = ring__push(&a->lats);
 	m->answered_ns = answered_ns;
 	m->latency_ns = latency_ns;
 	snprintf(m->head, sizeof(m->head), "%s", request_line ? request_line : "");
 	/* The oldest waiting line that goes with it. */
-	for (i = 0; i < a->n_lines; i++) {
-		if (pairs(m, &a->lines[i])) {
+	for (i = 0; a->lines.live && i < a->lines.len; i++) {
+		const struct pending_line *l = ring__at(&a->lines, i);
+
+		if (l && pairs(m, l)) {
 			pop_line(a, i, (double)latency_ns / 1e9);
-			pop_latency(a, a->n_lats - 1);
+			pop_latency(a, a->lats.len - 1);
 			return;
 		}
 	}

@@ -100,6 +100,8 @@ struct analytics_stats {
 	uint64_t paired;       /* lines given a measured latency */
 	uint64_t unpaired;     /* lines recorded without one after the wait */
 	uint64_t lost_latencies; /* latencies with no line to go with */
+	uint64_t overflow_lines;     /* of unpaired: recorded early, ANALYTICS_PAIR_MAX were waiting */
+	uint64_t overflow_latencies; /* of lost_latencies: dropped, ANALYTICS_PAIR_MAX were waiting */
 };
 
 /*
@@ -153,6 +155,16 @@ void analytics__record(struct analytics *a, const char *route, const char *metho
  *
  * analytics__pair_expire() settles what waited too long; each of these
  * calls and analytics__flush() run it.
+ *
+ * Memory and time: lines and latencies wait in two rings of
+ * ANALYTICS_PAIR_MAX slots (600 KB and 100 KB, allocated on first
+ * use); adding, pairing and expiring are O(1) but for the search of a
+ * partner, which looks at the waiting entries of the other ring only. A
+ * ring is full when ANALYTICS_PAIR_MAX slots lie between its oldest waiting
+ * entry and its newest (slots of entries paired out of order are free again
+ * once the oldest is gone). Then the oldest gives way: a line is recorded
+ * at once without a latency (counted in unpaired and overflow_lines), a
+ * latency is dropped (counted in lost_latencies and overflow_latencies).
  */
 #define ANALYTICS_PAIR_WINDOW_NS (250ULL * 1000000ULL)
 #define ANALYTICS_PAIR_MATCH_NS (2000ULL * 1000000ULL)

@@ -1442,18 +1442,50 @@ static int recount_lengths(struct banmap *bm, enum map_id id, __u32 set)
 	return 0;
 }
 
+/*
+ * Every bucket of an array map of n counts in one BPF_MAP_LOOKUP_BATCH, not
+ * n lookups: a malloc()ed array the caller frees, or NULL when the kernel
+ * cannot (then they are looked up one by one).
+ */
+static __u32 *read_sums(int fd, __u32 n)
+{
+	LIBBPF_OPTS(bpf_map_batch_opts, opts);
+	__u32 *keys = calloc(n, sizeof(*keys));
+	__u32 *vals = calloc(n, sizeof(*vals));
+	__u32 *sums = calloc(n, sizeof(*sums));
+	__u32 got = n, token, i;
+
+	if (keys && vals && sums &&
+	    (bpf_map_lookup_batch(fd, NULL, &token, keys, vals, &got, &opts) == 0 || errno == ENOENT) &&
+	    got == n) {
+		for (i = 0; i < got; i++)
+			if (keys[i] < n)
+				sums[keys[i]] = vals[i];
+	} else {
+		free(sums);
+		sums = NULL;
+	}
+	free(keys);
+	free(vals);
+	return sums;
+}
+
 /* Write the counts of an array map of n buckets that differ from sums. */
 static int write_sums(int fd, const __u32 *sums, __u32 n)
 {
-	__u32 bucket, count;
+	__u32 *cur = read_sums(fd, n), bucket, count;
+	int err = 0;
 
-	for (bucket = 0; bucket < n; bucket++) {
-		if (bpf_map_lookup_elem(fd, &bucket, &count))
+	for (bucket = 0; bucket < n && !err; bucket++) {
+		if (cur)
+			count = cur[bucket];
+		else if (bpf_map_lookup_elem(fd, &bucket, &count))
 			continue;
 		if (count != sums[bucket] && bpf_map_update_elem(fd, &bucket, &sums[bucket], BPF_ANY))
-			return -errno;
+			err = -errno;
 	}
-	return 0;
+	free(cur);
+	return err;
 }
 
 static int reconcile_sums(struct banmap *bm)

@@ -850,6 +850,11 @@ static int set_retention(struct warden_config *c, const char *v, char *w, size_t
 	return set_duration(&c->retention_ns, v, w, wlen);
 }
 
+static int set_analytics(struct warden_config *c, const char *v, char *w, size_t wlen)
+{
+	return set_bool(&c->analytics, v, w, wlen);
+}
+
 /* A route rule as the app declares it ("/events/<int:id>"); repeatable, blank-separated. */
 static int set_hang_exempt(struct warden_config *c, const char *v, char *w, size_t wlen)
 {
@@ -950,6 +955,7 @@ static int set_extra_routes(struct warden_config *c, const char *v, char *w, siz
 	X("warden", "retention", set_retention, false)          \
 	X("warden", "routes_from", set_routes_from, false)      \
 	X("warden", "extra_routes", set_extra_routes, true)     \
+	X("warden", "analytics", set_analytics, false)          \
 	X("jail", "maxretry", set_maxretry, false)              \
 	X("jail", "findtime", set_findtime, false)              \
 	X("jail", "bantime", set_bantime, false)                \
@@ -1115,6 +1121,7 @@ void config__defaults(struct warden_config *c)
 	c->hang_timeout_ns = 30 * NSEC_PER_SEC;
 	c->slow_threshold_ns = 2 * NSEC_PER_SEC;
 	c->retention_ns = 30ULL * 86400 * NSEC_PER_SEC;
+	c->analytics = true;
 	detector_opts__defaults(&c->jail);
 }
 

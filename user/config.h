@@ -91,6 +91,7 @@ struct warden_config {
 	char extra_routes[CONFIG_MAX_EXTRA_ROUTES][512]; /* "extra_routes": "[METHODS ]RULE" that
 				      neither way finds, e.g. "GET,POST /hook/<token>" */
 	int n_extra_routes;
+	bool analytics;            /* per-route analytics and the dashboard (default on) */
 	char user[128];            /* "USER[:GROUP]" the app runs as; "" = warden's, without its capabilities */
 	uint64_t resolve_interval_ns; /* re-resolve host names without a DNS TTL this often, default 5m */
 	/* [jail] section: fail2ban's names */

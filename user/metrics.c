@@ -30,6 +30,16 @@ struct metric_family {
 	size_t n_slots;  /* a power of two, at least twice n_series */
 	size_t max_series;
 	uint64_t folded;
+	/*
+	 * The series that the last label values at these addresses named
+	 * (direct-mapped by address): callers on the log path pass the same
+	 * constant strings line after line, and a string compare is cheaper
+	 * than checking, hashing and probing. A hit is confirmed by content.
+	 */
+	struct {
+		const char *p[METRICS_MAX_LABELS];
+		size_t idx; /* into series, + 1; 0: empty */
+	} memo[16];
 };
 
 struct metrics {
@@ -377,12 +387,36 @@ nomem:
  * The series for values as given by a caller: cleaned, looked up, added,
  * or folded into "other" when the family is full. NULL only without memory.
  */
+static size_t memo_slot(const struct metric_family *f, const char *const *values)
+{
+	uintptr_t h = 0;
+	size_t i;
+
+	for (i = 0; i < f->n_labels; i++)
+		h = (h ^ (uintptr_t)values[i]) * 0x9e3779b97f4a7c15ULL;
+	return (size_t)(h >> 40) % (sizeof(f->memo) / sizeof(f->memo[0]));
+}
+
 static struct series *series_get(struct metric_family *f, const char *const *values)
 {
-	const char *clean[METRICS_MAX_LABELS], *other[METRICS_MAX_LABELS];
+	const char *clean[METRICS_MAX_LABELS] = { NULL }, *other[METRICS_MAX_LABELS];
 	char *owned[METRICS_MAX_LABELS] = { NULL };
 	struct series *s = NULL;
-	size_t i;
+	size_t i, m = 0;
+
+	if (values && f->n_labels) {
+		m = memo_slot(f, values);
+		if (f->memo[m].idx) {
+			s = &f->series[f->memo[m].idx - 1];
+			for (i = 0; i < f->n_labels; i++)
+				if (f->memo[m].p[i] != values[i] || !values[i] ||
+				    strcmp(values[i], s->values[i]))
+					break;
+			if (i == f->n_labels)
+				return s;
+			s = NULL;
+		}
+	}
 
 	for (i = 0; i < f->n_labels; i++) {
 		const char *v = values && values[i] ? values[i] : "";
@@ -397,6 +431,11 @@ static struct series *series_get(struct metric_family *f, const char *const *val
 		other[i] = METRICS_OTHER;
 	}
 	s = series_find_or_add(f, clean, f->n_series < f->max_series);
+	if (s && values && f->n_labels) {
+		for (i = 0; i < f->n_labels; i++)
+			f->memo[m].p[i] = values[i];
+		f->memo[m].idx = (size_t)(s - f->series) + 1;
+	}
 	if (!s && f->n_series >= f->max_series) {
 		/* Full: the new label set counts under "other", which may go beyond the cap. */
 		f->folded++;

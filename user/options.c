@@ -100,6 +100,8 @@ static const struct cli_option options[] = {
 	{ "state-dir", "state_dir", "DIR", BOTH,
 	  "offsets, ban snapshots, analytics history (/var/lib/warden)" },
 	{ "retention", "retention", "T", BOTH, "analytics history kept (30d)" },
+	{ "analytics", "analytics", "on|off", BOTH,
+	  "per-route analytics and the dashboard (on; off: neither kept nor served)" },
 	{ "config", NULL, "FILE", BOTH,
 	  "INI file with [warden] and [jail], or fail2ban's jail.conf or jail.local; options override it" },
 	{ "jail", NULL, "NAME", BOTH,

@@ -172,6 +172,12 @@ static void refresh_metrics(void *arg, struct warden_metrics *m)
 {
 	struct runner *r = arg;
 
+	if (r->analytics) {
+		const struct analytics_stats *as = analytics__stats(r->analytics);
+
+		wmetrics__set_pairing(m, as->paired, as->unpaired, as->overflow_lines,
+				      as->lost_latencies, as->overflow_latencies);
+	}
 	if (r->watcher) {
 		uint16_t ports[RUNNER_MAX_PORTS];
 		struct watcher_port_stats ps;
@@ -220,6 +226,10 @@ static void open_analytics(struct runner *r)
 {
 	char err[512];
 
+	if (!r->cfg->analytics) {
+		pr_info("analytics off: no per-route history, no dashboard");
+		return;
+	}
 	r->analytics = analytics__open(r->cfg->state_dir, r->cfg->retention_ns, err, sizeof(err));
 	if (!r->analytics) {
 		pr_warn("no analytics history: %s", err);

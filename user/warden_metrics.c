@@ -15,7 +15,7 @@ struct warden_metrics {
 	struct metrics *reg;
 	struct metric_family *build_info, *requests, *lines, *failures, *bans, *bans_active,
 		*allowlist, *xdp, *child_up, *restarts, *hangs, *backend, *in_flight, *latency,
-		*port_latency, *app_lines, *served;
+		*port_latency, *app_lines, *served, *pairing;
 };
 
 /* Line results, by enum line_kind. */
@@ -121,9 +121,15 @@ struct warden_metrics *wmetrics__new(void)
 					"Lines of each app's logs (warden watch's [app NAME] sections; "
 					"(unclaimed): logs no app claims), by what they turned out to be.",
 					L("app", "result"));
+	m->pairing = metrics__counter(r, "warden_analytics_pairing_total",
+				      "Log lines and watcher latencies paired by the analytics, by "
+				      "outcome: paired, line_alone (recorded without a latency), "
+				      "line_overflow (of them: pushed out of the full ring), "
+				      "latency_lost, latency_overflow (of them: pushed out).",
+				      L("outcome"));
 	if (!m->app_lines || !m->build_info || !m->child_up || !m->restarts || !m->hangs || !m->requests ||
 	    !m->lines || !m->failures || !m->bans || !m->bans_active || !m->allowlist || !m->xdp ||
-	    !m->backend || !m->in_flight || !m->latency || !m->port_latency)
+	    !m->backend || !m->in_flight || !m->latency || !m->port_latency || !m->pairing)
 		goto fail;
 
 	/* Every bounded label value shows from the start, at zero: rates need a first sample. */
@@ -136,11 +142,25 @@ struct warden_metrics *wmetrics__new(void)
 	wmetrics__set_bans(m, &(struct banmap_sizes){ 0 });
 	wmetrics__set_xdp(m, &(struct xdp_counters){ 0 });
 	wmetrics__set_watcher(m, NULL, 0);
+	wmetrics__set_pairing(m, 0, 0, 0, 0, 0);
 	return m;
 fail:
 	wmetrics__free(m);
 	errno = ENOMEM;
 	return NULL;
+}
+
+void wmetrics__set_pairing(struct warden_metrics *m, uint64_t paired, uint64_t unpaired,
+			   uint64_t overflow_lines, uint64_t lost_latencies,
+			   uint64_t overflow_latencies)
+{
+	if (!m)
+		return;
+	metrics__set(m->pairing, L("paired"), (double)paired);
+	metrics__set(m->pairing, L("line_alone"), (double)unpaired);
+	metrics__set(m->pairing, L("line_overflow"), (double)overflow_lines);
+	metrics__set(m->pairing, L("latency_lost"), (double)lost_latencies);
+	metrics__set(m->pairing, L("latency_overflow"), (double)overflow_latencies);
 }
 
 void wmetrics__free(struct warden_metrics *m)

@@ -78,6 +78,15 @@ void wmetrics__set_xdp(struct warden_metrics *m, const struct xdp_counters *c);
 /* The watcher's backend name (NULL: none) and its requests in flight. */
 void wmetrics__set_watcher(struct warden_metrics *m, const char *backend, uint32_t in_flight);
 
+/*
+ * How the analytics paired log lines with the watcher's latencies, since
+ * warden started (analytics_stats): paired, recorded without a latency
+ * (of them: pushed out of the full ring), latencies lost (of them: pushed out).
+ */
+void wmetrics__set_pairing(struct warden_metrics *m, uint64_t paired, uint64_t unpaired,
+			   uint64_t overflow_lines, uint64_t lost_latencies,
+			   uint64_t overflow_latencies);
+
 /* One request's latency, by route (NULL: "unknown"). */
 void wmetrics__observe_latency(struct warden_metrics *m, const char *route, double seconds);
 

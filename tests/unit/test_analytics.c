@@ -779,6 +779,115 @@ out:
 	rm_dir(dir);
 }
 
+/*
+ * The rings that pair lines with latencies: bounded, the oldest gives way
+ * (counted), and pairs stay right through many wrap-arounds and out-of-order
+ * answers.
+ */
+static void test_pairing_rings(void)
+{
+	enum { N = ANALYTICS_PAIR_MAX, ROUTES = 16, ROUNDS = 10 * ANALYTICS_PAIR_MAX / 8 };
+	char err[256], *dir = tmp_dir(), route[32], head[64];
+	struct analytics *a = NULL;
+	struct json_object *o = NULL, *r;
+	const struct analytics_stats *st;
+	struct prefix c = addr("192.0.2.4");
+	time_t now = time(NULL);
+	uint64_t b = time__boot_ns(), us = 1000, t = 0, recorded;
+	int i, k, rc;
+
+	if (!ASSERT_NOT_NULL(dir, "tmpdir"))
+		return;
+	a = analytics__open(dir, 0, err, sizeof(err));
+	if (!ASSERT_NOT_NULL(a, err))
+		goto out;
+	st = analytics__stats(a);
+
+	/* 1. N + 5 lines within the wait, no latency: the 5 oldest are recorded at once. */
+	for (i = 0; i < N + 5; i++)
+		analytics__record_pending(a, "/full", "GET", 200, &c, "/full", 5, now, b + (t += us));
+	ASSERT_EQ(st->overflow_lines, 5, "lines beyond the bound counted");
+	ASSERT_EQ(st->unpaired, 5, "and recorded without latency");
+	/* The latency of the 6th line still finds it: the ring kept the newest N. */
+	analytics__latency(a, b + t, 7 * NSEC_PER_MSEC, "GET /full HTTP/1.1");
+	ASSERT_EQ(st->paired, 1, "the oldest waiting line paired");
+	analytics__pair_expire(a, b + t + 10 * NSEC_PER_SEC);
+	ASSERT_EQ(st->unpaired, N + 4, "the rest recorded without latency after the wait");
+	ASSERT_EQ(st->recorded, N + 5, "each line once");
+
+	/* 2. N + 3 latencies, no line: the 3 oldest dropped and counted. */
+	t += 10 * NSEC_PER_SEC;
+	for (i = 0; i < N + 3; i++)
+		analytics__latency(a, b + (t += us), NSEC_PER_MSEC, "GET /nothing HTTP/1.1");
+	ASSERT_EQ(st->overflow_latencies, 3, "latencies beyond the bound counted");
+	ASSERT_EQ(st->lost_latencies, 3, "as lost");
+	analytics__pair_expire(a, b + t + 10 * NSEC_PER_SEC);
+	ASSERT_EQ(st->lost_latencies, N + 3, "the rest lost after the wait");
+
+	/* 3. Holes hold slots until the oldest goes: the oldest waiting line, then room for N. */
+	t += 10 * NSEC_PER_SEC;
+	analytics__record_pending(a, "/stuck", "GET", 200, &c, "/stuck", 6, now, b + (t += us));
+	for (i = 0; i < N - 1; i++) {
+		analytics__record_pending(a, "/hole", "GET", 200, &c, "/hole", 5, now, b + (t += us));
+		analytics__latency(a, b + t, NSEC_PER_MSEC, "GET /hole HTTP/1.1");
+	}
+	ASSERT_EQ(st->paired, 1 + (N - 1), "paired out of order");
+	ASSERT_EQ(st->overflow_lines, 5, "no overflow yet");
+	analytics__record_pending(a, "/next", "GET", 200, &c, "/next", 5, now, b + (t += us));
+	ASSERT_EQ(st->overflow_lines, 6, "the slots between /stuck and the newest were full");
+	for (i = 0; i < N - 1; i++)
+		analytics__record_pending(a, "/room", "GET", 200, &c, "/room", 5, now, b + (t += us));
+	ASSERT_EQ(st->overflow_lines, 6, "the holes freed with /stuck: room for N");
+	analytics__pair_expire(a, b + t + 10 * NSEC_PER_SEC);
+
+	/*
+	 * 4. Pairs through 10 wrap-arounds: 8 requests at a time on 16 routes,
+	 * half answered in reverse order with their request line, half by time
+	 * alone; route K's latency is K + 1 ms, so any mispairing shows.
+	 */
+	recorded = st->recorded;
+	t += 10 * NSEC_PER_SEC;
+	for (i = 0; i < ROUNDS; i++) {
+		uint64_t t0 = t;
+
+		for (k = 0; k < 8; k++) {
+			int q = (i * 8 + k) % ROUTES;
+
+			snprintf(route, sizeof(route), "/r%d", q);
+			analytics__record_pending(a, route, "GET", 200, &c, route, strlen(route), now,
+						  b + (t += us));
+		}
+		for (k = 7; k >= 0; k--) {
+			int q = (i * 8 + k) % ROUTES;
+			bool known = i % 2 == 0;
+
+			snprintf(head, sizeof(head), "GET /r%d HTTP/1.1", q);
+			/* By time alone, the answers come in order (the oldest line first). */
+			if (!known)
+				q = (i * 8 + (7 - k)) % ROUTES;
+			analytics__latency(a, b + (t += us), (uint64_t)(q + 1) * NSEC_PER_MSEC,
+					   known ? head : NULL);
+		}
+		t = t0 + 10 * NSEC_PER_SEC / ROUNDS + 16 * us;
+	}
+	ASSERT_EQ(st->recorded - recorded, ROUNDS * 8, "every request recorded once");
+	ASSERT_EQ(st->paired, N + ROUNDS * 8, "every request paired");
+	ASSERT_EQ(st->overflow_lines, 6, "no overflow");
+	o = api(a, "/api/routes?days=1", now, &rc);
+	ASSERT_OK(rc, "routes");
+	for (k = 0; k < ROUTES; k++) {
+		snprintf(route, sizeof(route), "/r%d", k);
+		r = jget(jfind(jget(o, "routes"), "route", route), "latency");
+		if (fabs(jdbl(r, "min") - (k + 1) / 1e3) > 1e-9 || fabs(jdbl(r, "max") - (k + 1) / 1e3) > 1e-9)
+			TU_FAIL(route, "latency %g..%g, expected %g", jdbl(r, "min"), jdbl(r, "max"),
+				(k + 1) / 1e3);
+	}
+out:
+	json_object_put(o);
+	analytics__close(a);
+	rm_dir(dir);
+}
+
 /* More clients than a flush keeps: the heavy ones survive, counts never inflated. */
 static void test_heavy_clients(void)
 {
@@ -822,6 +931,75 @@ static void test_heavy_clients(void)
 	}
 	json_object_put(o);
 	o = NULL;
+out:
+	json_object_put(o);
+	analytics__close(a);
+	rm_dir(dir);
+}
+
+/*
+ * The top-k's guarantee on a mixed IPv4/IPv6 stream with many evictions:
+ * each heavy client kept, once, with hits in [true - N/k, true].
+ */
+static void test_clients_topk(void)
+{
+	enum { HEAVY = 10, LIGHT = 3000, N = 30000 };
+	char err[256], *dir = tmp_dir(), ip[64];
+	struct analytics *a = NULL;
+	struct json_object *o = NULL, *arr;
+	time_t now = time(NULL);
+	int64_t truth[HEAVY] = { 0 }, hits, slack = N / ANALYTICS_CLIENTS_PER_FLUSH;
+	unsigned int seed = 3;
+	struct prefix p;
+	int rc, i, j, seen;
+
+	if (!ASSERT_NOT_NULL(dir, "tmpdir"))
+		return;
+	a = analytics__open(dir, 0, err, sizeof(err));
+	if (!ASSERT_NOT_NULL(a, err))
+		goto out;
+	for (i = 0; i < N; i++) {
+		int x = rand_r(&seed) % 100;
+
+		if (x < 30) { /* 30 %: one of the heavy ones, 3 % each */
+			j = x % HEAVY;
+			truth[j]++;
+			snprintf(ip, sizeof(ip), j % 2 ? "2001:db8:%d::1" : "192.0.2.%d", j + 1);
+		} else {
+			j = rand_r(&seed) % LIGHT;
+			if (j % 2)
+				snprintf(ip, sizeof(ip), "2001:db8:ffff:%x::%x", j / 256, j % 256 + 1);
+			else
+				snprintf(ip, sizeof(ip), "198.51.100.%d", j % 250);
+			p = addr(ip);
+			if (!(j % 2))
+				p.addr[2] = (uint8_t)(100 + j / 250);
+			analytics__record(a, "/t", "GET", 200, &p, -1, NULL, 0, now);
+			continue;
+		}
+		p = addr(ip);
+		analytics__record(a, "/t", "GET", 200, &p, -1, NULL, 0, now);
+	}
+	ASSERT_OK(analytics__flush(a, now), "flush");
+	o = api(a, "/api/clients?days=1&route=/t&limit=1000", now, &rc);
+	arr = jget(o, "clients");
+	for (j = 0; j < HEAVY; j++) {
+		snprintf(ip, sizeof(ip), j % 2 ? "2001:db8:%d::1" : "192.0.2.%d", j + 1);
+		seen = 0;
+		hits = -1;
+		for (i = 0; i < (int)json_object_array_length(arr); i++) {
+			struct json_object *e = json_object_array_get_idx(arr, i);
+
+			if (jstr(e, "client") && !strcmp(jstr(e, "client"), ip)) {
+				seen++;
+				hits = jint(e, "hits");
+			}
+		}
+		if (!ASSERT_EQ(seen, 1, ip))
+			continue;
+		ASSERT_LE(hits, truth[j], ip);
+		ASSERT_GE(hits, truth[j] - slack, ip);
+	}
 out:
 	json_object_put(o);
 	analytics__close(a);
@@ -1307,7 +1485,9 @@ int main(void)
 	RUN_TEST(test_bounds);
 	RUN_TEST(test_outlier_rule);
 	RUN_TEST(test_pairing);
+	RUN_TEST(test_pairing_rings);
 	RUN_TEST(test_heavy_clients);
+	RUN_TEST(test_clients_topk);
 	RUN_TEST(test_restart);
 	RUN_TEST(test_retention);
 	RUN_TEST(test_http);

@@ -123,6 +123,7 @@ static const struct {
 	{ "warden.retention", "7d" },
 	{ "warden.routes_from", "flask" },
 	{ "warden.extra_routes", "GET,POST /hook/<token>" },
+	{ "warden.analytics", "off" },
 	{ "jail.maxretry", "3" },
 	{ "jail.findtime", "1m" },
 	{ "jail.bantime", "1h" },
@@ -215,6 +216,13 @@ static void test_every_key(void)
 	size_t i;
 
 	config__defaults(&c);
+	ASSERT_TRUE(c.analytics, "analytics on by default");
+	set(&c, "analytics", "off");
+	ASSERT_FALSE(c.analytics, "analytics off");
+	ASSERT_ERR(config__set(&c, NULL, "analytics", "sometimes", err, sizeof(err)), "analytics: bad value");
+	ASSERT_FALSE(c.analytics, "a bad value changes nothing");
+	set(&c, "analytics", "on");
+	ASSERT_TRUE(c.analytics, "analytics on");
 	set(&c, "pin_path", "/sys/fs/bpf/other");
 	ASSERT_STREQ(c.pin_path, "/sys/fs/bpf/other", "pin_path");
 	set(&c, "iface", "eth0, eth1 eth2,eth3");

@@ -159,6 +159,38 @@ out:
 	metrics__free(m);
 }
 
+/* A label value at the address of an earlier one but with other text is another series (the memo checks content). */
+static void test_same_address(void)
+{
+	struct metrics *m = metrics__new(NULL);
+	struct metric_family *c;
+	char buf[16];
+	double v;
+	int i;
+
+	if (!ASSERT_NOT_NULL(m, "new"))
+		return;
+	c = metrics__counter(m, "reuse_total", "Reused buffers.", L("route", "kind"));
+	if (!ASSERT_NOT_NULL(c, "counter"))
+		goto out;
+	for (i = 0; i < 30; i++) {
+		snprintf(buf, sizeof(buf), "/r%d", i % 3);
+		ASSERT_OK(metrics__add(c, L(buf, "fixed"), 1), "add");
+	}
+	for (i = 0; i < 3; i++) {
+		snprintf(buf, sizeof(buf), "/r%d", i);
+		ASSERT_OK(metrics__get(c, L(buf, "fixed"), &v), buf);
+		ASSERT_TRUE(v == 10, "each text counted apart");
+	}
+	snprintf(buf, sizeof(buf), "/bad\xff");
+	ASSERT_OK(metrics__add(c, L(buf, "fixed"), 1), "invalid UTF-8");
+	ASSERT_OK(metrics__add(c, L(buf, "fixed"), 1), "invalid UTF-8 again");
+	ASSERT_OK(metrics__get(c, L("/bad\xef\xbf\xbd", "fixed"), &v), "cleaned series");
+	ASSERT_TRUE(v == 2, "cleaned value counted once per add");
+out:
+	metrics__free(m);
+}
+
 static void test_bad_names(void)
 {
 	static const double b[] = { 1, 2 }, bad_b[] = { 2, 1 };
@@ -413,6 +445,8 @@ static void test_warden_layer(void)
 	ASSERT_TRUE(has_line(text, "warden_xdp_packets_total{verdict=\"dropped_prefix\"} 0"), "xdp 0");
 	ASSERT_TRUE(has_line(text, "warden_watcher_backend{backend=\"none\"} 1"), "no watcher");
 	ASSERT_TRUE(has_line(text, "warden_bans_active{kind=\"exact4\"} 0"), "bans active 0");
+	ASSERT_TRUE(has_line(text, "warden_analytics_pairing_total{outcome=\"line_overflow\"} 0"),
+		    "pairing at 0");
 	ASSERT_TRUE(strstr(text, "warden_build_info{version=\"") != NULL, "build info");
 	check_promtool(text, len, "promtool warden at zero");
 	free(text);
@@ -452,6 +486,7 @@ static void test_warden_layer(void)
 	wmetrics__set_xdp(wm, &(struct xdp_counters){ .passed = 1000, .dropped_exact = 17,
 						      .dropped_prefix = 3, .non_ip = 9 });
 	wmetrics__set_watcher(wm, "tracepoint", 2);
+	wmetrics__set_pairing(wm, 90, 7, 3, 5, 1);
 	wmetrics__observe_latency(wm, "/items/<int:item_id>", 0.003);
 	wmetrics__observe_latency(wm, "/items/<int:item_id>", 0.2);
 	wmetrics__observe_latency(wm, NULL, 30);
@@ -486,6 +521,11 @@ static void test_warden_layer(void)
 				   "status_class=\"other\"} 1"),
 		    "malformed: no status");
 	ASSERT_TRUE(has_line(text, "warden_log_lines_total{result=\"request\"} 5"), "lines request");
+	ASSERT_TRUE(has_line(text, "warden_analytics_pairing_total{outcome=\"paired\"} 90"), "paired");
+	ASSERT_TRUE(has_line(text, "warden_analytics_pairing_total{outcome=\"line_overflow\"} 3"),
+		    "lines pushed out of the ring");
+	ASSERT_TRUE(has_line(text, "warden_analytics_pairing_total{outcome=\"latency_overflow\"} 1"),
+		    "latencies pushed out of the ring");
 	ASSERT_TRUE(has_line(text, "warden_log_lines_total{result=\"failure\"} 5"), "lines failure");
 	ASSERT_TRUE(has_line(text, "warden_log_lines_total{result=\"ban\"} 1"), "lines ban");
 	ASSERT_TRUE(has_line(text, "warden_log_lines_total{result=\"not_access\"} 2"), "lines other");
@@ -545,7 +585,7 @@ static void test_warden_layer(void)
 		free(copy);
 		ASSERT_TRUE(prefixed, "everything under warden_");
 		ASSERT_EQ(helps, types, "HELP and TYPE for each family");
-		ASSERT_EQ(helps, 15, "15 families");
+		ASSERT_EQ(helps, 16, "16 families");
 	}
 	ASSERT_TRUE(samples_unique(text), "no duplicate series");
 	check_promtool(text, len, "promtool warden");
@@ -597,6 +637,7 @@ int main(void)
 {
 	RUN_TEST(test_render_basics);
 	RUN_TEST(test_bad_names);
+	RUN_TEST(test_same_address);
 	RUN_TEST(test_utf8_clean);
 	RUN_TEST(test_hostile_labels);
 	RUN_TEST(test_histogram);

@@ -52,6 +52,7 @@ struct corpus {
 
 struct result {
 	double secs;
+	double cpu_secs; /* this process's CPU time over the pass (one thread) */
 	struct jail_stats st;
 	struct banmap_sizes sizes;
 };
@@ -72,6 +73,15 @@ static double median(double *v, int n)
 static double mono_s(void)
 {
 	return (double)time__mono_ns() / 1e9;
+}
+
+/* CPU time of this process: comparable with warden run's (perf stat task-clock) on a busy machine. */
+static double cpu_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 /* Days since 1970-01-01 of a civil date (Howard Hinnant's days_from_civil). */
@@ -219,7 +229,7 @@ static int run_jail(const struct corpus *c, const struct warden_config *cfg,
 	char err[256];
 	struct jail *j;
 	uint64_t base;
-	double t0;
+	double t0, c0;
 	size_t i;
 
 	j = jail__new(cfg, routes, bm, err, sizeof(err));
@@ -229,6 +239,7 @@ static int run_jail(const struct corpus *c, const struct warden_config *cfg,
 	}
 	base = time__boot_ns();
 	t0 = mono_s();
+	c0 = cpu_s();
 	if (clk == CLOCK_LINE) {
 		for (i = 0; i < c->n; i++)
 			jail__line(j, STREAM_STDERR, c->buf + c->off[i], c->len[i], false,
@@ -239,6 +250,7 @@ static int run_jail(const struct corpus *c, const struct warden_config *cfg,
 				   time__boot_ns(), NULL);
 	}
 	res->secs = mono_s() - t0;
+	res->cpu_secs = cpu_s() - c0;
 	res->st = *jail__stats(j);
 	memset(&res->sizes, 0, sizeof(res->sizes));
 	if (bm)
@@ -289,10 +301,10 @@ static uint64_t failures(const struct jail_stats *st)
 	return n;
 }
 
-static void report(const char *mode, const struct corpus *c, double *secs, int runs,
+static void report(const char *mode, const struct corpus *c, double *secs, double *cpus, int runs,
 		   const struct result *last)
 {
-	double s = median(secs, runs), lo = secs[0], hi = secs[runs - 1];
+	double s = median(secs, runs), lo = secs[0], hi = secs[runs - 1], cpu = median(cpus, runs);
 	const struct jail_stats *st = &last->st;
 
 	printf("%-5s %d runs: median %.3f s (%.3f..%.3f) = %.0f lines/s, %.1f ns/line; "
@@ -311,8 +323,8 @@ static void report(const char *mode, const struct corpus *c, double *secs, int r
 		       last->sizes.prefix6);
 	printf("\n");
 	printf("RESULT mode=%s runs=%d lines=%zu median_s=%.6f min_s=%.6f max_s=%.6f "
-	       "lines_per_s=%.0f failures=%llu bans=%llu applied=%llu errors=%llu\n",
-	       mode, runs, c->n, s, lo, hi, (double)c->n / s, (unsigned long long)failures(st),
+	       "lines_per_s=%.0f cpu_median_s=%.6f failures=%llu bans=%llu applied=%llu errors=%llu\n",
+	       mode, runs, c->n, s, lo, hi, (double)c->n / s, cpu, (unsigned long long)failures(st),
 	       (unsigned long long)st->bans, (unsigned long long)st->bans_applied,
 	       (unsigned long long)st->ban_errors);
 }
@@ -360,7 +372,7 @@ int main(int argc, char **argv)
 	struct routes *routes = NULL;
 	struct corpus corpus;
 	struct result res = { 0 };
-	double *dry_s = NULL, *maps_s = NULL, *parse_s = NULL, *match_s = NULL, t0, load_s;
+	double *dry_s = NULL, *maps_s = NULL, *dry_cpu = NULL, *maps_cpu = NULL, *parse_s = NULL, *match_s = NULL, t0, load_s;
 	char err[512], dir[4096];
 	int runs = 5, c, r, ret = 1;
 
@@ -441,9 +453,11 @@ int main(int argc, char **argv)
 
 	dry_s = calloc((size_t)runs, sizeof(double));
 	maps_s = calloc((size_t)runs, sizeof(double));
+	dry_cpu = calloc((size_t)runs, sizeof(double));
+	maps_cpu = calloc((size_t)runs, sizeof(double));
 	parse_s = calloc((size_t)runs, sizeof(double));
 	match_s = calloc((size_t)runs, sizeof(double));
-	if (!dry_s || !maps_s || !parse_s || !match_s)
+	if (!dry_s || !maps_s || !dry_cpu || !maps_cpu || !parse_s || !match_s)
 		goto out_corpus;
 
 	if (pin && !dry_only) {
@@ -461,6 +475,7 @@ int main(int argc, char **argv)
 		if (run_jail(&corpus, &cfg, routes, NULL, clk, &res))
 			goto out_corpus;
 		dry_s[r] = res.secs;
+		dry_cpu[r] = res.cpu_secs;
 		if (pin && !dry_only) {
 			struct banmap *bm;
 
@@ -479,6 +494,7 @@ int main(int argc, char **argv)
 				goto out_corpus;
 			}
 			maps_s[r] = res.secs;
+			maps_cpu[r] = res.cpu_secs;
 		}
 	}
 	if (stages) {
@@ -501,10 +517,10 @@ int main(int argc, char **argv)
 		} else {
 			dry_res = res;
 		}
-		report("dry", &corpus, dry_s, runs, &dry_res);
+		report("dry", &corpus, dry_s, dry_cpu, runs, &dry_res);
 	}
 	if (pin && !dry_only)
-		report("maps", &corpus, maps_s, runs, &res);
+		report("maps", &corpus, maps_s, maps_cpu, runs, &res);
 	ret = 0;
 out_corpus:
 	if (made_pin)
@@ -513,6 +529,8 @@ out_corpus:
 out:
 	free(dry_s);
 	free(maps_s);
+	free(dry_cpu);
+	free(maps_cpu);
 	free(parse_s);
 	free(match_s);
 	routes__free(routes);

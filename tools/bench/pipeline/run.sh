@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 # run.sh - pipeline benchmark: access-log lines per second through warden's parse + route match +
-# detector against fail2ban-regex on the same file, and ban latency (line written -> ban in the
-# map) against fail2ban's (line written -> ban action ran).
+# detector (jail__line() in memory, and `warden run -- cat access.log` end to end with and without
+# analytics) against fail2ban-regex on the same file, CPU per line of each, and ban latency (line
+# written -> ban in the map) against fail2ban's (line written -> ban action ran).
 #
 # Usage: tools/bench/pipeline/run.sh [--lines N] [--seed S] [--runs N] [--f2b-runs N]
 #            [--bans N] [--lat-runs N] [--f2b-bans N] [--no-fail2ban] [--quick] [--keep]
 #            [--out FILE]
 # Needs root (BPF maps), build/warden and build/tools/bench/{pipeline-gen,pipeline-bench,
-# latency-child} (make). Installs fail2ban and python3-pyinotify with apt-get if missing.
+# latency-child} (make). Installs fail2ban, python3-pyinotify and perf (for warden's CPU time)
+# with tools/install-deps.sh if missing.
 # Prints a Markdown report on stdout (progress on stderr). Runs in a mount namespace of its
 # own with a private bpffs; every file, map and process it makes is removed on exit, ^C included.
 set -u
@@ -59,16 +61,16 @@ done
 # The reference: Debian's fail2ban, and pyinotify so that its "auto" backend
 # follows the log by inotify rather than polling it every second. (No HTTP
 # traffic is made here: wrk is not needed.)
-if [ "$DO_F2B" = 1 ] && [ -z "${WBENCH_PRIVATE_NS:-}" ]; then
-	need=()
-	command -v fail2ban-regex >/dev/null || need+=(fail2ban)
-	/usr/bin/python3 -c 'import pyinotify' 2>/dev/null || need+=(python3-pyinotify)
-	if [ ${#need[@]} -gt 0 ]; then
-		echo "run.sh: installing ${need[*]}" >&2
-		DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${need[@]}" >&2 ||
-			{ echo "run.sh: cannot install ${need[*]}" >&2; exit 2; }
+if [ -z "${WBENCH_PRIVATE_NS:-}" ]; then
+	if ! command -v perf >/dev/null ||
+		{ [ "$DO_F2B" = 1 ] && { ! command -v fail2ban-regex >/dev/null ||
+			! /usr/bin/python3 -c 'import pyinotify' 2>/dev/null; }; }; then
+		echo "run.sh: installing what is missing with tools/install-deps.sh" >&2
+		sh "$TOP/tools/install-deps.sh" >&2 || { echo "run.sh: tools/install-deps.sh failed" >&2; exit 2; }
 	fi
 fi
+
+command -v perf >/dev/null || { echo "run.sh: perf is missing" >&2; exit 2; }
 
 # Everything below runs in a mount namespace of our own: the bpffs we mount
 # vanishes with it, whatever happens to this script.
@@ -149,6 +151,10 @@ for opt in "--restart never" "--http off" "--control $WORK/control.sock" "--stat
 	fi
 done
 
+# --analytics on|off (a warden from before it has analytics always on).
+AN_OPT=0
+"$WARDEN" run --dry-run "${EXTRA[@]}" --analytics off --app "$APP" -- true >/dev/null 2>&1 && AN_OPT=1
+
 REPORT=$WORK/report.md
 # The options as the report shows them: our temporary folder as $WORK.
 SHOWN_EXTRA=${EXTRA[*]//$WORK/\$WORK}
@@ -187,41 +193,46 @@ STAGES=$(grep '^RESULT mode=stages' "$WORK/bench.txt")
 DRY_TZ=$(grep '^RESULT mode=dry' "$WORK/bench-tz.txt")
 
 # warden run end to end: the file through a pipe from `cat` as the app, bans into the maps.
-# Functions that start processes set RESULT rather than print it: a $(...)
+# Wall clock of the whole run, and warden's own CPU time (perf stat --no-inherit: without
+# cat's). Functions that start processes set RESULT rather than print it: a $(...)
 # subshell would hide their PIDs from cleanup.
-e2e() { # tz-mode -> RESULT="lines_per_s bans"
-	local tz=$1 r t0 t1 secs=() bans=0
+run_warden() { # tag input analytics(on|off) -> wall seconds and CPU ms in $WALL $CPU
+	local tag=$1 input=$2 aopt=() t0 t1
+	[ "$AN_OPT" = 1 ] && aopt=(--analytics "$3")
+	t0=$(now)
+	run_bg env -u TZ perf stat --no-inherit -e task-clock -x, -o "$WORK/cpu.txt" \
+		"$WARDEN" run --pin-path "$BPF/$tag" --app "$APP" --log-format werkzeug "${aopt[@]}" \
+		"${EXTRA[@]}" -- cat "$input" >/dev/null 2>"$WORK/e2e.err" || { cat "$WORK/e2e.err" >&2; return 1; }
+	t1=$(now)
+	rm -rf "$WORK/state"/*
+	WALL=$(elapsed "$t0" "$t1")
+	CPU=$(awk -F, '$3 == "task-clock" { print $1 }' "$WORK/cpu.txt")
+}
+e2e() { # analytics(on|off) -> RESULT="lines_per_s bans cpu_ns_per_line startup_ms startup_cpu_ms"
+	local an=$1 r secs=() cpus=() s_secs=() s_cpus=() bans=0
 	for r in $(seq "$RUNS"); do
-		t0=$(now)
-		if [ "$tz" = unset ]; then
-			run_bg env -u TZ "$WARDEN" run --pin-path "$BPF/e2e-$tz-$r" --app "$APP" --log-format werkzeug \
-				"${EXTRA[@]}" -- cat "$LOG" >/dev/null 2>"$WORK/e2e.err"
-		else
-			run_bg env TZ=:/etc/localtime "$WARDEN" run --pin-path "$BPF/e2e-$tz-$r" --app "$APP" \
-				--log-format werkzeug "${EXTRA[@]}" -- cat "$LOG" >/dev/null 2>"$WORK/e2e.err"
-		fi || { cat "$WORK/e2e.err" >&2; return 1; }
-		t1=$(now)
-		secs+=("$(elapsed "$t0" "$t1")")
+		# What a run costs before the first line: routes learned, maps created, the child started.
+		run_warden "start-$an-$r" /dev/null "$an" || return 1
+		s_secs+=("$WALL")
+		s_cpus+=("$CPU")
+		run_warden "e2e-$an-$r" "$LOG" "$an" || return 1
+		secs+=("$WALL")
+		cpus+=("$CPU")
 		bans=$(grep -c 'warden\[info\]: banned ' "$WORK/e2e.err")
 	done
-	RESULT=$(awk -v n="$LINES" -v s="$(median "${secs[@]}")" -v b="$bans" 'BEGIN { printf "%.0f %d\n", n / s, b }')
+	RESULT=$(awk -v n="$LINES" -v s="$(median "${secs[@]}")" -v b="$bans" -v c="$(median "${cpus[@]}")" \
+		-v ss="$(median "${s_secs[@]}")" -v sc="$(median "${s_cpus[@]}")" \
+		'BEGIN { printf "%.0f %d %.1f %.0f %.0f\n", n / s, b, (c - sc) * 1e6 / n, ss * 1000, sc }')
 }
-# What a run costs before the first line: routes learned, maps created, the child started.
-log "warden run -- true (start-up and exit), $RUNS runs"
-STARTUP=()
-for r in $(seq "$RUNS"); do
-	t0=$(now)
-	run_bg env -u TZ "$WARDEN" run --pin-path "$BPF/start-$r" --app "$APP" --log-format werkzeug \
-		"${EXTRA[@]}" -- true >/dev/null 2>&1
-	t1=$(now)
-	STARTUP+=("$(elapsed "$t0" "$t1")")
-done
-log "warden run -- cat access.log, $RUNS runs"
-e2e unset || exit 1
+log "warden run -- cat access.log (and -- cat /dev/null for the start-up), $RUNS runs each"
+e2e on || exit 1
 E2E=$RESULT
-log "warden run -- cat access.log with TZ=:/etc/localtime, $RUNS runs"
-e2e tz || exit 1
-E2E_TZ=$RESULT
+E2E_OFF="0 - 0 - -"
+if [ "$AN_OPT" = 1 ]; then
+	log "warden run --analytics off -- cat access.log (and /dev/null), $RUNS runs each"
+	e2e off || exit 1
+	E2E_OFF=$RESULT
+fi
 
 # fail2ban-regex on the same file. The failregex that flags exactly what warden
 # flags: any request line but the demo app's routes with their methods
@@ -294,9 +305,13 @@ fi
 		l=${row%%|*} r=${row#*|}
 		echo "| warden: $l | $(fmt_int "$(field "$r" lines_per_s)") | $(field "$r" failures) | $(field "$r" bans) | $(ratio "$(field "$r" lines_per_s)") |"
 	done
-	echo "| warden: \`warden run -- cat access.log\`, end to end, bans written to the maps | $(fmt_int "${E2E%% *}") | | ${E2E#* } | $(ratio "${E2E%% *}") |"
+	# shellcheck disable=SC2086
+	set -- $E2E
+	echo "| warden: \`warden run -- cat access.log\`, end to end, bans written to the maps, analytics on (the default) | $(fmt_int "$1") | | $2 | $(ratio "$1") |"
+	# shellcheck disable=SC2086
+	set -- $E2E_OFF
+	echo "| warden: the same with \`--analytics off\` | $(fmt_int "$1") | | $2 | $(ratio "$1") |"
 	echo "| warden: jail__line() dry-run, TZ=:/etc/localtime | $(fmt_int "$(field "$DRY_TZ" lines_per_s)") | $(field "$DRY_TZ" failures) | $(field "$DRY_TZ" bans) | $(ratio "$(field "$DRY_TZ" lines_per_s)") |"
-	echo "| warden: \`warden run -- cat access.log\`, TZ=:/etc/localtime | $(fmt_int "${E2E_TZ%% *}") | | ${E2E_TZ#* } | $(ratio "${E2E_TZ%% *}") |"
 	echo "| warden: \`warden parse --summary\` with that failregex as a fail2ban filter (filter.d + jail.local), end to end | $(fmt_int "${WFILTER%% *}") | ${WFILTER#* } | | $(ratio "${WFILTER%% *}") |"
 	if [ "$DO_F2B" = 1 ]; then
 		# shellcheck disable=SC2086
@@ -307,8 +322,16 @@ fi
 		echo "| fail2ban-regex, \`\" 404 \` failregex | $(fmt_int "$1") | $2 | | $(ratio "$1") |"
 	fi
 	echo
+	jail_ns=$(awk -v l="$LINES" -v s="$(field "$MAPS" cpu_median_s)" 'BEGIN { printf "%.1f", s * 1e9 / l }')
+	cpu_row() { awk -v c="$1" -v j="$jail_ns" 'BEGIN { printf "%.1f | %.2f x", c, c / j }'; }
+	echo "| CPU per line | ns | vs jail__line() |"
+	echo "|---|---:|---:|"
+	echo "| jail__line() in memory, bans written to the maps: its CPU time | $jail_ns | 1 x |"
+	echo "| \`warden run -- cat access.log\`, analytics on: warden's CPU time less that of \`-- cat /dev/null\` | $(cpu_row "$(echo "$E2E" | cut -d' ' -f3)") |"
+	echo "| the same, \`--analytics off\` | $(cpu_row "$(echo "$E2E_OFF" | cut -d' ' -f3)") |"
+	echo
 	echo "- Stages (dry-run, TZ unset): parse $(field "$STAGES" parse_ns) ns/line, parse + route match $(field "$STAGES" match_ns) ns/line, whole jail__line() $(awk -v l="$LINES" -v s="$(field "$DRY" median_s)" 'BEGIN { printf "%.1f", s * 1e9 / l }') ns/line."
-	echo "- warden: jail settings maxretry 5, findtime 10m, bantime 10m; the detector's clock is each line's own timestamp (the log is 2.8 hours long; replayed with the real clock, every client's failures would fall into one findtime). TZ unset unless said (as under systemd). End to end: \`warden run --log-format werkzeug --app tools/demo/app.py $SHOWN_EXTRA -- cat access.log\`, output to /dev/null, wall clock including start-up and exit ($(awk -v s="$(median "${STARTUP[@]}")" 'BEGIN { printf "%.0f", s * 1000 }') ms with \`-- true\`), the real clock as detector clock (so bans differ: each client is banned at most once in the seconds the run lasts)."
+	echo "- warden: jail settings maxretry 5, findtime 10m, bantime 10m; the detector's clock is each line's own timestamp (the log is 2.8 hours long; replayed with the real clock, every client's failures would fall into one findtime). TZ unset unless said (as under systemd). End to end: \`warden run --log-format werkzeug --app tools/demo/app.py --analytics on|off $SHOWN_EXTRA -- cat access.log\` under \`perf stat --no-inherit -e task-clock\` (warden's own CPU, not cat's), output to /dev/null, wall clock including start-up and exit ($(echo "$E2E" | cut -d' ' -f4) ms with \`-- cat /dev/null\`, $(echo "$E2E" | cut -d' ' -f5) ms of CPU), the real clock as detector clock (so bans differ: each client is banned at most once in the seconds the run lasts). The request watcher is on (as by default), so with analytics every line waits to be paired with a latency that \`cat\` never produces: the worst case of the pairing rings (full, the oldest line recorded without latency each time)."
 	if [ "$DO_F2B" = 1 ]; then
 		echo "- fail2ban: \`fail2ban-regex -r --print-no-missed -d '$F2B_DATE' access.log FAILREGEX\`; lines/s from its own \"processed in\" time (without Python's start-up; wall clock median $(awk -v a="${F2B_R##* }" 'BEGIN{print a}') s). fail2ban-regex matches lines, it decides no bans."
 		echo "- Route-equivalent failregex (the same lines as warden's failures: $(field "$DRY" failures) vs $(echo "$F2B_R" | cut -d' ' -f2)): \`$RE_ROUTES\`"
@@ -324,6 +347,8 @@ LAT_ALL=()
 LAT_SEEN=()
 log "warden: ban latency, $LAT_RUNS runs of $BANS bans"
 for r in $(seq "$LAT_RUNS"); do
+	# A fresh state folder: a run must not restore the previous run's bans (durable bans).
+	rm -rf "$WORK/state"/*
 	run_bg env -u TZ "$WARDEN" run --pin-path "$BPF/lat-$r" --maxretry 1 --findtime 10m --bantime 10m \
 		--log-format werkzeug --app "$APP" "${EXTRA[@]}" -- \
 		"$TOOLS/latency-child" --pin-path "$BPF/lat-$r" --count "$BANS" --out "$WORK/lat-$r.txt" \

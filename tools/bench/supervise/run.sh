@@ -5,7 +5,10 @@
 # again, and the watcher's cost as the app's requests per second under wrk (watcher on vs off).
 #
 # Usage: tools/bench/supervise/run.sh [--crashes N] [--hangs N] [--sup-wait S] [--wrk-runs N]
-#            [--wrk-duration T] [--no-supervisord] [--quick] [--keep] [--out FILE]
+#            [--wrk-duration T] [--wrk-setups "shared pinned"] [--watcher-only] [--no-supervisord]
+#            [--quick] [--keep] [--out FILE]
+# wrk setups: shared (wrk, the app and warden on all CPUs) and pinned (taskset: the app on the
+# last CPU, wrk and warden on the others, so the app's requests/s show the watcher's own cost).
 # Needs root (BPF), build/warden (make) and cc. Installs supervisor, wrk, gunicorn and
 # python3-flask with apt-get if missing. Runs in a network namespace of its own (loopback only)
 # and a mount namespace of its own; every process and file it makes is removed on exit, ^C
@@ -27,6 +30,8 @@ HANG_TIMEOUT=3    # warden's --hang-timeout, s
 SPACING=1.5       # s between a recovery and the next crash (> --restart-reset 1s)
 WRK_RUNS=5        # wrk runs per watcher mode (median)
 WRK_DURATION=10s
+WRK_SETUPS="shared pinned"
+DO_FAULTS=1
 DO_SUP=1
 KEEP=0
 OUT=$HERE/RESULTS.md
@@ -39,18 +44,20 @@ while [ $# -gt 0 ]; do
 	--sup-wait) SUP_WAIT=$2; shift 2 ;;
 	--wrk-runs) WRK_RUNS=$2; shift 2 ;;
 	--wrk-duration) WRK_DURATION=$2; shift 2 ;;
+	--wrk-setups) WRK_SETUPS=$2; shift 2 ;;
+	--watcher-only) DO_FAULTS=0 DO_SUP=0; shift ;;
 	--no-supervisord) DO_SUP=0; shift ;;
 	--quick) CRASHES=3 HANGS=1 SUP_WAIT=8 WRK_RUNS=1 WRK_DURATION=3s; [ "$OUT" = "$HERE/RESULTS.md" ] && OUT=; shift ;;
 	--keep) KEEP=1; shift ;;
 	--out) OUT=$2; shift 2 ;;
-	-h|--help) sed -n '3,13p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h|--help) sed -n '3,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) echo "run.sh: unknown option $1" >&2; exit 2 ;;
 	esac
 done
 
 [ "$(id -u)" = 0 ] || { echo "run.sh: needs root (BPF, namespaces)" >&2; exit 2; }
 [ -x "$WARDEN" ] || { echo "run.sh: $WARDEN is missing: run make" >&2; exit 2; }
-for c in unshare ip cc awk mount; do
+for c in unshare ip cc awk mount taskset; do
 	command -v "$c" >/dev/null || { echo "run.sh: $c is missing" >&2; exit 2; }
 done
 
@@ -170,7 +177,9 @@ WPID=
 start_warden() {
 	local name=$1
 	shift
-	env HOST=127.0.0.1 PORT=$PORT "$MARK" "$WARDEN" run --dry-run --http off --pin-path "$WORK/bpffs/$name" \
+	local pre=()
+	[ -n "${PIN_APP_CPU:-}" ] && pre=(taskset -c "$PIN_APP_CPU")
+	"${pre[@]}" env HOST=127.0.0.1 PORT=$PORT "$MARK" "$WARDEN" run --dry-run --http off --pin-path "$WORK/bpffs/$name" \
 		--state-dir "$WORK/state-$name" --control "$WORK/$name.sock" "$@" \
 		>"$WORK/$name.out" 2>"$WORK/$name.err" &
 	WPID=$!
@@ -220,6 +229,7 @@ start_supervisord() {
 LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 SUP_VERSION=$([ "$DO_SUP" = 1 ] && /usr/bin/supervisord --version 2>/dev/null)
 
+if [ "$DO_FAULTS" = 1 ]; then
 # ---- 1. crash -> serving ----
 # crash_series NAME: CRASHES times probe crash, RESULT = the times in ms; failures counted.
 crash_series() {
@@ -299,40 +309,54 @@ if [ "$DO_SUP" = 1 ]; then
 	done
 fi
 
+fi # DO_FAULTS
+
 # ---- 3. the watcher's cost: requests/s under wrk, watcher auto vs off ----
 GUNICORN=($PY -m gunicorn -w 2 -b 127.0.0.1:$PORT --chdir "$APPDIR" app:app)
 # utime + stime of one process, in clock ticks.
 cpu_ticks() { awk '{ sub(/.*\) /, ""); print $12 + $13 }' "/proc/$1/stat"; }
-wrk_run() { # mode -> RESULT = requests/s, CPU_MS = warden's own CPU time during the run
-	local mode=$1 rps
-	start_warden "wrk-$mode" --watcher "$mode" -- "${GUNICORN[@]}" || return 1
+# Pinned: the app (warden's children) on the last CPU, warden itself and wrk on the others.
+LAST_CPU=$(($(nproc) - 1))
+OTHER_CPUS=0$([ "$LAST_CPU" -gt 1 ] && echo "-$((LAST_CPU - 1))")
+wrk_run() { # mode setup -> WRK_RPS = requests/s, CPU_MS = warden's own CPU time during the run
+	local mode=$1 setup=$2 rps pin=()
+	[ "$setup" = pinned ] && pin=(taskset -c "$OTHER_CPUS")
+	if [ "$setup" = pinned ]; then
+		PIN_APP_CPU=$LAST_CPU start_warden "wrk-$mode" --watcher "$mode" -- "${GUNICORN[@]}" || return 1
+		taskset -a -p -c "$OTHER_CPUS" "$WPID" >/dev/null || return 1
+	else
+		start_warden "wrk-$mode" --watcher "$mode" -- "${GUNICORN[@]}" || return 1
+	fi
 	[ "$mode" = auto ] && BACKEND=$(sed -n 's/.*\(watcher: .*\)/\1/p' "$WORK/wrk-$mode.err" | head -1)
-	run_bg wrk -t2 -c32 -d2s "http://127.0.0.1:$PORT/" >/dev/null 2>&1 # warm-up
+	run_bg "${pin[@]}" wrk -t2 -c32 -d2s "http://127.0.0.1:$PORT/" >/dev/null 2>&1 # warm-up
 	c0=$(cpu_ticks "$WPID")
-	run_bg wrk -t2 -c32 -d"$WRK_DURATION" "http://127.0.0.1:$PORT/" >"$WORK/wrk.txt" 2>&1
+	run_bg "${pin[@]}" wrk -t2 -c32 -d"$WRK_DURATION" "http://127.0.0.1:$PORT/" >"$WORK/wrk.txt" 2>&1
 	c1=$(cpu_ticks "$WPID")
 	CPU_MS=$(awk -v a="$c0" -v b="$c1" -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.0f", (b - a) * 1000 / hz }')
 	rps=$(sed -n 's/^Requests\/sec:[[:space:]]*\([0-9.]*\).*/\1/p' "$WORK/wrk.txt")
 	errs=$(sed -n 's/.*Non-2xx or 3xx responses: *\([0-9]*\).*/\1/p; s/.*Socket errors: \(.*\)/\1/p' "$WORK/wrk.txt" | paste -sd' ')
-	[ -n "$errs" ] && log "wrk ($mode): $errs"
+	[ -n "$errs" ] && log "wrk ($mode, $setup): $errs"
 	stop_pid "$WPID"
 	wait_down 10
 	[ -n "$rps" ] || { cat "$WORK/wrk.txt" >&2; return 1; }
-	RESULT=$rps
+	WRK_RPS=$rps
 }
-RPS_ON=()
-RPS_OFF=()
-CPU_ON=()
-CPU_OFF=()
+declare -A RPS_ON RPS_OFF CPU_ON CPU_OFF
 BACKEND=
-for i in $(seq "$WRK_RUNS"); do
-	# Alternating, the order swapped each round (on off, off on, ...).
-	if [ $((i % 2)) = 1 ]; then order="auto off"; else order="off auto"; fi
-	for mode in $order; do
-		log "wrk round $i/$WRK_RUNS, watcher $mode"
-		wrk_run "$mode" || exit 1
-		if [ "$mode" = auto ]; then RPS_ON+=("$RESULT") CPU_ON+=("$CPU_MS"); else RPS_OFF+=("$RESULT") CPU_OFF+=("$CPU_MS"); fi
-		log "  $RESULT requests/s, warden's CPU $CPU_MS ms"
+for setup in $WRK_SETUPS; do
+	for i in $(seq "$WRK_RUNS"); do
+		# Alternating, the order swapped each round (on off, off on, ...).
+		if [ $((i % 2)) = 1 ]; then order="auto off"; else order="off auto"; fi
+		for mode in $order; do
+			log "wrk ($setup) round $i/$WRK_RUNS, watcher $mode"
+			wrk_run "$mode" "$setup" || exit 1
+			if [ "$mode" = auto ]; then
+				RPS_ON[$setup]+="$WRK_RPS " CPU_ON[$setup]+="$CPU_MS "
+			else
+				RPS_OFF[$setup]+="$WRK_RPS " CPU_OFF[$setup]+="$CPU_MS "
+			fi
+			log "  $WRK_RPS requests/s, warden's CPU $CPU_MS ms"
+		done
 	done
 done
 BACKEND_NAME=$(sed -n 's/.*with the \([a-z_]*\) backend.*/\1/p' <<<"$BACKEND")
@@ -343,10 +367,6 @@ REPORT=$WORK/report.md
 ms_cell() { [ $# -gt 0 ] && fmt1 "$(median "$@")" || echo "-"; }
 ms_p90() { [ $# -gt 0 ] && fmt1 "$(pct 90 "$@")" || echo "-"; }
 ms_range() { [ $# -gt 0 ] && echo "$(fmt1 "$(pct 0 "$@")") - $(fmt1 "$(pct 100 "$@")")" || echo "-"; }
-ON=$(median "${RPS_ON[@]}")
-OFF=$(median "${RPS_OFF[@]}")
-RATIO=$(awk -v a="$ON" -v b="$OFF" 'BEGIN { printf "%.1f", 100 * a / b }')
-GOAL=$(awk -v r="$RATIO" 'BEGIN { print (r >= 98 ? "met" : "NOT met") }')
 {
 	echo "## Supervision benchmark ($(date -u +%Y-%m-%dT%H:%MZ))"
 	echo
@@ -354,6 +374,7 @@ GOAL=$(awk -v r="$RATIO" 'BEGIN { print (r >= 98 ? "met" : "NOT met") }')
 	echo "$("$WARDEN" --version 2>/dev/null | head -1)$([ "$WARDEN" != "$TOP/build/warden" ] && echo " ($WARDEN)")$([ "$DO_SUP" = 1 ] && echo "; supervisord $SUP_VERSION (Debian's supervisor)"); $($PY --version 2>&1), Flask $($PY -c 'import flask, importlib.metadata as m; print(m.version("flask"))' 2>/dev/null), gunicorn $($PY -c 'import gunicorn; print(gunicorn.__version__)'), $(wrk -v 2>&1 | head -1 | cut -d' ' -f1-2)."
 	echo "App: \`tests/apps/supervise/app.py\` (Werkzeug's threaded server; HOST=127.0.0.1 PORT=$PORT), in a network namespace of the benchmark's own (loopback only)."
 	echo
+	if [ "$DO_FAULTS" = 1 ]; then
 	echo "### Crash -> the new child serving, and hang -> serving again (ms)"
 	echo
 	echo "| | runs | median | p90 | min - max | not recovered |"
@@ -376,16 +397,24 @@ GOAL=$(awk -v r="$RATIO" 'BEGIN { print (r >= 98 ? "met" : "NOT met") }')
 	fi
 	echo "- Each time includes the app's own start-up (Python, Flask imports, Werkzeug binding the port), the same for both."
 	echo
+	fi # DO_FAULTS
 	echo "### The watcher's cost: requests/s of the app under gunicorn, wrk"
 	echo
-	echo "| warden run --watcher | runs | median req/s | all runs (in order) | warden's own CPU per run, median ms |"
-	echo "|---|---:|---:|---|---:|"
-	echo "| auto (${BACKEND_NAME:-?}) | ${#RPS_ON[@]} | $(fmt_int "$ON") | $(for v in "${RPS_ON[@]}"; do fmt_int "$v"; echo; done | paste -sd' ') | $(fmt_int "$(median "${CPU_ON[@]}")") |"
-	echo "| off | ${#RPS_OFF[@]} | $(fmt_int "$OFF") | $(for v in "${RPS_OFF[@]}"; do fmt_int "$v"; echo; done | paste -sd' ') | $(fmt_int "$(median "${CPU_OFF[@]}")") |"
+	echo "| setup | warden run --watcher | runs | median req/s | all runs (in order) | warden's own CPU per run, median ms | on / off |"
+	echo "|---|---|---:|---:|---|---:|---:|"
+	for setup in $WRK_SETUPS; do
+		# shellcheck disable=SC2206
+		on=(${RPS_ON[$setup]}) off=(${RPS_OFF[$setup]}) con=(${CPU_ON[$setup]}) coff=(${CPU_OFF[$setup]})
+		ON=$(median "${on[@]}")
+		OFF=$(median "${off[@]}")
+		RATIO=$(awk -v a="$ON" -v b="$OFF" 'BEGIN { printf "%.1f", 100 * a / b }')
+		GOAL=$(awk -v r="$RATIO" 'BEGIN { print (r >= 98 ? "goal >= 98 % met" : "goal >= 98 % NOT met") }')
+		PER_ROUND=$(for i in "${!on[@]}"; do awk -v a="${on[$i]}" -v b="${off[$i]}" 'BEGIN { printf "%.1f %%\n", 100 * a / b }'; done | paste -sd, | sed 's/,/, /g')
+		echo "| $setup | auto (${BACKEND_NAME:-?}) | ${#on[@]} | $(fmt_int "$ON") | $(for v in "${on[@]}"; do fmt_int "$v"; echo; done | paste -sd' ') | $(fmt_int "$(median "${con[@]}")") | **$RATIO %** ($GOAL; per round: $PER_ROUND) |"
+		echo "| $setup | off | ${#off[@]} | $(fmt_int "$OFF") | $(for v in "${off[@]}"; do fmt_int "$v"; echo; done | paste -sd' ') | $(fmt_int "$(median "${coff[@]}")") | |"
+	done
 	echo
-	echo "Watcher on / off: **$RATIO %** of the throughput kept (goal >= 98 %: $GOAL). Per round (on / off, same round): $(for i in "${!RPS_ON[@]}"; do awk -v a="${RPS_ON[$i]}" -v b="${RPS_OFF[$i]}" 'BEGIN { printf "%.1f %%\n", 100 * a / b }'; done | paste -sd, | sed 's/,/, /g')."
-	echo
-	echo "- \`warden run --dry-run --http off --watcher auto|off -- ${GUNICORN[*]}\` (APPDIR = tests/apps/supervise), then \`wrk -t2 -c32 -d2s\` (warm-up, not counted) and \`wrk -t2 -c32 -d$WRK_DURATION http://127.0.0.1:$PORT/\`; a fresh warden per run, the modes alternating with the order swapped each round (on off, off on, ...). wrk, gunicorn's 2 workers and warden share the machine's $(nproc) CPUs."
+	echo "- \`warden run --dry-run --http off --watcher auto|off -- ${GUNICORN[*]}\` (APPDIR = tests/apps/supervise), then \`wrk -t2 -c32 -d2s\` (warm-up, not counted) and \`wrk -t2 -c32 -d$WRK_DURATION http://127.0.0.1:$PORT/\`; a fresh warden per run, the modes alternating with the order swapped each round (on off, off on, ...). shared: wrk, gunicorn's 2 workers and warden share the machine's $(nproc) CPUs. pinned: warden started under \`taskset -c $LAST_CPU\` (so the app, its children, runs on CPU $LAST_CPU), then warden itself moved to CPU $OTHER_CPUS (\`taskset -a -p\`), wrk under \`taskset -c $OTHER_CPUS\`: the app's CPU is its own, what the watcher's BPF programs cost it in its system calls shows in its requests/s, and warden's consuming of the events does not compete with it."
 	echo "- Watcher backend, as warden said at start: ${BACKEND:-?}. \"warden's own CPU\" is its utime + stime over the measured wrk run (/proc/PID/stat): what the BPF programs cost the app's workers in the kernel is not in it, it shows in the requests/s."
 	echo
 	echo "Command: \`$([ "$WARDEN" != "$TOP/build/warden" ] && echo "WARDEN=$WARDEN ")tools/bench/supervise/run.sh${ARGS[*]:+ ${ARGS[*]}}\`"
