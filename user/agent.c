@@ -16,6 +16,7 @@
 #include "log.h"
 #include "loop.h"
 #include "routes.h"
+#include "routes_learn.h"
 #include "snapshot.h"
 #include "timeutil.h"
 #include "warden_metrics.h"
@@ -60,6 +61,9 @@ struct agent {
 	void *mode_ctx;
 	const char *features[MAX_FEATURES];
 	size_t n_features;
+	/* How the app runs, for --routes-from flask (warden run); both borrowed, NULL in watch. */
+	char *const *app_cmd;
+	const struct spawn_opts *app_spawn;
 };
 
 /* ---- the bans' upkeep ---- */
@@ -78,9 +82,14 @@ static void on_expire(void *ctx)
 	struct agent *a = ctx;
 	size_t removed = 0;
 
+	int i;
+
 	if (a->bm && banmap__expire(a->bm, time__boot_ns(), &removed) == 0 && removed)
 		pr_debug("removed %zu expired ban%s", removed, removed == 1 ? "" : "s");
 	refresh_ban_sizes(a);
+	/* The one warning about URLs the app served that the routes lack waits for this tick. */
+	for (i = 0; i < a->n_apps; i++)
+		jail__tick(a->apps[i]->jail, time__boot_ns());
 }
 
 /* Batched: written when the bans changed, at most once a second. */
@@ -223,15 +232,43 @@ const char *agent__app_name(const struct agent *a, int app)
 	return a->apps[app]->name;
 }
 
+void agent__set_app_command(struct agent *a, char *const *cmd, const struct spawn_opts *spawn)
+{
+	a->app_cmd = cmd;
+	a->app_spawn = spawn;
+}
+
+/* Whether two route sets could not learn the same things (NULL: nothing learned before). */
+static bool same_notes(const struct routes *x, const struct routes *y)
+{
+	const char *const *nx, *const *ny;
+	size_t n = routes__notes(x, &nx), i;
+
+	if (!x || n != routes__notes(y, &ny))
+		return false;
+	for (i = 0; i < n; i++)
+		if (strcmp(nx[i], ny[i]))
+			return false;
+	return true;
+}
+
 int agent__learn_routes(struct agent *a, int i, const char *source)
 {
 	struct agent_app *app = a->apps[i];
 	struct routes *fresh;
-	char err[512];
+	char err[512], how[64];
 	size_t n;
 
 	snprintf(app->source, sizeof(app->source), "%s", source);
-	fresh = routes__load(source, err, sizeof(err));
+	fresh = routes_learn__load(&(struct routes_learn_opts){
+					   .source = source,
+					   .cmd = a->app_cmd,
+					   .from_flask = a->app_cmd && !strcmp(a->cfg->routes_from, "flask"),
+					   .spawn = a->app_spawn,
+					   .extra = (const char(*)[512])a->cfg->extra_routes,
+					   .n_extra = a->cfg->n_extra_routes,
+				   },
+				   how, sizeof(how), err, sizeof(err));
 	if (!fresh) {
 		int ret = -errno;
 
@@ -246,8 +283,11 @@ int agent__learn_routes(struct agent *a, int i, const char *source)
 		pr_warn("no route found in %s: only statuses and non-HTTP requests count as failures",
 			source);
 	else
-		pr_info("learned %zu route%s from %s%s%s", n, n == 1 ? "" : "s", source,
+		pr_info("learned %zu route%s from %s (%s)%s%s", n, n == 1 ? "" : "s", source, how,
 			app->name[0] ? " for app " : "", app->name);
+	/* What could not be learned: said once, and again only when a deploy changed it. */
+	if (!same_notes(app->routes, fresh))
+		routes__say_notes(fresh);
 	/* A deploy may have changed the app: the new routes replace the old. */
 	agent__set_routes(a, i, fresh, source);
 	return 0;

@@ -69,10 +69,19 @@ const char *agent__app_name(const struct agent *a, int app); /* "" for app 0 */
 
 /*
  * Learn app's routes from source (a file, a folder or a routes file) and
- * judge by them from now on; on failure the routes learned before stay
- * (said at warn level). 0 or -errno.
+ * judge by them from now on, with the extra_routes setting; on failure the
+ * routes learned before stay (said at warn level). What could not be
+ * learned is said when it differs from the last time. 0 or -errno.
  */
 int agent__learn_routes(struct agent *a, int app, const char *source);
+
+/*
+ * The app's command and how it is spawned (both borrowed, outlive the
+ * agent): with routes_from = flask, agent__learn_routes() asks its
+ * interpreter for app.url_map first (routes_learn.h).
+ */
+struct spawn_opts;
+void agent__set_app_command(struct agent *a, char *const *cmd, const struct spawn_opts *spawn);
 /* Judge app by routes (taken; NULL: none) learned from source elsewhere. */
 void agent__set_routes(struct agent *a, int app, struct routes *routes, const char *source);
 const struct routes *agent__routes(const struct agent *a, int app); /* NULL: none learned */

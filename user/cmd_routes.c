@@ -9,7 +9,9 @@
 #include <json-c/json.h>
 
 #include "cli.h"
+#include "config.h"
 #include "routes.h"
+#include "routes_learn.h"
 
 struct routes_opts {
 	bool json;
@@ -18,23 +20,35 @@ struct routes_opts {
 	const char *app;    /* file or folder */
 	char **paths;       /* with --match; none: read stdin */
 	int npaths;
+	bool from_flask;    /* --from flask */
+	const char *python; /* --python, the interpreter --from flask runs */
+	char extra[CONFIG_MAX_EXTRA_ROUTES][512]; /* --extra-route */
+	int nextra;
 };
 
-enum { OPT_JSON = 256, OPT_MATCH, OPT_METHOD };
+enum { OPT_JSON = 256, OPT_MATCH, OPT_METHOD, OPT_FROM, OPT_PYTHON, OPT_EXTRA };
 
 static const struct option long_opts[] = {
 	{ "json", no_argument, NULL, OPT_JSON },
 	{ "match", no_argument, NULL, OPT_MATCH },
 	{ "method", required_argument, NULL, OPT_METHOD },
+	{ "from", required_argument, NULL, OPT_FROM },
+	{ "python", required_argument, NULL, OPT_PYTHON },
+	{ "extra-route", required_argument, NULL, OPT_EXTRA },
 	{ "help", no_argument, NULL, 'h' },
 	{ 0 },
 };
 
 static const char *usage_text =
-	"usage: warden routes [--json] APP\n"
-	"       warden routes --match [--method M] [--json] APP [PATH...]\n"
+	"usage: warden routes [--json] [--from source|flask] [--python PY] [--extra-route R]... APP\n"
+	"       warden routes --match [--method M] [--json] [...] APP [PATH...]\n"
 	"Read the routes of a Flask app from its source (APP: a .py file, which brings\n"
 	"the local modules it imports, or a folder of them; the code is never run).\n"
+	"What could not be learned is said on stderr, with file:line and why.\n"
+	"--from flask imports the app with PY (python3 by default) in a child without\n"
+	"capabilities, killed after 15 s, and lists app.url_map instead; if that fails\n"
+	"it says why and reads the source. --extra-route \"[METHODS ]RULE\" adds a rule\n"
+	"(repeatable), as the extra_routes setting does.\n"
 	"Without --match, print each rule and its methods: 'RULE METHODS'.\n"
 	"With --match, decide for each PATH (as found in an access log; read one per\n"
 	"line from stdin when none is given) what Werkzeug would do with method M\n"
@@ -60,6 +74,23 @@ static int parse_args(int argc, char **argv, struct routes_opts *o)
 			break;
 		case OPT_MATCH:
 			o->match = true;
+			break;
+		case OPT_FROM:
+			if (strcmp(optarg, "flask") && strcmp(optarg, "source")) {
+				fprintf(stderr, "warden routes: --from takes source or flask\n");
+				goto usage;
+			}
+			o->from_flask = !strcmp(optarg, "flask");
+			break;
+		case OPT_PYTHON:
+			o->python = optarg;
+			break;
+		case OPT_EXTRA:
+			if (o->nextra == CONFIG_MAX_EXTRA_ROUTES || strlen(optarg) >= sizeof(o->extra[0])) {
+				fprintf(stderr, "warden routes: too many or too long --extra-route\n");
+				goto usage;
+			}
+			snprintf(o->extra[o->nextra++], sizeof(o->extra[0]), "%s", optarg);
 			break;
 		case OPT_METHOD:
 			if (!*optarg) {
@@ -169,7 +200,19 @@ int cmd_routes(int argc, char **argv)
 	rc = parse_args(argc, argv, &o);
 	if (rc)
 		return rc > 0 ? EXIT_OK : EXIT_USAGE;
-	rs = routes__load(o.app, err, sizeof(err));
+	{
+		char how[64];
+
+		rs = routes_learn__load(&(struct routes_learn_opts){
+						.source = o.app,
+						.python = o.python ? o.python : "python3",
+						.from_flask = o.from_flask,
+						.extra = (const char(*)[512])o.extra,
+						.n_extra = o.nextra,
+					},
+					how, sizeof(how), err, sizeof(err));
+		routes__say_notes(rs);
+	}
 	if (!rs) {
 		fprintf(stderr, "warden routes: %s\n", *err ? err : strerror(errno));
 		/* An unreadable or missing app is bad input; only memory is our failure. */

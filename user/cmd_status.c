@@ -30,6 +30,29 @@ static int64_t int_of(struct json_object *o, const char *key)
 	return json_object_object_get_ex(o, key, &v) && v ? json_object_get_int64(v) : -1;
 }
 
+/* URLs the app served that the learned routes do not have: where learning fell short. */
+static void print_unlearned(struct json_object *st)
+{
+	struct json_object *log, *list, *e;
+	size_t i, n;
+
+	if (!json_object_object_get_ex(st, "unlearned", &list) || !list ||
+	    !(n = json_object_array_length(list)))
+		return;
+	json_object_object_get_ex(st, "log", &log);
+	printf("unlearned %lld request%s served by the app on URLs not learned (not failures):\n",
+	       (long long)int_of(log, "app_served_unlearned"),
+	       int_of(log, "app_served_unlearned") == 1 ? "" : "s");
+	for (i = 0; i < n && i < 10; i++) {
+		e = json_object_array_get_idx(list, i);
+		printf("          %-7s %s (%lld, first answered %lld)\n", str_or(e, "method", "?"),
+		       str_or(e, "path", "?"), (long long)int_of(e, "count"),
+		       (long long)int_of(e, "status"));
+	}
+	if (n > 10)
+		printf("          ... %zu more shapes (warden status --json)\n", n - 10);
+}
+
 static void print_human(struct json_object *st)
 {
 	struct json_object *cmd, *log, *watch, *v;
@@ -65,6 +88,7 @@ static void print_human(struct json_object *st)
 		       (long long)int_of(log, "lines"), (long long)int_of(log, "requests"),
 		       (long long)int_of(log, "failures"), (long long)int_of(log, "bans"),
 		       json_object_get_boolean(json_object_object_get(st, "dry_run")) ? " (dry-run)" : "");
+	print_unlearned(st);
 }
 
 int cmd_status(int argc, char **argv)

@@ -883,6 +883,44 @@ static int set_hang_exempt(struct warden_config *c, const char *v, char *w, size
 	return 0;
 }
 
+static int set_routes_from(struct warden_config *c, const char *v, char *w, size_t wlen)
+{
+	static const char *const ways[] = { "source", "flask", NULL };
+
+	return set_choice(c->routes_from, sizeof(c->routes_from), v, ways, w, wlen);
+}
+
+/* "[METHOD[,METHOD...] ]RULE", one per value (a rule may hold commas and blanks). */
+static int set_extra_routes(struct warden_config *c, const char *v, char *w, size_t wlen)
+{
+	const char *rule = v, *sp;
+	size_t i;
+
+	if (!*v) {
+		c->n_extra_routes = 0;
+		return 0;
+	}
+	if (check_text(v, sizeof(c->extra_routes[0]), w, wlen))
+		return -EINVAL;
+	if (v[0] != '/') {
+		sp = strchr(v, ' ');
+		for (i = 0; sp && v + i < sp; i++)
+			if (!((v[i] >= 'A' && v[i] <= 'Z') || (v[i] >= 'a' && v[i] <= 'z') || v[i] == ','))
+				break;
+		if (!sp || v + i < sp)
+			return why(w, wlen, "'%s' is not [METHODS ]RULE (like \"GET,POST /hook/<token>\")",
+				   SHOW(v));
+		for (rule = sp; *rule == ' '; rule++)
+			;
+	}
+	if (rule[0] != '/')
+		return why(w, wlen, "'%s': the rule must start with '/'", SHOW(v));
+	if (c->n_extra_routes == CONFIG_MAX_EXTRA_ROUTES)
+		return why(w, wlen, "more than %d extra routes", CONFIG_MAX_EXTRA_ROUTES);
+	snprintf(c->extra_routes[c->n_extra_routes++], sizeof(c->extra_routes[0]), "%s", v);
+	return 0;
+}
+
 /* ---- the keys ---- */
 
 /* Every key once: the table and the "section.key" list come from here. */
@@ -915,6 +953,8 @@ static int set_hang_exempt(struct warden_config *c, const char *v, char *w, size
 	X("warden", "hang_exempt", set_hang_exempt, true)       \
 	X("warden", "slow_threshold", set_slow_threshold, false) \
 	X("warden", "retention", set_retention, false)          \
+	X("warden", "routes_from", set_routes_from, false)      \
+	X("warden", "extra_routes", set_extra_routes, true)     \
 	X("warden", "analytics", set_analytics, false)          \
 	X("jail", "maxretry", set_maxretry, false)              \
 	X("jail", "findtime", set_findtime, false)              \
@@ -1069,6 +1109,7 @@ void config__defaults(struct warden_config *c)
 	snprintf(c->http, sizeof(c->http), "127.0.0.1:9470");
 	snprintf(c->state_dir, sizeof(c->state_dir), "/var/lib/warden");
 	snprintf(c->log_stream, sizeof(c->log_stream), "both");
+	snprintf(c->routes_from, sizeof(c->routes_from), "source");
 	snprintf(c->restart, sizeof(c->restart), "on-failure");
 	c->restart_max_delay_ns = 30 * NSEC_PER_SEC;
 	c->restart_reset_ns = 60 * NSEC_PER_SEC;

@@ -15,6 +15,7 @@
 #define CONFIG_MAX_FAIL_STATUS 32
 #define CONFIG_MAX_NAMES 64   /* host names per list (ignoreip, priority) */
 #define CONFIG_NAME_LEN 254   /* a host name and its NUL (RESOLVE_NAME_MAX + 1) */
+#define CONFIG_MAX_EXTRA_ROUTES 64
 #define CONFIG_MAX_HANG_EXEMPT 32
 #define CONFIG_MAX_FOLLOW 64
 #define CONFIG_MAX_NOTES 16
@@ -84,6 +85,12 @@ struct warden_config {
 	int n_hang_exempt;
 	uint64_t slow_threshold_ns; /* warn when a port's p99 over a minute exceeds it (2s); 0 = off */
 	uint64_t retention_ns;     /* analytics history kept this long, default 30d */
+	/* [warden] section: routes */
+	char routes_from[8];       /* "source" (default: read it, run nothing) | "flask" (ask the app's
+				      interpreter for app.url_map at each start, source if that fails) */
+	char extra_routes[CONFIG_MAX_EXTRA_ROUTES][512]; /* "extra_routes": "[METHODS ]RULE" that
+				      neither way finds, e.g. "GET,POST /hook/<token>" */
+	int n_extra_routes;
 	bool analytics;            /* per-route analytics and the dashboard (default on) */
 	char user[128];            /* "USER[:GROUP]" the app runs as; "" = warden's, without its capabilities */
 	uint64_t resolve_interval_ns; /* re-resolve host names without a DNS TTL this often, default 5m */

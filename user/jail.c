@@ -23,7 +23,15 @@ struct jail {
 	struct jail_stats stats;
 	jail_ignored_fn ignored; /* names of ignoreip, resolved at run time */
 	void *ignored_ctx;
+	struct jail_served served[JAIL_SERVED_MAX]; /* app-served unknown URLs, by shape */
+	size_t nserved;
+	uint64_t served_first_ns; /* when the first was seen (0: none yet) */
+	bool served_warned;       /* the one warning about them went out */
 };
+
+/* The warning about app-served unknown URLs waits this long, or for this many shapes. */
+#define SERVED_WARN_AFTER_NS (10 * NSEC_PER_SEC)
+#define SERVED_WARN_SHAPES 5
 
 const char *failure_kind__name(enum failure_kind f)
 {
@@ -121,6 +129,70 @@ void jail__set_routes(struct jail *j, const struct routes *routes)
 const struct jail_stats *jail__stats(const struct jail *j)
 {
 	return &j->stats;
+}
+
+size_t jail__served(const struct jail *j, const struct jail_served **v)
+{
+	*v = j->served;
+	return j->nserved;
+}
+
+/*
+ * Whether the answer to a request warden found unknown (URL or method)
+ * is the app's refusal rather than the app serving it: what Werkzeug's
+ * routing answers (404, 405) and what servers answer before any app sees
+ * the request (400 unparsable, 414 and 431 too long, 501 unknown method).
+ */
+static bool refused_status(int status)
+{
+	return status == 404 || status == 405 || status == 400 || status == 414 || status == 431 ||
+	       status == 501;
+}
+
+/* Count an app-served unknown URL under its shape; ev->served_path says which. */
+static void note_served(struct jail *j, struct line_event *ev, uint64_t now_ns)
+{
+	char shape[JAIL_SHAPE_LEN];
+	size_t i;
+
+	j->stats.app_served++;
+	if (!j->served_first_ns)
+		j->served_first_ns = now_ns ? now_ns : 1;
+	routes__shape(ev->access.path, ev->access.path_len, shape, sizeof(shape));
+	for (i = 0; i < j->nserved; i++)
+		if (!strcmp(j->served[i].path, shape))
+			break;
+	if (i == j->nserved) {
+		if (i == JAIL_SERVED_MAX) {
+			j->stats.app_served_other++;
+			ev->served_path = NULL;
+			return;
+		}
+		memcpy(j->served[i].path, shape, sizeof(shape));
+		snprintf(j->served[i].method, sizeof(j->served[i].method), "%s", ev->access.method);
+		j->served[i].status = ev->access.status;
+		j->nserved++;
+	}
+	j->served[i].count++;
+	ev->served_path = j->served[i].path;
+}
+
+void jail__tick(struct jail *j, uint64_t now_ns)
+{
+	char names[1024] = "";
+	size_t i, o = 0;
+
+	if (j->served_warned || !j->nserved ||
+	    (j->nserved < SERVED_WARN_SHAPES && now_ns - j->served_first_ns < SERVED_WARN_AFTER_NS))
+		return;
+	j->served_warned = true;
+	for (i = 0; i < j->nserved && i < SERVED_WARN_SHAPES && o < sizeof(names); i++)
+		o += snprintf(names + o, sizeof(names) - o, "%s%s %s (%d)", i ? ", " : "",
+			      j->served[i].method, j->served[i].path, j->served[i].status);
+	pr_warn("the app served URLs that its routes, as learned, do not have: %s%s; they are not "
+		"counted as failures (warden status and /metrics count them); "
+		"give them in extra_routes, or try --routes-from flask",
+		names, j->nserved > SERVED_WARN_SHAPES ? ", ..." : "");
 }
 
 static bool is_fail_status(const struct jail *j, int status)
@@ -232,14 +304,22 @@ enum line_kind jail__line(struct jail *j, enum app_stream stream, const char *li
 		if (j->routes && routes__count(j->routes)) {
 			ev->verdict = routes__match(j->routes, ev->access.method, ev->access.path,
 						    ev->access.path_len, &ev->rule);
-			if (ev->verdict == ROUTE_UNKNOWN)
+			/* The app's own answer overrules what was learned of it statically. */
+			if ((ev->verdict == ROUTE_UNKNOWN || ev->verdict == ROUTE_METHOD) &&
+			    !refused_status(ev->access.status)) {
+				ev->app_served = true;
+				note_served(j, ev, now_ns);
+			} else if (ev->verdict == ROUTE_UNKNOWN) {
 				ev->failure = FAIL_UNKNOWN_URL;
-			else if (ev->verdict == ROUTE_METHOD)
+			} else if (ev->verdict == ROUTE_METHOD) {
 				ev->failure = FAIL_METHOD;
+			}
 		}
 		if (ev->failure == FAIL_NONE && is_fail_status(j, ev->access.status))
 			ev->failure = FAIL_STATUS;
 	}
+	if (j->nserved && !j->served_warned)
+		jail__tick(j, now_ns);
 	if (ev->failure == FAIL_NONE) {
 		ev->kind = LINE_REQUEST;
 		return ev->kind;

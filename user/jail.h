@@ -49,6 +49,19 @@ struct line_event {
 	const char *rule;                /* the matched rule, or NULL */
 	enum f2b_result filter;          /* what the fail2ban filter said (F2B_MISS without one) */
 	struct f2b_match match;          /* its regex, date template and host */
+	bool app_served;                 /* unknown to the routes, but the app served it */
+	const char *served_path;         /* then its rule-shaped path (owned by the jail),
+					    or NULL once the table of them is full */
+};
+
+/* A URL shape that static learning missed and the app served (jail__served). */
+#define JAIL_SERVED_MAX 64   /* shapes kept; more are only counted */
+#define JAIL_SHAPE_LEN 128
+struct jail_served {
+	char path[JAIL_SHAPE_LEN]; /* routes__shape() of the first such request */
+	char method[16];           /* the method and status of that first request */
+	int status;
+	uint64_t count;            /* requests of that shape since the jail started */
 };
 
 struct jail_stats {
@@ -64,6 +77,9 @@ struct jail_stats {
 	uint64_t bans_applied;  /* bans written into the maps */
 	uint64_t bans_refused;  /* decided but refused (own address, allowlist) */
 	uint64_t ban_errors;    /* the kernel refused to store them */
+	uint64_t app_served;    /* unknown URL or method, but answered by the app (not 404/405):
+				   static learning fell short, not the client */
+	uint64_t app_served_other; /* of those, the ones past JAIL_SERVED_MAX shapes */
 };
 
 struct jail;
@@ -103,6 +119,16 @@ enum line_kind jail__line(struct jail *j, enum app_stream stream, const char *li
 			  bool truncated, uint64_t now_ns, struct line_event *ev);
 
 const struct jail_stats *jail__stats(const struct jail *j);
+
+/* The shapes of app-served unknown URLs, in the order first seen; *v owned by the jail. */
+size_t jail__served(const struct jail *j, const struct jail_served **v);
+
+/*
+ * Time passes (call it from a slow timer): the one warning that names the
+ * first URLs the app served but static learning missed goes out once they
+ * have had a few seconds to gather.
+ */
+void jail__tick(struct jail *j, uint64_t now_ns);
 
 /* Restore escalation state from the bans the detector made before a restart. */
 int jail__restore(struct jail *j, uint64_t now_ns);

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /* routes.c - the URLs a Flask app serves, read from its source, matched like Werkzeug 2.2. */
+#include <ctype.h>
 #include <errno.h>
 #include <math.h>
 #include <stdbool.h>
@@ -141,6 +142,7 @@ struct routes {
 	size_t nrules;
 	struct node *root;         /* after the domain part, which is always "" here */
 	size_t *list;              /* iter_rules() order: endpoints as first seen, each by build key */
+	struct route_decls notes;  /* only its notes: what could not be learned, file:line and why */
 };
 
 static const char *const std_methods[] = {
@@ -1583,6 +1585,7 @@ void routes__free(struct routes *r)
 	free(r->rules);
 	free(r->list);
 	free_node(r->root);
+	routes_extract__free(&r->notes);
 	free(r);
 }
 
@@ -1598,6 +1601,11 @@ static struct routes *build(struct route_decls *decls, char *err, size_t errlen)
 	rs->root = calloc(1, sizeof(*rs->root));
 	if (!rs->rules || !rs->root)
 		goto oom;
+	/* The notes of the reading come first, then those of compiling. */
+	rs->notes.notes = decls->notes;
+	rs->notes.nnotes = decls->nnotes;
+	decls->notes = NULL;
+	decls->nnotes = 0;
 	for (i = 0; i < decls->n; i++) {
 		struct route_decl *d = &decls->v[i];
 		struct rule *r = &rs->rules[rs->nrules];
@@ -1612,8 +1620,14 @@ static struct routes *build(struct route_decls *decls, char *err, size_t errlen)
 			goto oom;
 		}
 		if (rc) {
-			pr_warn("%s:%d: rule '%s': %s (Flask would fail to start); skipped", file, line,
-				r->text, why ? why : "invalid");
+			char note[1024];
+
+			snprintf(note, sizeof(note), "%s:%d: rule '%s': %s (Flask would fail to start); skipped",
+				 file, line, r->text, why ? why : "invalid");
+			if (route_decls__note(&rs->notes, note)) {
+				free_rule(r);
+				goto oom;
+			}
 			free_rule(r);
 			continue;
 		}
@@ -1640,6 +1654,104 @@ oom:
 	return NULL;
 }
 
+struct routes *routes__build(struct route_decls *decls, char *err, size_t errlen)
+{
+	return build(decls, err, errlen);
+}
+
+static int cmp_cstr(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Add method m (n bytes, upper-cased) to d unless it is there. */
+static int decl_method(struct route_decl *d, const char *m, size_t n)
+{
+	char **g, *u;
+	size_t i;
+
+	for (i = 0; i < d->nmethods; i++)
+		if (strlen(d->methods[i]) == n && !strncasecmp(d->methods[i], m, n))
+			return 0;
+	u = strndup(m, n);
+	g = u ? realloc(d->methods, (d->nmethods + 1) * sizeof(*g)) : NULL;
+	if (!g) {
+		free(u);
+		return -ENOMEM;
+	}
+	for (i = 0; i < n; i++)
+		u[i] = (char)toupper((unsigned char)u[i]);
+	d->methods = g;
+	d->methods[d->nmethods++] = u;
+	return 0;
+}
+
+int routes__add_extra(struct route_decls *decls, const char *spec, const char *where, int line,
+		      char *err, size_t errlen)
+{
+	const char *rule = spec, *p, *sp = NULL;
+	struct route_decl *d, *g;
+	bool get = false;
+	size_t i;
+	int rc = 0;
+
+	if (spec[0] != '/') {
+		sp = strchr(spec, ' ');
+		if (!sp) {
+			snprintf(err, errlen, "'%s' is not [METHODS ]RULE", spec);
+			return -EINVAL;
+		}
+		for (rule = sp; *rule == ' '; rule++)
+			;
+	}
+	if (rule[0] != '/') {
+		snprintf(err, errlen, "'%s': the rule must start with '/'", spec);
+		return -EINVAL;
+	}
+	g = realloc(decls->v, (decls->n + 1) * sizeof(*g));
+	if (!g)
+		return -ENOMEM;
+	decls->v = g;
+	d = &decls->v[decls->n];
+	memset(d, 0, sizeof(*d));
+	d->rule = strdup(rule);
+	d->file = strdup(where);
+	d->line = line;
+	d->defaults.kind = PV_NONE;
+	d->strict_slashes = true;
+	d->merge_slashes = true;
+	if (!d->rule || !d->file)
+		rc = -ENOMEM;
+	for (p = spec; sp && p < sp && !rc;) {
+		size_t n = strcspn(p, ", ");
+
+		if (p + n > sp)
+			n = (size_t)(sp - p);
+		if (n)
+			rc = decl_method(d, p, n);
+		p += n + 1;
+	}
+	if (!rc && !d->nmethods)
+		rc = decl_method(d, "GET", 3);
+	for (i = 0; !rc && i < d->nmethods; i++)
+		get |= !strcmp(d->methods[i], "GET");
+	if (!rc && get)
+		rc = decl_method(d, "HEAD", 4);
+	if (!rc)
+		rc = decl_method(d, "OPTIONS", 7);
+	if (rc) {
+		free(d->rule);
+		free(d->file);
+		for (i = 0; i < d->nmethods; i++)
+			free(d->methods[i]);
+		free(d->methods);
+		return rc;
+	}
+	qsort(d->methods, d->nmethods, sizeof(*d->methods), cmp_cstr);
+	decls->n++;
+	return 0;
+}
+
 struct routes *routes__load(const char *file_or_dir, char *err, size_t errlen)
 {
 	struct route_decls decls;
@@ -1659,6 +1771,7 @@ struct routes *routes__load(const char *file_or_dir, char *err, size_t errlen)
 	}
 	rs = build(&decls, err, errlen);
 	routes_extract__free(&decls);
+	routes__say_notes(rs);
 	return rs;
 }
 
@@ -1675,7 +1788,27 @@ struct routes *routes__load_source(const char *name, const char *src, size_t len
 	}
 	rs = build(&decls, err, errlen);
 	routes_extract__free(&decls);
+	routes__say_notes(rs);
 	return rs;
+}
+
+size_t routes__notes(const struct routes *r, const char *const **notes)
+{
+	if (!r) {
+		*notes = NULL;
+		return 0;
+	}
+	*notes = (const char *const *)r->notes.notes;
+	return r->notes.nnotes;
+}
+
+void routes__say_notes(const struct routes *r)
+{
+	const char *const *notes;
+	size_t n = routes__notes(r, &notes), i;
+
+	for (i = 0; i < n; i++)
+		pr_warn("%s", notes[i]);
 }
 
 size_t routes__count(const struct routes *r)
@@ -2364,6 +2497,81 @@ enum route_verdict routes__match(const struct routes *r, const char *method, con
 	if (mem != stackbuf)
 		free(mem);
 	return v;
+}
+
+/* Whether s[0..n) is all of kind: 'd' digits, 'x' hex digits. */
+static bool all_of(const char *s, size_t n, char kind)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (kind == 'd' ? !is_adigit((unsigned char)s[i]) : hexv(s[i]) < 0)
+			return false;
+	return n > 0;
+}
+
+/* The placeholder for a segment that looks like a value, or NULL to keep it. */
+static const char *segment_shape(const char *s, size_t n)
+{
+	const char *dot = memchr(s, '.', n);
+
+	if (all_of(s, n, 'd'))
+		return "<int>";
+	if (dot && all_of(s, (size_t)(dot - s), 'd') && all_of(dot + 1, n - (size_t)(dot - s) - 1, 'd'))
+		return "<float>";
+	if (n == 36 && s[8] == '-' && s[13] == '-' && s[18] == '-' && s[23] == '-' &&
+	    all_of(s, 8, 'x') && all_of(s + 9, 4, 'x') && all_of(s + 14, 4, 'x') &&
+	    all_of(s + 19, 4, 'x') && all_of(s + 24, 12, 'x'))
+		return "<uuid>";
+	if (n >= 16 && all_of(s, n, 'x'))
+		return "<hex>";
+	return NULL;
+}
+
+size_t routes__shape(const char *path, size_t path_len, char *out, size_t outlen)
+{
+	size_t ps, pe, i, o = 0, seg;
+	bool prepend;
+
+	if (!outlen)
+		return 0;
+	if (!path || !path_len) {
+		snprintf(out, outlen, "/");
+		return strlen(out);
+	}
+	request_path(path, path_len, &ps, &pe, &prepend);
+	if (prepend || ps >= pe || path[ps] != '/') {
+		if (o + 1 < outlen)
+			out[o++] = '/';
+	}
+	for (i = ps; i < pe && o + 1 < outlen; i = seg) {
+		const char *shape;
+
+		if (path[i] == '/') {
+			out[o++] = '/';
+			seg = i + 1;
+			continue;
+		}
+		for (seg = i; seg < pe && path[seg] != '/'; seg++)
+			;
+		shape = segment_shape(path + i, seg - i);
+		if (shape) {
+			size_t sl = strlen(shape);
+
+			if (o + sl >= outlen)
+				break;
+			memcpy(out + o, shape, sl);
+			o += sl;
+			continue;
+		}
+		/* Printable ASCII only: the shape goes into logs and metric labels. */
+		for (; i < seg && o + 1 < outlen; i++)
+			out[o++] = (unsigned char)path[i] > ' ' && (unsigned char)path[i] < 0x7f &&
+						   path[i] != '"' && path[i] != '\\' ?
+					   path[i] : '?';
+	}
+	out[o] = '\0';
+	return o;
 }
 
 /* ------------------------------------------------------------------ */

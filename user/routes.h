@@ -19,7 +19,8 @@ enum route_verdict {
  * it imports) or directory (recursively *.py). NULL with errno set on
  * failure; a human reason in err. An app with no routes is not an error:
  * routes__count() is 0. Caller owns the result (routes__free()).
- * Rules that cannot be read statically are skipped with a pr_warn.
+ * Rules that cannot be read statically are skipped, each said with
+ * pr_warn (file:line and why) and kept in routes__notes().
  */
 struct routes *routes__load(const char *file_or_dir, char *err, size_t errlen);
 
@@ -27,9 +28,28 @@ struct routes *routes__load(const char *file_or_dir, char *err, size_t errlen);
 struct routes *routes__load_source(const char *name, const char *src, size_t len,
 				   char *err, size_t errlen);
 
+struct route_decls;
+
+/* Rules already read (routes_extract, Flask's url_map, extra rules); decls stay the caller's. */
+struct routes *routes__build(struct route_decls *decls, char *err, size_t errlen);
+
+/*
+ * Append an operator's rule, "[METHOD[,METHOD...] ]RULE" (GET by default;
+ * HEAD and OPTIONS added as Flask does), to decls, named by where for
+ * messages. 0, -EINVAL with the reason in err, -ENOMEM.
+ */
+int routes__add_extra(struct route_decls *decls, const char *spec, const char *where, int line,
+		      char *err, size_t errlen);
+
 void routes__free(struct routes *r); /* accepts NULL */
 
 size_t routes__count(const struct routes *r);
+
+/* What could not be learned: "file:line: why ..." each, unique; *notes owned by r. */
+size_t routes__notes(const struct routes *r, const char *const **notes);
+
+/* Each note with pr_warn (accepts NULL). */
+void routes__say_notes(const struct routes *r);
 
 /*
  * Match a request: method ("GET"...; NULL is GET; case-insensitive), raw
@@ -43,6 +63,16 @@ size_t routes__count(const struct routes *r);
  */
 enum route_verdict routes__match(const struct routes *r, const char *method, const char *path,
 				 size_t path_len, const char **rule);
+
+/*
+ * The rule-shaped form of a raw request path, for telling the operator
+ * which URLs static learning missed: query and fragment dropped,
+ * segments that look like values replaced ("/topic/17/edit" ->
+ * "/topic/<int>/edit"; also <float>, <uuid>, <hex> for 16+ hex digits),
+ * anything but printable ASCII as '?'. Truncated to outlen - 1 bytes;
+ * returns the length written.
+ */
+size_t routes__shape(const char *path, size_t path_len, char *out, size_t outlen);
 
 const char *route_verdict__name(enum route_verdict v); /* "match", "redirect", "method", "unknown" */
 

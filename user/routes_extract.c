@@ -12,6 +12,7 @@
 
 #include "log.h"
 #include "pyscan.h"
+#include "routes_ext.h"
 #include "routes_extract.h"
 
 /*
@@ -161,6 +162,7 @@ enum bind_kind {
 	B_CALL,  /* NAME = factory(...): a = dotted callee */
 	B_ALIAS, /* NAME = other.name: a = dotted name */
 	B_CONST, /* NAME = <anything else>: tokens ra..rb, evaluated on demand */
+	B_FOR,   /* for NAME[, NAME...] in <tokens ra..rb>: a loop variable */
 };
 
 struct binding {
@@ -171,13 +173,17 @@ struct binding {
 	uint32_t ra, rb; /* B_CONST: the value's tokens */
 	uint32_t pos;    /* token index of the statement */
 	int fn;          /* innermost function, -1 at module level */
+	int unpack;      /* B_FOR: index in "for a, b in", -1 for a single name */
 };
 
 struct funcdef {
 	char *name;
 	int parent;      /* enclosing function, -1 */
-	char **params;
+	char **params;   /* "*args" and "**kw" keep their stars */
 	size_t nparams, cparams;
+	uint32_t (*defaults)[2]; /* per param: tokens of its default, {0, 0} for none */
+	size_t cdefaults;
+	int ncallsites;  /* pass 2: calls of it found with the function resolved */
 };
 
 struct classdef {
@@ -188,10 +194,20 @@ struct classdef {
 	size_t nbases, cbases;
 };
 
+struct env;
+
+/* Where an argument's tokens are, when not in the call's own file (helper calls). */
+struct argctx {
+	int fi, fn;
+	const struct env *env;
+};
+
 struct arg {
 	uint32_t kw;     /* token of the keyword, NO_KW for a positional argument */
 	uint32_t a, b;   /* the value's tokens */
 	uint8_t star;    /* 1 for *x, 2 for **x */
+	const struct argctx *x; /* NULL: the call's own file and function */
+	const struct file *kwf; /* the file of kw, NULL: the call's own */
 };
 
 struct call {
@@ -199,12 +215,16 @@ struct call {
 	size_t n;
 };
 
-enum ev_kind { EV_IMPORT, EV_ROUTE, EV_REGISTER, EV_MAPSET, EV_NEWAPP };
+enum ev_kind {
+	EV_IMPORT, EV_ROUTE, EV_REGISTER, EV_MAPSET, EV_NEWAPP,
+	EV_CALL, /* NAME(...) as a statement or a value: a helper or an extension */
+	EV_INIT, /* X.init_app(...) */
+};
 
-enum route_kind { RK_ROUTE, RK_GET, RK_POST, RK_PUT, RK_PATCH, RK_DELETE, RK_ADD };
+enum route_kind { RK_ROUTE, RK_GET, RK_POST, RK_PUT, RK_PATCH, RK_DELETE, RK_ADD, RK_RESOURCE };
 
 static const char *const route_kind_name[] = {
-	"route", "get", "post", "put", "patch", "delete", "add_url_rule",
+	"route", "get", "post", "put", "patch", "delete", "add_url_rule", "add_resource",
 };
 
 struct event {
@@ -216,6 +236,7 @@ struct event {
 	enum route_kind rk;   /* EV_ROUTE */
 	struct call args;     /* EV_ROUTE, EV_REGISTER; EV_MAPSET: v[0] is the value */
 	char *view;           /* EV_ROUTE: name of the decorated function / view */
+	uint32_t end;         /* the call's closing parenthesis */
 };
 
 struct file {
@@ -271,6 +292,9 @@ struct entry {
 
 struct obj {
 	bool is_app;
+	bool is_api;              /* a Flask-RESTful Api: routes go to its target */
+	int target;               /* api: the app or blueprint, -1: not known yet */
+	struct pyval prefix;      /* api: prefix=, PV_NONE if none */
 	int file, fn;
 	uint32_t line, pos;
 	struct call args;
@@ -303,6 +327,42 @@ struct ctx {
 	int app_seq;
 	struct route_decls *out;
 	size_t cout;
+	struct cfgsrc *cfgs;      /* app.config settings, in the order scanned */
+	size_t ncfgs, ccfgs;
+	const struct env *env;    /* pass 2: the helper call or loop being run, NULL */
+	struct route_decls notes; /* only its notes: what could not be learned */
+	int frames;               /* helper calls being run (bounded) */
+};
+
+/* Where a config value may come from. */
+enum cfg_kind {
+	CFG_SET,     /* X.config["KEY"] = value: key, value tokens a..b */
+	CFG_OBJECT,  /* X.config.from_object(arg): arg tokens a..b */
+	CFG_MAPPING, /* X.config.from_mapping(...) / .update(...): call args */
+};
+
+struct cfgsrc {
+	enum cfg_kind kind;
+	int fi, fn;
+	char *key;
+	uint32_t a, b;
+	struct call args;
+};
+
+/* What a helper call or a loop binds while its events run in pass 2. */
+struct env {
+	const struct env *up;
+	/* A call of function fn of file fi: its parameters are call's arguments. */
+	int fi, fn;
+	const struct call *call;
+	struct argctx at;         /* where the call's arguments are */
+	/* A loop: names bound to values (fn is -2), or to the tokens of items of a literal
+	   display that are not all constants (by_tokens, read in context at). */
+	const char *names[8];
+	struct pyval vals[8];
+	struct arg toks[8];
+	bool by_tokens;
+	size_t nnames;
 };
 
 enum ref_kind { R_NONE, R_OBJ, R_MOD, R_FUNC, R_CLASS, R_CONST };
@@ -512,7 +572,7 @@ static const struct arg *kwarg(const struct file *f, const struct call *call, co
 	size_t i;
 
 	for (i = 0; i < call->n; i++)
-		if (call->v[i].kw != NO_KW && tok_eq(f, call->v[i].kw, name))
+		if (call->v[i].kw != NO_KW && tok_eq(call->v[i].kwf ? call->v[i].kwf : f, call->v[i].kw, name))
 			return &call->v[i];
 	return NULL;
 }
@@ -542,15 +602,41 @@ static bool has_star_args(const struct call *call)
 }
 
 static void warn_at(const struct ctx *c, int fi, uint32_t line, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+#define MAX_NOTES 1000
+
+int route_decls__note(struct route_decls *d, const char *text)
+{
+	char **g;
+	size_t i;
+
+	for (i = 0; i < d->nnotes; i++)
+		if (!strcmp(d->notes[i], text))
+			return 0;
+	if (d->nnotes >= MAX_NOTES)
+		return 0;
+	g = realloc(d->notes, (d->nnotes + 1) * sizeof(*g));
+	if (!g)
+		return -ENOMEM;
+	d->notes = g;
+	d->notes[d->nnotes] = strdup(text);
+	if (!d->notes[d->nnotes])
+		return -ENOMEM;
+	d->nnotes++;
+	return 0;
+}
+
+/* What could not be learned, with file:line: a note for the caller to show. */
 static void warn_at(const struct ctx *c, int fi, uint32_t line, const char *fmt, ...)
 {
-	char msg[512];
+	char msg[512], note[1024];
 	va_list ap;
 
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	pr_warn("%s:%u: %s", c->files[fi]->path, line, msg);
+	snprintf(note, sizeof(note), "%s:%u: %s", c->files[fi]->path, line, msg);
+	if (route_decls__note(&((struct ctx *)c)->notes, note))
+		((struct ctx *)c)->oom = true;
 }
 
 /* ------------------------------------------------------------------ */
@@ -955,10 +1041,53 @@ static int scan_def(struct ctx *c, struct file *f, uint32_t i, uint32_t t, int p
 		else if (depth == 0 && tk->type == PY_NAME &&
 			 (k == open + 1 || is_op(f, k - 1, t, ",") || is_op(f, k - 1, t, "*") ||
 			  is_op(f, k - 1, t, "**"))) {
+			const char *star = is_op(f, k - 1, t, "**") ? "**" : is_op(f, k - 1, t, "*") ? "*" : "";
+			size_t idx = d->nparams;
 			char **p = PUSH(c, d->params, d->nparams, d->cparams);
+			uint32_t q, e;
+			int dd = 0;
 
-			if (p)
-				*p = tok_text(c, f, k);
+			if (!p)
+				continue;
+			*p = xasprintf(c, "%s%.*s", star, (int)tk->len, f->src + tk->off);
+			if (d->cdefaults < d->cparams) {
+				void *g = realloc(d->defaults, d->cparams * sizeof(*d->defaults));
+
+				if (!g) {
+					c->oom = true;
+					continue;
+				}
+				d->defaults = g;
+				d->cdefaults = d->cparams;
+			}
+			d->defaults[idx][0] = d->defaults[idx][1] = 0;
+			/* NAME [: annotation] [= default] */
+			for (q = k + 1; q < close; q++) {
+				const struct py_token *u = T(f, q);
+				char ch = u->type == PY_OP && u->len == 1 ? f->src[u->off] : 0;
+
+				if (ch == '(' || ch == '[' || ch == '{')
+					dd++;
+				else if (ch == ')' || ch == ']' || ch == '}')
+					dd--;
+				else if (dd == 0 && (ch == ',' || ch == '='))
+					break;
+			}
+			if (is_op(f, q, close, "=")) {
+				for (e = q + 1, dd = 0; e < close; e++) {
+					const struct py_token *u = T(f, e);
+					char ch = u->type == PY_OP && u->len == 1 ? f->src[u->off] : 0;
+
+					if (ch == '(' || ch == '[' || ch == '{')
+						dd++;
+					else if (ch == ')' || ch == ']' || ch == '}')
+						dd--;
+					else if (dd == 0 && ch == ',')
+						break;
+				}
+				d->defaults[idx][0] = q + 1;
+				d->defaults[idx][1] = e;
+			}
 		}
 	}
 	return f->nfuncs - 1;
@@ -1041,7 +1170,7 @@ static void emit_decorator(struct ctx *c, int fi, uint32_t d, uint32_t t, uint32
 	e->recv = chain;
 	e->rk = rk;
 	e->view = tok_text(c, f, def_name);
-	parse_call(f, i, t, &e->args);
+	e->end = parse_call(f, i, t, &e->args);
 }
 
 /* Is tokens[k] "recv . NAME (" with a plain dotted receiver? Returns the receiver's first token. */
@@ -1067,6 +1196,115 @@ static bool method_call_at(const struct file *f, uint32_t k, uint32_t s, uint32_
 	return true;
 }
 
+/* X.config.from_object(...), .from_mapping(...), .update(...) at name token k: a config source. */
+static bool scan_config_call(struct ctx *c, int fi, uint32_t k, uint32_t rs, uint32_t t, int fn)
+{
+	struct file *f = c->files[fi];
+	struct cfgsrc *g;
+
+	if (k < rs + 2 || !tok_eq(f, k - 2, "config") ||
+	    !(tok_eq(f, k, "from_object") || tok_eq(f, k, "from_mapping") || tok_eq(f, k, "update")))
+		return false;
+	g = PUSH(c, c->cfgs, c->ncfgs, c->ccfgs);
+	if (!g)
+		return true;
+	g->kind = tok_eq(f, k, "from_object") ? CFG_OBJECT : CFG_MAPPING;
+	g->fi = fi;
+	g->fn = fn;
+	parse_call(f, k + 1, t, &g->args);
+	if (g->kind == CFG_OBJECT && g->args.n) {
+		char *path, *dot;
+
+		g->a = g->args.v[0].a;
+		g->b = g->args.v[0].b;
+		/* from_object("pkg.settings.Config") imports pkg.settings: so do we. */
+		if (g->b == g->a + 1 && T(f, g->a)->type == PY_STRING &&
+		    !pyscan__string_value(f->src, T(f, g->a), &path, NULL)) {
+			if (find_module(c, path) < 0 && (dot = strrchr(path, '.'))) {
+				*dot = '\0';
+				find_module(c, path);
+			}
+			free(path);
+		}
+	}
+	return true;
+}
+
+/*
+ * NAME(...) or a.b.NAME(...) as a whole statement or as the value of an
+ * assignment: calls of the project's own helpers, and extensions being set
+ * up (Bootstrap(app)).
+ */
+static void scan_plain_call(struct ctx *c, int fi, uint32_t s, uint32_t t, int fn)
+{
+	struct file *f = c->files[fi];
+	uint32_t k = s, after;
+	struct event *e;
+	char *callee;
+
+	/* Past "a = b = " */
+	for (; is_any_name(f, k, t) && is_op(f, k + 1, t, "="); k += 2)
+		;
+	after = dotted_fwd(c, f, k, t, &callee);
+	if (!callee)
+		return;
+	if (!is_op(f, after, t, "(") || close_of(f, after, t) != t - 1 || is_name(f, k, t, "print") ||
+	    is_name(f, k, t, "return")) {
+		free(callee);
+		return;
+	}
+	e = add_event(c, f, EV_CALL, k, fn);
+	if (!e) {
+		free(callee);
+		return;
+	}
+	e->recv = callee;
+	e->end = parse_call(f, after, t, &e->args);
+}
+
+/* for NAME[, NAME...] in EXPR: binds each NAME as a loop variable over EXPR. */
+static void scan_for(struct ctx *c, int fi, uint32_t s, uint32_t t, int fn)
+{
+	struct file *f = c->files[fi];
+	uint32_t k = s + 1, in, colon, names[8];
+	size_t n = 0, i;
+	int depth = 0;
+
+	if (is_op(f, k, t, "("))
+		k++;
+	for (; is_any_name(f, k, t) && n < 8; k++) {
+		names[n++] = k++;
+		if (!is_op(f, k, t, ","))
+			break;
+	}
+	if (is_op(f, k, t, ")"))
+		k++;
+	in = k;
+	if (!n || !is_name(f, in, t, "in"))
+		return;
+	for (colon = in + 1; colon < t; colon++) {
+		const struct py_token *u = T(f, colon);
+		char ch = u->type == PY_OP && u->len == 1 ? f->src[u->off] : 0;
+
+		if (ch == '(' || ch == '[' || ch == '{')
+			depth++;
+		else if (ch == ')' || ch == ']' || ch == '}')
+			depth--;
+		else if (ch == ':' && depth == 0)
+			break;
+	}
+	for (i = 0; i < n; i++) {
+		struct binding *b = add_binding(c, f, f->src + T(f, names[i])->off, T(f, names[i])->len,
+						B_FOR, s, fn);
+
+		if (!b)
+			return;
+		b->ra = in + 1;
+		b->rb = colon;
+		b->unpack = n > 1 || is_op(f, names[0] + 1, t, ",") ? (int)i : -1;
+	}
+}
+
 /* Calls anywhere in a statement: X.add_url_rule(...), X.register_blueprint(...), X.route(...)(view). */
 static void scan_calls(struct ctx *c, int fi, uint32_t s, uint32_t t, int fn)
 {
@@ -1080,17 +1318,22 @@ static void scan_calls(struct ctx *c, int fi, uint32_t s, uint32_t t, int fn)
 	for (k = s; k < t; k++) {
 		if (T(f, k)->type != PY_NAME || !method_call_at(f, k, s, t, &rs))
 			continue;
-		if (tok_eq(f, k, "register_blueprint")) {
+		if (tok_eq(f, k, "register_blueprint") || tok_eq(f, k, "init_app") ||
+		    tok_eq(f, k, "add_resource")) {
 			dotted_fwd(c, f, rs, k - 1, &recv);
-			e = recv ? add_event(c, f, EV_REGISTER, k, fn) : NULL;
+			e = recv ? add_event(c, f, tok_eq(f, k, "register_blueprint") ? EV_REGISTER :
+						   tok_eq(f, k, "init_app") ? EV_INIT : EV_ROUTE, k, fn) : NULL;
 			if (!e) {
 				free(recv);
 				continue;
 			}
 			e->recv = recv;
-			parse_call(f, k + 1, t, &e->args);
+			e->rk = RK_RESOURCE;
+			e->end = parse_call(f, k + 1, t, &e->args);
 			continue;
 		}
+		if (scan_config_call(c, fi, k, rs, t, fn))
+			continue;
 		rk = route_kind_of(f, k, &ok);
 		if (!ok)
 			continue;
@@ -1123,8 +1366,9 @@ static void scan_calls(struct ctx *c, int fi, uint32_t s, uint32_t t, int fn)
 		}
 		dotted_fwd(c, f, rs, k - 1, &e->recv);
 		e->rk = rk;
-		parse_call(f, k + 1, t, &e->args);
+		e->end = parse_call(f, k + 1, t, &e->args);
 	}
+	scan_plain_call(c, fi, s, t, fn);
 }
 
 /* Whether the dotted callee names Flask or Blueprint (directly, via an alias, or a local subclass). */
@@ -1140,6 +1384,19 @@ static int ctor_kind(struct ctx *c, int fi, const char *callee, int depth)
 		return 1;
 	if (!strcmp(last, "Blueprint") || !strcmp(last, "APIBlueprint"))
 		return 2;
+	/* Flask-RESTful's Api (and its forks'): routes of resources, on an app or a blueprint. */
+	if (!strcmp(last, "Api")) {
+		if (!strncmp(callee, "flask_rest", 10))
+			return 3;
+		for (i = 0; i < f->nbinds; i++) {
+			const struct binding *b = &f->binds[i];
+
+			if (b->kind == B_FROM && b->name && !strcmp(b->name, callee) && b->a &&
+			    !strncmp(b->a, "flask_rest", 10))
+				return 3;
+		}
+		return 0;
+	}
 	if (strchr(callee, '.'))
 		return 0;
 	/* from flask import Flask as F */
@@ -1207,6 +1464,25 @@ static void scan_assign(struct ctx *c, int fi, uint32_t s, uint32_t t, int fn)
 			}
 		}
 	}
+	/* X.config["KEY"] = value */
+	if (lhs && is_op(f, after, eq, "[") && T(f, after + 1)->type == PY_STRING &&
+	    is_op(f, after + 2, eq, "]") && after + 3 == eq && strlen(lhs) >= 6 &&
+	    !strcmp(lhs + strlen(lhs) - 6, "config")) {
+		struct cfgsrc *g = PUSH(c, c->cfgs, c->ncfgs, c->ccfgs);
+		size_t kl;
+
+		if (g) {
+			g->kind = CFG_SET;
+			g->fi = fi;
+			g->fn = fn;
+			g->a = v;
+			g->b = t;
+			if (pyscan__string_value(f->src, T(f, after + 1), &g->key, &kl))
+				g->key = NULL;
+		}
+		free(lhs);
+		return;
+	}
 	free(lhs);
 	/* Targets: a = b = value, a: T = value. */
 	for (k = s; k < eq && ntargets < 8; k++) {
@@ -1236,6 +1512,8 @@ static void scan_assign(struct ctx *c, int fi, uint32_t s, uint32_t t, int fn)
 				if (!o)
 					break;
 				o->is_app = kind == 1;
+				o->is_api = kind == 3;
+				o->target = -1;
 				o->file = fi;
 				o->fn = fn;
 				o->line = T(f, s)->line;
@@ -1312,6 +1590,10 @@ static void scan_statement(struct ctx *c, int fi, uint32_t s, uint32_t t, struct
 	}
 	if (is_name(f, s, t, "from")) {
 		scan_from(c, fi, s, t, fn);
+		return;
+	}
+	if (is_name(f, s, t, "for") || (is_name(f, s, t, "async") && is_name(f, s + 1, t, "for"))) {
+		scan_for(c, fi, is_name(f, s, t, "async") ? s + 1 : s, t, fn);
 		return;
 	}
 	scan_assign(c, fi, s, t, fn);
@@ -1436,6 +1718,8 @@ static struct ref resolve_binding(struct ctx *c, int fi, const struct binding *b
 		return b->a ? resolve_dotted(c, fi, b->a, b->pos, b->fn, depth + 1) : r;
 	case B_CONST:
 		return (struct ref){ R_CONST, fi, (int)(b - c->files[fi]->binds) };
+	case B_FOR:
+		return r;
 	}
 	return r;
 }
@@ -1585,6 +1869,218 @@ static int resolve_obj(struct ctx *c, int fi, const char *dotted, uint32_t pos, 
 }
 
 /* ------------------------------------------------------------------ */
+/* Helper calls and loops: what their names are bound to */
+
+/* Whether function fn of file f is fd or nested in it. */
+static bool fn_within(const struct file *f, int fn, int fd)
+{
+	for (; fn >= 0; fn = f->funcs[fn].parent)
+		if (fn == fd)
+			return true;
+	return false;
+}
+
+/* The param index of name in function fd, -1; *star is 1 or 2 for a starred one. */
+static int param_index(const struct funcdef *fd, const char *name, int *star)
+{
+	size_t i;
+
+	for (i = 0; i < fd->nparams; i++) {
+		const char *pn = fd->params[i];
+		int st = pn[0] == '*' ? (pn[1] == '*' ? 2 : 1) : 0;
+
+		if (pn && !strcmp(pn + st, name)) {
+			*star = st;
+			return (int)i;
+		}
+	}
+	return -1;
+}
+
+/* The argument of a call that binds parameter i (named name) of fd, or NULL. */
+static const struct arg *bound_arg(const struct ctx *c, const struct env *env, const struct funcdef *fd,
+				   int i, const char *name)
+{
+	size_t k, pos = 0;
+
+	for (k = 0; k < (size_t)i; k++)
+		if (fd->params[k][0] != '*')
+			pos++;
+	/* A method's self is not among the call's arguments. */
+	if (fd->nparams && !strcmp(fd->params[0], "self") && pos)
+		pos--;
+	return param(c->files[env->at.fi], env->call, pos, name);
+}
+
+/*
+ * What name means in function fn of file fi under env: the argument bound
+ * to a parameter of a helper being called (its context in *at), a loop
+ * variable (NULL, at->fn == -2, at->env the loop, at->fi the name's index),
+ * or nothing (NULL, at->fn == -3). buf holds a parameter's default.
+ */
+static const struct arg *env_param(struct ctx *c, const struct env *env, int fi, int fn,
+				   const char *name, struct argctx *at, struct arg *buf)
+{
+	size_t i;
+
+	at->fn = -3;
+	for (; env; env = env->up) {
+		const struct funcdef *fd;
+		const struct arg *a;
+		int pi, star;
+
+		if (env->fi != fi)
+			continue;
+		if (env->fn == -2) {
+			for (i = 0; i < env->nnames; i++) {
+				if (strcmp(env->names[i], name))
+					continue;
+				if (env->by_tokens) {
+					*at = env->at;
+					return &env->toks[i];
+				}
+				at->fn = -2;
+				at->env = env;
+				at->fi = (int)i;
+				return NULL;
+			}
+			continue;
+		}
+		if (!fn_within(c->files[fi], fn, env->fn))
+			continue;
+		fd = &c->files[fi]->funcs[env->fn];
+		pi = param_index(fd, name, &star);
+		if (pi < 0)
+			continue;
+		if (star)
+			return NULL;
+		a = bound_arg(c, env, fd, pi, name);
+		if (a) {
+			*at = a->x ? *a->x : env->at;
+			return a;
+		}
+		if (fd->defaults && fd->defaults[pi][1]) {
+			*buf = (struct arg){ .kw = NO_KW, .a = fd->defaults[pi][0], .b = fd->defaults[pi][1] };
+			*at = (struct argctx){ fi, fd->parent, env->up };
+			return buf;
+		}
+		return NULL;
+	}
+	return NULL;
+}
+
+/* resolve_obj() that follows a helper's parameter to the caller's argument. */
+static int resolve_obj_env(struct ctx *c, int fi, const char *dotted, uint32_t pos, int fn, int depth)
+{
+	struct argctx at;
+	struct arg buf;
+	const struct arg *a;
+	const struct env *saved = c->env;
+	char *name;
+	uint32_t after;
+	int r = -1;
+
+	if (!c->env || strchr(dotted, '.') || depth > MAX_DEPTH)
+		return resolve_obj(c, fi, dotted, pos, fn);
+	a = env_param(c, c->env, fi, fn, dotted, &at, &buf);
+	if (!a)
+		return at.fn == -3 ? resolve_obj(c, fi, dotted, pos, fn) : -1;
+	after = dotted_fwd(c, c->files[at.fi], a->a, a->b, &name);
+	if (name && after == a->b) {
+		c->env = at.env;
+		r = resolve_obj_env(c, at.fi, name, a->a, at.fn, depth + 1);
+		c->env = saved;
+	}
+	free(name);
+	return r;
+}
+
+/*
+ * A call's arguments with a helper's parameters replaced by what its
+ * caller passed (args forwarded with *args and **kwargs too), each with
+ * the context it is to be read in. ctxs holds MAX_ARGS contexts.
+ */
+static void merge_call(struct ctx *c, int fi, int fn, const struct call *in, struct call *out,
+		       struct argctx *ctxs)
+{
+	const struct env *env;
+	const struct funcdef *fd = NULL;
+	size_t i, k, nctx = 0;
+
+	for (env = c->env; env; env = env->up)
+		if (env->fn >= 0 && env->fi == fi && fn_within(c->files[fi], fn, env->fn))
+			break;
+	if (env)
+		fd = &c->files[fi]->funcs[env->fn];
+	out->n = 0;
+	for (i = 0; i < in->n && out->n < MAX_ARGS; i++) {
+		const struct arg *a = &in->v[i];
+		const struct file *f = c->files[fi];
+		char *name = NULL;
+		int pi = -1, star = 0;
+
+		if (c->env && is_any_name(f, a->a, a->b) && a->a + 1 == a->b) {
+			name = tok_text(c, f, a->a);
+			pi = name && fd ? param_index(fd, name, &star) : -1;
+		}
+		if (pi >= 0 && a->star && star == a->star) {
+			/* Forwarded *args / **kwargs: the caller's extra arguments. */
+			const struct file *cf = c->files[env->at.fi];
+			size_t named = 0;
+
+			for (k = 0; k < fd->nparams; k++)
+				if (fd->params[k][0] != '*')
+					named++;
+			if (fd->nparams && !strcmp(fd->params[0], "self"))
+				named--;
+			for (k = 0; k < env->call->n && out->n < MAX_ARGS; k++) {
+				const struct arg *ca = &env->call->v[k];
+				int dummy, cpi;
+				char *kw;
+
+				if (ca->star)
+					continue;
+				if (star == 2 && ca->kw != NO_KW) {
+					kw = tok_text(c, cf, ca->kw);
+					cpi = kw ? param_index(fd, kw, &dummy) : 0;
+					free(kw);
+					if (cpi >= 0)
+						continue;
+				} else if (star == 1 && ca->kw == NO_KW) {
+					if (named) {
+						named--;
+						continue;
+					}
+				} else {
+					continue;
+				}
+				out->v[out->n] = *ca;
+				out->v[out->n].x = ca->x ? ca->x : &env->at;
+				out->v[out->n].kwf = cf;
+				out->n++;
+			}
+		} else if (name && !a->star && !star && nctx < MAX_ARGS) {
+			/* A parameter or a loop variable bound to tokens: those tokens, where they are. */
+			struct argctx at;
+			struct arg buf;
+			const struct arg *b = env_param(c, c->env, fi, fn, name, &at, &buf);
+
+			out->v[out->n] = *a;
+			if (b) {
+				ctxs[nctx] = at;
+				out->v[out->n].a = b->a;
+				out->v[out->n].b = b->b;
+				out->v[out->n].x = &ctxs[nctx++];
+			}
+			out->n++;
+		} else {
+			out->v[out->n++] = *a;
+		}
+		free(name);
+	}
+}
+
+/* ------------------------------------------------------------------ */
 /* Evaluating constants */
 
 struct evaluator {
@@ -1593,7 +2089,28 @@ struct evaluator {
 	int fn;
 	uint32_t end;
 	int depth;
+	const struct env *env; /* names bound by helper calls and loops */
 };
+
+static bool ev_expr(struct evaluator *ev, uint32_t *p, struct pyval *out);
+static bool config_value(struct ctx *c, const char *key, struct pyval *out, int depth);
+static const struct arg *env_param(struct ctx *c, const struct env *env, int fi, int fn,
+				   const char *name, struct argctx *at, struct arg *buf);
+
+/* An argument's value, in its own context (at). */
+static bool eval_in(struct ctx *c, const struct argctx *at, uint32_t a, uint32_t b, int depth,
+		    struct pyval *out)
+{
+	struct evaluator ev = { c, at->fi, at->fn, b, depth, at->env };
+	uint32_t p = a;
+
+	memset(out, 0, sizeof(*out));
+	if (depth > MAX_DEPTH || !ev_expr(&ev, &p, out) || p != b) {
+		pyval__clear(out);
+		return false;
+	}
+	return true;
+}
 
 static bool ev_expr(struct evaluator *ev, uint32_t *p, struct pyval *out);
 
@@ -1798,6 +2315,58 @@ static bool ev_atom(struct evaluator *ev, uint32_t *p, struct pyval *out)
 		}
 		/* A module-level constant, maybe imported. */
 		after = dotted_fwd(ev->c, f, *p, ev->end, &dotted);
+		if (dotted && ev->depth <= MAX_DEPTH && !strchr(dotted, '.')) {
+			/* A parameter of a helper being called, or a loop variable. */
+			struct argctx at;
+			struct arg buf;
+			const struct arg *a = env_param(ev->c, ev->env, ev->fi, ev->fn, dotted, &at, &buf);
+
+			if (a || at.fn == -2) {
+				bool ok = a ? eval_in(ev->c, &at, a->a, a->b, ev->depth + 1, out)
+					    : !pyval__copy(out, &at.env->vals[at.fi]);
+
+				free(dotted);
+				*p = after;
+				return ok;
+			}
+		}
+		if (dotted && ev->depth <= MAX_DEPTH && is_op(f, after, ev->end, "[") &&
+		    strlen(dotted) >= 6 && !strcmp(dotted + strlen(dotted) - 6, "config") &&
+		    after + 2 < ev->end && T(f, after + 1)->type == PY_STRING &&
+		    is_op(f, after + 2, ev->end, "]")) {
+			/* app.config["KEY"]: a constant of the app's configuration. */
+			char *key;
+			bool ok = false;
+
+			if (!pyscan__string_value(f->src, T(f, after + 1), &key, NULL)) {
+				ok = config_value(ev->c, key, out, ev->depth + 1);
+				free(key);
+			}
+			free(dotted);
+			*p = after + 3;
+			return ok;
+		}
+		if (dotted && ev->depth <= MAX_DEPTH && is_op(f, after, ev->end, "(") &&
+		    strlen(dotted) >= 11 && !strcmp(dotted + strlen(dotted) - 11, ".config.get")) {
+			/* app.config.get("KEY"[, default]) */
+			struct call call;
+			uint32_t close = parse_call(f, after, ev->end, &call);
+			struct pyval key = { 0 };
+			struct argctx here = { ev->fi, ev->fn, ev->env };
+			bool ok = false;
+
+			if (close < ev->end && call.n >= 1 && call.n <= 2 && call.v[0].kw == NO_KW &&
+			    eval_in(ev->c, &here, call.v[0].a, call.v[0].b, ev->depth + 1, &key) &&
+			    key.kind == PV_STR) {
+				ok = config_value(ev->c, key.s, out, ev->depth + 1);
+				if (!ok && call.n == 2)
+					ok = eval_in(ev->c, &here, call.v[1].a, call.v[1].b, ev->depth + 1, out);
+			}
+			pyval__clear(&key);
+			free(dotted);
+			*p = close + 1;
+			return ok;
+		}
 		if (!dotted || ev->depth > MAX_DEPTH || is_op(f, after, ev->end, "(") ||
 		    is_op(f, after, ev->end, "[")) {
 			free(dotted);
@@ -1808,7 +2377,7 @@ static bool ev_atom(struct evaluator *ev, uint32_t *p, struct pyval *out)
 		*p = after;
 		if (r.kind == R_CONST) {
 			const struct binding *b = &ev->c->files[r.file]->binds[r.idx];
-			struct evaluator sub = { ev->c, r.file, b->fn, b->rb, ev->depth + 1 };
+			struct evaluator sub = { ev->c, r.file, b->fn, b->rb, ev->depth + 1, NULL };
 			uint32_t q = b->ra;
 
 			return ev_expr(&sub, &q, out) && q == b->rb;
@@ -1874,12 +2443,167 @@ static bool ev_expr(struct evaluator *ev, uint32_t *p, struct pyval *out)
 /* Evaluate an argument; PV_DYNAMIC when it is not a constant. */
 static void eval_arg(struct ctx *c, int fi, int fn, const struct arg *a, struct pyval *out)
 {
-	struct evaluator ev = { c, fi, fn, a->b, 0 };
-	uint32_t p = a->a;
+	struct argctx here = { fi, fn, c->env };
 
 	memset(out, 0, sizeof(*out));
-	if (a->star || !ev_expr(&ev, &p, out) || p != a->b)
-		pyval__clear(out);
+	if (!a->star)
+		eval_in(c, a->x ? a->x : &here, a->a, a->b, 0, out);
+}
+
+/* ---- configuration constants ---- */
+
+/* Attribute key of class ci of file fi, as written in its body or a base's. */
+static bool class_attr(struct ctx *c, int fi, int ci, const char *key, struct pyval *out, int depth)
+{
+	const struct file *f = c->files[fi];
+	const struct classdef *d = &f->classes[ci];
+	uint32_t k, body = d->tok, indent, e;
+	size_t i;
+
+	if (depth > MAX_DEPTH)
+		return false;
+	while (body < f->toks.n && T(f, body)->type != PY_NEWLINE)
+		body++;
+	body++;
+	if (body < f->toks.n && T(f, body)->indent > d->indent) {
+		indent = T(f, body)->indent;
+		for (k = body; k < f->toks.n; k++) {
+			const struct py_token *t = T(f, k);
+			struct argctx at = { fi, -1, NULL };
+
+			if (!t->line_start)
+				continue;
+			if (t->indent <= d->indent)
+				break;
+			if (t->indent != indent || t->type != PY_NAME || !tok_eq(f, k, key) ||
+			    !is_op(f, k + 1, f->toks.n, "="))
+				continue;
+			for (e = k + 2; e < f->toks.n && T(f, e)->type != PY_NEWLINE; e++)
+				;
+			return eval_in(c, &at, k + 2, e, depth + 1, out);
+		}
+	}
+	/* Python's lookup order, for single inheritance and most mixins. */
+	for (i = 0; i < d->nbases; i++) {
+		struct ref r = resolve_dotted(c, fi, d->bases[i], d->tok, -1, depth + 1);
+
+		if (r.kind == R_CLASS && class_attr(c, r.file, r.idx, key, out, depth + 1))
+			return true;
+	}
+	return false;
+}
+
+/* A module-level constant key of the module in file mf. */
+static bool module_attr(struct ctx *c, int mf, const char *key, struct pyval *out, int depth)
+{
+	struct ref r = resolve_attr(c, mf, key, depth + 1);
+	const struct binding *b;
+	struct argctx at;
+
+	if (r.kind != R_CONST)
+		return false;
+	b = &c->files[r.file]->binds[r.idx];
+	at = (struct argctx){ r.file, b->fn, NULL };
+	return eval_in(c, &at, b->ra, b->rb, depth + 1, out);
+}
+
+/* from_object(X): X a class, a module, or a string naming either. */
+static bool config_object(struct ctx *c, const struct cfgsrc *g, const char *key, struct pyval *out,
+			  int depth)
+{
+	const struct file *f = c->files[g->fi];
+	struct argctx at = { g->fi, g->fn, NULL };
+	struct pyval v = { 0 };
+	const char *k;
+	char *dotted = NULL, *dot;
+	bool ok = false;
+	struct ref r;
+	int mf;
+
+	/* Flask's from_object takes the upper-case attributes only. */
+	for (k = key; *k; k++)
+		if (*k >= 'a' && *k <= 'z')
+			return false;
+	if (g->b <= g->a)
+		return false;
+	if (eval_in(c, &at, g->a, g->b, depth + 1, &v) && v.kind == PV_STR) {
+		mf = find_module(c, v.s);
+		if (mf >= 0) {
+			ok = module_attr(c, mf, key, out, depth);
+		} else if ((dot = strrchr(v.s, '.'))) {
+			*dot = '\0';
+			mf = find_module(c, v.s);
+			r = mf >= 0 ? resolve_attr(c, mf, dot + 1, depth + 1) : (struct ref){ R_NONE, -1, -1 };
+			if (r.kind == R_CLASS)
+				ok = class_attr(c, r.file, r.idx, key, out, depth + 1);
+		}
+		pyval__clear(&v);
+		return ok;
+	}
+	pyval__clear(&v);
+	if (dotted_fwd(c, f, g->a, g->b, &dotted) != g->b || !dotted) {
+		free(dotted);
+		return false;
+	}
+	r = resolve_dotted(c, g->fi, dotted, g->a, g->fn, depth + 1);
+	free(dotted);
+	if (r.kind == R_CLASS)
+		return class_attr(c, r.file, r.idx, key, out, depth + 1);
+	if (r.kind == R_MOD)
+		return module_attr(c, r.file, key, out, depth);
+	return false;
+}
+
+/*
+ * app.config[key] as far as the sources say: the last constant setting of
+ * it (config["KEY"] = ..., from_mapping, update, from_object of a class
+ * or module). One configuration for the project: apps rarely have two.
+ */
+static bool config_value(struct ctx *c, const char *key, struct pyval *out, int depth)
+{
+	size_t i, k;
+
+	if (depth > MAX_DEPTH)
+		return false;
+	for (i = c->ncfgs; i-- > 0;) {
+		const struct cfgsrc *g = &c->cfgs[i];
+		const struct file *f = c->files[g->fi];
+		struct argctx at = { g->fi, g->fn, NULL };
+		struct pyval d = { 0 };
+
+		switch (g->kind) {
+		case CFG_SET:
+			if (g->key && !strcmp(g->key, key) && eval_in(c, &at, g->a, g->b, depth + 1, out))
+				return true;
+			break;
+		case CFG_MAPPING:
+			for (k = 0; k < g->args.n; k++) {
+				const struct arg *a = &g->args.v[k];
+
+				if (a->kw != NO_KW && tok_eq(f, a->kw, key) &&
+				    eval_in(c, &at, a->a, a->b, depth + 1, out))
+					return true;
+				if (a->kw != NO_KW || a->star ||
+				    !eval_in(c, &at, a->a, a->b, depth + 1, &d))
+					continue;
+				for (size_t j = 0; d.kind == PV_DICT && j < d.n; j++) {
+					if (d.items[2 * j].kind == PV_STR && !strcmp(d.items[2 * j].s, key)) {
+						bool ok = !pyval__copy(out, &d.items[2 * j + 1]);
+
+						pyval__clear(&d);
+						return ok;
+					}
+				}
+				pyval__clear(&d);
+			}
+			break;
+		case CFG_OBJECT:
+			if (config_object(c, g, key, out, depth + 1))
+				return true;
+			break;
+		}
+	}
+	return false;
 }
 
 /* The last string literal inside an argument (static_folder=os.path.join(x, "assets")). */
@@ -1969,6 +2693,28 @@ static void eval_obj(struct ctx *c, struct obj *o)
 	o->strict = true;
 	o->url_prefix.kind = PV_NONE;
 	o->url_defaults.kind = PV_NONE;
+	o->prefix.kind = PV_NONE;
+	if (o->is_api) {
+		/* Api(app=None, prefix="", ...) */
+		char *name = NULL;
+
+		if ((x = param(f, a, 0, "app")))
+			dotted_fwd(c, f, x->a, x->b, &name);
+		o->target = name && strcmp(name, "None") ? resolve_obj(c, o->file, name, o->pos, o->fn) : -1;
+		free(name);
+		if (o->target >= 0 && c->objs[o->target].is_api)
+			o->target = -1;
+		if ((x = param(f, a, 1, "prefix"))) {
+			eval_arg(c, o->file, o->fn, x, &o->prefix);
+			if (o->prefix.kind != PV_STR) {
+				warn_at(c, o->file, o->line, "Api prefix is not a constant; its resources are skipped");
+				pyval__clear(&o->prefix);
+				o->prefix.kind = PV_NONE;
+				o->target = -2;
+			}
+		}
+		return;
+	}
 	if (has_star_args(a))
 		warn_at(c, o->file, o->line, "%s(*args/**kwargs): options hidden there are not seen",
 			o->is_app ? "Flask" : "Blueprint");
@@ -2139,9 +2885,20 @@ static void class_methods(struct ctx *c, int fi, int ci, char ***out, size_t *n,
 static void view_func_info(struct ctx *c, int fi, int fn, const struct arg *a, char **endpoint,
 			   char ***methods, size_t *nmethods)
 {
-	const struct file *f = c->files[fi];
+	const struct env *saved = c->env;
+	const struct file *f;
 	uint32_t after;
 	char *dotted;
+
+	/* An argument a helper's caller passed: read it where it was written. */
+	if (a->x) {
+		c->env = a->x->env;
+		view_func_info(c, a->x->fi, a->x->fn, &(struct arg){ .kw = NO_KW, .a = a->a, .b = a->b },
+			       endpoint, methods, nmethods);
+		c->env = saved;
+		return;
+	}
+	f = c->files[fi];
 
 	if (is_name(f, a->a, a->b, "lambda")) {
 		*endpoint = xstrdup(c, "<lambda>");
@@ -2217,6 +2974,8 @@ static int bool_opt(struct ctx *c, int fi, int fn, const struct arg *a, uint32_t
 	return r;
 }
 
+static void do_resource(struct ctx *c, int fi, struct event *e, const struct call *a, int api);
+
 static void do_route(struct ctx *c, int fi, struct event *e)
 {
 	static const char *const known[] = {
@@ -2226,7 +2985,9 @@ static void do_route(struct ctx *c, int fi, struct event *e)
 	};
 	static const char *const shortcut[] = { NULL, "GET", "POST", "PUT", "PATCH", "DELETE" };
 	const struct file *f = c->files[fi];
-	const struct call *a = &e->args;
+	struct argctx ctxs[MAX_ARGS];
+	struct call merged;
+	const struct call *a = &merged;
 	struct proute r = { .strict = -1, .merge = -1, .auto_options = true };
 	const char *what = route_kind_name[e->rk];
 	struct pyval v = { 0 };
@@ -2239,22 +3000,29 @@ static void do_route(struct ctx *c, int fi, struct event *e)
 
 	r.file = fi;
 	r.line = e->line;
-	oi = resolve_obj(c, fi, e->recv, e->pos, e->fn);
+	merge_call(c, fi, e->fn, &e->args, &merged, ctxs);
+	oi = resolve_obj_env(c, fi, e->recv, e->pos, e->fn, 0);
+	if (e->rk == RK_RESOURCE) {
+		do_resource(c, fi, e, a, oi);
+		return;
+	}
 	if (oi < 0) {
 		warn_at(c, fi, e->line, "%s.%s(): '%s' is not a Flask app or Blueprint found in the sources; skipped",
 			e->recv, what, e->recv);
 		return;
 	}
-	if (has_star_args(a))
+	if (has_star_args(a) && !c->env)
 		warn_at(c, fi, e->line, "%s.%s(): options passed with * or ** are not seen", e->recv, what);
 	for (i = 0; i < a->n; i++) {
+		const struct file *kf = a->v[i].kwf ? a->v[i].kwf : f;
+
 		if (a->v[i].kw == NO_KW)
 			continue;
-		for (k = 0; k < sizeof(known) / sizeof(known[0]) && !tok_eq(f, a->v[i].kw, known[k]); k++)
+		for (k = 0; k < sizeof(known) / sizeof(known[0]) && !tok_eq(kf, a->v[i].kw, known[k]); k++)
 			;
 		if (k == sizeof(known) / sizeof(known[0])) {
 			warn_at(c, fi, e->line, "%s.%s(): unknown option '%.*s' (Flask would fail); skipped",
-				e->recv, what, (int)T(f, a->v[i].kw)->len, f->src + T(f, a->v[i].kw)->off);
+				e->recv, what, (int)T(kf, a->v[i].kw)->len, kf->src + T(kf, a->v[i].kw)->off);
 			return;
 		}
 	}
@@ -2374,7 +3142,9 @@ fail:
 static void do_register(struct ctx *c, int fi, struct event *e)
 {
 	const struct file *f = c->files[fi];
-	const struct call *a = &e->args;
+	struct argctx ctxs[MAX_ARGS];
+	struct call merged;
+	const struct call *a = &merged;
 	struct reg g = { .bp = -1 };
 	struct pyval v = { 0 };
 	const struct arg *x;
@@ -2386,17 +3156,25 @@ static void do_register(struct ctx *c, int fi, struct event *e)
 	g.line = e->line;
 	g.url_prefix.kind = PV_NONE;
 	g.url_defaults.kind = PV_NONE;
-	oi = resolve_obj(c, fi, e->recv, e->pos, e->fn);
+	merge_call(c, fi, e->fn, &e->args, &merged, ctxs);
+	oi = resolve_obj_env(c, fi, e->recv, e->pos, e->fn, 0);
 	if (oi < 0) {
 		warn_at(c, fi, e->line, "%s.register_blueprint(): '%s' is not a Flask app or Blueprint found in the sources; skipped",
 			e->recv, e->recv);
 		return;
 	}
 	x = param(f, a, 0, "blueprint");
-	if (x)
-		dotted_fwd(c, f, x->a, x->b, &name);
-	g.bp = name ? resolve_obj(c, fi, name, e->pos, e->fn) : -1;
-	if (g.bp < 0 || c->objs[g.bp].is_app) {
+	if (x) {
+		const struct env *saved = c->env;
+		int bfi = x->x ? x->x->fi : fi, bfn = x->x ? x->x->fn : e->fn;
+
+		dotted_fwd(c, c->files[bfi], x->a, x->b, &name);
+		if (x->x)
+			c->env = x->x->env;
+		g.bp = name ? resolve_obj_env(c, bfi, name, x->a, bfn, 0) : -1;
+		c->env = saved;
+	}
+	if (g.bp < 0 || c->objs[g.bp].is_app || c->objs[g.bp].is_api) {
 		warn_at(c, fi, e->line, "%s.register_blueprint(%s): blueprint not found in the sources; skipped",
 			e->recv, name ? name : "?");
 		free(name);
@@ -2444,7 +3222,7 @@ fail:
 
 static void do_mapset(struct ctx *c, int fi, struct event *e)
 {
-	int oi = resolve_obj(c, fi, e->recv, e->pos, e->fn);
+	int oi = resolve_obj_env(c, fi, e->recv, e->pos, e->fn, 0);
 	int b;
 
 	if (oi < 0 || !c->objs[oi].is_app)
@@ -2452,6 +3230,586 @@ static void do_mapset(struct ctx *c, int fi, struct event *e)
 	b = bool_opt(c, fi, e->fn, &e->args.v[0], e->line, "url_map.strict_slashes", 1);
 	if (b >= 0)
 		c->objs[oi].strict = b;
+}
+
+/* ---- Flask-RESTful ---- */
+
+/*
+ * api.add_resource(Resource, *urls, endpoint=None, **kwargs): for each url,
+ * app.add_url_rule(api.prefix + url, view_func=Resource.as_view(endpoint)),
+ * endpoint defaulting to the class name in lower case (Flask-RESTful 0.3).
+ */
+static void do_resource(struct ctx *c, int fi, struct event *e, const struct call *a, int api)
+{
+	const struct file *f = c->files[fi];
+	struct proute proto = { .strict = -1, .merge = -1, .auto_options = true };
+	const struct arg *x;
+	struct pyval v = { 0 };
+	struct obj *t;
+	char *cls = NULL;
+	size_t i, seen = 0;
+	int ti;
+
+	if (api < 0 || !c->objs[api].is_api) {
+		warn_at(c, fi, e->line, "%s.add_resource(): '%s' is not a Flask-RESTful Api found in the sources; skipped",
+			e->recv, e->recv);
+		return;
+	}
+	ti = c->objs[api].target;
+	if (ti == -2)
+		return;
+	x = param(f, a, 0, "resource");
+	if (!x || (x->x ? 1 : dotted_fwd(c, f, x->a, x->b, &cls) != x->b) || !cls) {
+		warn_at(c, fi, e->line, "%s.add_resource(): the resource class is not a plain name; skipped", e->recv);
+		free(cls);
+		return;
+	}
+	proto.file = fi;
+	proto.line = e->line;
+	proto.defaults.kind = PV_NONE;
+	{
+		struct ref r = resolve_dotted(c, fi, cls, e->pos, e->fn, 0);
+
+		if (r.kind == R_CLASS)
+			class_methods(c, r.file, r.idx, &proto.methods, &proto.nmethods, 0);
+		else
+			warn_at(c, fi, e->line, "resource class '%s' not found; assuming GET", cls);
+	}
+	if ((x = kwarg(f, a, "endpoint"))) {
+		eval_arg(c, fi, e->fn, x, &v);
+		if (v.kind == PV_STR) {
+			proto.endpoint = v.s;
+			v.s = NULL;
+		}
+		pyval__clear(&v);
+	}
+	if (!proto.endpoint) {
+		const char *last = strrchr(cls, '.') ? strrchr(cls, '.') + 1 : cls;
+
+		proto.endpoint = xstrdup(c, last);
+		for (i = 0; proto.endpoint && proto.endpoint[i]; i++)
+			if (proto.endpoint[i] >= 'A' && proto.endpoint[i] <= 'Z')
+				proto.endpoint[i] += 'a' - 'A';
+	}
+	proto.strict = bool_opt(c, fi, e->fn, kwarg(f, a, "strict_slashes"), e->line, "strict_slashes", 1);
+	if ((x = kwarg(f, a, "defaults"))) {
+		eval_arg(c, fi, e->fn, x, &proto.defaults);
+		if (proto.defaults.kind != PV_DICT) {
+			pyval__clear(&proto.defaults);
+			proto.defaults.kind = PV_NONE;
+		}
+	}
+	/* Without its app yet, the Api keeps them until init_app(). */
+	t = &c->objs[ti >= 0 ? ti : api];
+	for (i = 0; i < a->n; i++) {
+		struct proute r = proto;
+		const struct pyval *pre = &c->objs[api].prefix;
+		struct entry *ent;
+
+		if (a->v[i].kw != NO_KW || a->v[i].star || seen++ == 0)
+			continue;
+		eval_arg(c, fi, e->fn, &a->v[i], &v);
+		if (v.kind != PV_STR) {
+			warn_at(c, fi, e->line, "%s.add_resource(): url %zu is not a string literal; skipped", e->recv, seen - 1);
+			pyval__clear(&v);
+			continue;
+		}
+		r.rule = xasprintf(c, "%s%s", pre->kind == PV_STR ? pre->s : "", v.s);
+		pyval__clear(&v);
+		r.endpoint = xstrdup(c, proto.endpoint);
+		r.methods = NULL;
+		r.nmethods = 0;
+		for (size_t m = 0; m < proto.nmethods; m++)
+			add_method(c, &r.methods, &r.nmethods, proto.methods[m], strlen(proto.methods[m]));
+		if (pyval__copy(&r.defaults, &proto.defaults))
+			c->oom = true;
+		if (t->is_app && r.strict < 0)
+			r.strict = t->strict;
+		/* t may move when objs grows: never here (pass 2 adds no objects). */
+		ent = PUSH(c, t->ents, t->nents, t->cents);
+		if (!ent || !r.rule) {
+			free_proute(&r);
+			break;
+		}
+		ent->r = r;
+	}
+	free(cls);
+	free_proute(&proto);
+}
+
+/* ---- helper calls and loops ---- */
+
+static void run_event(struct ctx *c, int fi, struct event *e);
+
+/* Whether token range [a, b) of file f holds the name. */
+static bool tokens_name(const struct file *f, uint32_t a, uint32_t b, const char *name)
+{
+	for (; a < b; a++)
+		if (T(f, a)->type == PY_NAME && tok_eq(f, a, name))
+			return true;
+	return false;
+}
+
+/* Whether the for statement at token p of file f encloses token q (its body holds q). */
+static bool loop_encloses(const struct file *f, uint32_t p, uint32_t q)
+{
+	uint32_t k, indent = T(f, p)->indent;
+
+	if (q <= p)
+		return false;
+	/* The body starts on a later line, indented more; nothing in between goes back out. */
+	for (k = p + 1; k < q; k++)
+		if (T(f, k)->line_start && T(f, k)->indent <= indent)
+			return false;
+	return T(f, q)->indent > indent || T(f, q)->line > T(f, p)->line;
+}
+
+/* The loops around event e whose variables it uses, outermost first; their count. */
+static size_t event_loops(const struct ctx *c, int fi, const struct event *e, const struct binding **out,
+			  size_t max)
+{
+	const struct file *f = c->files[fi];
+	const struct binding *all[16];
+	size_t n = 0, i, j, k, used = 0;
+	bool keep[16] = { 0 };
+
+	for (i = 0; i < f->nbinds && n < 16; i++) {
+		const struct binding *b = &f->binds[i];
+
+		if (b->kind != B_FOR || b->fn != e->fn || b->unpack > 0 || !loop_encloses(f, b->pos, e->pos))
+			continue;
+		all[n++] = b;
+	}
+	/* Innermost first: a loop is used by the event or by the iterable of a loop it encloses. */
+	for (i = n; i-- > 0;) {
+		for (j = 0; j < f->nbinds && !keep[i]; j++) {
+			const struct binding *b = &f->binds[j];
+
+			if (b->kind != B_FOR || b->pos != all[i]->pos)
+				continue;
+			keep[i] = tokens_name(f, e->pos, e->end + 1, b->name) ||
+				  (e->recv && !strcmp(e->recv, b->name));
+			for (k = i + 1; k < n && !keep[i]; k++)
+				keep[i] = keep[k] && tokens_name(f, all[k]->ra, all[k]->rb, b->name);
+		}
+	}
+	for (i = 0; i < n && used < max; i++)
+		if (keep[i])
+			out[used++] = all[i];
+	return used;
+}
+
+static void run_loops(struct ctx *c, int fi, struct event *e, const struct binding **loops, size_t n);
+
+/* Split the display at tokens [a, b) (one bracketed literal) into items; false if it is not one. */
+static bool split_display(const struct file *f, uint32_t a, uint32_t b, struct call *items)
+{
+	uint32_t k;
+	size_t commas = 0;
+	int depth = 0;
+
+	if (b <= a + 1 || !(is_op(f, a, b, "(") || is_op(f, a, b, "[")) || close_of(f, a, b) != b - 1)
+		return false;
+	for (k = a; k < b; k++) {
+		const struct py_token *u = T(f, k);
+		char ch = u->type == PY_OP && u->len == 1 ? f->src[u->off] : 0;
+
+		if (ch == '(' || ch == '[' || ch == '{')
+			depth++;
+		else if (ch == ')' || ch == ']' || ch == '}')
+			depth--;
+		else if (ch == ',' && depth == 1)
+			commas++;
+	}
+	if (commas + 1 > MAX_ARGS)
+		return false;
+	parse_call(f, a, b, items);
+	for (k = 0; k < items->n; k++)
+		if (items->v[k].star || items->v[k].kw != NO_KW)
+			return false;
+	return true;
+}
+
+/* The loop of run_loops over a literal display, its names bound to item tokens. */
+static bool run_loop_tokens(struct ctx *c, int fi, struct event *e, const struct binding **loops,
+			    size_t n, struct env *loop)
+{
+	const struct file *f = c->files[fi];
+	const struct env *saved = c->env;
+	struct call items, parts;
+	size_t i, j;
+
+	if (!split_display(f, loops[0]->ra, loops[0]->rb, &items))
+		return false;
+	loop->by_tokens = true;
+	for (i = 0; i < items.n && !c->oom; i++) {
+		const struct arg *it = &items.v[i];
+
+		if (loops[0]->unpack < 0) {
+			loop->toks[0] = *it;
+		} else if (split_display(f, it->a, it->b, &parts) && parts.n == loop->nnames) {
+			for (j = 0; j < parts.n; j++)
+				loop->toks[j] = parts.v[j];
+		} else {
+			warn_at(c, fi, e->line, "loop item %zu does not unpack into %zu names; skipped", i, loop->nnames);
+			continue;
+		}
+		c->env = loop;
+		run_loops(c, fi, e, loops + 1, n - 1);
+		c->env = saved;
+	}
+	return true;
+}
+
+/* Run e once per value of loops[0..n), innermost last, each binding its names. */
+static void run_loops(struct ctx *c, int fi, struct event *e, const struct binding **loops, size_t n)
+{
+	const struct file *f = c->files[fi];
+	const struct env *saved = c->env;
+	struct argctx at = { fi, e->fn, c->env };
+	struct pyval seq = { 0 };
+	struct env loop = { .up = c->env, .fi = fi, .fn = -2 };
+	size_t i, j;
+
+	if (!n) {
+		run_event(c, fi, e);
+		return;
+	}
+	/* The names this for statement binds. */
+	for (i = 0; i < f->nbinds && loop.nnames < 8; i++)
+		if (f->binds[i].kind == B_FOR && f->binds[i].pos == loops[0]->pos)
+			loop.names[loop.nnames++] = f->binds[i].name;
+	loop.at = at;
+	if (!eval_in(c, &at, loops[0]->ra, loops[0]->rb, 0, &seq) ||
+	    (seq.kind != PV_LIST && seq.kind != PV_TUPLE && seq.kind != PV_SET)) {
+		pyval__clear(&seq);
+		/* A literal display of items that are not all constants (view functions): by tokens. */
+		if (!run_loop_tokens(c, fi, e, loops, n, &loop))
+			warn_at(c, fi, e->line, "the loop at line %u is not over a constant list or tuple; the routes in it are skipped",
+				T(f, loops[0]->pos)->line);
+		return;
+	}
+	for (i = 0; i < seq.n && !c->oom; i++) {
+		const struct pyval *item = &seq.items[i];
+
+		if (loops[0]->unpack < 0) {
+			loop.vals[0] = *item;
+		} else if ((item->kind == PV_TUPLE || item->kind == PV_LIST) && item->n == loop.nnames) {
+			for (j = 0; j < loop.nnames; j++)
+				loop.vals[j] = item->items[j];
+		} else {
+			warn_at(c, fi, e->line, "loop item %zu does not unpack into %zu names; skipped", i, loop.nnames);
+			continue;
+		}
+		c->env = &loop;
+		run_loops(c, fi, e, loops + 1, n - 1);
+		c->env = saved;
+	}
+	pyval__clear(&seq);
+}
+
+/* Run e inside the loops it uses. */
+static void run_with_loops(struct ctx *c, int fi, struct event *e)
+{
+	const struct binding *loops[16];
+	size_t n = event_loops(c, fi, e, loops, 16);
+
+	run_loops(c, fi, e, loops, n);
+}
+
+/* Whether event e of function e->fn depends on the function's parameters (a helper's event). */
+static bool event_parametric(const struct ctx *c, int fi, const struct event *e)
+{
+	const struct file *f = c->files[fi];
+	const struct binding *loops[16];
+	const struct funcdef *fd;
+	size_t i, n, k;
+
+	if (e->fn < 0 || (e->kind != EV_ROUTE && e->kind != EV_REGISTER && e->kind != EV_CALL &&
+			  e->kind != EV_INIT))
+		return false;
+	fd = &f->funcs[e->fn];
+	n = event_loops(c, fi, e, loops, 16);
+	for (i = 0; i < fd->nparams; i++) {
+		const char *pn = fd->params[i] + strspn(fd->params[i], "*");
+
+		if (!strcmp(pn, "self"))
+			continue;
+		if (tokens_name(f, e->pos, e->end + 1, pn))
+			return true;
+		for (k = 0; k < n; k++)
+			if (tokens_name(f, loops[k]->ra, loops[k]->rb, pn))
+				return true;
+	}
+	return false;
+}
+
+/* A call of a project function: run its parameter-dependent events with its arguments bound. */
+static void do_call(struct ctx *c, int fi, struct event *e)
+{
+	struct ref r = resolve_dotted(c, fi, e->recv, e->pos, e->fn, 0);
+	const struct env *saved = c->env;
+	struct env frame = { .up = NULL };
+	const struct file *tf;
+	size_t i;
+
+	if (r.kind != R_FUNC || c->frames >= 3)
+		return;
+	tf = c->files[r.file];
+	frame.fi = r.file;
+	frame.fn = r.idx;
+	frame.call = &e->args;
+	frame.at = (struct argctx){ fi, e->fn, c->env };
+	c->frames++;
+	c->env = &frame;
+	for (i = 0; i < tf->nevs && !c->oom; i++) {
+		struct event *te = &tf->evs[i];
+
+		if (te->fn == r.idx && event_parametric(c, r.file, te))
+			run_with_loops(c, r.file, te);
+	}
+	c->env = saved;
+	c->frames--;
+}
+
+/* ---- extensions that add routes of their own ---- */
+
+/*
+ * Where a name comes from when it is imported from outside the project:
+ * module and attribute ("flask_bootstrap", "Bootstrap5"), following
+ * "from .extensions import bootstrap" into local modules. Both owned.
+ */
+static bool import_origin(struct ctx *c, int fi, const char *dotted, uint32_t pos, int fn,
+			  char **mod, char **name, int depth)
+{
+	const char *dot = strchr(dotted, '.'), *last = strrchr(dotted, '.');
+	size_t len = dot ? (size_t)(dot - dotted) : strlen(dotted);
+	const struct binding *b = lookup(c->files[fi], dotted, len, pos, fn, true);
+	int mf;
+
+	*mod = *name = NULL;
+	if (!b || depth > MAX_DEPTH)
+		return false;
+	if (b->kind == B_FROM && !dot && b->a && b->b) {
+		mf = find_module(c, b->a);
+		if (mf >= 0)
+			return import_origin(c, mf, b->b, UINT32_MAX, -1, mod, name, depth + 1);
+		*mod = xstrdup(c, b->a);
+		*name = xstrdup(c, b->b);
+	} else if (b->kind == B_MOD && dot && b->a) {
+		/* import a.b [as x]; x.c.Cls: module a.b.c */
+		*mod = xasprintf(c, "%s%.*s", b->a, (int)(last - dot), dot);
+		*name = xstrdup(c, last + 1);
+	} else {
+		return false;
+	}
+	return *mod && *name;
+}
+
+/* The call a name was bound to (ext = Ext(...)), in whichever local module: its callee. */
+static const struct binding *call_binding(struct ctx *c, int *fi, const char *name, uint32_t pos, int fn,
+					  int depth)
+{
+	const struct binding *b = lookup(c->files[*fi], name, strlen(name), pos, fn, true);
+	int mf;
+
+	if (!b || depth > MAX_DEPTH || strchr(name, '.'))
+		return NULL;
+	if (b->kind == B_CALL)
+		return b;
+	if (b->kind == B_FROM && b->a && b->b && (mf = find_module(c, b->a)) >= 0) {
+		*fi = mf;
+		return call_binding(c, fi, b->b, UINT32_MAX, -1, depth + 1);
+	}
+	return NULL;
+}
+
+/* The app's static URL path ("/static"), for the extensions that build on it. */
+static char *static_path_of(struct ctx *c, const struct obj *app)
+{
+	const char *r = app->static_rule;
+	const char *tail = r ? strstr(r, "/<path:filename>") : NULL;
+
+	return tail ? xstrndup(c, r, (size_t)(tail - r)) : xstrdup(c, "/static");
+}
+
+/* Ext(app) or ext.init_app(app) of a known extension: the routes it adds to app. */
+static void extension_routes(struct ctx *c, int fi, const struct event *e, const char *mod,
+			     const char *cls, const struct arg *app_arg)
+{
+	const struct ext_entry *found[8];
+	const char *roots[2] = { c->roots[0], c->nroots > 1 ? c->roots[1] : NULL };
+	char version[128], *name = NULL, *sp;
+	struct pyval dbg = { 0 };
+	struct obj *app;
+	size_t n, i, k;
+	int ai;
+
+	if (!app_arg)
+		return;
+	dotted_fwd(c, c->files[fi], app_arg->a, app_arg->b, &name);
+	ai = name ? resolve_obj_env(c, fi, name, e->pos, e->fn, 0) : -1;
+	free(name);
+	if (ai < 0 || !c->objs[ai].is_app) {
+		warn_at(c, fi, e->line, "%s.%s: its app is not found in the sources; the routes it adds are not known",
+			mod, cls);
+		return;
+	}
+	app = &c->objs[ai];
+	n = routes_ext__find(mod, cls, roots, c->nroots, found, 8, version, sizeof(version));
+	if (!n)
+		return;
+	if (!*version)
+		warn_at(c, fi, e->line, "%s.%s: no installed version found; assuming the routes of every version warden knows",
+			mod, cls);
+	sp = static_path_of(c, app);
+	for (i = 0; i < n && sp; i++) {
+		if (found[i]->debug_only) {
+			bool on = config_value(c, "DEBUG", &dbg, 0) && pyval__truthy(&dbg);
+
+			pyval__clear(&dbg);
+			if (!on)
+				continue;
+		}
+		for (k = 0; k < 5 && found[i]->rules[k].rule; k++) {
+			const char *t = found[i]->rules[k].rule, *ph = strstr(t, "{static}");
+			struct proute r = { .strict = -1, .merge = -1, .auto_options = true, .file = fi,
+					    .line = (int)e->line };
+			struct entry *ent;
+
+			r.defaults.kind = PV_NONE;
+			r.rule = ph ? xasprintf(c, "%.*s%s%s", (int)(ph - t), t, sp, ph + 8) : xstrdup(c, t);
+			r.endpoint = xstrdup(c, found[i]->rules[k].endpoint);
+			r.strict = app->strict;
+			ent = PUSH(c, app->ents, app->nents, app->cents);
+			if (!ent || !r.rule) {
+				free_proute(&r);
+				continue;
+			}
+			ent->r = r;
+		}
+	}
+	free(sp);
+}
+
+/* An extension being initialised by this call or init_app(); true when it is one. */
+static bool do_extension(struct ctx *c, int fi, struct event *e)
+{
+	const struct file *f = c->files[fi];
+	char *mod = NULL, *cls = NULL;
+	int bfi = fi;
+	bool known = false;
+
+	if (e->kind == EV_CALL) {
+		if (!import_origin(c, fi, e->recv, e->pos, e->fn, &mod, &cls, 0))
+			goto out;
+		known = routes_ext__known(mod, cls);
+		if (known)
+			extension_routes(c, fi, e, mod, cls, param(f, &e->args, 0, NULL));
+	} else if (e->kind == EV_INIT && !strchr(e->recv, '.')) {
+		const struct binding *b = call_binding(c, &bfi, e->recv, e->pos, e->fn, 0);
+
+		if (!b || !b->a || !import_origin(c, bfi, b->a, b->pos, b->fn, &mod, &cls, 0))
+			goto out;
+		known = routes_ext__known(mod, cls);
+		if (known)
+			extension_routes(c, fi, e, mod, cls, param(f, &e->args, 0, "app"));
+	}
+out:
+	free(mod);
+	free(cls);
+	return known;
+}
+
+/* api.init_app(app): where a Flask-RESTful Api puts its resources. */
+static void do_init(struct ctx *c, int fi, struct event *e)
+{
+	const struct file *f = c->files[fi];
+	int oi = resolve_obj_env(c, fi, e->recv, e->pos, e->fn, 0), t;
+	const struct arg *x;
+	char *name = NULL;
+	size_t i;
+
+	if (oi < 0 || !c->objs[oi].is_api || c->objs[oi].target >= 0 ||
+	    !(x = param(f, &e->args, 0, "app")))
+		return;
+	dotted_fwd(c, f, x->a, x->b, &name);
+	t = name ? resolve_obj_env(c, fi, name, e->pos, e->fn, 0) : -1;
+	free(name);
+	if (t < 0 || c->objs[t].is_api) {
+		warn_at(c, fi, e->line, "%s.init_app(): the app or blueprint is not found in the sources; its resources are skipped",
+			e->recv);
+		return;
+	}
+	c->objs[oi].target = t;
+	/* The resources added so far go to it now. */
+	for (i = 0; i < c->objs[oi].nents; i++) {
+		struct entry *ent = PUSH(c, c->objs[t].ents, c->objs[t].nents, c->objs[t].cents);
+
+		if (!ent) {
+			free_proute(&c->objs[oi].ents[i].r);
+			continue;
+		}
+		*ent = c->objs[oi].ents[i];
+		if (c->objs[t].is_app && ent->r.strict < 0)
+			ent->r.strict = c->objs[t].strict;
+	}
+	c->objs[oi].nents = 0;
+}
+
+static void run_event(struct ctx *c, int fi, struct event *e)
+{
+	switch (e->kind) {
+	case EV_ROUTE:
+		do_route(c, fi, e);
+		break;
+	case EV_REGISTER:
+		do_register(c, fi, e);
+		break;
+	case EV_MAPSET:
+		do_mapset(c, fi, e);
+		break;
+	case EV_CALL:
+		do_call(c, fi, e);
+		break;
+	case EV_INIT:
+		do_init(c, fi, e);
+		break;
+	default:
+		break;
+	}
+}
+
+/* An event at its place in the module: inside the loops it uses, unless a helper's call runs it. */
+static void run_in_place(struct ctx *c, int fi, struct event *e)
+{
+	if (e->fn >= 0 && c->files[fi]->funcs[e->fn].ncallsites && event_parametric(c, fi, e))
+		return;
+	/* Extensions that add routes; otherwise only calls of the project's own functions matter. */
+	if ((e->kind == EV_CALL || e->kind == EV_INIT) && do_extension(c, fi, e))
+		return;
+	if (e->kind == EV_CALL && resolve_dotted(c, fi, e->recv, e->pos, e->fn, 0).kind != R_FUNC)
+		return;
+	run_with_loops(c, fi, e);
+}
+
+/* How often each function is called where the call can be followed (helpers run there). */
+static void count_callsites(struct ctx *c)
+{
+	size_t i, j;
+
+	for (i = 0; i < c->nfiles; i++) {
+		for (j = 0; j < c->files[i]->nevs; j++) {
+			const struct event *e = &c->files[i]->evs[j];
+			struct ref r;
+
+			if (e->kind != EV_CALL)
+				continue;
+			r = resolve_dotted(c, i, e->recv, e->pos, e->fn, 0);
+			if (r.kind == R_FUNC)
+				c->files[r.file]->funcs[r.idx].ncallsites++;
+		}
+	}
 }
 
 /* Run a file's events as Python would run the module: imports run first. */
@@ -2475,13 +3833,11 @@ static void run_file(struct ctx *c, int fi)
 				c->objs[e->target].app_seq = ++c->app_seq;
 			break;
 		case EV_ROUTE:
-			do_route(c, fi, e);
-			break;
 		case EV_REGISTER:
-			do_register(c, fi, e);
-			break;
 		case EV_MAPSET:
-			do_mapset(c, fi, e);
+		case EV_CALL:
+		case EV_INIT:
+			run_in_place(c, fi, e);
 			break;
 		}
 	}
@@ -2721,6 +4077,7 @@ static void free_ctx(struct ctx *c)
 		for (j = 0; j < f->nfuncs; j++) {
 			free(f->funcs[j].name);
 			free_strv(f->funcs[j].params, f->funcs[j].nparams);
+			free(f->funcs[j].defaults);
 		}
 		for (j = 0; j < f->nclasses; j++) {
 			free(f->classes[j].name);
@@ -2756,8 +4113,13 @@ static void free_ctx(struct ctx *c)
 		free(o->name);
 		pyval__clear(&o->url_prefix);
 		pyval__clear(&o->url_defaults);
+		pyval__clear(&o->prefix);
 	}
 	free(c->objs);
+	for (i = 0; i < c->ncfgs; i++)
+		free(c->cfgs[i].key);
+	free(c->cfgs);
+	routes_extract__free(&c->notes);
 	for (i = 0; i < c->nroots; i++)
 		free(c->roots[i]);
 }
@@ -2778,6 +4140,11 @@ void routes_extract__free(struct route_decls *d)
 	free(d->v);
 	d->v = NULL;
 	d->n = 0;
+	for (i = 0; i < d->nnotes; i++)
+		free(d->notes[i]);
+	free(d->notes);
+	d->notes = NULL;
+	d->nnotes = 0;
 }
 
 static bool file_creates_app(const struct ctx *c, int fi)
@@ -2801,6 +4168,7 @@ static int finish(struct ctx *c, int entry, struct route_decls *out, char *err, 
 	c->closed = true;
 	for (i = 0; i < c->nobjs && !c->oom; i++)
 		eval_obj(c, &c->objs[i]);
+	count_callsites(c);
 	if (entry >= 0)
 		run_file(c, entry);
 	/* A folder: files that create an app run first, the rest after. */
@@ -2819,10 +4187,16 @@ static int finish(struct ctx *c, int entry, struct route_decls *out, char *err, 
 
 		for (k = 0; !o->is_app && k < o->nents; k++)
 			n += !o->ents[k].is_reg;
-		if (n && !o->registered)
+		if (n && o->is_api)
+			warn_at(c, o->file, o->line, "Flask-RESTful Api with %zu resource route(s) but no app found for it (Api(app) or api.init_app(app)): skipped", n);
+		else if (n && !o->registered)
 			warn_at(c, o->file, o->line, "blueprint '%s' has %zu route(s) but no app registers it: they are not served",
 				o->name ? o->name : "?", n);
 	}
+	out->notes = c->notes.notes;
+	out->nnotes = c->notes.nnotes;
+	c->notes.notes = NULL;
+	c->notes.nnotes = 0;
 	if (c->oom) {
 		routes_extract__free(out);
 		set_err(err, errlen, "out of memory");
@@ -2907,6 +4281,8 @@ int routes_extract__path(const char *file_or_dir, struct route_decls *out, char 
 	size_t l;
 
 	out->v = NULL;
+	out->notes = NULL;
+	out->nnotes = 0;
 	out->n = 0;
 	path = xstrdup(&c, file_or_dir);
 	if (!path) {
@@ -2969,6 +4345,8 @@ int routes_extract__source(const char *name, const char *src, size_t len,
 	int entry, rc;
 
 	out->v = NULL;
+	out->notes = NULL;
+	out->nnotes = 0;
 	out->n = 0;
 	entry = load_file(&c, name, src, len);
 	if (entry < 0) {

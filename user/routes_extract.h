@@ -57,12 +57,18 @@ struct route_decl {
 struct route_decls {
 	struct route_decl *v; /* owned */
 	size_t n;
+	char **notes;         /* what could not be learned, "file:line: why ...", owned, unique */
+	size_t nnotes;
 };
+
+/* Add a note (copied) unless it is there; bounded. 0 or -ENOMEM. */
+int route_decls__note(struct route_decls *d, const char *text);
 
 /*
  * Read a file (and the local modules it imports) or every *.py under a
- * directory. Rules that cannot be read statically are skipped with a
- * pr_warn naming file:line. 0 or -errno with a reason in err.
+ * directory. Rules that cannot be read statically are skipped, each with
+ * a note in out->notes naming file:line and why. 0 or -errno with a
+ * reason in err.
  */
 int routes_extract__path(const char *file_or_dir, struct route_decls *out, char *err, size_t errlen);
 

@@ -449,6 +449,8 @@ int runner__run(struct warden_config *cfg, char **cmd, enum xdp_loader loader, b
 	}
 	ao.loop = r.loop;
 	r.agent = agent__new(&ao, &status);
+	if (r.agent)
+		agent__set_app_command(r.agent, r.cmd, &r.spawn);
 	if (!r.agent)
 		goto out;
 	agent__subscribe(r.agent, on_access, &r);

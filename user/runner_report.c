@@ -46,6 +46,25 @@ static const char *phase_name(const struct runner *r)
 	}
 }
 
+/* What the app served on URLs warden did not learn, by shape, first seen first. */
+static struct json_object *served_json(const struct jail *j)
+{
+	struct json_object *a = json_object_new_array();
+	const struct jail_served *v;
+	size_t n = jail__served(j, &v), i;
+
+	for (i = 0; i < n; i++) {
+		struct json_object *e = json_object_new_object();
+
+		json_object_object_add(e, "path", json_object_new_string(v[i].path));
+		json_object_object_add(e, "method", json_object_new_string(v[i].method));
+		json_object_object_add(e, "status", json_object_new_int(v[i].status));
+		json_object_object_add(e, "count", json_object_new_int64((int64_t)v[i].count));
+		json_object_array_add(a, e);
+	}
+	return a;
+}
+
 /* Everything warden status shows, as one JSON object (the caller owns it). */
 static struct json_object *build_status(void *arg)
 {
@@ -83,7 +102,10 @@ static struct json_object *build_status(void *arg)
 	json_object_object_add(log, "failures", json_object_new_int64((int64_t)failures));
 	json_object_object_add(log, "bans", json_object_new_int64((int64_t)js->bans));
 	json_object_object_add(log, "bans_applied", json_object_new_int64((int64_t)js->bans_applied));
+	json_object_object_add(log, "app_served_unlearned",
+			       json_object_new_int64((int64_t)js->app_served));
 	json_object_object_add(o, "log", log);
+	json_object_object_add(o, "unlearned", served_json(agent__jail(r->agent, RUN_APP)));
 	if (r->watcher) {
 		struct json_object *w = json_object_new_object();
 		uint32_t n = 0;

@@ -15,7 +15,7 @@ struct warden_metrics {
 	struct metrics *reg;
 	struct metric_family *build_info, *requests, *lines, *failures, *bans, *bans_active,
 		*allowlist, *xdp, *child_up, *restarts, *hangs, *backend, *in_flight, *latency,
-		*port_latency, *app_lines, *pairing;
+		*port_latency, *app_lines, *served, *pairing;
 };
 
 /* Line results, by enum line_kind. */
@@ -109,6 +109,14 @@ struct warden_metrics *wmetrics__new(void)
 					     "Time from the app reading a request to its first "
 					     "byte of answer, by listening port (kernel histogram).",
 					     L("port"), port_bounds, WMETRICS_PORT_BUCKETS - 1);
+	m->served = metrics__counter(r, "warden_app_served_unlearned_total",
+				     "Requests on URLs (or methods) the learned routes do not have "
+				     "but the app served (not 404/405), so not failures, by "
+				     "rule-shaped path (\"other\" past the first 64).",
+				     L("path"));
+	if (!m->served)
+		goto fail;
+	metrics__set_max_series(m->served, JAIL_SERVED_MAX + 1);
 	m->app_lines = metrics__counter(r, "warden_app_lines_total",
 					"Lines of each app's logs (warden watch's [app NAME] sections; "
 					"(unclaimed): logs no app claims), by what they turned out to be.",
@@ -178,6 +186,8 @@ void wmetrics__line(struct warden_metrics *m, const struct line_event *ev)
 		     L(route, ev->access.http ? method_label(ev->access.method) : METRICS_OTHER,
 		       status_class(ev->access.status)),
 		     1);
+	if (ev->app_served)
+		metrics__add(m->served, L(ev->served_path ? ev->served_path : METRICS_OTHER), 1);
 	if (ev->kind == LINE_FAILURE || ev->kind == LINE_BAN)
 		metrics__add(m->failures, L(failure_kind__name(ev->failure)), 1);
 	if (ev->kind == LINE_BAN)

@@ -22,6 +22,9 @@
  *   warden_log_lines_total{result}      counter: request, failure, ban, not_access
  *   warden_failures_total{kind}         counter: unknown_url, bad_method, status,
  *                                       not_http, malformed (failure_kind__name)
+ *   warden_app_served_unlearned_total{path}  counter: unknown URL or method that the
+ *                                       app served (not 404/405), by rule-shaped path
+ *                                       (jail's JAIL_SERVED_MAX, then "other")
  *   warden_bans_total{source}           counter: detector (from LINE_BAN lines), or
  *                                       what wmetrics__ban() is given
  *   warden_bans_active{kind}            gauge: exact4, exact6, prefix4, prefix6

@@ -185,8 +185,8 @@ def junk(rnd, n):
     return out
 
 
-def run_warden(warden, target, method, paths):
-    proc = subprocess.run([warden, "routes", "--match", "--json", "--method", method, target],
+def run_warden(warden, target, method, paths, extra=()):
+    proc = subprocess.run([warden, "routes", "--match", "--json", "--method", method, *extra, target],
                           input="\n".join(paths) + "\n", capture_output=True, text=True, check=False)
     if proc.returncode:
         raise SystemExit(f"warden failed ({proc.returncode}): {proc.stderr.strip()[-2000:]}")
@@ -202,6 +202,10 @@ def main():
     ap.add_argument("--max-diffs", type=int, default=15)
     ap.add_argument("--expect-skipped", action="append", default=[],
                     help="a rule warden must skip with a warning (built dynamically)")
+    ap.add_argument("--warden-arg", action="append", default=[],
+                    help="an option for warden routes (--from flask ...)")
+    ap.add_argument("--expect-clean", action="store_true",
+                    help="warden must learn every rule without a warning")
     args = ap.parse_args()
     target = args.target or args.entry
     rnd = random.Random(args.seed)
@@ -218,7 +222,7 @@ def main():
 
     # 1. The rule list: the same rules, methods and order as url_map.iter_rules().
     expected = [(r.rule, ",".join(sorted(r.methods))) for r in url_map.iter_rules()]
-    proc = subprocess.run([args.warden, "routes", "--json", target], capture_output=True, text=True,
+    proc = subprocess.run([args.warden, "routes", "--json", *args.warden_arg, target], capture_output=True, text=True,
                           check=False)
     if proc.returncode:
         raise SystemExit(f"warden routes failed: {proc.stderr}")
@@ -235,6 +239,9 @@ def main():
         print("rule order differs from url_map.iter_rules():")
         for a, b in zip(expected, got):
             print(f"  {'  ' if a == b else '!='} {a[0]:40} {b[0]}")
+    if args.expect_clean and proc.stderr.strip():
+        failures += 1
+        print(f"warden warned about an app it should read whole: {proc.stderr.strip()}")
     for rule in args.expect_skipped:
         if "not a string literal" not in proc.stderr:
             failures += 1
@@ -251,7 +258,7 @@ def main():
     checked = skipped = 0
     diffs = []
     for method in METHODS:
-        answers = run_warden(args.warden, target, method, paths)
+        answers = run_warden(args.warden, target, method, paths, args.warden_arg)
         if len(answers) != len(paths):
             raise SystemExit(f"warden answered {len(answers)} lines for {len(paths)} paths")
         for p, a in zip(paths, answers):

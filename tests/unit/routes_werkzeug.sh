@@ -37,6 +37,21 @@ else
 	compare nostatic --entry tests/apps/routes_nostatic/app.py
 	compare edge --entry tests/apps/routes_edge/app.py
 	compare edge-seed2 --entry tests/apps/routes_edge/app.py --seed 2
+	# What real projects do beyond Flask's documentation (issue 14): helpers over literal
+	# lists, prefixes from configuration classes, Flask-RESTful, extensions' own routes.
+	compare helpers --entry tests/apps/routes_helpers/wsgi.py --expect-clean
+	compare helpers-folder --entry tests/apps/routes_helpers/wsgi.py --target tests/apps/routes_helpers --expect-clean
+	if "$PY" -c 'import flask_restful, flask_bootstrap, flask_silk, flask_autoindex' 2>/dev/null; then
+		compare restful --entry tests/apps/routes_restful/app.py --expect-clean
+		# Extensions' own routes, from warden's table (the installed version decides).
+		compare ext --entry tests/apps/routes_ext/app.py --expect-clean
+		compare ext-autoindex --entry tests/apps/routes_ext/autoindex.py --expect-clean
+		# --from flask: Flask's own url_map, extensions' routes included.
+		compare ext-from-flask --entry tests/apps/routes_ext/app.py --expect-clean \
+			--warden-arg=--from --warden-arg=flask --warden-arg=--python --warden-arg="$PY"
+	else
+		fail "werkzeug: extensions" "$PY lacks Flask-RESTful, Bootstrap-Flask, Flask-Silk or Flask-AutoIndex (tools/install-deps.sh installs them)"
+	fi
 fi
 
 # The CLI: text output, JSON output, usage errors.
@@ -65,6 +80,38 @@ if "$WARDEN" routes "$APP" 2>&1 >/dev/null | grep -q "app.py:[0-9]*: .*not a str
 	pass "cli: warns about the dynamic rule with file:line"
 else
 	fail "cli: warns about the dynamic rule with file:line"
+fi
+
+# --from flask on an app whose import fails: the source is read, and the reason said.
+cat >"$OUT/broken.py" <<'PY'
+from flask import Flask
+import warden_test_no_such_module
+app = Flask(__name__)
+@app.route("/only/in/source")
+def x():
+    return "x"
+PY
+out=$("$WARDEN" routes --from flask --python "$PY" "$OUT/broken.py" 2>"$OUT/broken.err")
+if [ "$out" = $'/static/<path:filename> GET,HEAD,OPTIONS\n/only/in/source GET,HEAD,OPTIONS' ]; then
+	pass "cli: --from flask falls back to the source"
+else
+	fail "cli: --from flask falls back to the source" "got: $out"
+fi
+if grep -q "routes-from flask: .*exited with 1: ModuleNotFoundError: No module named 'warden_test_no_such_module'; learning the routes from the source instead" "$OUT/broken.err"; then
+	pass "cli: --from flask says why it fell back"
+else
+	fail "cli: --from flask says why it fell back" "$(cat "$OUT/broken.err")"
+fi
+# An app that never finishes importing: killed at the timeout would take 15 s; one
+# that is not Python at all fails at once, with the reason.
+out=$("$WARDEN" routes --from flask --python /bin/false "$OUT/broken.py" 2>&1 >/dev/null)
+if grep -q "/bin/false exited with 1" <<<"$out"; then pass "cli: --from flask, interpreter fails"; else fail "cli: --from flask, interpreter fails" "$out"; fi
+# extra_routes: added with their methods; a malformed one is said and skipped.
+out=$("$WARDEN" routes --extra-route "POST,put /hook/<token>" --extra-route "bad" "$OUT/broken.py" 2>"$OUT/extra.err")
+if grep -qx "/hook/<token> OPTIONS,POST,PUT" <<<"$out" && grep -q "extra_routes: 'bad' is not" "$OUT/extra.err"; then
+	pass "cli: --extra-route"
+else
+	fail "cli: --extra-route" "$out $(cat "$OUT/extra.err")"
 fi
 
 # status NAME WANT CMD...: the exit status of CMD is WANT and stderr says why (for errors).

@@ -121,6 +121,8 @@ static const struct {
 	{ "warden.hang_exempt", "/events/<int:id>" },
 	{ "warden.slow_threshold", "500ms" },
 	{ "warden.retention", "7d" },
+	{ "warden.routes_from", "flask" },
+	{ "warden.extra_routes", "GET,POST /hook/<token>" },
 	{ "warden.analytics", "off" },
 	{ "jail.maxretry", "3" },
 	{ "jail.findtime", "1m" },
@@ -171,6 +173,27 @@ static void test_keys_list(void)
 			TU_FAIL("keys", "no sample value for %s: add one to this test", k[n]);
 	}
 	ASSERT_EQ(n, sizeof(samples) / sizeof(samples[0]), "every sample is a listed key");
+	config__free(&c);
+}
+
+/* routes_from and extra_routes: the values of issue 14. */
+static void test_routes_settings(void)
+{
+	struct warden_config c;
+	char err[256];
+
+	config__defaults(&c);
+	ASSERT_STREQ(c.routes_from, "source", "static by default");
+	ASSERT_ERR(config__set(&c, "warden", "routes_from", "django", err, sizeof(err)), "bad way");
+	ASSERT_OK(config__set(&c, "warden", "extra_routes", "/plain", err, sizeof(err)), "rule alone");
+	ASSERT_OK(config__set(&c, "warden", "extra_routes", "GET,POST /a/<any(x, y):v>", err, sizeof(err)),
+		  "methods and a rule with blanks");
+	ASSERT_ERR(config__set(&c, "warden", "extra_routes", "relative", err, sizeof(err)), "no slash");
+	ASSERT_ERR(config__set(&c, "warden", "extra_routes", "GE?T /x", err, sizeof(err)), "bad method");
+	ASSERT_EQ(c.n_extra_routes, 2, "bad values change nothing");
+	ASSERT_STREQ(c.extra_routes[1], "GET,POST /a/<any(x, y):v>", "kept whole");
+	ASSERT_OK(config__set(&c, "warden", "extra_routes", "", err, sizeof(err)), "empty clears");
+	ASSERT_EQ(c.n_extra_routes, 0, "cleared");
 	config__free(&c);
 }
 
@@ -908,6 +931,7 @@ int main(int argc, char **argv)
 	}
 	RUN_TEST(test_defaults);
 	RUN_TEST(test_keys_list);
+	RUN_TEST(test_routes_settings);
 	RUN_TEST(test_every_key);
 	RUN_TEST(test_bad_values);
 	RUN_TEST(test_lists);

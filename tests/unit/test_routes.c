@@ -12,6 +12,7 @@
 
 #include "pyscan.h"
 #include "routes.h"
+#include "routes_ext.h"
 #include "testutil.h"
 
 /* ------------------------------------------------------------------ */
@@ -420,6 +421,119 @@ static void test_apps_and_blueprints(void)
 	ASSERT_STREQ(rule_at(r, 0), "/<path:filename>", "static_folder ''");
 	ASSERT_STREQ(rule_at(r, 1), "/<path:filename>", "static_url_path ''");
 	routes__free(r);
+}
+
+/* What real projects do: config constants, helpers over literal lists, loops (issue 14). */
+static void test_config_helpers_loops(void)
+{
+	struct routes *r = load(
+		"from flask import Flask, Blueprint\n"
+		"class Base:\n"
+		"    A_PREFIX = '/a'\n"
+		"    B_PREFIX = '/b-base'\n"
+		"class Conf(Base):\n"
+		"    B_PREFIX = '/b'\n"
+		"    lower_prefix = '/never'\n"
+		"app = Flask(__name__, static_folder=None)\n"
+		"app.config.from_object(Conf)\n"
+		"app.config.from_mapping({'C_PREFIX': '/c'}, D_PREFIX='/d')\n"
+		"app.config['E_PREFIX'] = '/e'\n"
+		"app.config.update(F_PREFIX='/f')\n"
+		"a, b, c, d, e, f, g = (Blueprint(n, __name__) for n in 'abcdefg')\n"
+		"ba = Blueprint('ba', __name__)\n"
+		"bb = Blueprint('bb', __name__)\n"
+		"bc = Blueprint('bc', __name__)\n"
+		"bd = Blueprint('bd', __name__)\n"
+		"be = Blueprint('be', __name__)\n"
+		"bf = Blueprint('bf', __name__)\n"
+		"bg = Blueprint('bg', __name__)\n"
+		"ROUTES = ('/one', '/two')\n"
+		"def view(): pass\n"
+		"def add(target, routes, view_func=view, **kw):\n"
+		"    for rule in routes:\n"
+		"        target.add_url_rule(rule, view_func=view_func, **kw)\n"
+		"def add_twice(target, rule):\n"
+		"    add(target, [rule, rule + '/again'])\n"
+		"add(ba, ROUTES)\n"
+		"add(bb, ['/x'], methods=['POST'], endpoint='x')\n"
+		"add_twice(bc, '/t')\n"
+		"for path, name in [('/p1', 'p1'), ('/p2', 'p2')]:\n"
+		"    bd.add_url_rule(path, name, view)\n"
+		"for path in unknown_list():\n"
+		"    be.add_url_rule(path, 'u', view)\n"
+		"app.register_blueprint(ba, url_prefix=app.config['A_PREFIX'])\n"
+		"app.register_blueprint(bb, url_prefix=app.config['B_PREFIX'])\n"
+		"app.register_blueprint(bc, url_prefix=app.config['C_PREFIX'])\n"
+		"app.register_blueprint(bd, url_prefix=app.config.get('D_PREFIX', '/nope'))\n"
+		"app.register_blueprint(be, url_prefix=app.config['E_PREFIX'])\n"
+		"app.register_blueprint(bf, url_prefix=app.config.get('MISSING', '/dflt'))\n"
+		"app.register_blueprint(bg, url_prefix=app.config['lower_prefix'])\n"
+		"@bf.route('/f')\n"
+		"def ff(): pass\n"
+		"@bg.route('/g')\n"
+		"def gg(): pass\n");
+
+	if (!ASSERT_NOT_NULL(r, "load"))
+		return;
+	ASSERT_TRUE(has_rule(r, "/a/one", "GET,HEAD,OPTIONS"), "helper over a constant, prefix from a base class");
+	ASSERT_TRUE(has_rule(r, "/a/two", NULL), "second item");
+	ASSERT_TRUE(has_rule(r, "/b/x", "OPTIONS,POST"), "**kwargs forwarded, subclass overrides");
+	ASSERT_TRUE(has_rule(r, "/c/t", NULL), "two levels of helpers, from_mapping dict");
+	ASSERT_TRUE(has_rule(r, "/c/t/again", NULL), "string concatenation of a parameter");
+	ASSERT_TRUE(has_rule(r, "/d/p1", NULL), "loop over tuples, config.get");
+	ASSERT_TRUE(has_rule(r, "/d/p2", NULL), "second tuple");
+	ASSERT_FALSE(has_rule(r, "/e/u", NULL), "unknown iterable: skipped");
+	ASSERT_TRUE(has_rule(r, "/dflt/f", NULL), "config.get default");
+	/* from_object takes upper-case names only: the blueprint's prefix is unknown. */
+	ASSERT_FALSE(has_rule(r, "/never/g", NULL), "lower-case attribute");
+	ASSERT_EQ(routes__count(r), 8, "nothing else");
+	routes__free(r);
+}
+
+/* The extension table: the installed version (a virtualenv first) picks the entries. */
+static void test_extension_versions(void)
+{
+	char dir[] = "/tmp/warden-ext.XXXXXX", path[512], version[128];
+	const struct ext_entry *found[8];
+	const char *roots[1];
+	size_t n, i, total;
+	const struct ext_entry *t = routes_ext__table(&total);
+
+	if (!ASSERT_NOT_NULL(mkdtemp(dir), "mkdtemp"))
+		return;
+	roots[0] = dir;
+	snprintf(path, sizeof(path), "%s/venv/lib/python3.11/site-packages/Flask_Themes2-1.0.1.dist-info", dir);
+	for (char *p = path + strlen(dir) + 1; (p = strchr(p, '/')); p++) {
+		*p = '\0';
+		mkdir(path, 0755);
+		*p = '/';
+	}
+	ASSERT_OK(mkdir(path, 0755), "fake dist-info");
+	n = routes_ext__find("flask_themes2", "Themes", roots, 1, found, 8, version, sizeof(version));
+	ASSERT_EQ(n, 1, "in range");
+	ASSERT_STREQ(version, "Flask-Themes2 1.0.1", "version said");
+	rm_tree(dir);
+	ASSERT_OK(mkdir(dir, 0755), "again");
+	snprintf(path, sizeof(path), "%s/.venv/lib/python3.11/site-packages/Flask_Themes2-2.0.dist-info", dir);
+	for (char *p = path + strlen(dir) + 1; (p = strchr(p, '/')); p++) {
+		*p = '\0';
+		mkdir(path, 0755);
+		*p = '/';
+	}
+	ASSERT_OK(mkdir(path, 0755), "fake dist-info 2.0");
+	n = routes_ext__find("flask_themes2", "Themes", roots, 1, found, 8, version, sizeof(version));
+	ASSERT_EQ(n, 0, "2.0 is past the range [0.1, 2.0)");
+	rm_tree(dir);
+	/* Not installed anywhere: every entry, the version unknown. */
+	n = routes_ext__find("flask_admin", "Admin", roots, 1, found, 8, version, sizeof(version));
+	ASSERT_EQ(n, 1, "all entries of an unknown version");
+	ASSERT_STREQ(version, "", "version unknown");
+	ASSERT_FALSE(routes_ext__known("flask_admin", "NotAnExtension"), "unknown class");
+	/* Every entry is well formed: rules start with '/' or {static}, endpoints set. */
+	for (i = 0; i < total; i++)
+		ASSERT_TRUE(t[i].rules[0].rule && t[i].rules[0].endpoint && t[i].dist && t[i].min &&
+				    (t[i].rules[0].rule[0] == '/' || t[i].rules[0].rule[0] == '{'),
+			    t[i].module);
 }
 
 static void test_strict_slashes_map(void)
@@ -1057,6 +1171,8 @@ int main(void)
 	RUN_TEST(test_decorator_forms);
 	RUN_TEST(test_skipped_with_warning);
 	RUN_TEST(test_apps_and_blueprints);
+	RUN_TEST(test_config_helpers_loops);
+	RUN_TEST(test_extension_versions);
 	RUN_TEST(test_strict_slashes_map);
 	RUN_TEST(test_multi_file);
 	RUN_TEST(test_load_errors);
