@@ -404,6 +404,10 @@ static void fill_health(struct health_state *st, void *ctx)
 		st->last_access_age_ns = time__mono_ns() - a->last_access_ns;
 	st->features = a->features;
 	st->n_features = a->n_features;
+	if (a->fleet) {
+		st->fleet = fleet__stats(a->fleet);
+		st->fleet_url = fleet__url(a->fleet);
+	}
 	if (a->health_fn)
 		a->health_fn(a->mode_ctx, st);
 }

@@ -437,26 +437,25 @@ static void handle_entry(struct fleet *f, const redisReply *e)
 	const redisReply *kv;
 	struct fleet_msg m;
 	char err[128];
+	bool bad;
 
 	if (e->type != REDIS_REPLY_ARRAY || e->elements != 2 ||
 	    e->element[0]->type != REDIS_REPLY_STRING)
 		return;
 	kv = e->element[1];
-	if (kv->type == REDIS_REPLY_ARRAY) {
-		for (i = 0; i + 1 < kv->elements && n < 16; i += 2, n++) {
-			if (kv->element[i]->type != REDIS_REPLY_STRING ||
-			    kv->element[i + 1]->type != REDIS_REPLY_STRING)
-				break;
-			names[n] = kv->element[i]->str;
-			nl[n] = kv->element[i]->len;
-			values[n] = kv->element[i + 1]->str;
-			vl[n] = kv->element[i + 1]->len;
-		}
+	/* A flat list of at most 16 names and values, all strings. */
+	bad = kv->type != REDIS_REPLY_ARRAY || kv->elements % 2 || kv->elements > 32;
+	for (i = 0; !bad && i < kv->elements; i += 2, n++) {
+		bad = kv->element[i]->type != REDIS_REPLY_STRING ||
+		      kv->element[i + 1]->type != REDIS_REPLY_STRING;
+		names[n] = kv->element[i]->str;
+		nl[n] = kv->element[i]->len;
+		values[n] = kv->element[i + 1]->str;
+		vl[n] = kv->element[i + 1]->len;
 	}
-	if (kv->type != REDIS_REPLY_ARRAY || i < kv->elements ||
-	    fleet_msg__parse(names, nl, values, vl, n, &m, err, sizeof(err))) {
-		if (kv->type != REDIS_REPLY_ARRAY || i < kv->elements)
-			snprintf(err, sizeof(err), "not a list of fields");
+	if (bad)
+		snprintf(err, sizeof(err), "not a list of fields");
+	if (bad || fleet_msg__parse(names, nl, values, vl, n, &m, err, sizeof(err))) {
 		f->st.refused[FLEET_REFUSE_MALFORMED]++;
 		pr_info("fleet: refused entry %s: %s", e->element[0]->str, err);
 	} else {
@@ -619,6 +618,14 @@ static void on_load(redisAsyncContext *ac, void *r, void *priv)
 		return;
 	}
 	if (!strcmp(reply->element[0]->str, "load") && reply->elements >= 2) {
+		/*
+		 * Fleet bans in our maps the live set lacks were unbanned while this
+		 * agent was not running: lifted at its start. After a gap in a
+		 * running agent (the stream trimmed past us, or a Redis that lost its
+		 * data) nothing is lifted: they expire on their own, no ban is lost.
+		 */
+		bool at_start = f->st.connects == 0;
+
 		before = f->st.applied;
 		snprintf(f->st.last_id, sizeof(f->st.last_id), "%s", reply->element[1]->str);
 		live = calloc((reply->elements - 2) / 3 + 1, sizeof(*live));
@@ -632,7 +639,7 @@ static void on_load(redisAsyncContext *ac, void *r, void *priv)
 				live[n++] = m.target;
 			handle(f, &m, true);
 		}
-		if (live)
+		if (live && at_start)
 			reconcile(f, live, n);
 		free(live);
 		f->st.loaded = f->st.applied - before;

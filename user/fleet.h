@@ -18,7 +18,8 @@
  * At connect: the "load" call either says the stream still holds the last
  * entry applied (read on from there) or gives the live set with the stream
  * id it matches (a first start, or a gap after trimming): the live bans are
- * applied, and fleet bans in the maps that are no longer live are lifted.
+ * applied; at the agent's start, fleet bans in the maps that are no longer
+ * live are lifted (after a gap in a running agent they are left to expire).
  *
  * Redis down: local bans are queued (bounded, the oldest dropped and
  * counted) and published on reconnect; reconnect with a doubling backoff

@@ -125,12 +125,12 @@ int fleet_url__parse(const char *text, struct fleet_url *out, char *err, size_t 
 	if (at) {
 		const char *c = memchr(p, ':', (size_t)(at - p));
 
-		if (!c) {
-			snprintf(err, errlen, "fleet URL: give USER:PASSWORD@ (or :PASSWORD@) before the host");
-			return -EINVAL;
-		}
+		/* USER@ alone: the password comes from fleet_password_file. */
+		if (!c)
+			c = at;
 		if (copy_part(out->user, sizeof(out->user), p, (size_t)(c - p)) ||
-		    copy_part(out->password, sizeof(out->password), c + 1, (size_t)(at - c - 1))) {
+		    (c < at &&
+		     copy_part(out->password, sizeof(out->password), c + 1, (size_t)(at - c - 1)))) {
 			snprintf(err, errlen, "fleet URL: user or password too long");
 			return -EINVAL;
 		}
