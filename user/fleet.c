@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <hiredis/async.h>
+#include <json-c/json.h>
 #include <hiredis/hiredis.h>
 
 #include "banmap.h"
@@ -904,4 +905,30 @@ const struct fleet_stats *fleet__stats(const struct fleet *f)
 const char *fleet__url(const struct fleet *f)
 {
 	return f->shown;
+}
+
+struct json_object *fleet__status_json(const struct fleet *f)
+{
+	struct json_object *o = json_object_new_object(), *refused = json_object_new_object();
+	uint64_t total = 0;
+	int i;
+
+	for (i = 0; i < FLEET_REFUSE__COUNT; i++) {
+		json_object_object_add(refused, fleet_refusal__name(i),
+				       json_object_new_int64((int64_t)f->st.refused[i]));
+		total += f->st.refused[i];
+	}
+	json_object_object_add(o, "redis", json_object_new_string(f->shown));
+	json_object_object_add(o, "name", json_object_new_string(f->origin));
+	json_object_object_add(o, "connected", json_object_new_boolean(f->st.connected));
+	json_object_object_add(o, "error", f->st.connected ? NULL
+						: json_object_new_string(f->st.last_error));
+	json_object_object_add(o, "published", json_object_new_int64((int64_t)f->st.published));
+	json_object_object_add(o, "pending", json_object_new_int64((int64_t)f->len));
+	json_object_object_add(o, "received", json_object_new_int64((int64_t)f->st.received));
+	json_object_object_add(o, "applied", json_object_new_int64((int64_t)f->st.applied));
+	json_object_object_add(o, "refused_total", json_object_new_int64((int64_t)total));
+	json_object_object_add(o, "refused", refused);
+	json_object_object_add(o, "last_lag_s", json_object_new_double(f->st.last_lag_s));
+	return o;
 }

@@ -67,6 +67,8 @@ void fleet__publish_ban(struct fleet *f, const struct prefix *target, uint64_t e
 			const char *reason);
 
 const struct fleet_stats *fleet__stats(const struct fleet *f);
+/* The link as warden status shows it: {"redis", "connected", "published", ...}; caller owns it. */
+struct json_object *fleet__status_json(const struct fleet *f);
 /* The URL without its password. */
 const char *fleet__url(const struct fleet *f);
 

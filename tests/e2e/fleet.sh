@@ -106,6 +106,15 @@ for i in $(seq 1 $N); do
 done
 [ $ok = 1 ] && pass "five-agents-connected"
 [ $ok = 1 ] || exit 1
+# A sixth in the other mode: warden run with its own Flask app, on the same fleet.
+APORT=$((40000 + $$ % 10000))
+HOST=127.0.0.1 PORT=$APORT "$WARDEN" run --pin-path "$PIN_ROOT/a6" --state-dir "$WORK/state6" \
+	--http "127.0.0.1:$((HPORT + 6))" --control "$WORK/ctl6.sock" --watcher off \
+	--fleet "$URL" --fleet-password-file "$WORK/pw" --fleet-prefix "$PFX" --fleet-name r6 \
+	-- /usr/bin/python3 "$TOP/tests/apps/e2e/app.py" >"$WORK/r6.out" 2>"$WORK/r6.err" &
+RUN_PID=$!
+on_exit "kill -9 $RUN_PID"
+wait_for run-connected 30 connected 6 && pass "run-mode-connected" || { fail "run-mode-connected"; tail -5 "$WORK/r6.err"; }
 
 # ---- 1. A scanner banned by agent 1's detector is dropped at XDP on every host.
 ok=1
@@ -121,6 +130,11 @@ for i in $(seq 1 $N); do
 	[ "${drops:-0}" -ge 1 ] || ok=0
 done
 [ $ok = 1 ] && pass "scanner-dropped-at-xdp-everywhere" || fail "scanner-dropped-at-xdp-everywhere"
+wait_for run-mode-applies 10 listed 6 203.0.113.7 && pass "run-mode-applies" || fail "run-mode-applies"
+"$WARDEN" status --control "$WORK/ctl6.sock" >"$WORK/status6" 2>&1
+grep -q "^fleet .* as r6, connected; 0 published (0 pending), [1-9][0-9]* received, [1-9][0-9]* applied" \
+	"$WORK/status6" && pass "status-shows-fleet" || { fail "status-shows-fleet"; cat "$WORK/status6"; }
+kill "$RUN_PID"; wait "$RUN_PID" 2>/dev/null
 check "fleet-reason-shown" sh -c "'$WARDEN' list --pin-path '$PIN_ROOT/a3' | grep -q 'fleet a1:'"
 [ "$(metric 1 warden_fleet_published_total)" = 1 ] && pass "published-counted" ||
 	fail "published-counted" "$(metric 1 warden_fleet_published_total)"
@@ -200,5 +214,5 @@ grep -q "flooder is over 5 bans a minute" "$WORK/a2.err" && pass "over-rate-repo
 # Every agent ran the sanitizers' build without a report.
 for i in $(seq 1 $N); do kill "${APID[$i]}" 2>/dev/null; done
 for i in $(seq 1 $N); do wait "${APID[$i]}" 2>/dev/null; done
-if grep -l "ERROR: AddressSanitizer\|runtime error" "$WORK"/a*.err; then fail "sanitizers-clean"; else pass "sanitizers-clean"; fi
+if grep -l "ERROR: AddressSanitizer\|runtime error" "$WORK"/a*.err "$WORK/r6.err"; then fail "sanitizers-clean"; else pass "sanitizers-clean"; fi
 finish
