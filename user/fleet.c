@@ -157,6 +157,7 @@ struct fleet {
 	uint64_t sub_waiting_ns;          /* monotonic time the XREAD was sent; 0: none waiting */
 	uint64_t cmd_waiting_ns;          /* the oldest command without an answer; 0: none */
 	uint64_t next_clean_ns;
+	uint64_t last_tick_ns;            /* when on_tick() last ran */
 	/* Local bans to publish: a ring, head first; the first inflight are sent. */
 	struct fleet_msg *q;
 	size_t cap, head, len, inflight;
@@ -784,6 +785,18 @@ static void on_tick(void *ctx)
 	struct fleet_args a;
 	int argc;
 
+	/*
+	 * A tick this late means our own loop was stalled (a long callback, a
+	 * starved CPU): answers may be waiting unread in the sockets, so the
+	 * waits start again rather than blame Redis.
+	 */
+	if (now - f->last_tick_ns > 2 * NSEC_PER_SEC) {
+		if (f->sub_waiting_ns)
+			f->sub_waiting_ns = now;
+		if (f->cmd_waiting_ns)
+			f->cmd_waiting_ns = now;
+	}
+	f->last_tick_ns = now;
 	if (f->state != LINK_DOWN &&
 	    ((f->sub_waiting_ns &&
 	      now - f->sub_waiting_ns > XREAD_BLOCK_MS * NSEC_PER_MSEC + REPLY_TIMEOUT_NS) ||
@@ -868,6 +881,7 @@ struct fleet *fleet__new(struct loop *loop, const struct warden_config *cfg, str
 	add_metrics(f, m);
 	snprintf(f->st.last_error, sizeof(f->st.last_error), "connecting");
 	loop__timer_arm(f->tick_timer, NSEC_PER_SEC, NSEC_PER_SEC);
+	f->last_tick_ns = time__mono_ns();
 	f->next_clean_ns = time__mono_ns() + (uint64_t)(rand() % 10000) * NSEC_PER_MSEC;
 	start_link(f);
 	return f;

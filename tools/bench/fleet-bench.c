@@ -25,13 +25,14 @@
  * its reconnects. Ban i is 2001:db8:f1ee:RUN::i/128, published at t_pub[i].
  *
  *   default:  the time until the ban is in the pinned maps of every agent
- *             (DIR/a1 .. DIR/aN), polled with map lookups every POLL_NS;
+ *             (DIR/a1 .. DIR/aN), polled with map lookups every POLL_NS
+ *             (a ban's time is when the last agent showed it);
  *   --floor:  the reference: N plain hiredis clients in XREAD BLOCK on the
  *             same stream (Redis's own fan-out, no agent): the time until
  *             each of them has read the entry.
  */
 
-#define POLL_NS (200 * NSEC_PER_USEC)
+#define POLL_NS (500 * NSEC_PER_USEC)
 #define NSEC_PER_USEC 1000ULL
 
 static struct {
@@ -79,33 +80,45 @@ static void on_publish(void *ctx)
 	}
 }
 
+/*
+ * Each agent applies the stream in order: one cursor per agent, the next
+ * ban it has not shown yet, so a pass costs one lookup per agent plus one
+ * per ban that arrived.
+ */
 static void on_poll(void *ctx)
 {
+	static unsigned *cursor;
 	struct ban_info bi;
 	struct prefix p;
 	unsigned i;
-	int j, n;
+	int j;
 
 	(void)ctx;
-	for (i = first_open; i < published; i++) {
-		if (t_done[i])
-			continue;
-		if (!o.floor)
-			target(i, &p);
-		for (j = 0, n = 0; j < o.agents; j++) {
-			_Atomic uint64_t *s = &t_seen[(size_t)i * o.agents + j];
-
-			if (!*s && !o.floor && banmap__get(maps[j], &p, &bi) == 0)
-				*s = time__mono_ns();
-			n += *s != 0;
-		}
-		if (n == o.agents) {
-			t_done[i] = time__mono_ns();
-			done++;
+	if (!cursor && !(cursor = calloc((size_t)o.agents, sizeof(*cursor))))
+		return;
+	for (j = 0; !o.floor && j < o.agents; j++) {
+		while (cursor[j] < published) {
+			target(cursor[j], &p);
+			if (banmap__get(maps[j], &p, &bi))
+				break;
+			t_seen[(size_t)cursor[j] * o.agents + j] = time__mono_ns();
+			cursor[j]++;
 		}
 	}
-	while (first_open < published && t_done[first_open])
-		first_open++;
+	/* Done in order too: the oldest open ban first. */
+	for (i = first_open; i < published; i++) {
+		int n = 0;
+
+		for (j = 0; j < o.agents; j++)
+			n += t_seen[(size_t)i * o.agents + j] != 0;
+		if (n < o.agents)
+			break;
+		for (j = 0; j < o.agents; j++)
+			if (t_seen[(size_t)i * o.agents + j] > t_done[i])
+				t_done[i] = t_seen[(size_t)i * o.agents + j];
+		done++;
+		first_open = i + 1;
+	}
 	if (done == o.count ||
 	    (published == o.count && time__mono_ns() - last_pub_ns > o.timeout_s * NSEC_PER_SEC))
 		loop__stop(loop);

@@ -32,11 +32,11 @@ done
 WORK=$(mktemp -d /tmp/warden-fleet-bench.XXXXXX)
 PINS=$WORK/pins
 PIDS=()
-REDIS_PID=
+REDIS_PID= BPID=
 cleanup() {
 	local p
-	for p in "${PIDS[@]}" $REDIS_PID; do kill "$p" 2>/dev/null; done
-	for p in "${PIDS[@]}" $REDIS_PID; do wait "$p" 2>/dev/null; done
+	for p in $BPID "${PIDS[@]}" $REDIS_PID; do kill "$p" 2>/dev/null; done
+	for p in $BPID "${PIDS[@]}" $REDIS_PID; do wait "$p" 2>/dev/null; done
 	umount "$PINS" 2>/dev/null
 	rm -rf "$WORK"
 }
@@ -54,6 +54,8 @@ start_redis() {
 }
 start_redis
 log() { echo "fleet-bench: $*" >&2; }
+# In the background and waited for, so that ^C stops it at once.
+bench() { "$BENCH" "$@" >"$WORK/bench.out" & BPID=$!; wait "$BPID"; BPID=; cat "$WORK/bench.out"; }
 
 log "starting $AGENTS agents"
 for i in $(seq 1 "$AGENTS"); do
@@ -75,14 +77,14 @@ run=0
 for k in $(seq 1 "$RUNS"); do
 	run=$((run + 1))
 	log "run $k: warden, $COUNT bans at $RATE/s"
-	out=$("$BENCH" --redis "127.0.0.1:$PORT" --prefix bench --maps "$PINS" --agents "$AGENTS" \
+	out=$(bench --redis "127.0.0.1:$PORT" --prefix bench --maps "$PINS" --agents "$AGENTS" \
 		--rate "$RATE" --count "$COUNT" --run "$run")
 	echo "$out" >&2
 	W_P50+=("$(echo "$out" | field p50_ms)"); W_P99+=("$(echo "$out" | field p99_ms)")
 	W_MAX+=("$(echo "$out" | field max_ms)")
 	run=$((run + 1))
 	log "run $k: reference, plain XREAD readers"
-	out=$("$BENCH" --redis "127.0.0.1:$PORT" --prefix bench --agents "$AGENTS" --floor \
+	out=$(bench --redis "127.0.0.1:$PORT" --prefix bench --agents "$AGENTS" --floor \
 		--rate "$RATE" --count "$COUNT" --run "$run")
 	echo "$out" >&2
 	F_P50+=("$(echo "$out" | field p50_ms)"); F_P99+=("$(echo "$out" | field p99_ms)")
@@ -90,14 +92,14 @@ for k in $(seq 1 "$RUNS"); do
 	run=$((run + 1))
 	log "run $k: warden through a Redis restart (stopped 3 s into the run, started again 1 s later)"
 	"$BENCH" --redis "127.0.0.1:$PORT" --prefix bench --maps "$PINS" --agents "$AGENTS" \
-		--rate "$RATE" --count "$COUNT" --run "$run" >"$WORK/restart.out" &
-	bpid=$!
+		--rate "$RATE" --count "$COUNT" --run "$run" >"$WORK/bench.out" &
+	BPID=$!
 	sleep 3.5
 	kill "$REDIS_PID"; wait "$REDIS_PID" 2>/dev/null
 	sleep 1
 	start_redis
-	wait "$bpid"
-	out=$(cat "$WORK/restart.out")
+	wait "$BPID"; BPID=
+	out=$(cat "$WORK/bench.out")
 	echo "$out" >&2
 	R_P50+=("$(echo "$out" | field p50_ms)"); R_P99+=("$(echo "$out" | field p99_ms)")
 	R_MAX+=("$(echo "$out" | field max_ms)")
