@@ -29,6 +29,7 @@
 #define QUEUE_MAX 65536                     /* local bans kept while Redis is away */
 #define INFLIGHT_MAX 512                    /* publishes pipelined at once */
 #define XREAD_COUNT "1000"
+#define FLEET_BATCH 256                     /* bans written under one lock */
 
 /* ---- hiredis on warden's loop (as hiredis's adapters/ae.h does for redis's ae) ---- */
 
@@ -163,6 +164,8 @@ struct fleet {
 	size_t cap, head, len, inflight;
 	struct fleet_rate *rate;
 	struct fleet_stats st;
+	struct ban_entry batch[FLEET_BATCH]; /* bans of the answer being read, not written yet */
+	size_t n_batch;
 	/* /metrics */
 	struct metric_family *m_connected, *m_published, *m_received, *m_applied, *m_refused,
 		*m_lag, *m_pending, *m_dropped, *m_connects;
@@ -337,37 +340,60 @@ static void refuse(struct fleet *f, enum fleet_refusal r, const struct fleet_msg
 		prefix__format(&m->target, t, sizeof(t)), m->origin[0] ? m->origin : "?", why);
 }
 
-/* A fleet ban into the maps, never shortening a ban already there. 1 when written. */
-static int apply_ban(struct fleet *f, const struct fleet_msg *m, uint64_t now_wall_ms)
+/* The bans gathered from one answer, written under one lock in batched updates. */
+static void flush(struct fleet *f)
 {
-	char reason[WARDEN_REASON_LEN], t[PREFIX_STRLEN];
+	int err;
+
+	if (!f->n_batch)
+		return;
+	err = banmap__ban_entries(f->bm, f->batch, f->n_batch);
+	if (err)
+		pr_warn("fleet: cannot write %zu ban%s: %s", f->n_batch, f->n_batch == 1 ? "" : "s",
+			strerror(-err));
+	else
+		f->st.applied += f->n_batch;
+	f->n_batch = 0;
+}
+
+/* A fleet ban for the maps, never shortening a ban already there (written by flush()). */
+static void apply_ban(struct fleet *f, const struct fleet_msg *m, uint64_t now_wall_ms)
+{
 	uint64_t boot = time__boot_ns(), expires = 0;
 	uint32_t source = BAN_SOURCE_FLEET;
+	struct ban_entry *e;
 	struct ban_info cur;
-	int err;
+	char t[PREFIX_STRLEN];
+	size_t i;
 
 	if (m->exp_ms)
 		expires = boot + (m->exp_ms - now_wall_ms) * NSEC_PER_MSEC;
-	prefix__format(&m->target, t, sizeof(t));
 	if (!f->bm) {
-		pr_info("dry-run: fleet: would ban %s (from %s): %s", t, m->origin, m->reason);
-		return 0;
+		pr_info("dry-run: fleet: would ban %s (from %s): %s",
+			prefix__format(&m->target, t, sizeof(t)), m->origin, m->reason);
+		return;
 	}
+	/* The same target twice in one answer: the first goes in first. */
+	for (i = 0; i < f->n_batch; i++)
+		if (prefix__equal(&f->batch[i].target, &m->target)) {
+			flush(f);
+			break;
+		}
 	if (banmap__get(f->bm, &m->target, &cur) == 0 && ban_info__live(&cur, boot)) {
 		if (!cur.expires_ns || (expires && cur.expires_ns >= expires))
-			return 0; /* already banned as long or longer */
+			return; /* already banned as long or longer */
 		if (cur.source)
 			source = cur.source; /* a local ban lengthened stays local */
 	}
-	snprintf(reason, sizeof(reason), "fleet %.24s: %.*s", m->origin, WARDEN_REASON_LEN - 40,
-		 m->reason);
-	err = banmap__ban(f->bm, &m->target, expires, reason, source, 0);
-	if (err) {
-		pr_warn("fleet: cannot ban %s: %s", t, strerror(-err));
-		return 0;
-	}
-	pr_debug("fleet: banned %s from %s: %s", t, m->origin, m->reason);
-	return 1;
+	if (f->n_batch == FLEET_BATCH)
+		flush(f);
+	e = &f->batch[f->n_batch++];
+	memset(e, 0, sizeof(*e));
+	e->target = m->target;
+	e->expires_ns = expires;
+	e->source = source;
+	snprintf(e->reason, sizeof(e->reason), "fleet %.24s: %.*s", m->origin,
+		 WARDEN_REASON_LEN - 40, m->reason);
 }
 
 /* An unban lifts a ban made before it was decided, never one made after. */
@@ -378,6 +404,8 @@ static void apply_unban(struct fleet *f, const struct fleet_msg *m, uint64_t now
 	char t[PREFIX_STRLEN];
 
 	prefix__format(&m->target, t, sizeof(t));
+	if (f->bm)
+		flush(f); /* a ban of this answer before its unban */
 	if (!f->bm || banmap__get(f->bm, &m->target, &cur))
 		return;
 	created_ms = now_wall_ms - (boot - cur.created_ns) / NSEC_PER_MSEC;
@@ -423,7 +451,7 @@ static void handle(struct fleet *f, const struct fleet_msg *m, bool loading)
 		refuse(f, FLEET_REFUSE_LOCAL, m, why);
 		return;
 	}
-	f->st.applied += apply_ban(f, m, now);
+	apply_ban(f, m, now);
 	if (loading)
 		return;
 	f->st.last_lag_s = now > m->at_ms ? (double)(now - m->at_ms) / 1e3 : 0;
@@ -493,6 +521,7 @@ static void on_xread(redisAsyncContext *ac, void *r, void *priv)
 			for (j = 0; j < s->element[1]->elements; j++)
 				handle_entry(f, s->element[1]->element[j]);
 		}
+	flush(f);
 	sync_metrics(f);
 	read_stream(f);
 }
@@ -641,6 +670,7 @@ static void on_load(redisAsyncContext *ac, void *r, void *priv)
 				live[n++] = m.target;
 			handle(f, &m, true);
 		}
+		flush(f);
 		if (live && at_start)
 			reconcile(f, live, n);
 		free(live);

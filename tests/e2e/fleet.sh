@@ -20,7 +20,9 @@ PW=$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')
 
 # ---- Redis, as a fleet would run it: an ACL user per fleet, AOF so a restart keeps the stream.
 mkdir -p "$WORK/redis"
-printf 'user fleet on >%s ~%s:* &* +@all\nuser default off\n' "$PW" "$PFX" >"$WORK/redis/users.acl"
+# The ACL the README gives: the fleet's keys and the commands its script uses, nothing else.
+printf 'user fleet on >%s resetkeys ~%s:* resetchannels -@all +eval +xread +ping +select +time +zadd +zrem +zrangebyscore +hset +hget +hdel +xadd +xrange +xrevrange\nuser default off\n' \
+	"$PW" "$PFX" >"$WORK/redis/users.acl"
 cat >"$WORK/redis/redis.conf" <<EOF
 port $RPORT
 bind 127.0.0.1
