@@ -141,12 +141,23 @@ struct agent *agent__new(const struct agent_opts *o, int *status)
 		*status = EXIT_USAGE;
 		goto fail;
 	}
+	/* A bad fleet URL or password file is refused before anything is attached. */
+	if (a->cfg->fleet[0]) {
+		a->fleet = fleet__new(a->loop, a->cfg, NULL, a->metrics, err, sizeof(err));
+		if (!a->fleet) {
+			pr_warn("%s", err);
+			*status = EXIT_USAGE;
+			goto fail;
+		}
+		agent__add_feature(a, "fleet");
+	}
 	*status = enforce__setup(a->cfg, o->loader, o->keep_state, &a->bm, a->xdp_how,
 				 sizeof(a->xdp_how), &a->enforce);
 	if (*status)
 		goto fail;
 	jail__set_banmap(a->apps[0]->jail, a->bm);
 	jail__set_on_ban(a->apps[0]->jail, on_ban, a);
+	fleet__set_banmap(a->fleet, a->bm);
 	jail__restore(a->apps[0]->jail, time__boot_ns());
 	if (a->xdp_how[0])
 		agent__add_feature(a, "xdp");
@@ -159,15 +170,6 @@ struct agent *agent__new(const struct agent_opts *o, int *status)
 		pr_warn("cannot set up the bans' timers: %s", strerror(errno));
 		*status = EXIT_FAIL;
 		goto fail;
-	}
-	if (a->cfg->fleet[0]) {
-		a->fleet = fleet__new(a->loop, a->cfg, a->bm, a->metrics, err, sizeof(err));
-		if (!a->fleet) {
-			pr_warn("%s", err);
-			*status = EXIT_USAGE;
-			goto fail;
-		}
-		agent__add_feature(a, "fleet");
 	}
 	loop__timer_arm(a->expire_timer, EXPIRE_EVERY_NS, EXPIRE_EVERY_NS);
 	loop__timer_arm(a->snapshot_timer, SNAPSHOT_EVERY_NS, SNAPSHOT_EVERY_NS);

@@ -322,6 +322,25 @@ static struct banmap *open_maps(const char *pin_path, int *status)
 	return bm;
 }
 
+/* --fleet and its password file, checked before anything changes: 0 or EXIT_USAGE. */
+static int check_fleet(const struct ban_opts *o, const char *cmd)
+{
+	struct fleet_url url;
+	char err[512];
+	int ret = 0;
+
+	if (!o->fleet)
+		return 0;
+	if (fleet_url__parse(o->fleet, &url, err, sizeof(err)) ||
+	    (o->fleet_password_file &&
+	     fleet_url__read_password(&url, o->fleet_password_file, err, sizeof(err)))) {
+		fprintf(stderr, "warden %s: --fleet: %s\n", cmd, err);
+		ret = EXIT_USAGE;
+	}
+	explicit_bzero(&url, sizeof(url));
+	return ret;
+}
+
 /* ban/unban --fleet: the same change for every warden of the fleet. 0 or an exit status. */
 static int publish_fleet(const struct ban_opts *o, enum fleet_op op, const struct prefix *targets,
 			 size_t n, uint64_t expires_ns, const char *reason)
@@ -336,7 +355,7 @@ static int publish_fleet(const struct ban_opts *o, enum fleet_op op, const struc
 	if (fleet_url__parse(o->fleet, &url, err, sizeof(err)) ||
 	    (o->fleet_password_file &&
 	     fleet_url__read_password(&url, o->fleet_password_file, err, sizeof(err)))) {
-		fprintf(stderr, "warden %s: %s\n", op == FLEET_BAN ? "ban" : "unban", err);
+		fprintf(stderr, "warden %s: --fleet: %s\n", op == FLEET_BAN ? "ban" : "unban", err);
 		return EXIT_USAGE;
 	}
 	if (o->fleet_name)
@@ -379,6 +398,8 @@ int cmd_ban(int argc, char **argv)
 	err = parse_opts(argc, argv, &o, "pin-path for reason file " FLEET_OPTS);
 	if (err)
 		return err > 0 ? EXIT_OK : EXIT_USAGE;
+	if (check_fleet(&o, "ban"))
+		return EXIT_USAGE;
 	if (o.file && optind < argc) {
 		fprintf(stderr, "warden ban: give addresses or --file, not both\n");
 		return EXIT_USAGE;
@@ -594,7 +615,7 @@ int cmd_unban(int argc, char **argv)
 		return unban_all(o.pin_path);
 	}
 	if (o.fleet)
-		return unban_fleet(argc, argv, &o);
+		return check_fleet(&o, "unban") ? EXIT_USAGE : unban_fleet(argc, argv, &o);
 	return each_target(argc, argv, banmap__unban, "unbanned", "was not banned",
 			   "pin-path " FLEET_OPTS);
 }

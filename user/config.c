@@ -13,6 +13,7 @@
 
 #include "cli.h"
 #include "config.h"
+#include "fleet_msg.h"
 #include "errmsg.h"
 #include "f2bconf.h"
 #include "resolve.h"
@@ -923,13 +924,15 @@ static int set_extra_routes(struct warden_config *c, const char *v, char *w, siz
 
 /* ---- the fleet ---- */
 
-/* Checked in full (fleet_url__parse) when the link opens; here only the shape. */
 static int set_fleet(struct warden_config *c, const char *v, char *w, size_t wlen)
 {
+	struct fleet_url url;
+
 	if (check_text(v, sizeof(c->fleet), w, wlen))
 		return -EINVAL;
-	if (*v && strncmp(v, "redis://", 8))
-		return why(w, wlen, "the fleet is redis://[USER:PASSWORD@]HOST[:PORT][/DB]");
+	if (*v && fleet_url__parse(v, &url, w, wlen))
+		return -EINVAL;
+	explicit_bzero(&url, sizeof(url));
 	snprintf(c->fleet, sizeof(c->fleet), "%s", v);
 	return 0;
 }

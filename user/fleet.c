@@ -941,6 +941,12 @@ void fleet__free(struct fleet *f)
 	free(f);
 }
 
+void fleet__set_banmap(struct fleet *f, struct banmap *bm)
+{
+	if (f)
+		f->bm = bm;
+}
+
 const struct fleet_stats *fleet__stats(const struct fleet *f)
 {
 	return &f->st;

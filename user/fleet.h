@@ -52,12 +52,14 @@ struct fleet_stats {
 
 /*
  * The link for cfg->fleet (bm may be NULL: dry-run, bans only logged).
- * Connects in the background; never fails for Redis being down. NULL with
+ * Connects once the loop runs; never fails for Redis being down. NULL with
  * errno and a reason in err for a bad URL or password file.
  */
 struct fleet *fleet__new(struct loop *loop, const struct warden_config *cfg, struct banmap *bm,
 			 struct warden_metrics *m, char *err, size_t errlen);
 void fleet__free(struct fleet *f); /* accepts NULL */
+/* The maps to apply the fleet's bans to, once open (before the loop runs; NULL: dry-run). */
+void fleet__set_banmap(struct fleet *f, struct banmap *bm); /* accepts f NULL */
 
 /*
  * A ban this host decided and applied (expires_ns CLOCK_BOOTTIME, 0 =

@@ -131,7 +131,7 @@ int fleet_url__parse(const char *text, struct fleet_url *out, char *err, size_t 
 		if (copy_part(out->user, sizeof(out->user), p, (size_t)(c - p)) ||
 		    (c < at &&
 		     copy_part(out->password, sizeof(out->password), c + 1, (size_t)(at - c - 1)))) {
-			snprintf(err, errlen, "fleet URL: user or password too long");
+			snprintf(err, errlen, "user or password too long");
 			return -EINVAL;
 		}
 		host = at + 1;
@@ -143,36 +143,36 @@ int fleet_url__parse(const char *text, struct fleet_url *out, char *err, size_t 
 		const char *rb = memchr(host, ']', (size_t)(host_end - host));
 
 		if (!rb || copy_part(out->host, sizeof(out->host), host + 1, (size_t)(rb - host - 1))) {
-			snprintf(err, errlen, "fleet URL: bad [IPv6] host");
+			snprintf(err, errlen, "bad [IPv6] host");
 			return -EINVAL;
 		}
 		colon = rb + 1 < host_end && rb[1] == ':' ? rb + 1 : NULL;
 		if (!colon && rb + 1 != host_end) {
-			snprintf(err, errlen, "fleet URL: bad [IPv6] host");
+			snprintf(err, errlen, "bad [IPv6] host");
 			return -EINVAL;
 		}
 	} else {
 		colon = memchr(host, ':', (size_t)(host_end - host));
 		if (copy_part(out->host, sizeof(out->host), host,
 			      (size_t)((colon ? colon : host_end) - host))) {
-			snprintf(err, errlen, "fleet URL: host too long");
+			snprintf(err, errlen, "host too long");
 			return -EINVAL;
 		}
 	}
 	if (!out->host[0]) {
-		snprintf(err, errlen, "fleet URL: no host");
+		snprintf(err, errlen, "no host");
 		return -EINVAL;
 	}
 	if (colon) {
 		if (parse_uint(colon + 1, (size_t)(host_end - colon - 1), 65535, &v) || !v) {
-			snprintf(err, errlen, "fleet URL: the port is a number from 1 to 65535");
+			snprintf(err, errlen, "the port is a number from 1 to 65535");
 			return -EINVAL;
 		}
 		out->port = (int)v;
 	}
 	if (slash && slash[1]) {
 		if (parse_uint(slash + 1, strlen(slash + 1), INT_MAX, &v)) {
-			snprintf(err, errlen, "fleet URL: the database is a number (/0, /1 ...)");
+			snprintf(err, errlen, "the database is a number (/0, /1 ...)");
 			return -EINVAL;
 		}
 		out->db = (int)v;

@@ -47,6 +47,22 @@ if ! start_redis; then
 fi
 pass "redis-up"
 
+# ---- Bad input: refused with a reason and exit status 2, before anything changes.
+check_exit2() { # NAME CMD...: exit status 2 and nothing pinned
+	local name=$1; shift
+	"$@" >/dev/null 2>"$WORK/bad.err"
+	if [ $? = 2 ] && [ -s "$WORK/bad.err" ] && [ ! -e "$PIN_ROOT/bad" ]; then pass "$name"
+	else fail "$name" "$(cat "$WORK/bad.err")"; fi
+}
+check_exit2 "bad-fleet-port" "$WARDEN" watch --follow "$WORK/none/*.log" --http off \
+	--pin-path "$PIN_ROOT/bad" --fleet redis://127.0.0.1:0
+check_exit2 "tls-url-refused" "$WARDEN" watch --follow "$WORK/none/*.log" --http off \
+	--pin-path "$PIN_ROOT/bad" --fleet "rediss://127.0.0.1:$RPORT"
+check_exit2 "missing-password-file" "$WARDEN" watch --follow "$WORK/none/*.log" --http off \
+	--pin-path "$PIN_ROOT/bad" --fleet "$URL" --fleet-password-file "$WORK/nope"
+check_exit2 "ban-bad-fleet-changes-nothing" "$WARDEN" ban 203.0.113.5 --pin-path "$PIN_ROOT/bad" \
+	--fleet redis://h:99999
+
 # ---- Five hosts: each a namespace with its XDP program on the maps of its agent, and a
 # client namespace whose 203.0.113.7 is the scanner.
 for i in $(seq 1 $N); do
