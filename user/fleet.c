@@ -22,7 +22,7 @@
 #include "warden_metrics.h"
 
 #define BACKOFF_MIN_NS (100 * NSEC_PER_MSEC)
-#define BACKOFF_MAX_NS (5 * NSEC_PER_SEC)
+#define BACKOFF_MAX_NS (2 * NSEC_PER_SEC) /* a Redis back from a restart is found within ~2 s */
 #define XREAD_BLOCK_MS 1000                /* the reading connection answers at least this often */
 #define REPLY_TIMEOUT_NS (5 * NSEC_PER_SEC) /* no answer this long: the link is down */
 #define CLEAN_EVERY_NS (60 * NSEC_PER_SEC)  /* each agent cleans expired entries this often */
@@ -225,7 +225,8 @@ static void link_down(struct fleet *f, const char *why)
 	f->inflight = 0; /* sent without an answer: sent again after the reconnect */
 	f->sub_waiting_ns = f->cmd_waiting_ns = 0;
 	f->going_down = false;
-	loop__timer_arm(f->retry_timer, f->backoff_ns, 0);
+	/* +-25 % so that a fleet does not come back all in the same millisecond. */
+	loop__timer_arm(f->retry_timer, f->backoff_ns * (75 + (uint64_t)(rand() % 51)) / 100, 0);
 	f->backoff_ns = f->backoff_ns * 2 > BACKOFF_MAX_NS ? BACKOFF_MAX_NS : f->backoff_ns * 2;
 	sync_metrics(f);
 }

@@ -23,7 +23,7 @@
  *
  * Redis down: local bans are queued (bounded, the oldest dropped and
  * counted) and published on reconnect; reconnect with a doubling backoff
- * (100 ms to 5 s). A message is applied once: the stream id only moves
+ * (100 ms to 2 s, +-25 %). A message is applied once: the stream id only moves
  * forward, and an unban never lifts a ban made after it was decided.
  */
 

@@ -74,6 +74,7 @@ clear_maps() {
 	local i
 	for i in $(seq 1 "$AGENTS"); do "$WARDEN" unban --all --pin-path "$PINS/a$i" >/dev/null 2>&1; done
 }
+LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 declare -a W_P50 W_P99 W_MAX F_P50 F_P99 F_MAX R_P50 R_P99 R_MAX
 field() { sed -n "s/.* $1=\([0-9.]*\).*/\1/p"; }
 median() { printf '%s\n' "$@" | sort -g | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
@@ -119,7 +120,8 @@ cat <<EOF
 
 $AGENTS agents (\`warden watch\`, one pin path each), one Redis $(redis-server --version | sed 's/.*v=\([^ ]*\).*/\1/') on loopback (AOF),
 $COUNT bans published at $RATE/s by warden's fleet module; median of $RUNS runs of each percentile
-(ms). $(nproc) CPUs, kernel $(uname -r).
+(ms). $(nproc) CPUs, kernel $(uname -r); load average $LOAD_BEFORE before, $(cut -d' ' -f1-3 /proc/loadavg) after
+(the reference row shows how much of it is the machine: Redis and the readers alone).
 
 | | p50 | p99 | max |
 |---|---:|---:|---:|
