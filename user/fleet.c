@@ -435,17 +435,19 @@ static void handle(struct fleet *f, const struct fleet_msg *m, bool loading)
 		refuse(f, FLEET_REFUSE_SHORT_PREFIX, m, why);
 		return;
 	}
-	if (m->op == FLEET_UNBAN) {
-		apply_unban(f, m, now);
-		return;
-	}
-	if (m->exp_ms && m->exp_ms <= now) {
+	if (m->op == FLEET_BAN && m->exp_ms && m->exp_ms <= now) {
 		f->st.refused[FLEET_REFUSE_STALE]++; /* expired on its way: nothing to say */
 		return;
 	}
+	/* Bans and unbans alike: a member gone wrong can neither flood nor lift everything. */
 	if (!loading && !fleet_rate__allow(f->rate, m->origin, time__mono_ns())) {
-		snprintf(why, sizeof(why), "%s is over %u bans a minute", m->origin, f->cfg->fleet_rate);
+		snprintf(why, sizeof(why), "%s is over %u changes a minute", m->origin,
+			 f->cfg->fleet_rate);
 		refuse(f, FLEET_REFUSE_RATE, m, why);
+		return;
+	}
+	if (m->op == FLEET_UNBAN) {
+		apply_unban(f, m, now);
 		return;
 	}
 	if (local_refusal(f, &m->target, why, sizeof(why))) {

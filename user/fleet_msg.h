@@ -66,7 +66,7 @@ struct fleet_msg {
 enum fleet_refusal {
 	FLEET_REFUSE_MALFORMED,    /* does not parse */
 	FLEET_REFUSE_SHORT_PREFIX, /* shorter than fleet_min_prefix4/6 */
-	FLEET_REFUSE_RATE,         /* its origin is over fleet_rate bans per minute */
+	FLEET_REFUSE_RATE,         /* its origin is over fleet_rate changes per minute */
 	FLEET_REFUSE_LOCAL,        /* the allowlist, ignoreip, priority, loopback, own addresses */
 	FLEET_REFUSE_STALE,        /* expired already, or older than the local ban it would lift */
 	FLEET_REFUSE__COUNT,
@@ -106,7 +106,7 @@ int fleet_msg__script_args(const struct fleet_msg *m, const char *prefix, struct
 int fleet_msg__load_args(const char *prefix, const char *last_id, struct fleet_args *a);
 
 /*
- * One origin may publish at most rate bans a minute: a token bucket of
+ * One origin may make at most rate changes a minute: a token bucket of
  * rate tokens per origin, refilled continuously. At most FLEET_RATE_ORIGINS
  * origins are tracked; beyond, the least recently seen is forgotten.
  */

@@ -98,7 +98,7 @@ static const struct cli_option options[] = {
 	  "the Redis password, first line of FILE (instead of the URL)" },
 	{ "fleet-name", "fleet_name", "NAME", BOTH, "this host's name in the fleet (the host name)" },
 	{ "fleet-rate", "fleet_rate", "N", BOTH,
-	  "bans per minute accepted from one fleet member, beyond: refused (600)" },
+	  "bans and unbans a minute accepted from one fleet member, beyond: refused (600)" },
 	{ "fleet-min-prefix4", "fleet_min_prefix4", "N", BOTH,
 	  "shorter IPv4 prefixes from the fleet are refused (16)" },
 	{ "fleet-min-prefix6", "fleet_min_prefix6", "N", BOTH,

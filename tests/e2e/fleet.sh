@@ -157,6 +157,7 @@ check "fleet-reason-shown" sh -c "'$WARDEN' list --pin-path '$PIN_ROOT/a3' | gre
 [ "$(metric 1 warden_fleet_published_total)" = 1 ] && pass "published-counted" ||
 	fail "published-counted" "$(metric 1 warden_fleet_published_total)"
 [ "$(metric 2 warden_fleet_received_total)" -ge 1 ] && pass "received-counted" || fail "received-counted"
+[ "$(metric 2 warden_fleet_lag_seconds_count)" -ge 1 ] && pass "lag-measured" || fail "lag-measured"
 
 # ---- 2. An unban propagates, and the scanner gets through again.
 "$WARDEN" unban --fleet "$URL" --fleet-password-file "$WORK/pw" --fleet-prefix "$PFX" \
@@ -227,7 +228,7 @@ rate_done() { # applied + refused == 8 at agent I
 ok=1
 for i in $(seq 2 $N); do wait_for "rate-$i" 10 rate_done "$i" || { ok=0; echo "agent $i: rate $(metric "$i" 'warden_fleet_refused_total{reason="rate"}')"; }; done
 [ $ok = 1 ] && pass "over-rate-refused-counted" || fail "over-rate-refused-counted"
-grep -q "flooder is over 5 bans a minute" "$WORK/a2.err" && pass "over-rate-reported" || fail "over-rate-reported"
+grep -q "flooder is over 5 changes a minute" "$WORK/a2.err" && pass "over-rate-reported" || fail "over-rate-reported"
 
 # Every agent ran the sanitizers' build without a report.
 for i in $(seq 1 $N); do kill "${APID[$i]}" 2>/dev/null; done
