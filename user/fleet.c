@@ -807,6 +807,7 @@ void fleet__publish_ban(struct fleet *f, const struct prefix *target, uint64_t e
 		f->st.dropped++;
 	f->st.pending = f->len;
 	pump(f);
+	sync_metrics(f);
 }
 
 /* ---- upkeep ---- */
