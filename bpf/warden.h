@@ -175,6 +175,7 @@ enum ban_source {
 	BAN_SOURCE_CLI = 1,      /* warden ban */
 	BAN_SOURCE_DETECTOR = 2, /* warden run / watch decided it */
 	BAN_SOURCE_FILE = 3,     /* warden ban --file */
+	BAN_SOURCE_FLEET = 4,    /* another host of the fleet decided it (user/fleet.h) */
 };
 
 /*

@@ -12,6 +12,7 @@
 #include "banmap.h"
 #include "cli.h"
 #include "enforce.h"
+#include "fleet.h"
 #include "http.h"
 #include "log.h"
 #include "loop.h"
@@ -47,6 +48,7 @@ struct agent {
 	struct snapshot_sched snap;
 	struct loop_timer *expire_timer, *snapshot_timer;
 	struct warden_metrics *metrics;
+	struct fleet *fleet;       /* NULL: no fleet */
 	uint64_t last_access_ns;   /* CLOCK_MONOTONIC of the last access line */
 	struct {
 		agent_line_fn fn;
@@ -101,6 +103,18 @@ static void on_snapshot(void *ctx)
 		snapshot__maybe_write(&a->snap, a->cfg->state_dir, a->bm);
 }
 
+/* Every ban this host decides reaches the fleet. */
+static void on_ban(void *ctx, const struct prefix *target, uint64_t expires_ns, const char *reason)
+{
+	agent__ban_applied(ctx, target, expires_ns, reason);
+}
+
+void agent__ban_applied(struct agent *a, const struct prefix *target, uint64_t expires_ns,
+			const char *reason)
+{
+	fleet__publish_ban(a->fleet, target, expires_ns, reason);
+}
+
 /* ---- setting up ---- */
 
 struct agent *agent__new(const struct agent_opts *o, int *status)
@@ -127,11 +141,23 @@ struct agent *agent__new(const struct agent_opts *o, int *status)
 		*status = EXIT_USAGE;
 		goto fail;
 	}
+	/* A bad fleet URL or password file is refused before anything is attached. */
+	if (a->cfg->fleet[0]) {
+		a->fleet = fleet__new(a->loop, a->cfg, NULL, a->metrics, err, sizeof(err));
+		if (!a->fleet) {
+			pr_warn("%s", err);
+			*status = EXIT_USAGE;
+			goto fail;
+		}
+		agent__add_feature(a, "fleet");
+	}
 	*status = enforce__setup(a->cfg, o->loader, o->keep_state, &a->bm, a->xdp_how,
 				 sizeof(a->xdp_how), &a->enforce);
 	if (*status)
 		goto fail;
 	jail__set_banmap(a->apps[0]->jail, a->bm);
+	jail__set_on_ban(a->apps[0]->jail, on_ban, a);
+	fleet__set_banmap(a->fleet, a->bm);
 	jail__restore(a->apps[0]->jail, time__boot_ns());
 	if (a->xdp_how[0])
 		agent__add_feature(a, "xdp");
@@ -163,6 +189,7 @@ void agent__free(struct agent *a)
 		return;
 	/* The handlers hold the agent's state: the server goes first. */
 	agent__close_http(a);
+	fleet__free(a->fleet);
 	loop__del_timer(a->loop, a->expire_timer);
 	loop__del_timer(a->loop, a->snapshot_timer);
 	/* The bans as they are: a restart or a reboot goes on from here. */
@@ -217,6 +244,7 @@ int agent__add_app(struct agent *a, const char *name, const struct warden_config
 		free(app);
 		return ret ? ret : -EINVAL;
 	}
+	jail__set_on_ban(app->jail, on_ban, a);
 	jail__restore(app->jail, time__boot_ns());
 	a->apps[a->n_apps] = app;
 	return a->n_apps++;
@@ -378,6 +406,10 @@ static void fill_health(struct health_state *st, void *ctx)
 		st->last_access_age_ns = time__mono_ns() - a->last_access_ns;
 	st->features = a->features;
 	st->n_features = a->n_features;
+	if (a->fleet) {
+		st->fleet = fleet__stats(a->fleet);
+		st->fleet_url = fleet__url(a->fleet);
+	}
 	if (a->health_fn)
 		a->health_fn(a->mode_ctx, st);
 }
@@ -496,6 +528,11 @@ int agent__open_http(struct agent *a, agent_health_fn health, agent_metrics_fn m
 struct jail *agent__jail(const struct agent *a, int app)
 {
 	return a->apps[app]->jail;
+}
+
+struct fleet *agent__fleet(const struct agent *a)
+{
+	return a->fleet;
 }
 
 struct banmap *agent__banmap(const struct agent *a)

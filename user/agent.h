@@ -34,6 +34,7 @@
 
 struct agent;
 struct banmap;
+struct fleet;
 struct http_server;
 struct loop;
 struct routes;
@@ -114,7 +115,15 @@ int agent__open_http(struct agent *a, agent_health_fn health, agent_metrics_fn m
 /* A kernel feature in use, shown in /z/info ("cgroup v2"); a string that outlives the agent. */
 void agent__add_feature(struct agent *a, const char *feature);
 
+/*
+ * A ban this host decided and wrote into the maps outside the jails (the
+ * throttle's escalation): passed on like the jails' own (to the fleet).
+ */
+void agent__ban_applied(struct agent *a, const struct prefix *target, uint64_t expires_ns,
+			const char *reason);
+
 struct jail *agent__jail(const struct agent *a, int app);
+struct fleet *agent__fleet(const struct agent *a);           /* NULL: no fleet configured */
 struct banmap *agent__banmap(const struct agent *a);         /* NULL in dry-run */
 struct warden_metrics *agent__metrics(const struct agent *a); /* NULL if out of memory */
 struct http_server *agent__http(const struct agent *a);      /* NULL: --http off */

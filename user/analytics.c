@@ -2497,6 +2497,8 @@ static const char *ban_source_name(uint32_t source)
 		return "detector";
 	case BAN_SOURCE_FILE:
 		return "file";
+	case BAN_SOURCE_FLEET:
+		return "fleet";
 	default:
 		return "";
 	}

@@ -14,6 +14,7 @@
 
 #include "banmap.h"
 #include "cli.h"
+#include "fleet_msg.h"
 #include "log.h"
 #include "loop.h"
 #include "resolve.h"
@@ -32,11 +33,14 @@ struct ban_opts {
 	int follow;                /* allow --follow: keep following host names */
 	int all;                   /* unban --all: every ban in the maps */
 	uint64_t resolve_interval; /* --resolve-interval for --follow; 0 = the resolver's default */
+	const char *fleet;         /* ban/unban --fleet URL: published to the fleet too */
+	const char *fleet_prefix, *fleet_password_file, *fleet_name;
 };
 
 enum {
 	OPT_PIN_PATH = 256, OPT_FOR, OPT_REASON, OPT_FILE, OPT_JSON, OPT_ALLOW, OPT_PRIORITY,
-	OPT_FOLLOW, OPT_RESOLVE_INTERVAL, OPT_ALL,
+	OPT_FOLLOW, OPT_RESOLVE_INTERVAL, OPT_ALL, OPT_FLEET, OPT_FLEET_PREFIX,
+	OPT_FLEET_PASSWORD_FILE, OPT_FLEET_NAME,
 };
 
 static const struct option long_opts[] = {
@@ -51,6 +55,10 @@ static const struct option long_opts[] = {
 	{ "resolve-interval", required_argument, NULL, OPT_RESOLVE_INTERVAL },
 	/* Listed so that getopt never takes "--all" as an abbreviation of "--allow". */
 	{ "all", no_argument, NULL, OPT_ALL },
+	{ "fleet", required_argument, NULL, OPT_FLEET },
+	{ "fleet-prefix", required_argument, NULL, OPT_FLEET_PREFIX },
+	{ "fleet-password-file", required_argument, NULL, OPT_FLEET_PASSWORD_FILE },
+	{ "fleet-name", required_argument, NULL, OPT_FLEET_NAME },
 	{ "help", no_argument, NULL, 'h' },
 	{ 0 },
 };
@@ -59,6 +67,8 @@ static const char *usage_text =
 	"usage: warden ban TARGET... [--for DURATION] [--reason TEXT] [--pin-path DIR]\n"
 	"       warden ban --file FILE|- [--for DURATION] [--reason TEXT]\n"
 	"       warden unban TARGET...          warden unban --all\n"
+	"       warden ban|unban --fleet redis://[USER:PASSWORD@]HOST[:PORT][/DB] TARGET...\n"
+	"             [--fleet-prefix P] [--fleet-password-file FILE] [--fleet-name NAME]\n"
 	"       warden allow [--priority] TARGET...      warden unallow TARGET...\n"
 	"       warden allow [--priority] --follow [--resolve-interval T] TARGET...\n"
 	"       warden list [--json] [--allow]  warden stats [--json]\n"
@@ -69,7 +79,10 @@ static const char *usage_text =
 	"--follow: stay in the foreground, re-resolve the host names when their DNS\n"
 	"TTL ends (no TTL, as in /etc/hosts: every --resolve-interval, 5m by default)\n"
 	"and add and remove their addresses; on exit, remove what was added.\n"
+	"--fleet: also publish the ban or unban to every warden of the fleet.\n"
 	"The maps live under --pin-path (default " WARDEN_DEFAULT_PIN_PATH ").\n";
+
+#define FLEET_OPTS "fleet fleet-prefix fleet-password-file fleet-name"
 
 /* Whether the space-separated list names the option exactly (not a prefix of another). */
 static bool option_accepted(const char *accepted, const char *name)
@@ -92,6 +105,7 @@ static int parse_opts(int argc, char **argv, struct ban_opts *o, const char *acc
 
 	memset(o, 0, sizeof(*o));
 	o->pin_path = WARDEN_DEFAULT_PIN_PATH;
+	o->fleet_prefix = FLEET_DEFAULT_PREFIX;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "h", long_opts, NULL)) != -1) {
 		const char *name = c >= OPT_PIN_PATH ? long_opts[c - OPT_PIN_PATH].name : NULL;
@@ -144,6 +158,18 @@ static int parse_opts(int argc, char **argv, struct ban_opts *o, const char *acc
 			break;
 		case OPT_ALL:
 			o->all = 1;
+			break;
+		case OPT_FLEET:
+			o->fleet = optarg;
+			break;
+		case OPT_FLEET_PREFIX:
+			o->fleet_prefix = optarg;
+			break;
+		case OPT_FLEET_PASSWORD_FILE:
+			o->fleet_password_file = optarg;
+			break;
+		case OPT_FLEET_NAME:
+			o->fleet_name = optarg;
 			break;
 		case OPT_RESOLVE_INTERVAL:
 			if (time__parse_duration(optarg, &o->resolve_interval) ||
@@ -296,6 +322,69 @@ static struct banmap *open_maps(const char *pin_path, int *status)
 	return bm;
 }
 
+/* --fleet and its password file, checked before anything changes: 0 or EXIT_USAGE. */
+static int check_fleet(const struct ban_opts *o, const char *cmd)
+{
+	struct fleet_url url;
+	char err[512];
+	int ret = 0;
+
+	if (!o->fleet)
+		return 0;
+	if (fleet_url__parse(o->fleet, &url, err, sizeof(err)) ||
+	    (o->fleet_password_file &&
+	     fleet_url__read_password(&url, o->fleet_password_file, err, sizeof(err)))) {
+		fprintf(stderr, "warden %s: --fleet: %s\n", cmd, err);
+		ret = EXIT_USAGE;
+	}
+	explicit_bzero(&url, sizeof(url));
+	return ret;
+}
+
+/* ban/unban --fleet: the same change for every warden of the fleet. 0 or an exit status. */
+static int publish_fleet(const struct ban_opts *o, enum fleet_op op, const struct prefix *targets,
+			 size_t n, uint64_t expires_ns, const char *reason)
+{
+	uint64_t now = (uint64_t)time__real_ns() / NSEC_PER_MSEC, boot = time__boot_ns();
+	struct fleet_url url;
+	struct fleet_msg *msgs;
+	char err[512], host[FLEET_ORIGIN_LEN] = "";
+	size_t i;
+	int ret;
+
+	if (fleet_url__parse(o->fleet, &url, err, sizeof(err)) ||
+	    (o->fleet_password_file &&
+	     fleet_url__read_password(&url, o->fleet_password_file, err, sizeof(err)))) {
+		fprintf(stderr, "warden %s: --fleet: %s\n", op == FLEET_BAN ? "ban" : "unban", err);
+		return EXIT_USAGE;
+	}
+	if (o->fleet_name)
+		snprintf(host, sizeof(host), "%s", o->fleet_name);
+	else if (gethostname(host, sizeof(host) - 1))
+		snprintf(host, sizeof(host), "unknown");
+	msgs = calloc(n ? n : 1, sizeof(*msgs));
+	if (!msgs)
+		return EXIT_FAIL;
+	for (i = 0; i < n; i++) {
+		msgs[i].op = op;
+		msgs[i].target = targets[i];
+		msgs[i].at_ms = now;
+		msgs[i].exp_ms = expires_ns ? now + (expires_ns - boot) / NSEC_PER_MSEC : 0;
+		snprintf(msgs[i].origin, sizeof(msgs[i].origin), "%s", host);
+		fleet_msg__clean_text(reason ? reason : "", msgs[i].reason, sizeof(msgs[i].reason));
+	}
+	ret = fleet__publish_once(&url, o->fleet_prefix, msgs, n, err, sizeof(err));
+	explicit_bzero(&url, sizeof(url));
+	free(msgs);
+	if (ret) {
+		fprintf(stderr, "warden %s: the fleet: %s\n", op == FLEET_BAN ? "ban" : "unban", err);
+		return EXIT_FAIL;
+	}
+	printf("published %zu %s%s to the fleet\n", n, op == FLEET_BAN ? "ban" : "unban",
+	       n == 1 ? "" : "s");
+	return 0;
+}
+
 int cmd_ban(int argc, char **argv)
 {
 	struct prefix *targets = NULL;
@@ -306,9 +395,11 @@ int cmd_ban(int argc, char **argv)
 	size_t n = 0, i;
 	int err, status = EXIT_OK;
 
-	err = parse_opts(argc, argv, &o, "pin-path for reason file");
+	err = parse_opts(argc, argv, &o, "pin-path for reason file " FLEET_OPTS);
 	if (err)
 		return err > 0 ? EXIT_OK : EXIT_USAGE;
+	if (check_fleet(&o, "ban"))
+		return EXIT_USAGE;
 	if (o.file && optind < argc) {
 		fprintf(stderr, "warden ban: give addresses or --file, not both\n");
 		return EXIT_USAGE;
@@ -362,6 +453,8 @@ int cmd_ban(int argc, char **argv)
 	if (err) {
 		fprintf(stderr, "warden ban: %s\n", strerror(-err));
 		status = EXIT_FAIL;
+	} else if (o.fleet) {
+		status = publish_fleet(&o, FLEET_BAN, targets, n, expires, reason);
 	}
 out:
 	banmap__close(bm);
@@ -484,22 +577,47 @@ out:
 	return status;
 }
 
+/* unban --fleet: lifted here (if banned here) and published for every other host. */
+static int unban_fleet(int argc, char **argv, const struct ban_opts *o)
+{
+	struct prefix *targets = NULL;
+	char buf[PREFIX_STRLEN];
+	struct banmap *bm;
+	size_t n = 0, i;
+	int status = EXIT_OK;
+
+	if (parse_targets(argv + optind, argc - optind, argv[0], &targets, &n))
+		return EXIT_USAGE;
+	bm = open_maps(o->pin_path, &status);
+	for (i = 0; bm && i < n; i++)
+		if (banmap__unban(bm, &targets[i]) == 0)
+			printf("unbanned %s\n", prefix__format(&targets[i], buf, sizeof(buf)));
+	banmap__close(bm);
+	/* No maps here is fine: the other hosts still hold the ban. */
+	status = publish_fleet(o, FLEET_UNBAN, targets, n, 0, NULL);
+	free(targets);
+	return status;
+}
+
 int cmd_unban(int argc, char **argv)
 {
 	struct ban_opts o;
 	int err;
 
-	err = parse_opts(argc, argv, &o, "pin-path all");
+	err = parse_opts(argc, argv, &o, "pin-path all " FLEET_OPTS);
 	if (err)
 		return err > 0 ? EXIT_OK : EXIT_USAGE;
 	if (o.all) {
-		if (optind < argc) {
-			fprintf(stderr, "warden unban: --all takes no address\n");
+		if (optind < argc || o.fleet) {
+			fprintf(stderr, "warden unban: --all takes no address (nor --fleet)\n");
 			return EXIT_USAGE;
 		}
 		return unban_all(o.pin_path);
 	}
-	return each_target(argc, argv, banmap__unban, "unbanned", "was not banned", "pin-path");
+	if (o.fleet)
+		return check_fleet(&o, "unban") ? EXIT_USAGE : unban_fleet(argc, argv, &o);
+	return each_target(argc, argv, banmap__unban, "unbanned", "was not banned",
+			   "pin-path " FLEET_OPTS);
 }
 
 /* ---- allow --follow: host names followed in the foreground ---- */
@@ -766,6 +884,8 @@ static const char *source_name(uint32_t source)
 		return "detector";
 	case BAN_SOURCE_FILE:
 		return "file";
+	case BAN_SOURCE_FLEET:
+		return "fleet";
 	default:
 		return "unknown";
 	}

@@ -14,7 +14,7 @@
 static const char *usage_text =
 	"usage: warden status [--control PATH] [--json]\n"
 	"Asks the warden run listening at PATH (default " CONTROL_DEFAULT_PATH ")\n"
-	"for its app's pid, uptime, restarts, watcher and requests in flight.\n";
+	"for its app's pid, uptime, restarts, watcher, requests in flight and fleet link.\n";
 
 static const char *str_or(struct json_object *o, const char *key, const char *dflt)
 {
@@ -55,7 +55,7 @@ static void print_unlearned(struct json_object *st)
 
 static void print_human(struct json_object *st)
 {
-	struct json_object *cmd, *log, *watch, *v;
+	struct json_object *cmd, *log, *watch, *fleet, *v;
 	char up[32], age[32], command[512] = "";
 	size_t i;
 
@@ -89,6 +89,19 @@ static void print_human(struct json_object *st)
 		       (long long)int_of(log, "failures"), (long long)int_of(log, "bans"),
 		       json_object_get_boolean(json_object_object_get(st, "dry_run")) ? " (dry-run)" : "");
 	print_unlearned(st);
+	if (json_object_object_get_ex(st, "fleet", &fleet) && fleet) {
+		printf("fleet     %s as %s, %s", str_or(fleet, "redis", "?"), str_or(fleet, "name", "?"),
+		       json_object_get_boolean(json_object_object_get(fleet, "connected"))
+			       ? "connected" : "DOWN: ");
+		if (!json_object_get_boolean(json_object_object_get(fleet, "connected")))
+			printf("%s", str_or(fleet, "error", "?"));
+		printf("; %lld published (%lld pending), %lld received, %lld applied, %lld refused, "
+		       "last lag %.0f ms\n",
+		       (long long)int_of(fleet, "published"), (long long)int_of(fleet, "pending"),
+		       (long long)int_of(fleet, "received"), (long long)int_of(fleet, "applied"),
+		       (long long)int_of(fleet, "refused_total"),
+		       json_object_get_double(json_object_object_get(fleet, "last_lag_s")) * 1e3);
+	}
 }
 
 int cmd_status(int argc, char **argv)

@@ -13,6 +13,7 @@
 
 #include "cli.h"
 #include "config.h"
+#include "fleet_msg.h"
 #include "errmsg.h"
 #include "f2bconf.h"
 #include "resolve.h"
@@ -921,6 +922,82 @@ static int set_extra_routes(struct warden_config *c, const char *v, char *w, siz
 	return 0;
 }
 
+/* ---- the fleet ---- */
+
+static int set_fleet(struct warden_config *c, const char *v, char *w, size_t wlen)
+{
+	struct fleet_url url;
+
+	if (check_text(v, sizeof(c->fleet), w, wlen))
+		return -EINVAL;
+	if (*v && fleet_url__parse(v, &url, w, wlen))
+		return -EINVAL;
+	explicit_bzero(&url, sizeof(url));
+	snprintf(c->fleet, sizeof(c->fleet), "%s", v);
+	return 0;
+}
+
+static int set_fleet_prefix(struct warden_config *c, const char *v, char *w, size_t wlen)
+{
+	if (check_text(v, sizeof(c->fleet_prefix), w, wlen))
+		return -EINVAL;
+	if (!*v || strpbrk(v, " {}"))
+		return why(w, wlen, "'%s' is not a key prefix (no blank, no braces)", SHOW(v));
+	snprintf(c->fleet_prefix, sizeof(c->fleet_prefix), "%s", v);
+	return 0;
+}
+
+static int set_fleet_password_file(struct warden_config *c, const char *v, char *w, size_t wlen)
+{
+	int err = *v ? check_abs_path(v, sizeof(c->fleet_password_file), w, wlen) : 0;
+
+	if (!err)
+		snprintf(c->fleet_password_file, sizeof(c->fleet_password_file), "%s", v);
+	return err;
+}
+
+static int set_fleet_name(struct warden_config *c, const char *v, char *w, size_t wlen)
+{
+	if (check_text(v, sizeof(c->fleet_name), w, wlen))
+		return -EINVAL;
+	if (strchr(v, ' '))
+		return why(w, wlen, "'%s' is not a host name", SHOW(v));
+	snprintf(c->fleet_name, sizeof(c->fleet_name), "%s", v);
+	return 0;
+}
+
+static int set_fleet_rate(struct warden_config *c, const char *v, char *w, size_t wlen)
+{
+	unsigned long long n;
+
+	if (parse_uint(v, 1, 1000000, &n))
+		return why(w, wlen, "'%s' is not a number of bans per minute in 1..1000000", SHOW(v));
+	c->fleet_rate = (uint32_t)n;
+	return 0;
+}
+
+static int set_min_prefix(uint8_t *out, int max, const char *v, char *w, size_t wlen)
+{
+	unsigned long long n;
+
+	if (v[0] == '/')
+		v++;
+	if (parse_uint(v, 1, (unsigned long long)max, &n))
+		return why(w, wlen, "'%s' is not a prefix length in 1..%d", SHOW(v), max);
+	*out = (uint8_t)n;
+	return 0;
+}
+
+static int set_fleet_min_prefix4(struct warden_config *c, const char *v, char *w, size_t wlen)
+{
+	return set_min_prefix(&c->fleet_min_prefix4, 32, v, w, wlen);
+}
+
+static int set_fleet_min_prefix6(struct warden_config *c, const char *v, char *w, size_t wlen)
+{
+	return set_min_prefix(&c->fleet_min_prefix6, 128, v, w, wlen);
+}
+
 /* ---- the keys ---- */
 
 /* Every key once: the table and the "section.key" list come from here. */
@@ -956,6 +1033,13 @@ static int set_extra_routes(struct warden_config *c, const char *v, char *w, siz
 	X("warden", "routes_from", set_routes_from, false)      \
 	X("warden", "extra_routes", set_extra_routes, true)     \
 	X("warden", "analytics", set_analytics, false)          \
+	X("warden", "fleet", set_fleet, false)                  \
+	X("warden", "fleet_prefix", set_fleet_prefix, false)    \
+	X("warden", "fleet_password_file", set_fleet_password_file, false) \
+	X("warden", "fleet_name", set_fleet_name, false)        \
+	X("warden", "fleet_rate", set_fleet_rate, false)        \
+	X("warden", "fleet_min_prefix4", set_fleet_min_prefix4, false) \
+	X("warden", "fleet_min_prefix6", set_fleet_min_prefix6, false) \
 	X("jail", "maxretry", set_maxretry, false)              \
 	X("jail", "findtime", set_findtime, false)              \
 	X("jail", "bantime", set_bantime, false)                \
@@ -1123,6 +1207,10 @@ void config__defaults(struct warden_config *c)
 	c->retention_ns = 30ULL * 86400 * NSEC_PER_SEC;
 	c->analytics = true;
 	detector_opts__defaults(&c->jail);
+	snprintf(c->fleet_prefix, sizeof(c->fleet_prefix), "warden");
+	c->fleet_rate = 600;
+	c->fleet_min_prefix4 = 16;
+	c->fleet_min_prefix6 = 32;
 }
 
 /* ---- [app NAME] sections ---- */

@@ -65,6 +65,14 @@ struct warden_config {
 	char control[256];         /* the status socket of warden run ("" = STATE_DIR/warden.sock) */
 	char http_token_file[256]; /* bearer token of the dashboard and the API ("" = none); needed
 				      when http listens beyond loopback */
+	/* [warden] section: the fleet (user/fleet.h) */
+	char fleet[512];           /* redis://[USER:PASSWORD@]HOST[:PORT][/DB]; "" = no fleet */
+	char fleet_prefix[64];     /* the keys' prefix in Redis, default "warden" */
+	char fleet_password_file[256]; /* the Redis password, first line ("" = in the URL or none) */
+	char fleet_name[64];       /* this host's name in the fleet, default the host name */
+	uint32_t fleet_rate;       /* bans and unbans per minute accepted from one origin, default 600 */
+	uint8_t fleet_min_prefix4; /* shortest IPv4 prefix accepted from the fleet, default 16 */
+	uint8_t fleet_min_prefix6; /* shortest IPv6 prefix accepted from the fleet, default 32 */
 	/* [warden] section: warden watch */
 	char *follow[CONFIG_MAX_FOLLOW]; /* "follow": absolute globs of the log files (owned strings) */
 	int n_follow;

@@ -12,6 +12,7 @@
 #include <json-c/json.h>
 
 #include "cli.h"
+#include "fleet.h"
 #include "health.h"
 #include "http.h"
 #include "metrics.h"
@@ -239,6 +240,37 @@ static enum status check_log(const struct health_state *st, struct json_object *
 	return ST_UNKNOWN;
 }
 
+static enum status check_fleet(const struct health_state *st, struct json_object *d)
+{
+	const struct fleet_stats *f = st->fleet;
+	struct json_object *refused;
+	int i;
+
+	if (!f) {
+		json_object_object_add(d, "reason", jstr("no fleet configured (--fleet)"));
+		return ST_UNKNOWN;
+	}
+	refused = json_object_new_object();
+	for (i = 0; i < FLEET_REFUSE__COUNT; i++)
+		json_object_object_add(refused, fleet_refusal__name(i),
+				       json_object_new_int64((int64_t)f->refused[i]));
+	json_object_object_add(d, "redis", jstr(st->fleet_url));
+	json_object_object_add(d, "connected", json_object_new_boolean(f->connected));
+	json_object_object_add(d, "published", json_object_new_int64((int64_t)f->published));
+	json_object_object_add(d, "received", json_object_new_int64((int64_t)f->received));
+	json_object_object_add(d, "applied", json_object_new_int64((int64_t)f->applied));
+	json_object_object_add(d, "refused", refused);
+	json_object_object_add(d, "pending", json_object_new_int64((int64_t)f->pending));
+	json_object_object_add(d, "dropped", json_object_new_int64((int64_t)f->dropped));
+	json_object_object_add(d, "last_lag_seconds", json_object_new_double(f->last_lag_s));
+	json_object_object_add(d, "last_id", jstr(f->last_id));
+	if (f->connected)
+		return ST_UP;
+	/* Local detection and enforcement go on; the fleet's bans and ours wait. */
+	json_object_object_add(d, "reason", jstr(f->last_error[0] ? f->last_error : "connecting"));
+	return ST_DOWN;
+}
+
 static void on_health(const struct http_request *req, struct http_reply *out, void *ctx)
 {
 	static const struct {
@@ -246,7 +278,7 @@ static void on_health(const struct http_request *req, struct http_reply *out, vo
 		enum status (*check)(const struct health_state *, struct json_object *);
 	} checks[] = {
 		{ "child", check_child }, { "hang", check_hang }, { "xdp", check_xdp },
-		{ "watcher", check_watcher }, { "log", check_log },
+		{ "watcher", check_watcher }, { "log", check_log }, { "fleet", check_fleet },
 	};
 	struct json_object *o = json_object_new_object(), *comps = json_object_new_object();
 	struct health_state st;

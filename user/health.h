@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+struct fleet_stats;
 struct http_server;
 struct warden_metrics;
 
@@ -17,7 +18,8 @@ struct warden_metrics;
  *                        actuator style: {"status":"UP","components":{"child":
  *                        {"status":"UP","details":{...}},...}}. Components: child
  *                        (running), hang (not hung), xdp (attached), watcher
- *                        (backend), log (lines parsed). Each is UP, DOWN or UNKNOWN
+ *                        (backend), log (lines parsed), fleet (the link to the
+ *                        fleet's Redis is up and its live set loaded). Each is UP, DOWN or UNKNOWN
  *                        (nothing to check: no --iface, no watcher, no line yet);
  *                        overall DOWN (HTTP 503) if any is DOWN, else UP (200).
  *   /z/health/liveness   200 {"status":"UP"} whenever warden answers (alias /livez)
@@ -93,6 +95,9 @@ struct health_state {
 	const char *const *unclaimed;   /* warden watch: logs no [app NAME] claims (statuses only) */
 	size_t n_unclaimed;
 	bool unclaimed_more;            /* others were seen, not listed */
+	/* The fleet (user/fleet.h). */
+	const struct fleet_stats *fleet; /* NULL: no fleet configured */
+	const char *fleet_url;          /* without its password */
 	/* warden. */
 	const char *const *features;    /* kernel features in use ("xdp:libxdp multiprog", "cgroup v2" ...) */
 	size_t n_features;

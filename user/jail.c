@@ -27,6 +27,8 @@ struct jail {
 	size_t nserved;
 	uint64_t served_first_ns; /* when the first was seen (0: none yet) */
 	bool served_warned;       /* the one warning about them went out */
+	jail_on_ban_fn on_ban;   /* told of each ban applied (the fleet) */
+	void *on_ban_ctx;
 };
 
 /* The warning about app-served unknown URLs waits this long, or for this many shapes. */
@@ -114,6 +116,12 @@ void jail__set_ignored(struct jail *j, jail_ignored_fn fn, void *ctx)
 {
 	j->ignored = fn;
 	j->ignored_ctx = ctx;
+}
+
+void jail__set_on_ban(struct jail *j, jail_on_ban_fn fn, void *ctx)
+{
+	j->on_ban = fn;
+	j->on_ban_ctx = ctx;
 }
 
 void jail__set_banmap(struct jail *j, struct banmap *bm)
@@ -209,6 +217,7 @@ static bool is_fail_status(const struct jail *j, int status)
 static void apply_ban(struct jail *j, const struct ban_decision *d, uint64_t now_ns)
 {
 	char target[PREFIX_STRLEN], dur[32], why[256];
+	uint64_t expires;
 	int err;
 
 	prefix__format(&d->target, target, sizeof(target));
@@ -230,8 +239,8 @@ static void apply_ban(struct jail *j, const struct ban_decision *d, uint64_t now
 		pr_info("not banning %s: %s", target, why);
 		return;
 	}
-	err = banmap__ban(j->bm, &d->target, d->permanent ? 0 : now_ns + d->duration_ns,
-			  d->reason, BAN_SOURCE_DETECTOR, d->offences);
+	expires = d->permanent ? 0 : now_ns + d->duration_ns;
+	err = banmap__ban(j->bm, &d->target, expires, d->reason, BAN_SOURCE_DETECTOR, d->offences);
 	if (err) {
 		j->stats.ban_errors++;
 		detector__forget_ban(j->detector, &d->target);
@@ -240,6 +249,8 @@ static void apply_ban(struct jail *j, const struct ban_decision *d, uint64_t now
 	}
 	j->stats.bans_applied++;
 	pr_info("banned %s for %s (offence %u): %s", target, dur, d->offences, d->reason);
+	if (j->on_ban)
+		j->on_ban(j->on_ban_ctx, &d->target, expires, d->reason);
 }
 
 enum line_kind jail__line(struct jail *j, enum app_stream stream, const char *line, size_t len,

@@ -104,6 +104,15 @@ void jail__free(struct jail *j); /* accepts NULL */
 typedef bool (*jail_ignored_fn)(void *ctx, const struct prefix *client);
 void jail__set_ignored(struct jail *j, jail_ignored_fn fn, void *ctx);
 
+/*
+ * Told of every ban the jail wrote into the maps (expires_ns CLOCK_BOOTTIME,
+ * 0 = permanent): how the agent passes them on (the fleet) without the jail
+ * knowing who listens. NULL: nobody.
+ */
+typedef void (*jail_on_ban_fn)(void *ctx, const struct prefix *target, uint64_t expires_ns,
+			       const char *reason);
+void jail__set_on_ban(struct jail *j, jail_on_ban_fn fn, void *ctx);
+
 /* The maps to write bans into, once they are open (borrowed; NULL: dry-run). */
 void jail__set_banmap(struct jail *j, struct banmap *bm);
 

@@ -111,6 +111,20 @@ int loop__add_fd(struct loop *l, int fd, uint32_t events, loop_fd_fn fn, void *c
 	return 0;
 }
 
+int loop__mod_fd(struct loop *l, int fd, uint32_t events)
+{
+	struct epoll_event ev = { .events = events };
+	struct loop_entry *e;
+
+	for (e = l->entries; e; e = e->next)
+		if (e->fd == fd)
+			break;
+	if (!e)
+		return -ENOENT;
+	ev.data.ptr = e;
+	return epoll_ctl(l->epfd, EPOLL_CTL_MOD, fd, &ev) ? -errno : 0;
+}
+
 void loop__del_fd(struct loop *l, int fd)
 {
 	struct loop_entry **pp, *e;

@@ -36,6 +36,8 @@ void loop__free(struct loop *l); /* accepts NULL */
 
 /* Call fn(ctx, fd, events) when fd is ready; 0 or -errno (-EEXIST if fd is registered). */
 int loop__add_fd(struct loop *l, int fd, uint32_t events, loop_fd_fn fn, void *ctx);
+/* Wait for other events on a registered fd; 0 or -errno (-ENOENT if it is not registered). */
+int loop__mod_fd(struct loop *l, int fd, uint32_t events);
 /* Forget fd (the caller closes it, after this). Accepts fd < 0 and unknown fds. */
 void loop__del_fd(struct loop *l, int fd);
 

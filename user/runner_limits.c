@@ -28,6 +28,7 @@ static void on_throttled(const struct throttle_hit *hit, void *arg)
 	struct banmap *bm = agent__banmap(r->agent);
 	struct ban_decision d;
 	char target[PREFIX_STRLEN], why[256], dur[32];
+	uint64_t expires;
 
 	if (!r->throttle_detector || !bm)
 		return;
@@ -43,11 +44,13 @@ static void on_throttled(const struct throttle_hit *hit, void *arg)
 	snprintf(d.reason, sizeof(d.reason), "throttled in %u separate seconds within %s",
 		 r->cfg->throttle_maxretry,
 		 time__format_duration(r->cfg->jail.findtime_ns, dur, sizeof(dur)));
-	if (banmap__ban(bm, &d.target, d.permanent ? 0 : hit->time_ns + d.duration_ns, d.reason,
-			BAN_SOURCE_DETECTOR, d.offences) == 0)
-		pr_info("banned %s for %s (offence %u): %s", target,
-			d.permanent ? "ever" : time__format_duration(d.duration_ns, dur, sizeof(dur)),
-			d.offences, d.reason);
+	expires = d.permanent ? 0 : hit->time_ns + d.duration_ns;
+	if (banmap__ban(bm, &d.target, expires, d.reason, BAN_SOURCE_DETECTOR, d.offences))
+		return;
+	pr_info("banned %s for %s (offence %u): %s", target,
+		d.permanent ? "ever" : time__format_duration(d.duration_ns, dur, sizeof(dur)),
+		d.offences, d.reason);
+	agent__ban_applied(r->agent, &d.target, expires, d.reason);
 }
 
 /* What the names of ignoreip and priority resolve to, as it changes. */

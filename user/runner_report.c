@@ -15,6 +15,7 @@
 #include "analytics.h"
 #include "banmap.h"
 #include "control.h"
+#include "fleet.h"
 #include "health.h"
 #include "http.h"
 #include "jail.h"
@@ -120,6 +121,8 @@ static struct json_object *build_status(void *arg)
 		json_object_object_add(w, "oldest_port", n ? json_object_new_int(port) : NULL);
 		json_object_object_add(o, "watcher", w);
 	}
+	if (agent__fleet(r->agent))
+		json_object_object_add(o, "fleet", fleet__status_json(agent__fleet(r->agent)));
 	return o;
 }
 

@@ -53,6 +53,39 @@ out:
 	loop__free(l);
 }
 
+static void writable(void *ctx, int fd, uint32_t events)
+{
+	struct counter *c = ctx;
+
+	(void)fd;
+	c->calls++;
+	c->last = (events & EPOLLOUT) ? 'w' : '?';
+	loop__stop(c->loop);
+}
+
+/* An fd waits for other events (hiredis's adapters switch between read and write). */
+static void test_mod_fd(void)
+{
+	struct loop *l = loop__new();
+	struct counter c = { .loop = l, .other_fd = -1 };
+	int p[2];
+
+	if (!ASSERT_NOT_NULL(l, "new") || !ASSERT_OK(pipe(p), "pipe"))
+		goto out;
+	ASSERT_EQ(loop__mod_fd(l, p[1], EPOLLOUT), -ENOENT, "not registered");
+	/* The write end is never readable: registered for EPOLLIN it waits; for EPOLLOUT it fires. */
+	ASSERT_OK(loop__add_fd(l, p[1], EPOLLIN, writable, &c), "add");
+	ASSERT_OK(loop__mod_fd(l, p[1], EPOLLOUT), "mod");
+	ASSERT_OK(loop__run(l), "run");
+	ASSERT_EQ(c.calls, 1, "called once it waits for writing");
+	ASSERT_EQ(c.last, 'w', "with EPOLLOUT");
+	loop__del_fd(l, p[1]);
+	close(p[0]);
+	close(p[1]);
+out:
+	loop__free(l);
+}
+
 struct tick {
 	struct loop *loop;
 	int fired;
@@ -171,6 +204,7 @@ static void test_signals(void)
 int main(void)
 {
 	RUN_TEST(test_fd_dispatch);
+	RUN_TEST(test_mod_fd);
 	RUN_TEST(test_removed_not_called);
 	RUN_TEST(test_timers);
 	RUN_TEST(test_signals);

@@ -5,7 +5,7 @@
 set -u
 cd "$(dirname "$0")/../.." || exit 1
 status=0
-for b in tools/bench/xdp/run.sh tools/bench/pipeline/run.sh; do
+for b in tools/bench/xdp/run.sh tools/bench/pipeline/run.sh tools/bench/fleet/run.sh; do
 	echo "==== $b"
 	bash "$b" "$@" || status=1
 done
