@@ -760,6 +760,21 @@ static int set_max_restarts(struct warden_config *c, const char *v, char *w, siz
 	return 0;
 }
 
+static int set_start_seconds(struct warden_config *c, const char *v, char *w, size_t wlen)
+{
+	return set_duration(&c->start_seconds_ns, v, w, wlen);
+}
+
+static int set_start_retries(struct warden_config *c, const char *v, char *w, size_t wlen)
+{
+	unsigned long long n;
+
+	if (parse_uint(v, 0, 1000000, &n))
+		return why(w, wlen, "'%s' is not a number in 0..1000000 (0: never give up)", SHOW(v));
+	c->start_retries = (uint32_t)n;
+	return 0;
+}
+
 /* USER or USER:GROUP, names or numbers; resolved when the app starts. */
 static int set_user(struct warden_config *c, const char *v, char *w, size_t wlen)
 {
@@ -1023,6 +1038,8 @@ static int set_fleet_min_prefix6(struct warden_config *c, const char *v, char *w
 	X("warden", "max_restarts", set_max_restarts, false)    \
 	X("warden", "restart_window", set_restart_window, false) \
 	X("warden", "stop_timeout", set_stop_timeout, false)    \
+	X("warden", "start_seconds", set_start_seconds, false)  \
+	X("warden", "start_retries", set_start_retries, false)  \
 	X("warden", "user", set_user, false)                    \
 	X("warden", "resolve_interval", set_resolve_interval, false) \
 	X("warden", "watcher", set_watcher, false)              \
@@ -1199,6 +1216,8 @@ void config__defaults(struct warden_config *c)
 	c->restart_reset_ns = 60 * NSEC_PER_SEC;
 	c->restart_window_ns = 600 * NSEC_PER_SEC;
 	c->stop_timeout_ns = 10 * NSEC_PER_SEC;
+	c->start_seconds_ns = NSEC_PER_SEC;
+	c->start_retries = 5;
 	c->resolve_interval_ns = 300 * NSEC_PER_SEC;
 	c->throttle_ipv6_prefix = WARDEN_V6_CLIENT_PREFIX;
 	snprintf(c->watcher, sizeof(c->watcher), "auto");

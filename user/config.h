@@ -86,6 +86,8 @@ struct warden_config {
 	uint32_t max_restarts;     /* give up after this many restarts in restart_window; 0 = never */
 	uint64_t restart_window_ns; /* default 10m */
 	uint64_t stop_timeout_ns;  /* SIGKILL this long after SIGTERM, default 10s */
+	uint64_t start_seconds_ns; /* a run shorter than this is a failed start, default 1s */
+	uint32_t start_retries;    /* give up after this many failed starts in a row (5); 0 = never */
 	/* [warden] section: hangs, slowness, history */
 	char watcher[16];          /* "auto" (default) | "kprobe" | "tracepoint" | "sock_diag" | "off" */
 	uint64_t hang_timeout_ns;  /* a request or a queued connection this old, no answer: hung (30s) */

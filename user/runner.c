@@ -15,6 +15,7 @@
 #include "fileutil.h"
 #include "jail.h"
 #include "linebuf.h"
+#include "linetail.h"
 #include "log.h"
 #include "loop.h"
 #include "routes.h"
@@ -39,14 +40,18 @@ static void on_stdout_line(const char *line, size_t len, bool truncated, void *a
 {
 	struct runner *r = arg;
 
-	agent__line(r->agent, RUN_APP, STREAM_STDOUT, line, len, truncated, NULL);
+	linetail__add(&r->tail, line, len, truncated);
+	if (r->parse_stdout)
+		agent__line(r->agent, RUN_APP, STREAM_STDOUT, line, len, truncated, NULL);
 }
 
 static void on_stderr_line(const char *line, size_t len, bool truncated, void *arg)
 {
 	struct runner *r = arg;
 
-	agent__line(r->agent, RUN_APP, STREAM_STDERR, line, len, truncated, NULL);
+	linetail__add(&r->tail, line, len, truncated);
+	if (r->parse_stderr)
+		agent__line(r->agent, RUN_APP, STREAM_STDERR, line, len, truncated, NULL);
 }
 
 /* Each access line: the app answered (the requests since its start, for /z/health). */
@@ -68,7 +73,6 @@ static void pump(struct runner *r, int *fd, int out_fd)
 	bool is_stdout = out_fd == STDOUT_FILENO;
 	struct linebuf *lb = is_stdout ? &r->out_lines : &r->err_lines;
 	linebuf_cb on_line = is_stdout ? on_stdout_line : on_stderr_line;
-	bool parse = is_stdout ? r->parse_stdout : r->parse_stderr;
 	ssize_t n;
 
 	for (;;) {
@@ -78,8 +82,7 @@ static void pump(struct runner *r, int *fd, int out_fd)
 		if (n < 0 && errno == EAGAIN)
 			return;
 		if (n <= 0) {
-			if (parse)
-				linebuf__flush(lb, on_line, r);
+			linebuf__flush(lb, on_line, r);
 			loop__del_fd(r->loop, *fd);
 			close(*fd);
 			*fd = -1;
@@ -87,8 +90,8 @@ static void pump(struct runner *r, int *fd, int out_fd)
 		}
 		/* Forwarding comes first: the app's output is never held back by us. */
 		file__write_all(out_fd, buf, (size_t)n);
-		if (parse)
-			linebuf__feed(lb, buf, (size_t)n, on_line, r);
+		/* Split always: the last lines are kept to show if warden gives up. */
+		linebuf__feed(lb, buf, (size_t)n, on_line, r);
 		if ((size_t)n < sizeof(buf))
 			return;
 	}
@@ -147,6 +150,7 @@ static int start_app(struct runner *r)
 	int err;
 
 	learn_routes(r);
+	linetail__reset(&r->tail);
 	r->spawn.cgroup_procs = cgroup__active(&r->cgroup) ?
 					cgroup__procs_path(&r->cgroup, procs, sizeof(procs)) : NULL;
 	err = supervisor__spawn(&r->child, r->cmd, &r->spawn);
@@ -203,6 +207,52 @@ static void note_restart(struct runner *r, uint64_t now)
 	r->restarts++;
 }
 
+/* What the app said last, for an operator who reads why warden gave up. */
+static void show_tail(const struct runner *r)
+{
+	unsigned i;
+
+	if (!r->tail.count) {
+		pr_warn("the app wrote nothing before it ended");
+		return;
+	}
+	pr_warn("the app's last %u line%s of output:", r->tail.count, r->tail.count == 1 ? "" : "s");
+	for (i = 0; i < r->tail.count; i++)
+		pr_warn("  | %s", linetail__get(&r->tail, i));
+}
+
+/*
+ * A run shorter than --start-seconds is a failed start. Restarting cannot
+ * help an app that is not there (126, 127: give up at once) and is unlikely
+ * to help one that failed --start-retries times in a row (its port is taken,
+ * a file is missing): warden then gives up rather than restart it forever.
+ */
+static bool give_up_starting(struct runner *r, const struct child *c, uint64_t ran)
+{
+	char d[32];
+
+	if (ran >= r->cfg->start_seconds_ns) {
+		r->failed_starts = 0;
+		return false;
+	}
+	r->failed_starts++;
+	if (!c->exited_by_signal && (c->exit_status == 126 || c->exit_status == 127))
+		pr_warn("giving up: the app exited with status %d at start (%s), restarting "
+			"cannot help; exiting with status %d", c->exit_status,
+			c->exit_status == 127 ? "command not found" : "cannot execute", EXIT_GAVE_UP);
+	else if (r->cfg->start_retries && r->failed_starts >= r->cfg->start_retries)
+		pr_warn("giving up: the app failed to start %u time%s in a row (each run ended "
+			"within --start-seconds %s); exiting with status %d", r->failed_starts,
+			r->failed_starts == 1 ? "" : "s",
+			time__format_duration(r->cfg->start_seconds_ns, d, sizeof(d)), EXIT_GAVE_UP);
+	else
+		return false;
+	show_tail(r);
+	r->exit_status = EXIT_GAVE_UP;
+	done(r);
+	return true;
+}
+
 /* The app is gone and so is all it started: restart it, or finish. */
 static void after_exit(struct runner *r)
 {
@@ -221,11 +271,14 @@ static void after_exit(struct runner *r)
 		done(r);
 		return;
 	}
+	if (give_up_starting(r, c, ran))
+		return;
 	if (too_many_restarts(r, now)) {
 		pr_warn("giving up: the app was restarted %u times within %s (--max-restarts %u "
 			"--restart-window %s); exiting with status %d",
 			r->cfg->max_restarts, time__format_duration(r->cfg->restart_window_ns, d1, sizeof(d1)),
 			r->cfg->max_restarts, d1, EXIT_GAVE_UP);
+		show_tail(r);
 		r->exit_status = EXIT_GAVE_UP;
 		done(r);
 		return;

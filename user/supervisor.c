@@ -105,6 +105,7 @@ static void join_cgroup(const char *procs)
 static void child_exec(char *const argv[], int out_w, int err_w, const struct spawn_opts *o)
 {
 	sigset_t none;
+	int err;
 
 	/* Its own session and process group, so that signals reach all it starts. */
 	setsid();
@@ -121,9 +122,10 @@ static void child_exec(char *const argv[], int out_w, int err_w, const struct sp
 		_exit(126);
 	}
 	execvp(argv[0], argv);
-	/* Say why on the stderr pipe: warden forwards it. */
-	dprintf(STDERR_FILENO, "warden: cannot run %s: %s\n", argv[0], strerror(errno));
-	_exit(127);
+	/* Say why on the stderr pipe: warden forwards it. As a shell: 127 not found, 126 not runnable. */
+	err = errno;
+	dprintf(STDERR_FILENO, "warden: cannot run %s: %s\n", argv[0], strerror(err));
+	_exit(err == ENOENT || err == ENOTDIR ? 127 : 126);
 }
 
 int supervisor__spawn(struct child *c, char *const argv[], const struct spawn_opts *o)

@@ -48,7 +48,7 @@ int supervisor__resolve_user(const char *spec, struct spawn_opts *o, char *err, 
  * its stdout and stderr each on a pipe to us, stdin inherited. The child
  * never keeps warden's privileges: it drops every capability (bounding set
  * included, so exec cannot bring them back) and, with o->set_user, becomes
- * that user. 0 or -errno (an exec failure is the child's exit 127).
+ * that user. 0 or -errno (an exec failure is the child's exit: 127 not found, 126 not runnable).
  */
 int supervisor__spawn(struct child *c, char *const argv[], const struct spawn_opts *o);
 

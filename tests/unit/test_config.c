@@ -114,6 +114,8 @@ static const struct {
 	{ "warden.max_restarts", "3" },
 	{ "warden.restart_window", "1m" },
 	{ "warden.stop_timeout", "2s" },
+	{ "warden.start_seconds", "3s" },
+	{ "warden.start_retries", "2" },
 	{ "warden.user", "nobody:nogroup" },
 	{ "warden.resolve_interval", "1m" },
 	{ "warden.watcher", "tracepoint" },
