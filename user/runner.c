@@ -153,11 +153,15 @@ static int start_app(struct runner *r)
 	linetail__reset(&r->tail);
 	r->spawn.cgroup_procs = cgroup__active(&r->cgroup) ?
 					cgroup__procs_path(&r->cgroup, procs, sizeof(procs)) : NULL;
+	/* Without a cgroup, the app goes with warden; the process group is what is left. */
+	r->spawn.die_with_parent = !cgroup__active(&r->cgroup);
 	err = supervisor__spawn(&r->child, r->cmd, &r->spawn);
 	if (err) {
 		pr_warn("cannot start %s: %s", r->cmd[0], strerror(-err));
 		return err;
 	}
+	/* For the next warden, should this one be killed and leave the app behind. */
+	instance__record(&r->inst, r->child.pid, cgroup__active(&r->cgroup) ? r->cgroup.path : "");
 	pr_info("started %s (pid %d)%s", r->cmd[0], r->child.pid,
 		r->restarts ? "" : cgroup__active(&r->cgroup) ? " in its own cgroup" : "");
 	loop__add_fd(r->loop, r->child.pidfd, EPOLLIN, on_pidfd, r);
@@ -447,16 +451,20 @@ static int setup_loop(struct runner *r)
 /* Its own cgroup where cgroup v2 allows; else the process group has to do. */
 static void setup_cgroup(struct runner *r)
 {
-	char name[64];
+	char name[128];
 	int err;
 
-	snprintf(name, sizeof(name), "warden-app-%d", (int)getpid());
+	/* Named after the instance: the next warden of it finds what a killed one left. */
+	snprintf(name, sizeof(name), "warden-app-%s", r->inst.name);
 	err = cgroup__create(&r->cgroup, name);
 	if (err)
-		pr_info("no cgroup for the app (%s): stopping it reaches its process group only",
+		pr_info("no cgroup for the app (%s): stopping it reaches its process group only, "
+			"and it is killed when warden dies",
 			err == -ENOENT ? "no cgroup v2 here" : strerror(-err));
 	else
 		pr_debug("the app's cgroup: %s", r->cgroup.path);
+	/* Left by a warden of this instance in another place, or without a cgroup. */
+	instance__kill_leftovers(&r->inst, cgroup__active(&r->cgroup) ? r->cgroup.path : NULL);
 }
 
 #define CHECK_EVERY_NS (500 * NSEC_PER_MSEC) /* hang checks: detection within timeout + this */
@@ -476,6 +484,7 @@ int runner__run(struct warden_config *cfg, char **cmd, enum xdp_loader loader, b
 	struct runner r = {
 		.cfg = cfg, .cmd = cmd,
 		.cgroup = { .events_fd = -1 },
+		.inst = { .lock_fd = -1 },
 	};
 	struct agent_opts ao = { .cfg = cfg, .loader = loader, .keep_state = true };
 	char err[512];
@@ -489,10 +498,20 @@ int runner__run(struct warden_config *cfg, char **cmd, enum xdp_loader loader, b
 		pr_warn("--user: %s", err);
 		return EXIT_USAGE;
 	}
+	/* One warden per state folder: the record of its app is in it. */
+	ret = instance__open(&r.inst, cfg->state_dir, err, sizeof(err));
+	if (ret == -EBUSY) {
+		pr_warn("%s", err);
+		return EXIT_FAIL;
+	}
+	if (ret)
+		pr_warn("%s: what a killed warden leaves of the app will not be found", err);
 	if (cfg->max_restarts) {
 		r.restart_times = calloc(cfg->max_restarts, sizeof(*r.restart_times));
-		if (!r.restart_times)
-			return EXIT_FAIL;
+		if (!r.restart_times) {
+			status = EXIT_FAIL;
+			goto out;
+		}
 	}
 	r.loop = loop__new();
 	if (!r.loop) {
@@ -558,6 +577,7 @@ out:
 		cgroup__signal(&r.cgroup, SIGKILL);
 		cgroup__destroy(&r.cgroup);
 	}
+	instance__close(&r.inst, true);
 	if (r.loop) {
 		loop__del_fd(r.loop, r.child.out_fd);
 		loop__del_fd(r.loop, r.child.err_fd);

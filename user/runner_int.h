@@ -8,6 +8,7 @@
 
 #include "cgroup.h"
 #include "config.h"
+#include "instance.h"
 #include "linebuf.h"
 #include "linetail.h"
 #include "supervisor.h"
@@ -48,6 +49,7 @@ struct runner {
 	struct spawn_opts spawn;
 	struct child child;
 	struct app_cgroup cgroup;
+	struct instance inst;     /* the state folder's lock and record of the app */
 	struct linebuf out_lines, err_lines;
 	bool parse_stdout, parse_stderr;
 	struct loop_timer *kill_timer;    /* the stop timeout */

@@ -121,6 +121,10 @@ static void child_exec(char *const argv[], int out_w, int err_w, const struct sp
 			strerror(errno));
 		_exit(126);
 	}
+	/* After the change of user, which clears it; if warden died before, go now. */
+	if (o && o->die_with_parent &&
+	    (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != o->parent))
+		raise(SIGKILL);
 	execvp(argv[0], argv);
 	/* Say why on the stderr pipe: warden forwards it. As a shell: 127 not found, 126 not runnable. */
 	err = errno;
@@ -128,7 +132,7 @@ static void child_exec(char *const argv[], int out_w, int err_w, const struct sp
 	_exit(err == ENOENT || err == ENOTDIR ? 127 : 126);
 }
 
-int supervisor__spawn(struct child *c, char *const argv[], const struct spawn_opts *o)
+int supervisor__spawn(struct child *c, char *const argv[], struct spawn_opts *o)
 {
 	int out[2] = { -1, -1 }, err[2] = { -1, -1 };
 	int ret;
@@ -139,6 +143,8 @@ int supervisor__spawn(struct child *c, char *const argv[], const struct spawn_op
 		ret = -errno;
 		goto fail;
 	}
+	if (o)
+		o->parent = getpid();
 	pid = fork();
 	if (pid < 0) {
 		ret = -errno;
@@ -149,8 +155,11 @@ int supervisor__spawn(struct child *c, char *const argv[], const struct spawn_op
 
 	close(out[1]);
 	close(err[1]);
-	/* Also make it the group leader from our side, so no signal can race setsid(). */
-	setpgid(pid, pid);
+	/*
+	 * No setpgid() from our side: a group leader cannot setsid(), and the app
+	 * would stay in warden's session. Until its setsid(), supervisor__signal()
+	 * reaches it by its pid.
+	 */
 	c->pid = pid;
 	c->pidfd = pidfd_open(pid);
 	if (c->pidfd < 0) {
