@@ -73,6 +73,9 @@ struct warden_config {
 	uint32_t fleet_rate;       /* bans and unbans per minute accepted from one origin, default 600 */
 	uint8_t fleet_min_prefix4; /* shortest IPv4 prefix accepted from the fleet, default 16 */
 	uint8_t fleet_min_prefix6; /* shortest IPv6 prefix accepted from the fleet, default 32 */
+	struct prefix real_ip_from[CONFIG_MAX_IGNORE]; /* "real_ip_from": trusted reverse proxies */
+	int n_real_ip_from;
+	char real_ip_field[8];     /* where their forwarded address is: "last" quoted field; "" = off */
 	/* [warden] section: warden watch */
 	char *follow[CONFIG_MAX_FOLLOW]; /* "follow": absolute globs of the log files (owned strings) */
 	int n_follow;

@@ -44,6 +44,10 @@ static const struct cli_option options[] = {
 	{ "log-format", "log_format", "F", BOTH, "auto, werkzeug, common, combined, regex (auto)" },
 	{ "log-regex", "log_regex", "RE", BOTH, "PCRE2 with named groups ip, method, path, status" },
 	{ "log-stream", "log_stream", "S", BOTH, "parse stdout, stderr or both (both)" },
+	{ "real-ip-from", "real_ip_from", "PREFIXES", BOTH,
+	  "trusted reverse proxies: behind them the client is their forwarded address" },
+	{ "real-ip-field", "real_ip_field", "F", BOTH,
+	  "where the forwarded addresses (X-Forwarded-For) are in the line: last (quoted field)" },
 	/* The jail */
 	{ "fail-status", "fail_status", "LIST", BOTH, "statuses that count as failures too (401,403)" },
 	{ "maxretry", "maxretry", "N", BOTH, "failures within findtime that ban (5)" },

@@ -106,6 +106,8 @@ static const struct {
 	{ "warden.log_stream", "stderr" },
 	{ "warden.control", "/run/w.sock" },
 	{ "warden.http_token_file", "/etc/warden/token" },
+	{ "warden.real_ip_from", "127.0.0.1 ::1 192.0.2.0/24" },
+	{ "warden.real_ip_field", "last" },
 	{ "warden.follow", "/var/log/containers/*.log" },
 	{ "warden.backfill", "yes" },
 	{ "warden.restart", "always" },
