@@ -21,8 +21,10 @@
 #include "routes.h"
 #include "runner.h"
 #include "runner_int.h"
+#include "sdnotify.h"
 #include "supervisor.h"
 #include "timeutil.h"
+#include "watcher.h"
 
 #define READ_CHUNK 65536
 #define FIRST_DELAY_NS (100 * NSEC_PER_MSEC) /* the second restart waits this, then doubles */
@@ -59,8 +61,11 @@ static void on_access(void *ctx, const struct line_event *ev)
 {
 	struct runner *r = ctx;
 
-	if (ev->kind != LINE_NOT_ACCESS)
-		r->requests_since_start++;
+	if (ev->kind == LINE_NOT_ACCESS)
+		return;
+	r->requests_since_start++;
+	if (!sdnotify__is_ready(r->sd))
+		sdnotify__ready(r->sd, "the app serves: its first request is answered");
 }
 
 /*
@@ -168,6 +173,14 @@ static int start_app(struct runner *r)
 	loop__add_fd(r->loop, r->child.out_fd, EPOLLIN, on_stdout, r);
 	loop__add_fd(r->loop, r->child.err_fd, EPOLLIN, on_stderr, r);
 	r->phase = PHASE_RUNNING;
+	if (r->sd) {
+		char st[64];
+
+		snprintf(st, sizeof(st), "the app runs (pid %d)", r->child.pid);
+		sdnotify__status(r->sd, st);
+		if (!r->watcher && r->ready_timer && !sdnotify__is_ready(r->sd))
+			loop__timer_arm(r->ready_timer, r->cfg->start_seconds_ns, 0);
+	}
 	r->requests_since_start = 0;
 	r->hung = false;
 	requests__restarted(r);
@@ -366,6 +379,7 @@ static void stop(struct runner *r, const char *why)
 	}
 	if (r->phase != PHASE_RUNNING)
 		return;
+	sdnotify__stopping(r->sd);
 	pr_info("%s: stopping the app", why);
 	supervisor__stop(&r->child);
 	if (cgroup__active(&r->cgroup))
@@ -477,6 +491,25 @@ static void on_check_timer(void *ctx)
 
 	requests__check(r, &p);
 	limits__shed(r, &p);
+	/* Under systemd: ready as soon as the app's port accepts. */
+	if (r->sd && !sdnotify__is_ready(r->sd) && r->phase == PHASE_RUNNING) {
+		uint16_t ports[RUNNER_MAX_PORTS];
+		char why[64];
+
+		if (watcher__ports(r->watcher, ports, RUNNER_MAX_PORTS) > 0) {
+			snprintf(why, sizeof(why), "the app listens on port %u", ports[0]);
+			sdnotify__ready(r->sd, why);
+		}
+	}
+}
+
+/* Without the watcher, a run that outlived --start-seconds is what tells that it started. */
+static void on_ready_timer(void *ctx)
+{
+	struct runner *r = ctx;
+
+	if (r->phase == PHASE_RUNNING)
+		sdnotify__ready(r->sd, "the app has run --start-seconds");
 }
 
 int runner__run(struct warden_config *cfg, char **cmd, enum xdp_loader loader, bool verbose)
@@ -549,6 +582,9 @@ int runner__run(struct warden_config *cfg, char **cmd, enum xdp_loader loader, b
 		goto out;
 	}
 	limits__open(&r);
+	r.sd = sdnotify__open(r.loop);
+	if (r.sd)
+		r.ready_timer = loop__add_timer(r.loop, CLOCK_MONOTONIC, on_ready_timer, &r);
 	/* The watcher first: a request the app reads before it is attached would go unseen. */
 	requests__open(&r);
 	if (r.watcher) {
@@ -597,6 +633,8 @@ out:
 	loop__del_timer(r.loop, r.kill_timer);
 	loop__del_timer(r.loop, r.restart_timer);
 	loop__del_timer(r.loop, r.check_timer);
+	loop__del_timer(r.loop, r.ready_timer);
+	sdnotify__close(r.sd, r.loop);
 	loop__free(r.loop);
 	free(r.restart_times);
 	return status;

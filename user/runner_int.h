@@ -29,6 +29,7 @@ struct watcher;
 struct throttle;
 struct detector;
 struct resolver;
+struct sdnotify;
 
 #define RUNNER_MAX_PORTS 8 /* listening ports of the app judged for slowness */
 #define RUN_APP 0          /* warden run judges one app: the agent's app 0 */
@@ -54,6 +55,8 @@ struct runner {
 	bool parse_stdout, parse_stderr;
 	struct loop_timer *kill_timer;    /* the stop timeout */
 	struct loop_timer *restart_timer; /* the restart delay */
+	struct sdnotify *sd;      /* systemd's notify socket and watchdog; NULL when not under it */
+	struct loop_timer *ready_timer; /* without the watcher: READY once a run outlived start_seconds */
 	enum phase phase;
 	bool stopping;       /* warden was told to stop: no more restarts */
 	int exit_status;     /* what warden will exit with */

@@ -113,6 +113,10 @@ static void child_exec(char *const argv[], int out_w, int err_w, const struct sp
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	signal(SIGPIPE, SIG_DFL);
+	/* systemd's notify socket and watchdog are warden's: the app must not answer for it. */
+	unsetenv("NOTIFY_SOCKET");
+	unsetenv("WATCHDOG_USEC");
+	unsetenv("WATCHDOG_PID");
 	if (dup2(out_w, STDOUT_FILENO) < 0 || dup2(err_w, STDERR_FILENO) < 0)
 		_exit(127);
 	join_cgroup(o ? o->cgroup_procs : NULL);
