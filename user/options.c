@@ -85,7 +85,7 @@ static const struct cli_option options[] = {
 	{ "restart-window", "restart_window", "T", OPTS_RUN, "the window of --max-restarts (10m)" },
 	{ "stop-timeout", "stop_timeout", "T", OPTS_RUN, "SIGKILL the app this long after SIGTERM (10s)" },
 	{ "start-seconds", "start_seconds", "T", OPTS_RUN,
-	  "a run shorter than this is a failed start (1s)" },
+	  "a run that answered no request started if it lasted this long, listening (1s)" },
 	{ "start-retries", "start_retries", "N", OPTS_RUN,
 	  "give up (exit 69, with the app's last lines) after N failed starts in a row (5; 0: never)" },
 	{ "user", "user", "USER[:GROUP]", OPTS_RUN,

@@ -173,6 +173,7 @@ static int start_app(struct runner *r)
 	loop__add_fd(r->loop, r->child.out_fd, EPOLLIN, on_stdout, r);
 	loop__add_fd(r->loop, r->child.err_fd, EPOLLIN, on_stderr, r);
 	r->phase = PHASE_RUNNING;
+	r->listened = false;
 	if (r->sd) {
 		char st[64];
 
@@ -239,16 +240,29 @@ static void show_tail(const struct runner *r)
 }
 
 /*
- * A run shorter than --start-seconds is a failed start. Restarting cannot
- * help an app that is not there (126, 127: give up at once) and is unlikely
- * to help one that failed --start-retries times in a row (its port is taken,
- * a file is missing): warden then gives up rather than restart it forever.
+ * Whether a run that ended had started: it answered a request, or it lasted
+ * --start-seconds and (when the watcher can tell) listened on a port, or it
+ * was a healthy run (--restart-reset). gunicorn retries a taken port for
+ * five seconds before it exits: that run never listened.
+ */
+static bool run_started(const struct runner *r, uint64_t ran)
+{
+	if (r->requests_since_start || ran >= r->cfg->restart_reset_ns)
+		return true;
+	return ran >= r->cfg->start_seconds_ns && (!r->watcher || r->listened);
+}
+
+/*
+ * A run that did not start is a failed start. Restarting cannot help an app
+ * that is not there (126, 127: give up at once) and is unlikely to help one
+ * that failed --start-retries times in a row (its port is taken, a file is
+ * missing): warden then gives up rather than restart it forever.
  */
 static bool give_up_starting(struct runner *r, const struct child *c, uint64_t ran)
 {
 	char d[32];
 
-	if (ran >= r->cfg->start_seconds_ns) {
+	if (run_started(r, ran)) {
 		r->failed_starts = 0;
 		return false;
 	}
@@ -258,10 +272,11 @@ static bool give_up_starting(struct runner *r, const struct child *c, uint64_t r
 			"cannot help; exiting with status %d", c->exit_status,
 			c->exit_status == 127 ? "command not found" : "cannot execute", EXIT_GAVE_UP);
 	else if (r->cfg->start_retries && r->failed_starts >= r->cfg->start_retries)
-		pr_warn("giving up: the app failed to start %u time%s in a row (each run ended "
-			"within --start-seconds %s); exiting with status %d", r->failed_starts,
-			r->failed_starts == 1 ? "" : "s",
-			time__format_duration(r->cfg->start_seconds_ns, d, sizeof(d)), EXIT_GAVE_UP);
+		pr_warn("giving up: the app failed to start %u time%s in a row (no run answered a "
+			"request, nor lasted --start-seconds %s%s); exiting with status %d",
+			r->failed_starts, r->failed_starts == 1 ? "" : "s",
+			time__format_duration(r->cfg->start_seconds_ns, d, sizeof(d)),
+			r->watcher ? " listening on a port" : "", EXIT_GAVE_UP);
 	else
 		return false;
 	show_tail(r);
@@ -491,12 +506,13 @@ static void on_check_timer(void *ctx)
 
 	requests__check(r, &p);
 	limits__shed(r, &p);
-	/* Under systemd: ready as soon as the app's port accepts. */
-	if (r->sd && !sdnotify__is_ready(r->sd) && r->phase == PHASE_RUNNING) {
+	/* Whether the app listens: it started (and, under systemd, it is ready). */
+	if (!r->listened && r->phase == PHASE_RUNNING) {
 		uint16_t ports[RUNNER_MAX_PORTS];
 		char why[64];
 
 		if (watcher__ports(r->watcher, ports, RUNNER_MAX_PORTS) > 0) {
+			r->listened = true;
 			snprintf(why, sizeof(why), "the app listens on port %u", ports[0]);
 			sdnotify__ready(r->sd, why);
 		}

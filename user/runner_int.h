@@ -65,7 +65,8 @@ struct runner {
 	uint64_t next_delay_ns;     /* the delay before the next restart; 0 = at once */
 	uint64_t *restart_times;    /* ring of the last max_restarts restart times */
 	uint32_t restart_ring_pos;
-	uint32_t failed_starts;     /* runs in a row shorter than start_seconds */
+	uint32_t failed_starts;     /* runs in a row that did not start (see runner.c) */
+	bool listened;              /* the watcher saw the app listen since its last start */
 	struct linetail tail;       /* the app's last lines of output, since its last start */
 	uint64_t requests_since_start; /* access lines since the app was last spawned */
 	/* Reporting (runner_report.c). */
