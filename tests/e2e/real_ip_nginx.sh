@@ -99,7 +99,8 @@ if ! start_warden proxied --iface v-scan --iface v-user --iface v-forge \
 	fail "proxied-up" "$(tail -5 "$OUT/proxied.err")"; exit 1
 fi
 pass "proxied-up"
-check "access-line-peer-is-nginx" grep -q '^127.0.0.1 - - .*"GET / HTTP/1.0" 200 .* "198.51.100.2"$' "$OUT/proxied.out"
+# gunicorn logs a request once it has answered it: wait for the line.
+if wait_for peer-line 10 grep -q '^127.0.0.1 - - .*"GET / HTTP/1.0" 200 .* "198.51.100.2"$' "$OUT/proxied.out"; then pass "access-line-peer-is-nginx"; else fail "access-line-peer-is-nginx"; fi
 
 # The scanner through nginx, pretending to be the user: banned by its own address.
 check "scanner-connects-before" scan_ok
