@@ -6,7 +6,8 @@
 # banned at XDP by its real address, a scanner that forges X-Forwarded-For
 # (through nginx, or straight to gunicorn) gets nobody else banned, and the
 # user it pretends to be is still served. Without them, warden says once
-# that it cannot ban anyone.
+# that it cannot ban anyone. warden watch on nginx's own access log (the
+# format README documents) bans by the real address too.
 source "$(dirname "$0")/../lib.sh"
 
 if [ ! -x /usr/sbin/nginx ]; then
@@ -51,7 +52,11 @@ pid $OUT/nginx.pid;
 error_log $OUT/nginx-error.log;
 events { worker_connections 64; }
 http {
-	access_log $OUT/nginx-access.log;
+	# The format README documents for warden watch: X-Forwarded-For last.
+	log_format warden '\$remote_addr - \$remote_user [\$time_local] "\$request" '
+		'\$status \$body_bytes_sent "\$http_referer" "\$http_user_agent" '
+		'"\$http_x_forwarded_for"';
+	access_log $OUT/nginx-access.log warden;
 	client_body_temp_path $OUT/nginx/body;
 	proxy_temp_path $OUT/nginx/proxy;
 	fastcgi_temp_path $OUT/nginx/fastcgi;
@@ -141,4 +146,25 @@ fi
 check "warns-once" test "$(grep -c "requests so far came from loopback" "$OUT/plain.err")" -eq 1
 kill -TERM "$WARDEN_PID"
 wait "$WARDEN_PID"
+
+# ---- warden watch on nginx's own access log (README's format) ----
+# At the edge nginx's peer is the client: a header it sends is its own text.
+"$WARDEN" unban --all --pin-path "$PIN" >/dev/null
+nsenter --net=/run/netns/"$SRV" "$WARDEN" watch --iface v-scan --iface v-user --iface v-forge \
+	--pin-path "$PIN" --state-dir "$OUT/state-watch" --http off --maxretry 3 \
+	--follow "$OUT/nginx-access.log" --app "$APPDIR/app.py" \
+	--real-ip-from 127.0.0.1,::1 --real-ip-field last >"$OUT/watch.out" 2>"$OUT/watch.err" &
+WATCH_PID=$!
+on_exit "kill $WATCH_PID"
+wait_for watch-up 20 grep -q "following 1 pattern" "$OUT/watch.err" || fail "watch-up" "$(cat "$OUT/watch.err")"
+# nginx serves while the app is down: its 502s to unknown URLs are failures all the same.
+check "watch-forger-connects-before" forge_ok
+for i in 1 2 3 4 5; do
+	in_ns "$FORGE" curl -s -m 2 -o /dev/null -H "X-Forwarded-For: 198.51.100.2" "http://203.0.113.1/phpmyadmin-$i/"
+done
+if wait_for watch-forger-banned 10 listed 203.0.113.2; then pass "watch-nginx-log-bans-real-address"; else fail "watch-nginx-log-bans-real-address" "$(grep warden "$OUT/watch.err" | tail -3)"; fi
+check "watch-nginx-logged-forgery" grep -q '^203.0.113.2 - - .*"198.51.100.2"$' "$OUT/nginx-access.log"
+check_not "watch-forged-address-never-banned" listed 198.51.100.2
+kill -TERM "$WATCH_PID"
+wait "$WATCH_PID"
 finish
