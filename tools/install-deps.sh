@@ -13,7 +13,7 @@ libmicrohttpd-dev libsqlite3-dev libjs-chart.js xxd libhiredis-dev libsystemd-de
 TEST_PKGS="iproute2 iputils-ping curl python3 python3-flask gunicorn dirb ffuf
 xdp-tools nftables tcpdump tshark procps psmisc kmod util-linux
 prometheus chromium python3-yaml systemd python3-kubernetes fail2ban python3-pyinotify linux-perf
-python3-flask-restful python3-flask-bootstrap python3-flask-silk python3-flask-autoindex redis-server nginx"
+python3-flask-restful python3-flask-bootstrap python3-flask-silk python3-flask-autoindex redis-server nginx openssl"
 
 missing=""
 for p in $BUILD_PKGS $TEST_PKGS; do

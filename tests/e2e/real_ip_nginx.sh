@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
-# real_ip_nginx.sh - gunicorn behind Debian's nginx on the same host: every
+# real_ip_nginx.sh - gunicorn behind Debian's nginx (TLS) on the same host: every
 # access line's own client is 127.0.0.1. With --real-ip-from 127.0.0.1
 # --real-ip-field last (gunicorn logs X-Forwarded-For last), a scanner is
 # banned at XDP by its real address, a scanner that forges X-Forwarded-For
@@ -43,7 +43,9 @@ for l in "$SRV v-scan" "$SRV v-user" "$SRV v-forge" "$SCAN eth0" "$USR eth0" "$F
 done
 on_exit "in_ns '$SRV' '$WARDEN' detach --all --pin-path '$PIN'"
 
-# nginx on port 80 of every address, passing the client on as X-Forwarded-For.
+# nginx on ports 80 and 443 (TLS) of every address, passing the client on as X-Forwarded-For.
+openssl req -x509 -newkey rsa:2048 -nodes -subj /CN=warden-test -days 1 \
+	-keyout "$OUT/tls.key" -out "$OUT/tls.crt" >/dev/null 2>&1 || { fail "tls-cert"; exit 1; }
 mkdir -p "$OUT/nginx"
 chmod 777 "$OUT/nginx"
 cat >"$OUT/nginx.conf" <<CONF
@@ -64,6 +66,9 @@ http {
 	scgi_temp_path $OUT/nginx/scgi;
 	server {
 		listen 80;
+		listen 443 ssl;
+		ssl_certificate $OUT/tls.crt;
+		ssl_certificate_key $OUT/tls.key;
 		location / {
 			proxy_pass http://127.0.0.1:8080;
 			proxy_set_header Host \$host;
@@ -107,10 +112,10 @@ pass "proxied-up"
 # gunicorn logs a request once it has answered it: wait for the line.
 if wait_for peer-line 10 grep -q '^127.0.0.1 - - .*"GET / HTTP/1.0" 200 .* "198.51.100.2"$' "$OUT/proxied.out"; then pass "access-line-peer-is-nginx"; else fail "access-line-peer-is-nginx"; fi
 
-# The scanner through nginx, pretending to be the user: banned by its own address.
+# The scanner through nginx over TLS, pretending to be the user: banned by its own address.
 check "scanner-connects-before" scan_ok
 for i in 1 2 3 4 5; do
-	in_ns "$SCAN" curl -s -m 2 -o /dev/null -H "X-Forwarded-For: 198.51.100.2" "http://192.0.2.1/wp-admin-$i.php"
+	in_ns "$SCAN" curl -s -k -m 2 -o /dev/null -H "X-Forwarded-For: 198.51.100.2" "https://192.0.2.1/wp-admin-$i.php"
 done
 if wait_for scanner-banned 10 listed 192.0.2.2; then pass "scanner-banned-by-real-address"; else fail "scanner-banned-by-real-address" "$(grep warden "$OUT/proxied.err" | tail -5)"; fi
 check_not "scanner-dropped-at-xdp" scan_ok
