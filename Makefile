@@ -10,7 +10,7 @@ LLVM_STRIP ?= llvm-strip
 ARCH     := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
 VMLINUX_BTF ?= /sys/kernel/btf/vmlinux
 
-PKGS     := libbpf libxdp libelf zlib libpcap libpcre2-8 json-c inih libcap-ng libmicrohttpd sqlite3 hiredis
+PKGS     := libbpf libxdp libelf zlib libpcap libpcre2-8 json-c inih libcap-ng libmicrohttpd sqlite3 hiredis libsystemd
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 

@@ -86,3 +86,45 @@ wait_for() {
 finish() {
 	[ "$FAILED" -eq 0 ]
 }
+
+# unit_exec_argv UNIT INSTANCE ROOT: the ExecStart= of a systemd unit file as
+# systemd would run it for INSTANCE: specifiers (%i %S %t %%), ${VAR} from
+# Environment= and EnvironmentFile= (the later wins), $VAR split into words.
+# /etc, /var/lib, /run and /usr/local/bin/warden are relocated under ROOT
+# (and to $WARDEN). One argument per line.
+unit_exec_argv() {
+	/usr/bin/python3 - "$1" "$2" "$3" "$WARDEN" <<'PY'
+import re, shlex, sys
+unit, inst, root, warden = sys.argv[1:5]
+def spec(s):
+    return re.sub(r"%([%iSt])", lambda m: {"%": "%", "i": inst, "S": "/var/lib", "t": "/run"}[m.group(1)], s)
+def reloc(s):
+    if s == "/usr/local/bin/warden":
+        return warden
+    return root + s if s.startswith(("/etc/", "/var/lib/", "/run/")) else s
+env, execstart = {}, None
+for line in open(unit):
+    line = line.rstrip("\n")
+    if line.startswith("Environment="):
+        for item in shlex.split(line[len("Environment="):]):
+            k, _, v = item.partition("=")
+            env[k] = v
+    elif line.startswith("EnvironmentFile="):
+        path = reloc(spec(line[len("EnvironmentFile="):].lstrip("-")))
+        for l in open(path):
+            l = l.strip()
+            if l and not l.startswith("#") and "=" in l:
+                k, _, v = l.partition("=")
+                env[k.strip()] = v.strip().strip('"')
+    elif line.startswith("ExecStart="):
+        execstart = spec(line[len("ExecStart="):])
+out = []
+for word in shlex.split(execstart):
+    m = re.fullmatch(r"\$([A-Za-z_][A-Za-z0-9_]*)", word)
+    if m:
+        out += env.get(m.group(1), "").split()
+        continue
+    out.append(reloc(re.sub(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}", lambda m: env.get(m.group(1), ""), word)))
+print("\n".join(out))
+PY
+}

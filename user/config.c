@@ -510,7 +510,8 @@ static int set_addr_list(struct warden_config *c, const char *what, struct prefi
 
 	if (!*v) {
 		*n_list = 0;
-		*n_names = 0;
+		if (n_names)
+			*n_names = 0;
 		return 0;
 	}
 	n = split(v, &buf, tok, CONFIG_MAX_IGNORE, w, wlen);
@@ -531,7 +532,11 @@ static int set_addr_list(struct warden_config *c, const char *what, struct prefi
 				n_host_bits++;
 			}
 		} else if (prefix__parse(tok[i], &p, perr, sizeof(perr))) {
-			/* Not an address: a host name, resolved when warden runs. */
+			/* Not an address: a host name, resolved when warden runs (names NULL: refused). */
+			if (!names) {
+				err = why(w, wlen, "%s", perr);
+				goto out;
+			}
 			if (!resolve__is_name(tok[i]) || strchr(tok[i], '/')) {
 				err = why(w, wlen, "%s, nor a host name", perr);
 				goto out;
@@ -577,6 +582,23 @@ static int set_ignoreip(struct warden_config *c, const char *v, char *w, size_t 
 {
 	return set_addr_list(c, "ignoreip", c->ignore, &c->n_ignore, c->ignore_names,
 			     &c->n_ignore_names, v, w, wlen);
+}
+
+/* The reverse proxies whose forwarded addresses are believed: addresses and prefixes only. */
+static int set_real_ip_from(struct warden_config *c, const char *v, char *w, size_t wlen)
+{
+	return set_addr_list(c, "real_ip_from", c->real_ip_from, &c->n_real_ip_from, NULL, NULL, v, w,
+			     wlen);
+}
+
+static int set_real_ip_field(struct warden_config *c, const char *v, char *w, size_t wlen)
+{
+	static const char *const fields[] = { "last", "off", NULL };
+	int err = set_choice(c->real_ip_field, sizeof(c->real_ip_field), v, fields, w, wlen);
+
+	if (!err && !strcmp(c->real_ip_field, "off"))
+		c->real_ip_field[0] = '\0';
+	return err;
 }
 
 static int set_priority(struct warden_config *c, const char *v, char *w, size_t wlen)
@@ -757,6 +779,21 @@ static int set_max_restarts(struct warden_config *c, const char *v, char *w, siz
 	if (parse_uint(v, 0, 1000000, &n))
 		return why(w, wlen, "'%s' is not a number in 0..1000000", SHOW(v));
 	c->max_restarts = (uint32_t)n;
+	return 0;
+}
+
+static int set_start_seconds(struct warden_config *c, const char *v, char *w, size_t wlen)
+{
+	return set_duration(&c->start_seconds_ns, v, w, wlen);
+}
+
+static int set_start_retries(struct warden_config *c, const char *v, char *w, size_t wlen)
+{
+	unsigned long long n;
+
+	if (parse_uint(v, 0, 1000000, &n))
+		return why(w, wlen, "'%s' is not a number in 0..1000000 (0: never give up)", SHOW(v));
+	c->start_retries = (uint32_t)n;
 	return 0;
 }
 
@@ -1015,6 +1052,8 @@ static int set_fleet_min_prefix6(struct warden_config *c, const char *v, char *w
 	X("warden", "log_stream", set_log_stream, false)        \
 	X("warden", "control", set_control, false)              \
 	X("warden", "http_token_file", set_http_token_file, false) \
+	X("warden", "real_ip_from", set_real_ip_from, true)     \
+	X("warden", "real_ip_field", set_real_ip_field, false)  \
 	X("warden", "follow", set_follow, true)                 \
 	X("warden", "backfill", set_backfill, false)            \
 	X("warden", "restart", set_restart, false)              \
@@ -1023,6 +1062,8 @@ static int set_fleet_min_prefix6(struct warden_config *c, const char *v, char *w
 	X("warden", "max_restarts", set_max_restarts, false)    \
 	X("warden", "restart_window", set_restart_window, false) \
 	X("warden", "stop_timeout", set_stop_timeout, false)    \
+	X("warden", "start_seconds", set_start_seconds, false)  \
+	X("warden", "start_retries", set_start_retries, false)  \
 	X("warden", "user", set_user, false)                    \
 	X("warden", "resolve_interval", set_resolve_interval, false) \
 	X("warden", "watcher", set_watcher, false)              \
@@ -1199,6 +1240,8 @@ void config__defaults(struct warden_config *c)
 	c->restart_reset_ns = 60 * NSEC_PER_SEC;
 	c->restart_window_ns = 600 * NSEC_PER_SEC;
 	c->stop_timeout_ns = 10 * NSEC_PER_SEC;
+	c->start_seconds_ns = NSEC_PER_SEC;
+	c->start_retries = 5;
 	c->resolve_interval_ns = 300 * NSEC_PER_SEC;
 	c->throttle_ipv6_prefix = WARDEN_V6_CLIENT_PREFIX;
 	snprintf(c->watcher, sizeof(c->watcher), "auto");
@@ -1482,6 +1525,12 @@ int config__check(const struct warden_config *c, char *err, size_t errlen)
 	if (c->n_apps && c->app[0])
 		return why(err, errlen, "app = %s is set outside the [app NAME] sections: with "
 			   "sections, each app names its source in its own", SHOW(c->app));
+	/* Both or neither: whom to believe, and where they put the client. */
+	if (c->n_real_ip_from && !c->real_ip_field[0])
+		return why(err, errlen, "real_ip_from needs real_ip_field (where the proxies' "
+			   "forwarded address is in the line: last)");
+	if (c->real_ip_field[0] && !c->n_real_ip_from)
+		return why(err, errlen, "real_ip_field needs real_ip_from (the trusted proxies)");
 	return 0;
 }
 

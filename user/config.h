@@ -73,6 +73,9 @@ struct warden_config {
 	uint32_t fleet_rate;       /* bans and unbans per minute accepted from one origin, default 600 */
 	uint8_t fleet_min_prefix4; /* shortest IPv4 prefix accepted from the fleet, default 16 */
 	uint8_t fleet_min_prefix6; /* shortest IPv6 prefix accepted from the fleet, default 32 */
+	struct prefix real_ip_from[CONFIG_MAX_IGNORE]; /* "real_ip_from": trusted reverse proxies */
+	int n_real_ip_from;
+	char real_ip_field[8];     /* where their forwarded address is: "last" quoted field; "" = off */
 	/* [warden] section: warden watch */
 	char *follow[CONFIG_MAX_FOLLOW]; /* "follow": absolute globs of the log files (owned strings) */
 	int n_follow;
@@ -86,6 +89,8 @@ struct warden_config {
 	uint32_t max_restarts;     /* give up after this many restarts in restart_window; 0 = never */
 	uint64_t restart_window_ns; /* default 10m */
 	uint64_t stop_timeout_ns;  /* SIGKILL this long after SIGTERM, default 10s */
+	uint64_t start_seconds_ns; /* a run shorter than this is a failed start, default 1s */
+	uint32_t start_retries;    /* give up after this many failed starts in a row (5); 0 = never */
 	/* [warden] section: hangs, slowness, history */
 	char watcher[16];          /* "auto" (default) | "kprobe" | "tracepoint" | "sock_diag" | "off" */
 	uint64_t hang_timeout_ns;  /* a request or a queued connection this old, no answer: hung (30s) */

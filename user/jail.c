@@ -10,6 +10,7 @@
 #include "detector.h"
 #include "jail.h"
 #include "log.h"
+#include "realip.h"
 #include "timeutil.h"
 
 struct jail {
@@ -29,11 +30,18 @@ struct jail {
 	bool served_warned;       /* the one warning about them went out */
 	jail_on_ban_fn on_ban;   /* told of each ban applied (the fleet) */
 	void *on_ban_ctx;
+	struct prefix *trusted;  /* real_ip_from: proxies whose forwarded field is believed */
+	int n_trusted;
+	bool warned_proxied;     /* "nearly all clients are proxies" said */
 };
 
 /* The warning about app-served unknown URLs waits this long, or for this many shapes. */
 #define SERVED_WARN_AFTER_NS (10 * NSEC_PER_SEC)
 #define SERVED_WARN_SHAPES 5
+
+/* After this many access lines, nearly all of them from proxies is worth a word. */
+#define PROXIED_CHECK_LINES 100
+#define PROXIED_SHARE 95 /* percent */
 
 const char *failure_kind__name(enum failure_kind f)
 {
@@ -94,6 +102,16 @@ struct jail *jail__new(const struct warden_config *cfg, const struct routes *rou
 	}
 	j->n_fail_status = cfg->n_fail_status;
 	memcpy(j->fail_status, cfg->fail_status, sizeof(j->fail_status));
+	if (cfg->real_ip_field[0] && cfg->n_real_ip_from) {
+		j->trusted = calloc((size_t)cfg->n_real_ip_from, sizeof(*j->trusted));
+		if (!j->trusted) {
+			ret = -ENOMEM;
+			snprintf(err, errlen, "out of memory");
+			goto fail;
+		}
+		memcpy(j->trusted, cfg->real_ip_from, (size_t)cfg->n_real_ip_from * sizeof(*j->trusted));
+		j->n_trusted = cfg->n_real_ip_from;
+	}
 	return j;
 fail:
 	jail__free(j);
@@ -109,6 +127,7 @@ void jail__free(struct jail *j)
 	logparse__free(j->parser[1]);
 	f2bfilter__free(j->filter);
 	detector__free(j->detector);
+	free(j->trusted);
 	free(j);
 }
 
@@ -253,6 +272,54 @@ static void apply_ban(struct jail *j, const struct ban_decision *d, uint64_t now
 		j->on_ban(j->on_ban_ctx, &d->target, expires, d->reason);
 }
 
+/*
+ * Behind a trusted proxy the client is in the field the proxy forwarded;
+ * anyone else's line keeps its own client, whatever header it sent.
+ */
+static void real_client(struct jail *j, const char *line, size_t len, bool truncated,
+			struct line_event *ev)
+{
+	const char *val;
+	size_t vlen;
+	struct prefix client;
+
+	if (!j->n_trusted || truncated || len > LOGPARSE_MAX_LINE ||
+	    !realip__trusted(j->trusted, j->n_trusted, &ev->access.client))
+		return;
+	if (!realip__last_field(line, len, &val, &vlen) ||
+	    !realip__client(j->trusted, j->n_trusted, val, vlen, &client))
+		return;
+	ev->peer = ev->access.client;
+	ev->access.client = client;
+	ev->forwarded = true;
+	j->stats.forwarded++;
+}
+
+/*
+ * A reverse proxy on the same host that does not pass the client on makes
+ * every client loopback, which is never banned: say so once, with the way out.
+ */
+static void check_proxied(struct jail *j, const struct prefix *client)
+{
+	if (prefix__is_loopback(client) || realip__trusted(j->trusted, j->n_trusted, client))
+		j->stats.proxied++;
+	if (j->warned_proxied || j->stats.access < PROXIED_CHECK_LINES ||
+	    j->stats.proxied * 100 < j->stats.access * PROXIED_SHARE)
+		return;
+	j->warned_proxied = true;
+	if (j->n_trusted)
+		pr_warn("%llu of the %llu requests so far came from loopback or trusted proxies, "
+			"which are never banned: is the forwarded address logged as the line's last "
+			"quoted field (and are all proxies in --real-ip-from)?",
+			(unsigned long long)j->stats.proxied, (unsigned long long)j->stats.access);
+	else
+		pr_warn("%llu of the %llu requests so far came from loopback, which is never "
+			"banned: behind a reverse proxy, log X-Forwarded-For as the line's last quoted "
+			"field and give --real-ip-from PROXIES --real-ip-field last (README: behind a "
+			"reverse proxy)",
+			(unsigned long long)j->stats.proxied, (unsigned long long)j->stats.access);
+}
+
 enum line_kind jail__line(struct jail *j, enum app_stream stream, const char *line, size_t len,
 			  bool truncated, uint64_t now_ns, struct line_event *ev)
 {
@@ -303,6 +370,8 @@ enum line_kind jail__line(struct jail *j, enum app_stream stream, const char *li
 		return ev->kind;
 	}
 	j->stats.access++;
+	real_client(j, line, len, truncated, ev);
+	check_proxied(j, &ev->access.client);
 
 	/* Classify the request: a known route is the app's business, whatever it answered. */
 	ev->verdict = ROUTE_UNKNOWN;
@@ -340,6 +409,9 @@ failure:
 	j->stats.failures[ev->failure]++;
 	ev->kind = LINE_FAILURE;
 	if (j->ignored && j->ignored(j->ignored_ctx, &ev->access.client))
+		return ev->kind;
+	/* A trusted proxy is never banned itself: all its clients would be. */
+	if (realip__trusted(j->trusted, j->n_trusted, &ev->access.client))
 		return ev->kind;
 	if (detector__failure(j->detector, &ev->access.client, ev->access.path,
 			      ev->access.path ? ev->access.path_len : 0, now_ns, &decision) == 1) {

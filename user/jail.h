@@ -52,6 +52,8 @@ struct line_event {
 	bool app_served;                 /* unknown to the routes, but the app served it */
 	const char *served_path;         /* then its rule-shaped path (owned by the jail),
 					    or NULL once the table of them is full */
+	bool forwarded;                  /* access.client came from the proxies' forwarded field */
+	struct prefix peer;              /* then: the line's own client, the proxy */
 };
 
 /* A URL shape that static learning missed and the app served (jail__served). */
@@ -80,6 +82,8 @@ struct jail_stats {
 	uint64_t app_served;    /* unknown URL or method, but answered by the app (not 404/405):
 				   static learning fell short, not the client */
 	uint64_t app_served_other; /* of those, the ones past JAIL_SERVED_MAX shapes */
+	uint64_t forwarded;     /* access lines whose client is a trusted proxy's forwarded address */
+	uint64_t proxied;       /* access lines whose client is loopback or a trusted proxy */
 };
 
 struct jail;

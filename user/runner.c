@@ -15,13 +15,16 @@
 #include "fileutil.h"
 #include "jail.h"
 #include "linebuf.h"
+#include "linetail.h"
 #include "log.h"
 #include "loop.h"
 #include "routes.h"
 #include "runner.h"
 #include "runner_int.h"
+#include "sdnotify.h"
 #include "supervisor.h"
 #include "timeutil.h"
+#include "watcher.h"
 
 #define READ_CHUNK 65536
 #define FIRST_DELAY_NS (100 * NSEC_PER_MSEC) /* the second restart waits this, then doubles */
@@ -39,14 +42,18 @@ static void on_stdout_line(const char *line, size_t len, bool truncated, void *a
 {
 	struct runner *r = arg;
 
-	agent__line(r->agent, RUN_APP, STREAM_STDOUT, line, len, truncated, NULL);
+	linetail__add(&r->tail, line, len, truncated);
+	if (r->parse_stdout)
+		agent__line(r->agent, RUN_APP, STREAM_STDOUT, line, len, truncated, NULL);
 }
 
 static void on_stderr_line(const char *line, size_t len, bool truncated, void *arg)
 {
 	struct runner *r = arg;
 
-	agent__line(r->agent, RUN_APP, STREAM_STDERR, line, len, truncated, NULL);
+	linetail__add(&r->tail, line, len, truncated);
+	if (r->parse_stderr)
+		agent__line(r->agent, RUN_APP, STREAM_STDERR, line, len, truncated, NULL);
 }
 
 /* Each access line: the app answered (the requests since its start, for /z/health). */
@@ -54,8 +61,11 @@ static void on_access(void *ctx, const struct line_event *ev)
 {
 	struct runner *r = ctx;
 
-	if (ev->kind != LINE_NOT_ACCESS)
-		r->requests_since_start++;
+	if (ev->kind == LINE_NOT_ACCESS)
+		return;
+	r->requests_since_start++;
+	if (!sdnotify__is_ready(r->sd))
+		sdnotify__ready(r->sd, "the app serves: its first request is answered");
 }
 
 /*
@@ -68,7 +78,6 @@ static void pump(struct runner *r, int *fd, int out_fd)
 	bool is_stdout = out_fd == STDOUT_FILENO;
 	struct linebuf *lb = is_stdout ? &r->out_lines : &r->err_lines;
 	linebuf_cb on_line = is_stdout ? on_stdout_line : on_stderr_line;
-	bool parse = is_stdout ? r->parse_stdout : r->parse_stderr;
 	ssize_t n;
 
 	for (;;) {
@@ -78,8 +87,7 @@ static void pump(struct runner *r, int *fd, int out_fd)
 		if (n < 0 && errno == EAGAIN)
 			return;
 		if (n <= 0) {
-			if (parse)
-				linebuf__flush(lb, on_line, r);
+			linebuf__flush(lb, on_line, r);
 			loop__del_fd(r->loop, *fd);
 			close(*fd);
 			*fd = -1;
@@ -87,8 +95,8 @@ static void pump(struct runner *r, int *fd, int out_fd)
 		}
 		/* Forwarding comes first: the app's output is never held back by us. */
 		file__write_all(out_fd, buf, (size_t)n);
-		if (parse)
-			linebuf__feed(lb, buf, (size_t)n, on_line, r);
+		/* Split always: the last lines are kept to show if warden gives up. */
+		linebuf__feed(lb, buf, (size_t)n, on_line, r);
 		if ((size_t)n < sizeof(buf))
 			return;
 	}
@@ -147,19 +155,33 @@ static int start_app(struct runner *r)
 	int err;
 
 	learn_routes(r);
+	linetail__reset(&r->tail);
 	r->spawn.cgroup_procs = cgroup__active(&r->cgroup) ?
 					cgroup__procs_path(&r->cgroup, procs, sizeof(procs)) : NULL;
+	/* Without a cgroup, the app goes with warden; the process group is what is left. */
+	r->spawn.die_with_parent = !cgroup__active(&r->cgroup);
 	err = supervisor__spawn(&r->child, r->cmd, &r->spawn);
 	if (err) {
 		pr_warn("cannot start %s: %s", r->cmd[0], strerror(-err));
 		return err;
 	}
+	/* For the next warden, should this one be killed and leave the app behind. */
+	instance__record(&r->inst, r->child.pid, cgroup__active(&r->cgroup) ? r->cgroup.path : "");
 	pr_info("started %s (pid %d)%s", r->cmd[0], r->child.pid,
 		r->restarts ? "" : cgroup__active(&r->cgroup) ? " in its own cgroup" : "");
 	loop__add_fd(r->loop, r->child.pidfd, EPOLLIN, on_pidfd, r);
 	loop__add_fd(r->loop, r->child.out_fd, EPOLLIN, on_stdout, r);
 	loop__add_fd(r->loop, r->child.err_fd, EPOLLIN, on_stderr, r);
 	r->phase = PHASE_RUNNING;
+	r->listened = false;
+	if (r->sd) {
+		char st[64];
+
+		snprintf(st, sizeof(st), "the app runs (pid %d)", r->child.pid);
+		sdnotify__status(r->sd, st);
+		if (!r->watcher && r->ready_timer && !sdnotify__is_ready(r->sd))
+			loop__timer_arm(r->ready_timer, r->cfg->start_seconds_ns, 0);
+	}
 	r->requests_since_start = 0;
 	r->hung = false;
 	requests__restarted(r);
@@ -203,6 +225,66 @@ static void note_restart(struct runner *r, uint64_t now)
 	r->restarts++;
 }
 
+/* What the app said last, for an operator who reads why warden gave up. */
+static void show_tail(const struct runner *r)
+{
+	unsigned i;
+
+	if (!r->tail.count) {
+		pr_warn("the app wrote nothing before it ended");
+		return;
+	}
+	pr_warn("the app's last %u line%s of output:", r->tail.count, r->tail.count == 1 ? "" : "s");
+	for (i = 0; i < r->tail.count; i++)
+		pr_warn("  | %s", linetail__get(&r->tail, i));
+}
+
+/*
+ * Whether a run that ended had started: it answered a request, or it lasted
+ * --start-seconds and (when the watcher can tell) listened on a port, or it
+ * was a healthy run (--restart-reset). gunicorn retries a taken port for
+ * five seconds before it exits: that run never listened.
+ */
+static bool run_started(const struct runner *r, uint64_t ran)
+{
+	if (r->requests_since_start || ran >= r->cfg->restart_reset_ns)
+		return true;
+	return ran >= r->cfg->start_seconds_ns && (!r->watcher || r->listened);
+}
+
+/*
+ * A run that did not start is a failed start. Restarting cannot help an app
+ * that is not there (126, 127: give up at once) and is unlikely to help one
+ * that failed --start-retries times in a row (its port is taken, a file is
+ * missing): warden then gives up rather than restart it forever.
+ */
+static bool give_up_starting(struct runner *r, const struct child *c, uint64_t ran)
+{
+	char d[32];
+
+	if (run_started(r, ran)) {
+		r->failed_starts = 0;
+		return false;
+	}
+	r->failed_starts++;
+	if (!c->exited_by_signal && (c->exit_status == 126 || c->exit_status == 127))
+		pr_warn("giving up: the app exited with status %d at start (%s), restarting "
+			"cannot help; exiting with status %d", c->exit_status,
+			c->exit_status == 127 ? "command not found" : "cannot execute", EXIT_GAVE_UP);
+	else if (r->cfg->start_retries && r->failed_starts >= r->cfg->start_retries)
+		pr_warn("giving up: the app failed to start %u time%s in a row (no run answered a "
+			"request, nor lasted --start-seconds %s%s); exiting with status %d",
+			r->failed_starts, r->failed_starts == 1 ? "" : "s",
+			time__format_duration(r->cfg->start_seconds_ns, d, sizeof(d)),
+			r->watcher ? " listening on a port" : "", EXIT_GAVE_UP);
+	else
+		return false;
+	show_tail(r);
+	r->exit_status = EXIT_GAVE_UP;
+	done(r);
+	return true;
+}
+
 /* The app is gone and so is all it started: restart it, or finish. */
 static void after_exit(struct runner *r)
 {
@@ -221,11 +303,14 @@ static void after_exit(struct runner *r)
 		done(r);
 		return;
 	}
+	if (give_up_starting(r, c, ran))
+		return;
 	if (too_many_restarts(r, now)) {
 		pr_warn("giving up: the app was restarted %u times within %s (--max-restarts %u "
 			"--restart-window %s); exiting with status %d",
 			r->cfg->max_restarts, time__format_duration(r->cfg->restart_window_ns, d1, sizeof(d1)),
 			r->cfg->max_restarts, d1, EXIT_GAVE_UP);
+		show_tail(r);
 		r->exit_status = EXIT_GAVE_UP;
 		done(r);
 		return;
@@ -309,6 +394,7 @@ static void stop(struct runner *r, const char *why)
 	}
 	if (r->phase != PHASE_RUNNING)
 		return;
+	sdnotify__stopping(r->sd);
 	pr_info("%s: stopping the app", why);
 	supervisor__stop(&r->child);
 	if (cgroup__active(&r->cgroup))
@@ -394,16 +480,20 @@ static int setup_loop(struct runner *r)
 /* Its own cgroup where cgroup v2 allows; else the process group has to do. */
 static void setup_cgroup(struct runner *r)
 {
-	char name[64];
+	char name[128];
 	int err;
 
-	snprintf(name, sizeof(name), "warden-app-%d", (int)getpid());
+	/* Named after the instance: the next warden of it finds what a killed one left. */
+	snprintf(name, sizeof(name), "warden-app-%s", r->inst.name);
 	err = cgroup__create(&r->cgroup, name);
 	if (err)
-		pr_info("no cgroup for the app (%s): stopping it reaches its process group only",
+		pr_info("no cgroup for the app (%s): stopping it reaches its process group only, "
+			"and it is killed when warden dies",
 			err == -ENOENT ? "no cgroup v2 here" : strerror(-err));
 	else
 		pr_debug("the app's cgroup: %s", r->cgroup.path);
+	/* Left by a warden of this instance in another place, or without a cgroup. */
+	instance__kill_leftovers(&r->inst, cgroup__active(&r->cgroup) ? r->cgroup.path : NULL);
 }
 
 #define CHECK_EVERY_NS (500 * NSEC_PER_MSEC) /* hang checks: detection within timeout + this */
@@ -416,6 +506,26 @@ static void on_check_timer(void *ctx)
 
 	requests__check(r, &p);
 	limits__shed(r, &p);
+	/* Whether the app listens: it started (and, under systemd, it is ready). */
+	if (!r->listened && r->phase == PHASE_RUNNING) {
+		uint16_t ports[RUNNER_MAX_PORTS];
+		char why[64];
+
+		if (watcher__ports(r->watcher, ports, RUNNER_MAX_PORTS) > 0) {
+			r->listened = true;
+			snprintf(why, sizeof(why), "the app listens on port %u", ports[0]);
+			sdnotify__ready(r->sd, why);
+		}
+	}
+}
+
+/* Without the watcher, a run that outlived --start-seconds is what tells that it started. */
+static void on_ready_timer(void *ctx)
+{
+	struct runner *r = ctx;
+
+	if (r->phase == PHASE_RUNNING)
+		sdnotify__ready(r->sd, "the app has run --start-seconds");
 }
 
 int runner__run(struct warden_config *cfg, char **cmd, enum xdp_loader loader, bool verbose)
@@ -423,6 +533,7 @@ int runner__run(struct warden_config *cfg, char **cmd, enum xdp_loader loader, b
 	struct runner r = {
 		.cfg = cfg, .cmd = cmd,
 		.cgroup = { .events_fd = -1 },
+		.inst = { .lock_fd = -1 },
 	};
 	struct agent_opts ao = { .cfg = cfg, .loader = loader, .keep_state = true };
 	char err[512];
@@ -436,10 +547,20 @@ int runner__run(struct warden_config *cfg, char **cmd, enum xdp_loader loader, b
 		pr_warn("--user: %s", err);
 		return EXIT_USAGE;
 	}
+	/* One warden per state folder: the record of its app is in it. */
+	ret = instance__open(&r.inst, cfg->state_dir, err, sizeof(err));
+	if (ret == -EBUSY) {
+		pr_warn("%s", err);
+		return EXIT_FAIL;
+	}
+	if (ret)
+		pr_warn("%s: what a killed warden leaves of the app will not be found", err);
 	if (cfg->max_restarts) {
 		r.restart_times = calloc(cfg->max_restarts, sizeof(*r.restart_times));
-		if (!r.restart_times)
-			return EXIT_FAIL;
+		if (!r.restart_times) {
+			status = EXIT_FAIL;
+			goto out;
+		}
 	}
 	r.loop = loop__new();
 	if (!r.loop) {
@@ -477,6 +598,9 @@ int runner__run(struct warden_config *cfg, char **cmd, enum xdp_loader loader, b
 		goto out;
 	}
 	limits__open(&r);
+	r.sd = sdnotify__open(r.loop);
+	if (r.sd)
+		r.ready_timer = loop__add_timer(r.loop, CLOCK_MONOTONIC, on_ready_timer, &r);
 	/* The watcher first: a request the app reads before it is attached would go unseen. */
 	requests__open(&r);
 	if (r.watcher) {
@@ -505,6 +629,7 @@ out:
 		cgroup__signal(&r.cgroup, SIGKILL);
 		cgroup__destroy(&r.cgroup);
 	}
+	instance__close(&r.inst, true);
 	if (r.loop) {
 		loop__del_fd(r.loop, r.child.out_fd);
 		loop__del_fd(r.loop, r.child.err_fd);
@@ -524,6 +649,8 @@ out:
 	loop__del_timer(r.loop, r.kill_timer);
 	loop__del_timer(r.loop, r.restart_timer);
 	loop__del_timer(r.loop, r.check_timer);
+	loop__del_timer(r.loop, r.ready_timer);
+	sdnotify__close(r.sd, r.loop);
 	loop__free(r.loop);
 	free(r.restart_times);
 	return status;

@@ -6,7 +6,7 @@
 #include "config.h"
 #include "xdp_attach.h"
 
-/* warden gave up restarting the app (--max-restarts within --restart-window). */
+/* warden gave up on the app: --start-retries failed starts, 126/127 at start, --max-restarts. */
 #define EXIT_GAVE_UP 69
 
 /*

@@ -8,7 +8,9 @@
 
 #include "cgroup.h"
 #include "config.h"
+#include "instance.h"
 #include "linebuf.h"
+#include "linetail.h"
 #include "supervisor.h"
 
 struct agent;
@@ -27,6 +29,7 @@ struct watcher;
 struct throttle;
 struct detector;
 struct resolver;
+struct sdnotify;
 
 #define RUNNER_MAX_PORTS 8 /* listening ports of the app judged for slowness */
 #define RUN_APP 0          /* warden run judges one app: the agent's app 0 */
@@ -47,10 +50,13 @@ struct runner {
 	struct spawn_opts spawn;
 	struct child child;
 	struct app_cgroup cgroup;
+	struct instance inst;     /* the state folder's lock and record of the app */
 	struct linebuf out_lines, err_lines;
 	bool parse_stdout, parse_stderr;
 	struct loop_timer *kill_timer;    /* the stop timeout */
 	struct loop_timer *restart_timer; /* the restart delay */
+	struct sdnotify *sd;      /* systemd's notify socket and watchdog; NULL when not under it */
+	struct loop_timer *ready_timer; /* without the watcher: READY once a run outlived start_seconds */
 	enum phase phase;
 	bool stopping;       /* warden was told to stop: no more restarts */
 	int exit_status;     /* what warden will exit with */
@@ -59,6 +65,9 @@ struct runner {
 	uint64_t next_delay_ns;     /* the delay before the next restart; 0 = at once */
 	uint64_t *restart_times;    /* ring of the last max_restarts restart times */
 	uint32_t restart_ring_pos;
+	uint32_t failed_starts;     /* runs in a row that did not start (see runner.c) */
+	bool listened;              /* the watcher saw the app listen since its last start */
+	struct linetail tail;       /* the app's last lines of output, since its last start */
 	uint64_t requests_since_start; /* access lines since the app was last spawned */
 	/* Reporting (runner_report.c). */
 	struct control *control;  /* the status socket, NULL if it could not be opened */

@@ -105,6 +105,7 @@ static void join_cgroup(const char *procs)
 static void child_exec(char *const argv[], int out_w, int err_w, const struct spawn_opts *o)
 {
 	sigset_t none;
+	int err;
 
 	/* Its own session and process group, so that signals reach all it starts. */
 	setsid();
@@ -112,6 +113,10 @@ static void child_exec(char *const argv[], int out_w, int err_w, const struct sp
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	signal(SIGPIPE, SIG_DFL);
+	/* systemd's notify socket and watchdog are warden's: the app must not answer for it. */
+	unsetenv("NOTIFY_SOCKET");
+	unsetenv("WATCHDOG_USEC");
+	unsetenv("WATCHDOG_PID");
 	if (dup2(out_w, STDOUT_FILENO) < 0 || dup2(err_w, STDERR_FILENO) < 0)
 		_exit(127);
 	join_cgroup(o ? o->cgroup_procs : NULL);
@@ -120,13 +125,18 @@ static void child_exec(char *const argv[], int out_w, int err_w, const struct sp
 			strerror(errno));
 		_exit(126);
 	}
+	/* After the change of user, which clears it; if warden died before, go now. */
+	if (o && o->die_with_parent &&
+	    (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != o->parent))
+		raise(SIGKILL);
 	execvp(argv[0], argv);
-	/* Say why on the stderr pipe: warden forwards it. */
-	dprintf(STDERR_FILENO, "warden: cannot run %s: %s\n", argv[0], strerror(errno));
-	_exit(127);
+	/* Say why on the stderr pipe: warden forwards it. As a shell: 127 not found, 126 not runnable. */
+	err = errno;
+	dprintf(STDERR_FILENO, "warden: cannot run %s: %s\n", argv[0], strerror(err));
+	_exit(err == ENOENT || err == ENOTDIR ? 127 : 126);
 }
 
-int supervisor__spawn(struct child *c, char *const argv[], const struct spawn_opts *o)
+int supervisor__spawn(struct child *c, char *const argv[], struct spawn_opts *o)
 {
 	int out[2] = { -1, -1 }, err[2] = { -1, -1 };
 	int ret;
@@ -137,6 +147,8 @@ int supervisor__spawn(struct child *c, char *const argv[], const struct spawn_op
 		ret = -errno;
 		goto fail;
 	}
+	if (o)
+		o->parent = getpid();
 	pid = fork();
 	if (pid < 0) {
 		ret = -errno;
@@ -147,8 +159,11 @@ int supervisor__spawn(struct child *c, char *const argv[], const struct spawn_op
 
 	close(out[1]);
 	close(err[1]);
-	/* Also make it the group leader from our side, so no signal can race setsid(). */
-	setpgid(pid, pid);
+	/*
+	 * No setpgid() from our side: a group leader cannot setsid(), and the app
+	 * would stay in warden's session. Until its setsid(), supervisor__signal()
+	 * reaches it by its pid.
+	 */
 	c->pid = pid;
 	c->pidfd = pidfd_open(pid);
 	if (c->pidfd < 0) {

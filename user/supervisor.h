@@ -33,6 +33,8 @@ struct spawn_opts {
 	uid_t uid;
 	gid_t gid;
 	char user_name[64];       /* for initgroups() */
+	bool die_with_parent;     /* SIGKILL when warden dies (PR_SET_PDEATHSIG): without a cgroup */
+	pid_t parent;             /* warden's pid, set by supervisor__spawn() */
 };
 
 void supervisor__init(struct child *c);
@@ -48,9 +50,9 @@ int supervisor__resolve_user(const char *spec, struct spawn_opts *o, char *err, 
  * its stdout and stderr each on a pipe to us, stdin inherited. The child
  * never keeps warden's privileges: it drops every capability (bounding set
  * included, so exec cannot bring them back) and, with o->set_user, becomes
- * that user. 0 or -errno (an exec failure is the child's exit 127).
+ * that user. 0 or -errno (an exec failure is the child's exit: 127 not found, 126 not runnable).
  */
-int supervisor__spawn(struct child *c, char *const argv[], const struct spawn_opts *o);
+int supervisor__spawn(struct child *c, char *const argv[], struct spawn_opts *o);
 
 /* Send sig to the child's whole process group. 0 or -errno. */
 int supervisor__signal(struct child *c, int sig);

@@ -68,7 +68,7 @@ wait_for up2 20 up
 kill -TERM $PID; wait $PID
 
 # ---- a crash loop: 0, 100ms, 200ms, 400ms, then it gives up with 69 ----
-start loop EXIT_AT_START=3 -- --max-restarts 4 --restart-window 1m
+start loop EXIT_AT_START=3 -- --max-restarts 4 --restart-window 1m --start-retries 0
 wait $PID
 rc=$?
 check "gives-up-with-69" test $rc -eq 69

@@ -82,6 +82,10 @@ if __name__ == "__main__":
     print(f"app starting pid {os.getpid()}", flush=True)
     if os.environ.get("EXIT_AT_START"):
         sys.exit(int(os.environ["EXIT_AT_START"]))
+    if os.environ.get("START_GATE"):
+        # Listen only once the test creates this file: "not serving yet" is a state, not a race.
+        while not os.path.exists(os.environ["START_GATE"]):
+            time.sleep(0.05)
     if os.environ.get("RUN_FOR"):
         time.sleep(float(os.environ["RUN_FOR"]))
         sys.exit(1)
