@@ -167,13 +167,15 @@ size_t jail__served(const struct jail *j, const struct jail_served **v)
 /*
  * Whether the answer to a request warden found unknown (URL or method)
  * is the app's refusal rather than the app serving it: what Werkzeug's
- * routing answers (404, 405) and what servers answer before any app sees
- * the request (400 unparsable, 414 and 431 too long, 501 unknown method).
+ * routing answers (404, 405), what servers answer before any app sees
+ * the request (400 unparsable, 414 and 431 too long, 501 unknown method),
+ * and what a reverse proxy answers when the app could not (502, 503, 504):
+ * none of these is the app saying the URL is its own.
  */
 static bool refused_status(int status)
 {
 	return status == 404 || status == 405 || status == 400 || status == 414 || status == 431 ||
-	       status == 501;
+	       status == 501 || status == 502 || status == 503 || status == 504;
 }
 
 /* Count an app-served unknown URL under its shape; ev->served_path says which. */
