@@ -54,11 +54,13 @@ for name in "$@"; do
 	for d in tests/fuzz/corpus/$name tests/fuzz/regressions/$name; do
 		[ -d "$d" ] && inputs+=("$d")
 	done
+	# The Python source target's seeds are the test apps themselves, not copies of them.
+	[ "$name" = routes_source ] && inputs+=(tests/apps)
 	opts=(-timeout=25 -rss_limit_mb=1024 -close_fd_mask=2 -artifact_prefix="$crashes/")
 	if [ "$replay" = 1 ]; then
 		files=()
 		for d in "${inputs[@]}"; do
-			for f in "$d"/*; do [ -f "$f" ] && files+=("$f"); done
+			while IFS= read -r f; do files+=("$f"); done < <(find "$d" -type f -name '*' ! -name '*.pyc')
 		done
 		TMPDIR=$tmp "$bin" "${opts[@]}" "${files[@]}" >"$tmp/log" 2>&1
 		rc=$?
