@@ -20,7 +20,7 @@ keys_of() {
 	perl -0ne 'while (/^KEY\("[^"]+",.*?OPT_[A-Z_]+,\s*(warden|jail), "([^"]+)"/msg) { print "$1 $2\n" }' "$DEF"
 }
 # Commands still parsing on their own (moved to options.def one by one): not checked yet.
-UNCONVERTED=" routes parse "
+UNCONVERTED=" parse "
 mapfile -t entries < <(table)
 mapfile -t keys < <(keys_of)
 commands=$(table | cut -d' ' -f2- | tr ' ' '\n' | sort -u)
