@@ -19,8 +19,6 @@ table() {
 keys_of() {
 	perl -0ne 'while (/^KEY\("[^"]+",.*?OPT_[A-Z_]+,\s*(warden|jail), "([^"]+)"/msg) { print "$1 $2\n" }' "$DEF"
 }
-# Commands still parsing on their own (moved to options.def one by one): not checked yet.
-UNCONVERTED=" parse "
 mapfile -t entries < <(table)
 mapfile -t keys < <(keys_of)
 commands=$(table | cut -d' ' -f2- | tr ' ' '\n' | sort -u)
@@ -44,8 +42,7 @@ no_help="" no_man=""
 for e in "${entries[@]}"; do
 	read -r o cs <<<"$e"
 	for c in $cs; do
-		[[ $UNCONVERTED == *" $c "* ]] ||
-			grep -qE -- "^ +(-., )?--$o( |$)" <<<"${help_of[$c]}" || no_help+=" $c:--$o"
+		grep -qE -- "^ +(-., )?--$o( |$)" <<<"${help_of[$c]}" || no_help+=" $c:--$o"
 		[ "$o" = help ] && continue
 		grep -qE -- "--$o( |$)" <<<"${man_of[$c]}" || no_man+=" $c:--$o"
 	done
@@ -70,7 +67,6 @@ check "check-config-help-lists-run-and-watch-options" test -z "$missing"
 # nothing: a flag says it "takes no value", a valued option reaches --frobnicate.
 bad=""
 for c in $commands; do
-	[[ $UNCONVERTED == *" $c "* ]] && continue
 	for o in $(grep -oE '^  (-., )?--[a-z0-9.-]+' <<<"${help_of[$c]}" | sed -E 's/^  (-., )?--//'); do
 		[ "$o" = help ] && continue
 		out=$("$W" "$c" "--$o=x" --frobnicate-$$ 2>&1 </dev/null)
@@ -80,6 +76,8 @@ for c in $commands; do
 done
 check "every-listed-option-is-accepted" test -z "$bad"
 [ -n "$bad" ] && echo "  refused:$bad"
+# One parser: no command has a getopt loop of its own.
+check "one-getopt-loop" test "$(grep -l getopt_long "$TOP"/user/*.c | xargs -n1 basename)" = options.c
 # An option of another command is told apart from a typo.
 check "foreign-option-named" bash -c "\"$W\" unban 192.0.2.7 --for 1h 2>&1 | grep -q 'does not apply'"
 check "unknown-option-named" bash -c "\"$W\" check-config --frobnicate 2>&1 | grep -q \"unknown option '--frobnicate'\""
