@@ -10,18 +10,30 @@ void routecache__reset(struct routecache *c, const struct routes *routes)
 	c->routes = routes;
 }
 
-/* FNV-1a over the method, a separator and the path. */
+/* Eight bytes at a time (little or big endian alike: only equality matters). */
+static uint64_t mix(uint64_t h, uint64_t w)
+{
+	h = (h ^ w) * 0x9e3779b97f4a7c15ULL;
+	return h ^ (h >> 32);
+}
+
+static uint64_t bytes_hash(uint64_t h, const char *p, size_t n)
+{
+	uint64_t w;
+
+	for (; n >= 8; p += 8, n -= 8) {
+		memcpy(&w, p, 8);
+		h = mix(h, w);
+	}
+	w = 0;
+	memcpy(&w, p, n);
+	return mix(h, w ^ ((uint64_t)n << 56));
+}
+
 static uint64_t key_hash(const char *method, size_t mlen, const char *path, size_t plen)
 {
-	uint64_t h = 0xcbf29ce484222325ULL;
-	size_t i;
-
-	for (i = 0; i < mlen; i++)
-		h = (h ^ (unsigned char)method[i]) * 0x100000001b3ULL;
-	h = (h ^ 0xff) * 0x100000001b3ULL; /* no byte of a method: "GE"+"T/" is not "GET"+"/" */
-	for (i = 0; i < plen; i++)
-		h = (h ^ (unsigned char)path[i]) * 0x100000001b3ULL;
-	return h ^ (h >> 29);
+	/* The lengths go in: "GE" + "T/" is not "GET" + "/". */
+	return bytes_hash(bytes_hash(0x6a09e667f3bcc909ULL, method, mlen), path, plen);
 }
 
 enum route_verdict routecache__match(struct routecache *c, const char *method, const char *path,
