@@ -787,6 +787,13 @@ static int pick_backend(struct watcher *w)
 					err = bpf_try(w, order[i], btf, why, sizeof(why), &fork_failed);
 					if (!err || !fork_failed)
 						break;
+					/*
+					 * A refusal of tracing programs (EPERM) is one of
+					 * fentry too: with the classic fork tracker the
+					 * flavour would fail alike, after another load.
+					 */
+					if (order[i] == FL_FENTRY && err == -EPERM)
+						break;
 				}
 			}
 			if (!err)
