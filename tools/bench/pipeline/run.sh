@@ -14,7 +14,6 @@
 # Prints a Markdown report on stdout (progress on stderr). Runs in a mount namespace of its
 # own with a private bpffs; every file, map and process it makes is removed on exit, ^C included.
 set -u
-[ -n "${WBENCH_TRACE:-}" ] && set -x
 TOP=$(cd "$(dirname "$0")/../../.." && pwd)
 # Either can be pointed at another build to compare a change (A/B).
 WARDEN=${WARDEN:-$TOP/build/warden}
