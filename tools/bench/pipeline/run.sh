@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 # run.sh - pipeline benchmark: access-log lines per second through warden's parse + route match +
-# detector (jail__line() in memory, and `warden run -- cat access.log` end to end with and without
-# analytics) against fail2ban-regex on the same file, CPU per line of each, and ban latency (line
-# written -> ban in the map) against fail2ban's (line written -> ban action ran).
-#
+# detector (jail__line() in memory, and `warden run -- cat access.log` with and without analytics,
+# steady state and whole run) against fail2ban-regex on the same file, CPU per line of each, warden
+# run's peak RSS with --mem-clients tracked clients, and ban latency (line written -> ban in the
+# map) against fail2ban's (line written -> ban action ran).
 # Usage: tools/bench/pipeline/run.sh [--lines N] [--seed S] [--runs N] [--f2b-runs N]
 #            [--bans N] [--lat-runs N] [--f2b-bans N] [--mem-clients N] [--no-fail2ban]
 #            [--quick] [--keep] [--out FILE]
