@@ -4,8 +4,8 @@
 # detector (jail__line() in memory, and `warden run -- cat access.log` with and without analytics,
 # steady state and whole run) against fail2ban-regex on the same file, CPU per line of each, warden
 # run's peak RSS with --mem-clients tracked clients, and ban latency (line written -> ban in the
-#
 # map) against fail2ban's (line written -> ban action ran).
+#
 # Usage: tools/bench/pipeline/run.sh [--lines N] [--seed S] [--runs N] [--f2b-runs N]
 #            [--bans N] [--lat-runs N] [--f2b-bans N] [--mem-clients N] [--no-fail2ban]
 #            [--quick] [--keep] [--out FILE]
