@@ -48,7 +48,7 @@ while [ $# -gt 0 ]; do
 	--quick) LINES=100000 RUNS=2 F2B_RUNS=1 BANS=300 LAT_RUNS=1 F2B_BANS=20; shift ;;
 	--keep) KEEP=1; shift ;;
 	--out) OUT=$2; shift 2 ;;
-	-h|--help) sed -n '3,13p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h|--help) sed -n '3,14p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) echo "run.sh: unknown option $1" >&2; exit 2 ;;
 	esac
 done
