@@ -50,6 +50,8 @@ struct agent {
 	struct warden_metrics *metrics;
 	struct fleet *fleet;       /* NULL: no fleet */
 	uint64_t last_access_ns;   /* CLOCK_MONOTONIC of the last access line */
+	uint64_t batch_boot_ns;    /* lines read together share these clocks (0: read per line) */
+	uint64_t batch_mono_ns;
 	struct {
 		agent_line_fn fn;
 		void *ctx;
@@ -351,7 +353,8 @@ enum line_kind agent__line(struct agent *a, int app, enum app_stream stream, con
 
 	if (!ev)
 		ev = &local;
-	jail__line(a->apps[app]->jail, stream, line, len, truncated, time__boot_ns(), ev);
+	jail__line(a->apps[app]->jail, stream, line, len, truncated,
+		   a->batch_boot_ns ? a->batch_boot_ns : time__boot_ns(), ev);
 	if (a->metrics) {
 		wmetrics__line(a->metrics, ev);
 		/* Named apps (warden watch's [app NAME] sections) are told apart: bounded by them. */
@@ -359,10 +362,22 @@ enum line_kind agent__line(struct agent *a, int app, enum app_stream stream, con
 			wmetrics__app_line(a->metrics, app ? a->apps[app]->name : "(unclaimed)", ev);
 	}
 	if (ev->kind != LINE_NOT_ACCESS)
-		a->last_access_ns = time__mono_ns();
+		a->last_access_ns = a->batch_mono_ns ? a->batch_mono_ns : time__mono_ns();
 	for (i = 0; i < a->n_subscribers; i++)
 		a->subscribers[i].fn(a->subscribers[i].ctx, ev);
 	return ev->kind;
+}
+
+void agent__batch_begin(struct agent *a)
+{
+	a->batch_boot_ns = time__boot_ns();
+	a->batch_mono_ns = time__mono_ns();
+}
+
+void agent__batch_end(struct agent *a)
+{
+	a->batch_boot_ns = 0;
+	a->batch_mono_ns = 0;
 }
 
 int agent__subscribe(struct agent *a, agent_line_fn fn, void *ctx)
