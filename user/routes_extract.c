@@ -37,66 +37,6 @@
 #define MAX_DECOS 64
 #define NO_KW UINT32_MAX
 
-/* ------------------------------------------------------------------ */
-/* Python constants */
-
-void pyval__clear(struct pyval *v)
-{
-	size_t i, n;
-
-	if (!v)
-		return;
-	free(v->s);
-	n = v->kind == PV_DICT ? v->n * 2 : v->n;
-	for (i = 0; v->items && i < n; i++)
-		pyval__clear(&v->items[i]);
-	free(v->items);
-	memset(v, 0, sizeof(*v));
-}
-
-int pyval__copy(struct pyval *dst, const struct pyval *src)
-{
-	size_t i, n = src->kind == PV_DICT ? src->n * 2 : src->n;
-
-	*dst = *src;
-	dst->s = NULL;
-	dst->items = NULL;
-	if (src->s) {
-		dst->s = malloc(src->slen + 1);
-		if (!dst->s)
-			goto oom;
-		memcpy(dst->s, src->s, src->slen + 1);
-	}
-	if (src->items && n) {
-		dst->items = calloc(n, sizeof(*dst->items));
-		if (!dst->items)
-			goto oom;
-		for (i = 0; i < n; i++)
-			if (pyval__copy(&dst->items[i], &src->items[i]))
-				goto oom;
-	}
-	return 0;
-oom:
-	pyval__clear(dst);
-	return -ENOMEM;
-}
-
-bool pyval__truthy(const struct pyval *v)
-{
-	switch (v->kind) {
-	case PV_NONE: return false;
-	case PV_BOOL:
-	case PV_INT: return v->i != 0;
-	case PV_FLOAT: return v->f != 0;
-	case PV_STR: return v->slen > 0;
-	case PV_LIST:
-	case PV_TUPLE:
-	case PV_SET:
-	case PV_DICT: return v->n > 0;
-	default: return true;
-	}
-}
-
 static bool is_number(const struct pyval *v)
 {
 	return v->kind == PV_BOOL || v->kind == PV_INT || v->kind == PV_FLOAT;
