@@ -34,8 +34,10 @@ static const struct cli_option options[] = {
 	/* What is read */
 	{ "app", "app", "FILE|DIR", BOTH,
 	  "the Flask source to learn the routes from (run: found from CMD; watch: SIGHUP learns again)" },
-	{ "routes-from", "routes_from", "W", OPTS_RUN,
+	{ "routes-from", "routes_from", "W", BOTH,
 	  "source (read it, run nothing) or flask (the app's interpreter lists app.url_map) (source)" },
+	{ "python", "python", "PATH", BOTH,
+	  "the interpreter that imports the app for --routes-from flask (run: the command's; watch: needed)" },
 	{ "extra-route", "extra_routes", "R", BOTH,
 	  "\"[METHODS ]RULE\" that neither way finds (repeatable; GET,POST /hook/<token>)" },
 	{ "follow", "follow", "GLOB", OPTS_WATCH, "files to follow (repeatable; absolute glob patterns)" },
