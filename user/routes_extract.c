@@ -1555,10 +1555,15 @@ static void scan_assign(struct ctx *c, int fi, uint32_t s, uint32_t t, int fn)
 				b->obj = c->nobjs - 1;
 			else
 				b->a = xstrdup(c, callee);
+			b->ra = v; /* x = x.strip("/") is a constant too */
+			b->rb = t;
 		} else if (callee && after == t) {
 			b = add_binding(c, f, f->src + T(f, name)->off, T(f, name)->len, B_ALIAS, s, fn);
-			if (b)
+			if (b) {
 				b->a = xstrdup(c, callee);
+				b->ra = v;
+				b->rb = t;
+			}
 		} else {
 			b = add_binding(c, f, f->src + T(f, name)->off, T(f, name)->len, B_CONST, s, fn);
 			if (b) {
@@ -2110,6 +2115,8 @@ struct evaluator {
 	uint32_t end;
 	int depth;
 	const struct env *env; /* names bound by helper calls and loops */
+	uint32_t limit;        /* the right-hand side of a local assignment at this token: names
+				  are those bound before it (x = x.strip("/")); 0: none */
 };
 
 static bool ev_expr(struct evaluator *ev, uint32_t *p, struct pyval *out);
@@ -2288,6 +2295,101 @@ static bool ev_display(struct evaluator *ev, uint32_t *p, struct pyval *out)
 	return ok;
 }
 
+/* The str methods a rule or a prefix is commonly built with. */
+static bool str_method(const char *m)
+{
+	static const char *const names[] = { "strip", "lstrip", "rstrip", "replace", "lower", "upper" };
+	size_t i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (!strcmp(m, names[i]))
+			return true;
+	return false;
+}
+
+/* Python's str.strip/lstrip/rstrip(chars=None) on v, in place. */
+static void str_strip(struct pyval *v, const char *chars, bool left, bool right)
+{
+	size_t a = 0, b = v->slen;
+
+	while (left && a < b && (chars ? strchr(chars, v->s[a]) != NULL : strchr(" \t\n\r\f\v", v->s[a]) != NULL))
+		a++;
+	while (right && b > a && (chars ? strchr(chars, v->s[b - 1]) != NULL : strchr(" \t\n\r\f\v", v->s[b - 1]) != NULL))
+		b--;
+	memmove(v->s, v->s + a, b - a);
+	v->s[b - a] = '\0';
+	v->slen = b - a;
+}
+
+/* str.replace(old, new) (every occurrence) into a new string; NULL on OOM. */
+static char *str_replace(const char *s, const char *old, const char *new)
+{
+	size_t ol = strlen(old), nl = strlen(new), n = 0;
+	const char *q;
+	char *out, *w;
+
+	for (q = s; ol && (q = strstr(q, old)); q += ol)
+		n++;
+	out = malloc(strlen(s) + n * nl + 1);
+	if (!out)
+		return NULL;
+	for (w = out; ol && (q = strstr(s, old)); s = q + ol) {
+		memcpy(w, s, (size_t)(q - s));
+		w += q - s;
+		memcpy(w, new, nl);
+		w += nl;
+	}
+	strcpy(w, s);
+	return out;
+}
+
+/* ".method(args)" after a str value: strip, lstrip, rstrip, replace, lower, upper. */
+static bool ev_methods(struct evaluator *ev, uint32_t *p, struct pyval *out)
+{
+	const struct file *f = ev->c->files[ev->fi];
+
+	while (is_op(f, *p, ev->end, ".") && is_any_name(f, *p + 1, ev->end) && is_op(f, *p + 2, ev->end, "(")) {
+		struct argctx here = { ev->fi, ev->fn, ev->env };
+		struct pyval a[2] = { { 0 }, { 0 } };
+		char *m = tok_text(ev->c, f, *p + 1), *r;
+		struct call call;
+		uint32_t close = parse_call(f, *p + 2, ev->end, &call);
+		bool ok = m && out->kind == PV_STR && str_method(m) && close < ev->end && call.n <= 2;
+		size_t i;
+
+		for (i = 0; ok && i < call.n; i++)
+			ok = call.v[i].kw == NO_KW && !call.v[i].star &&
+			     eval_in(ev->c, &here, call.v[i].a, call.v[i].b, ev->depth + 1, &a[i]) &&
+			     (a[i].kind == PV_STR || (a[i].kind == PV_NONE && m[1] != 'e'));
+		if (ok && (!strcmp(m, "lower") || !strcmp(m, "upper"))) {
+			ok = call.n == 0;
+			for (i = 0; ok && i < out->slen; i++)
+				out->s[i] = (char)(m[0] == 'l' ? tolower((unsigned char)out->s[i])
+							       : toupper((unsigned char)out->s[i]));
+		} else if (ok && !strcmp(m, "replace")) {
+			ok = call.n == 2 && (r = str_replace(out->s, a[0].s, a[1].s)) != NULL;
+			if (ok) {
+				free(out->s);
+				out->s = r;
+				out->slen = strlen(r);
+			}
+		} else if (ok) {
+			const char *chars = call.n == 1 && a[0].kind == PV_STR ? a[0].s : NULL;
+
+			ok = call.n <= 1;
+			if (ok)
+				str_strip(out, chars, m[0] != 'r', m[0] != 'l');
+		}
+		pyval__clear(&a[0]);
+		pyval__clear(&a[1]);
+		free(m);
+		if (!ok)
+			return false;
+		*p = close + 1;
+	}
+	return true;
+}
+
 static bool ev_atom(struct evaluator *ev, uint32_t *p, struct pyval *out)
 {
 	struct file *f = ev->c->files[ev->fi];
@@ -2335,6 +2437,29 @@ static bool ev_atom(struct evaluator *ev, uint32_t *p, struct pyval *out)
 		}
 		/* A module-level constant, maybe imported. */
 		after = dotted_fwd(ev->c, f, *p, ev->end, &dotted);
+		/* name.strip("/"): the name here, the method after it (ev_expr). */
+		if (dotted && strchr(dotted, '.') && is_op(f, after, ev->end, "(") &&
+		    str_method(strrchr(dotted, '.') + 1)) {
+			*strrchr(dotted, '.') = '\0';
+			after -= 2;
+		}
+		if (dotted && ev->depth <= MAX_DEPTH && !strchr(dotted, '.') && ev->fn >= 0) {
+			/* A constant assigned in this function before here, read where the function
+			   runs (a helper's parameters stay bound in it). */
+			uint32_t here = ev->limit ? ev->limit - 1 : *p;
+			const struct binding *b = lookup(f, dotted, strlen(dotted), here, ev->fn, false);
+
+			if (b && (b->kind == B_CONST || b->kind == B_CALL || b->kind == B_ALIAS) && b->rb > b->ra &&
+			    b->fn == ev->fn && b->pos <= here) {
+				struct evaluator sub = { ev->c, ev->fi, ev->fn, b->rb, ev->depth + 1, ev->env, b->pos };
+				uint32_t q = b->ra;
+				bool ok = ev_expr(&sub, &q, out) && q == b->rb;
+
+				free(dotted);
+				*p = after;
+				return ok;
+			}
+		}
 		if (dotted && ev->depth <= MAX_DEPTH && !strchr(dotted, '.')) {
 			/* A parameter of a helper being called, or a loop variable. */
 			struct argctx at;
@@ -2408,12 +2533,12 @@ static bool ev_atom(struct evaluator *ev, uint32_t *p, struct pyval *out)
 	}
 }
 
-/* atom ("+" atom)*: string, list and tuple concatenation. */
+/* atom (".method(...)")* ("+" atom (".method(...)")*)*: concatenation, str methods. */
 static bool ev_expr(struct evaluator *ev, uint32_t *p, struct pyval *out)
 {
 	const struct file *f = ev->c->files[ev->fi];
 
-	if (!ev_atom(ev, p, out)) {
+	if (!ev_atom(ev, p, out) || !ev_methods(ev, p, out)) {
 		pyval__clear(out);
 		return false;
 	}
@@ -2422,7 +2547,7 @@ static bool ev_expr(struct evaluator *ev, uint32_t *p, struct pyval *out)
 		bool ok;
 
 		(*p)++;
-		ok = ev_atom(ev, p, &rhs);
+		ok = ev_atom(ev, p, &rhs) && ev_methods(ev, p, &rhs);
 		if (ok && out->kind == PV_STR && rhs.kind == PV_STR) {
 			char *g = realloc(out->s, out->slen + rhs.slen + 1);
 
@@ -4289,6 +4414,9 @@ static void do_init(struct ctx *c, int fi, struct event *e)
 
 static void run_event(struct ctx *c, int fi, struct event *e)
 {
+	/* An extension set up in a helper (register_extensions(app): bootstrap.init_app(app)). */
+	if (c->env && (e->kind == EV_CALL || e->kind == EV_INIT) && do_extension(c, fi, e))
+		return;
 	switch (e->kind) {
 	case EV_ROUTE:
 		do_route(c, fi, e);
