@@ -4112,6 +4112,29 @@ static bool run_loop_tokens(struct ctx *c, int fi, struct event *e, const struct
 	return true;
 }
 
+/*
+ * Whether e may add routes: a route, a registration, an init_app(), or a call
+ * of a project function that holds one (a loop of other calls is no loss).
+ */
+static bool event_routes(struct ctx *c, int fi, const struct event *e, int depth)
+{
+	const struct file *tf;
+	struct ref r;
+	size_t i;
+
+	if (e->kind != EV_CALL)
+		return true;
+	r = resolve_dotted(c, fi, e->recv, e->pos, e->fn, 0);
+	if (r.kind != R_FUNC || depth > 3)
+		return r.kind == R_FUNC;
+	tf = c->files[r.file];
+	for (i = 0; i < tf->nevs; i++)
+		if (fn_within(tf, tf->evs[i].fn, r.idx) && tf->evs[i].kind != EV_IMPORT &&
+		    tf->evs[i].kind != EV_NEWAPP && event_routes(c, r.file, &tf->evs[i], depth + 1))
+			return true;
+	return false;
+}
+
 /* Run e once per value of loops[0..n), innermost last, each binding its names. */
 static void run_loops(struct ctx *c, int fi, struct event *e, const struct binding **loops, size_t n)
 {
@@ -4135,7 +4158,7 @@ static void run_loops(struct ctx *c, int fi, struct event *e, const struct bindi
 	    (seq.kind != PV_LIST && seq.kind != PV_TUPLE && seq.kind != PV_SET)) {
 		pyval__clear(&seq);
 		/* A literal display of items that are not all constants (view functions): by tokens. */
-		if (!run_loop_tokens(c, fi, e, loops, n, &loop))
+		if (!run_loop_tokens(c, fi, e, loops, n, &loop) && event_routes(c, fi, e, 0))
 			warn_at(c, fi, e->line, "the loop at line %u is not over a constant list or tuple; the routes in it are skipped",
 				T(f, loops[0]->pos)->line);
 		return;
