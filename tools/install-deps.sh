@@ -10,11 +10,13 @@ BUILD_PKGS="make gcc clang llvm libclang-rt-14-dev pkg-config bpftool libbpf-dev
 zlib1g-dev libpcap-dev libpcre2-dev libjson-c-dev libinih-dev libcap-ng-dev
 libmicrohttpd-dev libsqlite3-dev libjs-chart.js xxd libhiredis-dev libsystemd-dev"
 # Run and test: namespaces, clients, scanners, the Flask reference app,
-# and the reference tools the tests and benchmarks compare against.
+# and the reference tools the tests and benchmarks compare against (python3-pluggy: FlaskBB
+# registers its blueprints through pluggy hooks, for tools/routes-agreement).
 TEST_PKGS="iproute2 iputils-ping curl python3 python3-flask gunicorn dirb ffuf
 xdp-tools nftables tcpdump tshark procps psmisc kmod util-linux
 prometheus chromium python3-yaml systemd python3-kubernetes fail2ban python3-pyinotify linux-perf
-python3-flask-restful python3-flask-bootstrap python3-flask-silk python3-flask-autoindex redis-server nginx openssl"
+python3-flask-restful python3-flask-bootstrap python3-flask-silk python3-flask-autoindex redis-server nginx openssl
+python3-pluggy"
 # Benchmarks only (tools/bench/, make bench): the load generator and supervisord, the
 # supervision benchmark's reference. Installed with --bench.
 BENCH_PKGS="wrk supervisor"

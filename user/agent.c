@@ -34,6 +34,16 @@ struct agent_app {
 	struct jail *jail;              /* with the app's own settings */
 	struct routes *routes;          /* NULL until learned */
 	char source[4096];              /* where they came from */
+	/* How its routes are learned: an [app NAME] section's own settings; NULL for app 0 (the agent's). */
+	struct app_learning *learn;
+};
+
+/* The route settings of one app (routes_from, python, extra_routes), copied from its config. */
+struct app_learning {
+	char routes_from[sizeof(((struct warden_config *)0)->routes_from)];
+	char python[sizeof(((struct warden_config *)0)->python)];
+	char extra_routes[CONFIG_MAX_EXTRA_ROUTES][512];
+	int n_extra_routes;
 };
 
 struct agent {
@@ -200,6 +210,7 @@ void agent__free(struct agent *a)
 	for (i = 0; i < a->n_apps; i++) {
 		jail__free(a->apps[i]->jail);
 		routes__free(a->apps[i]->routes);
+		free(a->apps[i]->learn);
 		free(a->apps[i]);
 	}
 	banmap__close(a->bm);
@@ -237,15 +248,21 @@ int agent__add_app(struct agent *a, const char *name, const struct warden_config
 	snprintf(app->name, sizeof(app->name), "%s", name);
 	snprintf(app->source, sizeof(app->source), "%s", source ? source : "");
 	app->routes = routes;
-	app->jail = jail__new(cfg, routes, a->bm, err, sizeof(err));
+	app->learn = malloc(sizeof(*app->learn));
+	app->jail = app->learn ? jail__new(cfg, routes, a->bm, err, sizeof(err)) : NULL;
 	if (!app->jail) {
-		int ret = -errno;
+		int ret = app->learn ? -errno : -ENOMEM;
 
-		pr_warn("app %s: %s", name, err);
+		pr_warn("app %s: %s", name, app->learn ? err : strerror(ENOMEM));
 		routes__free(routes);
+		free(app->learn);
 		free(app);
 		return ret ? ret : -EINVAL;
 	}
+	memcpy(app->learn->routes_from, cfg->routes_from, sizeof(app->learn->routes_from));
+	memcpy(app->learn->python, cfg->python, sizeof(app->learn->python));
+	memcpy(app->learn->extra_routes, cfg->extra_routes, sizeof(app->learn->extra_routes));
+	app->learn->n_extra_routes = cfg->n_extra_routes;
 	jail__set_on_ban(app->jail, on_ban, a);
 	jail__restore(app->jail, time__boot_ns());
 	a->apps[a->n_apps] = app;
@@ -282,6 +299,22 @@ static bool same_notes(const struct routes *x, const struct routes *y)
 	return true;
 }
 
+struct routes *agent__learn(const struct app_routes_cfg *r, char *how, size_t howlen, char *err, size_t errlen)
+{
+	/* Flask is asked with the app's command (run) or an interpreter given (python =). */
+	return routes_learn__load(&(struct routes_learn_opts){
+					  .source = r->source,
+					  .cmd = r->cmd,
+					  .python = r->python && *r->python ? r->python : NULL,
+					  .from_flask = !strcmp(r->routes_from, "flask") &&
+							(r->cmd || (r->python && *r->python)),
+					  .spawn = r->spawn,
+					  .extra = (const char(*)[512])r->extra,
+					  .n_extra = r->n_extra,
+				  },
+				  how, howlen, err, errlen);
+}
+
 int agent__learn_routes(struct agent *a, int i, const char *source)
 {
 	struct agent_app *app = a->apps[i];
@@ -290,15 +323,16 @@ int agent__learn_routes(struct agent *a, int i, const char *source)
 	size_t n;
 
 	snprintf(app->source, sizeof(app->source), "%s", source);
-	fresh = routes_learn__load(&(struct routes_learn_opts){
-					   .source = source,
-					   .cmd = a->app_cmd,
-					   .from_flask = a->app_cmd && !strcmp(a->cfg->routes_from, "flask"),
-					   .spawn = a->app_spawn,
-					   .extra = (const char(*)[512])a->cfg->extra_routes,
-					   .n_extra = a->cfg->n_extra_routes,
-				   },
-				   how, sizeof(how), err, sizeof(err));
+	fresh = agent__learn(&(struct app_routes_cfg){
+				     .source = source,
+				     .routes_from = app->learn ? app->learn->routes_from : a->cfg->routes_from,
+				     .python = app->learn ? app->learn->python : a->cfg->python,
+				     .extra = app->learn ? app->learn->extra_routes : a->cfg->extra_routes,
+				     .n_extra = app->learn ? app->learn->n_extra_routes : a->cfg->n_extra_routes,
+				     .cmd = a->app_cmd,
+				     .spawn = a->app_spawn,
+			     },
+			     how, sizeof(how), err, sizeof(err));
 	if (!fresh) {
 		int ret = -errno;
 

@@ -76,6 +76,26 @@ const char *agent__app_name(const struct agent *a, int app); /* "" for app 0 */
  */
 int agent__learn_routes(struct agent *a, int app, const char *source);
 
+struct spawn_opts;
+
+/* How one app's routes are learned: its source and settings (all borrowed). */
+struct app_routes_cfg {
+	const char *source;
+	const char *routes_from;          /* "source" or "flask" */
+	const char *python;               /* "" or NULL: the command's interpreter */
+	const char (*extra)[512];         /* extra_routes */
+	int n_extra;
+	char *const *cmd;                 /* the app's command (run), NULL (watch) */
+	const struct spawn_opts *spawn;
+};
+
+/*
+ * Learn routes as one app's settings say: Flask's url_map with routes_from =
+ * flask and an interpreter (the command's or python =), else (or when that
+ * fails, said) the source; extra_routes added. NULL with the reason in err.
+ */
+struct routes *agent__learn(const struct app_routes_cfg *r, char *how, size_t howlen, char *err, size_t errlen);
+
 /*
  * The app's command and how it is spawned (both borrowed, outlive the
  * agent): with routes_from = flask, agent__learn_routes() asks its

@@ -151,7 +151,8 @@ static void learn_routes_again(struct watch *w)
 static int load_all_routes(struct watch *w, struct routes **routes)
 {
 	const struct warden_config *c = w->cfg;
-	char err[512];
+	struct warden_config app_cfg;
+	char err[512], how[64];
 	int i;
 
 	if (!c->app[0] && !c->n_apps && c->filter[0])
@@ -162,10 +163,37 @@ static int load_all_routes(struct watch *w, struct routes **routes)
 			"count as failures");
 	for (i = -1; i < c->n_apps; i++) {
 		const char *source = i < 0 ? c->app : c->apps[i]->source;
+		const struct warden_config *ac = c;
 
 		if (!source[0])
 			continue;
-		routes[i + 1] = routes__load(source, err, sizeof(err));
+		/* An [app NAME] section's own routes_from, python and extra_routes. */
+		if (i >= 0) {
+			if (config__app_config(c, c->apps[i], &app_cfg, err, sizeof(err))) {
+				pr_warn("%s", err);
+				return EXIT_USAGE;
+			}
+			ac = &app_cfg;
+		}
+		/* No command to take the interpreter from: the one that can import the app is needed. */
+		if (!strcmp(ac->routes_from, "flask") && !ac->python[0]) {
+			pr_warn("%s%s%sroutes_from = flask needs python = PATH in warden watch (the "
+				"interpreter that imports the app)", i < 0 ? "" : "[app ",
+				i < 0 ? "" : c->apps[i]->name, i < 0 ? "" : "]: ");
+			if (i >= 0)
+				config__free(&app_cfg);
+			return EXIT_USAGE;
+		}
+		routes[i + 1] = agent__learn(&(struct app_routes_cfg){
+						     .source = source,
+						     .routes_from = ac->routes_from,
+						     .python = ac->python,
+						     .extra = (const char(*)[512])ac->extra_routes,
+						     .n_extra = ac->n_extra_routes,
+					     },
+					     how, sizeof(how), err, sizeof(err));
+		if (i >= 0)
+			config__free(&app_cfg);
 		if (!routes[i + 1]) {
 			pr_warn("%s%s%scannot learn the routes from %s: %s", i < 0 ? "" : "[app ",
 				i < 0 ? "" : c->apps[i]->name, i < 0 ? "" : "]: ", source, err);
@@ -175,9 +203,10 @@ static int load_all_routes(struct watch *w, struct routes **routes)
 			pr_warn("no route found in %s: only statuses and non-HTTP requests count as "
 				"failures", source);
 		else
-			pr_info("learned %zu route%s from %s%s%s", routes__count(routes[i + 1]),
-				routes__count(routes[i + 1]) == 1 ? "" : "s", source,
+			pr_info("learned %zu route%s from %s (%s)%s%s", routes__count(routes[i + 1]),
+				routes__count(routes[i + 1]) == 1 ? "" : "s", source, how,
 				i < 0 ? "" : " for app ", i < 0 ? "" : c->apps[i]->name);
+		routes__say_notes(routes[i + 1]);
 	}
 	return 0;
 }

@@ -928,6 +928,18 @@ static int set_routes_from(struct warden_config *c, const char *v, char *w, size
 	return set_choice(c->routes_from, sizeof(c->routes_from), v, ways, w, wlen);
 }
 
+/* The interpreter for routes_from = flask: a path or a name found on PATH. */
+static int set_python(struct warden_config *c, const char *v, char *w, size_t wlen)
+{
+	int err = check_text(v, sizeof(c->python), w, wlen);
+
+	if (!err && strchr(v, ' '))
+		err = why(w, wlen, "'%s' is not a path nor a command name", SHOW(v));
+	if (!err)
+		snprintf(c->python, sizeof(c->python), "%s", v);
+	return err;
+}
+
 /* "[METHOD[,METHOD...] ]RULE", one per value (a rule may hold commas and blanks). */
 static int set_extra_routes(struct warden_config *c, const char *v, char *w, size_t wlen)
 {
@@ -1306,6 +1318,37 @@ static struct app_section *app_section_get(struct warden_config *c, const char *
 	return a;
 }
 
+/* The keys an [app NAME] section may set besides follow and app: [jail]'s, and how its routes are learned. */
+static const struct key_def *app_key(const char *key, char *w, size_t wlen)
+{
+	static const char *const routes_keys[] = { "routes_from", "extra_routes", "python", NULL };
+	const struct key_def *k = lookup_key(NULL, key, w, wlen);
+	size_t i;
+
+	if (!k || !strcasecmp(k->section, "jail"))
+		return k;
+	for (i = 0; routes_keys[i]; i++)
+		if (!strcmp(k->name, routes_keys[i]))
+			return k;
+	why(w, wlen, "'%s' belongs in [%s], not in an app's section", k->name, k->section);
+	return NULL;
+}
+
+/* A value of one line or several (an app section's list), each set in turn. */
+static int set_lines(struct warden_config *c, const struct key_def *k, const char *value, char *w,
+		     size_t wlen)
+{
+	char *copy = strdup(value), *line, *save = NULL;
+	int err = 0;
+
+	if (!copy)
+		return why(w, wlen, "out of memory");
+	for (line = strtok_r(copy, "\n", &save); line && !err; line = strtok_r(NULL, "\n", &save))
+		err = set_key(c, k, line, w, wlen);
+	free(copy);
+	return err;
+}
+
 /*
  * One "key = value" of an [app NAME] section: follow (appends), app (the
  * source), or a [jail] key, checked on a scratch copy of the settings so
@@ -1340,10 +1383,10 @@ static int app_section_set(struct app_section *a, const char *key, const char *v
 			snprintf(a->source, sizeof(a->source), "%s", value);
 		return err;
 	}
-	k = lookup_key("jail", key, reason, sizeof(reason));
+	k = app_key(key, reason, sizeof(reason));
 	if (!k)
-		return why(w, wlen, "%s (an [app NAME] section takes follow, app and [jail] keys)",
-			   reason);
+		return why(w, wlen, "%s (an [app NAME] section takes follow, app, routes_from, "
+			   "extra_routes, python and [jail] keys)", reason);
 	for (i = 0; i < a->n_jail && strcmp(a->jail[i].key, k->name); i++)
 		;
 	if (i < a->n_jail && !k->list)
@@ -1361,7 +1404,8 @@ static int app_section_set(struct app_section *a, const char *key, const char *v
 	if (err)
 		return err;
 	if (i < a->n_jail) {
-		if (asprintf(&joined, "%s %s", a->jail[i].value, value) < 0)
+		/* One value a line: a list's values may hold blanks ("GET,POST /hook"). */
+		if (asprintf(&joined, "%s\n%s", a->jail[i].value, value) < 0)
 			return why(w, wlen, "out of memory");
 		free(a->jail[i].value);
 		a->jail[i].value = joined;
@@ -1391,10 +1435,10 @@ int config__app_config(const struct warden_config *base, const struct app_sectio
 	out->n_apps = 0;
 	snprintf(out->app, sizeof(out->app), "%s", app->source);
 	for (i = 0; i < app->n_jail; i++) {
-		k = lookup_key("jail", app->jail[i].key, reason, sizeof(reason));
+		k = app_key(app->jail[i].key, reason, sizeof(reason));
 		/* The app's value replaces base's, lists included (as a fail2ban jail does). */
 		if (!k || (k->list && set_key(out, k, "", reason, sizeof(reason))) ||
-		    set_key(out, k, app->jail[i].value, reason, sizeof(reason))) {
+		    set_lines(out, k, app->jail[i].value, reason, sizeof(reason))) {
 			config__free(out);
 			return why(err, errlen, "[app %s]: %s", app->name, reason);
 		}

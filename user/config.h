@@ -37,8 +37,9 @@ struct app_section {
 	int n_follow;
 	char source[4096];               /* "app": its Flask source (file, folder, routes file) */
 	struct {
-		char key[64];                /* a [jail] key, normalized ("bantime.increment") */
-		char *value;                 /* owned; list keys gather their lines here */
+		char key[64];                /* a [jail] key or one of the routes' keys (routes_from,
+						extra_routes, python), normalized ("bantime.increment") */
+		char *value;                 /* owned; list keys gather their lines here, one a line */
 	} jail[CONFIG_MAX_APP_KEYS];
 	int n_jail;
 	int line;                        /* where the section starts in the file */
@@ -104,6 +105,8 @@ struct warden_config {
 	char extra_routes[CONFIG_MAX_EXTRA_ROUTES][512]; /* "extra_routes": "[METHODS ]RULE" that
 				      neither way finds, e.g. "GET,POST /hook/<token>" */
 	int n_extra_routes;
+	char python[4096];         /* "python": the interpreter that imports the app for routes_from =
+				      flask ("" = the app command's in run; needed by watch) */
 	bool analytics;            /* per-route analytics and the dashboard (default on) */
 	char user[128];            /* "USER[:GROUP]" the app runs as; "" = warden's, without its capabilities */
 	uint64_t resolve_interval_ns; /* re-resolve host names without a DNS TTL this often, default 5m */

@@ -14,6 +14,7 @@
 
 #include "log.h"
 #include "routes.h"
+#include "pyval.h"
 #include "routes_extract.h"
 
 /*
@@ -38,29 +39,13 @@
 
 enum conv_type { CONV_STRING, CONV_PATH, CONV_INT, CONV_FLOAT, CONV_UUID, CONV_ANY, CONV_CUSTOM };
 
-/* An exact decimal integer: sign and ASCII digits without leading zeros ("0" for zero). */
-struct decimal {
-	bool neg;
-	const char *d;
-	size_t n;
-};
-
-/* A min/max: Python compares int and float exactly, so integers stay exact. */
-struct bound {
-	bool set;
-	bool is_int;
-	bool neg;
-	char digits[48];           /* is_int: the integer (converter arguments are short) */
-	double d;                  /* !is_int */
-};
-
 struct conv {
 	enum conv_type type;
 	char *var;                 /* the variable's name */
 	size_t minlen, maxlen;     /* string: code points; maxlen SIZE_MAX: none */
 	bool is_signed;            /* int, float */
 	long long fixed_digits;    /* int: 0 for none */
-	struct bound min, max;     /* int, float */
+	struct py_bound min, max;     /* int, float */
 	char **items;              /* any: alternatives in order */
 	size_t *item_lens;
 	size_t nitems;
@@ -151,46 +136,6 @@ static const char *const std_methods[] = {
 
 /* ------------------------------------------------------------------ */
 /* Unicode: what Python's str sees */
-
-/* Unicode 14 decimal digits (category Nd): Python's \d and int() accept them all. */
-static const uint32_t nd_ranges[][2] = {
-	{ 0x30, 0x39 }, { 0x660, 0x669 }, { 0x6F0, 0x6F9 }, { 0x7C0, 0x7C9 },
-	{ 0x966, 0x96F }, { 0x9E6, 0x9EF }, { 0xA66, 0xA6F }, { 0xAE6, 0xAEF },
-	{ 0xB66, 0xB6F }, { 0xBE6, 0xBEF }, { 0xC66, 0xC6F }, { 0xCE6, 0xCEF },
-	{ 0xD66, 0xD6F }, { 0xDE6, 0xDEF }, { 0xE50, 0xE59 }, { 0xED0, 0xED9 },
-	{ 0xF20, 0xF29 }, { 0x1040, 0x1049 }, { 0x1090, 0x1099 }, { 0x17E0, 0x17E9 },
-	{ 0x1810, 0x1819 }, { 0x1946, 0x194F }, { 0x19D0, 0x19D9 }, { 0x1A80, 0x1A89 },
-	{ 0x1A90, 0x1A99 }, { 0x1B50, 0x1B59 }, { 0x1BB0, 0x1BB9 }, { 0x1C40, 0x1C49 },
-	{ 0x1C50, 0x1C59 }, { 0xA620, 0xA629 }, { 0xA8D0, 0xA8D9 }, { 0xA900, 0xA909 },
-	{ 0xA9D0, 0xA9D9 }, { 0xA9F0, 0xA9F9 }, { 0xAA50, 0xAA59 }, { 0xABF0, 0xABF9 },
-	{ 0xFF10, 0xFF19 }, { 0x104A0, 0x104A9 }, { 0x10D30, 0x10D39 }, { 0x11066, 0x1106F },
-	{ 0x110F0, 0x110F9 }, { 0x11136, 0x1113F }, { 0x111D0, 0x111D9 }, { 0x112F0, 0x112F9 },
-	{ 0x11450, 0x11459 }, { 0x114D0, 0x114D9 }, { 0x11650, 0x11659 }, { 0x116C0, 0x116C9 },
-	{ 0x11730, 0x11739 }, { 0x118E0, 0x118E9 }, { 0x11950, 0x11959 }, { 0x11C50, 0x11C59 },
-	{ 0x11D50, 0x11D59 }, { 0x11DA0, 0x11DA9 }, { 0x16A60, 0x16A69 }, { 0x16AC0, 0x16AC9 },
-	{ 0x16B50, 0x16B59 }, { 0x1D7CE, 0x1D7FF }, { 0x1E140, 0x1E149 }, { 0x1E2F0, 0x1E2F9 },
-	{ 0x1E950, 0x1E959 }, { 0x1FBF0, 0x1FBF9 },
-};
-
-/* The digit value of cp, -1 if it is not a decimal digit. */
-static int digit_value(uint32_t cp)
-{
-	size_t lo = 0, hi = sizeof(nd_ranges) / sizeof(nd_ranges[0]);
-
-	if (cp < 0x80)
-		return cp >= '0' && cp <= '9' ? (int)(cp - '0') : -1;
-	while (lo < hi) {
-		size_t mid = (lo + hi) / 2;
-
-		if (cp < nd_ranges[mid][0])
-			hi = mid;
-		else if (cp > nd_ranges[mid][1])
-			lo = mid + 1;
-		else
-			return (cp - nd_ranges[mid][0]) % 10;
-	}
-	return -1;
-}
 
 /* Decode the code point at s[i] of valid UTF-8; returns its length. */
 static size_t cp_at(const char *s, size_t i, uint32_t *cp)
@@ -427,158 +372,6 @@ struct carg {
 	struct pyval v;
 };
 
-/* Python's int(str) as an exact decimal (any size) into b; false if not an int. */
-static bool py_int_text(const char *s, size_t n, struct bound *b)
-{
-	size_t i = 0, o = 0;
-	bool digit = false;
-
-	while (i < n && is_space(s[i]))
-		i++;
-	while (n > i && is_space(s[n - 1]))
-		n--;
-	b->neg = false;
-	if (i < n && (s[i] == '+' || s[i] == '-'))
-		b->neg = s[i++] == '-';
-	for (; i < n; i++) {
-		if (s[i] == '_' && digit && i + 1 < n && is_adigit(s[i + 1]))
-			continue;
-		if (!is_adigit(s[i]))
-			return false;
-		digit = true;
-		if (!o && s[i] == '0')
-			continue;
-		if (o >= sizeof(b->digits) - 1)
-			return false;
-		b->digits[o++] = s[i];
-	}
-	if (!o)
-		b->digits[o++] = '0';
-	b->digits[o] = '\0';
-	return digit;
-}
-
-/* Python's int(str) in base 10: digits with single underscores between them. */
-static bool py_int(const char *s, size_t n, long long *out)
-{
-	size_t i = 0;
-	bool neg = false, digit = false;
-	long long v = 0;
-
-	while (i < n && is_space(s[i]))
-		i++;
-	while (n > i && is_space(s[n - 1]))
-		n--;
-	if (i < n && (s[i] == '+' || s[i] == '-'))
-		neg = s[i++] == '-';
-	for (; i < n; i++) {
-		if (s[i] == '_' && digit && i + 1 < n && is_adigit(s[i + 1]))
-			continue;
-		if (!is_adigit(s[i]))
-			return false;
-		if (__builtin_mul_overflow(v, 10, &v) || __builtin_add_overflow(v, s[i] - '0', &v))
-			return false;
-		digit = true;
-	}
-	*out = neg ? -v : v;
-	return digit;
-}
-
-/* Python's float(str): decimal forms, inf, infinity, nan (no hex floats). */
-static bool py_float(const char *s, size_t n, double *out)
-{
-	char buf[128], *end;
-	size_t i = 0, o = 0;
-	bool mant = false;
-
-	while (i < n && is_space(s[i]))
-		i++;
-	while (n > i && is_space(s[n - 1]))
-		n--;
-	if (n - i >= sizeof(buf))
-		return false;
-	if (i < n && (s[i] == '+' || s[i] == '-'))
-		buf[o++] = s[i++];
-	if (n - i == 3 || n - i == 8) {
-		if (!strncasecmp(s + i, "inf", n - i) || !strncasecmp(s + i, "infinity", n - i) ||
-		    !strncasecmp(s + i, "nan", n - i)) {
-			memcpy(buf + o, s + i, n - i);
-			buf[o + n - i] = '\0';
-			*out = strtod(buf, NULL);
-			return true;
-		}
-	}
-	for (; i < n && (is_adigit(s[i]) || (s[i] == '_' && mant && i + 1 < n && is_adigit(s[i + 1]))); i++)
-		if (s[i] != '_')
-			buf[o++] = s[i], mant = true;
-	if (i < n && s[i] == '.') {
-		bool frac = false;
-
-		buf[o++] = s[i++];
-		for (; i < n && (is_adigit(s[i]) || (s[i] == '_' && frac && i + 1 < n && is_adigit(s[i + 1]))); i++)
-			if (s[i] != '_')
-				buf[o++] = s[i], frac = true;
-		mant |= frac;
-	}
-	if (!mant)
-		return false;
-	if (i < n && (s[i] == 'e' || s[i] == 'E')) {
-		bool exp = false;
-
-		buf[o++] = s[i++];
-		if (i < n && (s[i] == '+' || s[i] == '-'))
-			buf[o++] = s[i++];
-		for (; i < n && (is_adigit(s[i]) || (s[i] == '_' && exp && i + 1 < n && is_adigit(s[i + 1]))); i++)
-			if (s[i] != '_')
-				buf[o++] = s[i], exp = true;
-		if (!exp)
-			return false;
-	}
-	if (i != n)
-		return false;
-	buf[o] = '\0';
-	*out = strtod(buf, &end);
-	return *end == '\0';
-}
-
-/* _pythonize(): None/True/False, int, float, else the text without matching quotes. */
-static int pythonize(const char *s, size_t n, struct pyval *v)
-{
-	memset(v, 0, sizeof(*v));
-	if ((n == 4 && !memcmp(s, "None", 4))) {
-		v->kind = PV_NONE;
-		return 0;
-	}
-	if ((n == 4 && !memcmp(s, "True", 4)) || (n == 5 && !memcmp(s, "False", 5))) {
-		v->kind = PV_BOOL;
-		v->i = n == 4;
-		return 0;
-	}
-	if (py_int(s, n, &v->i)) {
-		v->kind = PV_INT;
-	} else if (py_float(s, n, &v->f)) {
-		v->kind = PV_FLOAT;
-	}
-	if (v->kind != PV_DYNAMIC) {
-		/* Numbers keep their text: an int too big for 64 bits is still exact there. */
-		v->s = strndup(s, n);
-		v->slen = n;
-		return v->s ? 0 : -ENOMEM;
-	}
-	if (n >= 1 && (s[0] == '"' || s[0] == '\'') && s[n - 1] == s[0]) {
-		s++;
-		n = n >= 2 ? n - 2 : 0;
-	}
-	v->kind = PV_STR;
-	v->s = malloc(n + 1);
-	if (!v->s)
-		return -ENOMEM;
-	memcpy(v->s, s, n);
-	v->s[n] = '\0';
-	v->slen = n;
-	return 0;
-}
-
 /* parse_converter_args(argstr): re.finditer over argstr + ",". */
 static int parse_converter_args(const char *a, size_t alen, struct carg *out, size_t max, size_t *nout)
 {
@@ -623,60 +416,13 @@ static int parse_converter_args(const char *a, size_t alen, struct carg *out, si
 		out[k].name = named ? a + p : NULL;
 		out[k].name_len = named ? w : 0;
 		/* A quoted value keeps its quotes until here: never a number. */
-		err = pythonize(s + vs, ve - vs, &out[k].v);
+		err = pyval__pythonize(s + vs, ve - vs, &out[k].v);
 		k++;
 		p = end;
 	}
 	free(s);
 	*nout = k;
 	return err;
-}
-
-/* Python's int(x) for a converter option; false if it would raise. */
-static bool to_int(const struct pyval *v, long long *out)
-{
-	switch (v->kind) {
-	case PV_BOOL:
-	case PV_INT:
-		*out = v->i;
-		return true;
-	case PV_FLOAT:
-		if (!isfinite(v->f) || fabs(v->f) > 9e18)
-			return false;
-		*out = (long long)v->f;
-		return true;
-	case PV_STR:
-		return py_int(v->s, v->slen, out);
-	default:
-		return false;
-	}
-}
-
-static bool to_bound(const struct pyval *v, struct bound *b)
-{
-	memset(b, 0, sizeof(*b));
-	switch (v->kind) {
-	case PV_NONE:
-		return true;
-	case PV_BOOL:
-	case PV_INT:
-	case PV_FLOAT:
-		if (v->kind != PV_FLOAT || (v->s && py_int_text(v->s, v->slen, b))) {
-			char tmp[32];
-
-			if (v->kind != PV_FLOAT) {
-				snprintf(tmp, sizeof(tmp), "%lld", v->i);
-				py_int_text(tmp, strlen(tmp), b);
-			}
-			b->set = b->is_int = true;
-			return true;
-		}
-		b->set = true;
-		b->d = v->f;
-		return true;
-	default:
-		return false; /* a str bound makes every match a TypeError */
-	}
 }
 
 /*
@@ -747,9 +493,9 @@ static int make_conv(const char *cname, size_t clen, struct carg *args, size_t n
 	case CONV_STRING: {
 		long long minl = 1, maxl = -1, len = -1;
 
-		if ((val[0] && val[0]->kind != PV_NONE && !to_int(val[0], &minl)) ||
-		    (val[1] && val[1]->kind != PV_NONE && !to_int(val[1], &maxl)) ||
-		    (val[2] && val[2]->kind != PV_NONE && !to_int(val[2], &len)) ||
+		if ((val[0] && val[0]->kind != PV_NONE && !pyval__to_int(val[0], &minl)) ||
+		    (val[1] && val[1]->kind != PV_NONE && !pyval__to_int(val[1], &maxl)) ||
+		    (val[2] && val[2]->kind != PV_NONE && !pyval__to_int(val[2], &len)) ||
 		    (val[0] && val[0]->kind == PV_NONE)) {
 			*why = "bad string converter length";
 			return -EINVAL;
@@ -803,7 +549,7 @@ static int make_conv(const char *cname, size_t clen, struct carg *args, size_t n
 		} else if (fd && fd->kind == PV_NONE) {
 			cv->fixed_digits = 0;
 		}
-		if ((mn && !to_bound(mn, &cv->min)) || (mx && !to_bound(mx, &cv->max))) {
+		if ((mn && !pyval__to_bound(mn, &cv->min)) || (mx && !pyval__to_bound(mx, &cv->max))) {
 			*why = "min/max is not a number";
 			return -EINVAL;
 		}
@@ -1946,7 +1692,7 @@ static bool match_pieces(struct mctx *m, const struct rule *r, const struct part
 		for (e = d, digits = 0; e < end; digits++) {
 			size_t l = cp_at(s, e, &cp);
 
-			if (digit_value(cp) < 0)
+			if (pyval__digit_value(cp) < 0)
 				break;
 			e += l;
 		}
@@ -1962,7 +1708,7 @@ static bool match_pieces(struct mctx *m, const struct rule *r, const struct part
 			for (f = d, digits = 0; f < end; digits++) {
 				size_t l = cp_at(s, f, &cp);
 
-				if (digit_value(cp) < 0)
+				if (pyval__digit_value(cp) < 0)
 					break;
 				f += l;
 			}
@@ -2090,28 +1836,11 @@ static int match_node(struct mctx *m, const struct node *n, size_t s, size_t nca
 	return M_NONE;
 }
 
-static int sign3(int c)
-{
-	return (c > 0) - (c < 0);
-}
-
-static int cmp_decimal(const struct decimal *a, const struct decimal *b)
-{
-	bool an = a->neg && !(a->n == 1 && a->d[0] == '0');
-	bool bn = b->neg && !(b->n == 1 && b->d[0] == '0');
-	int mag;
-
-	if (an != bn)
-		return an ? -1 : 1;
-	mag = a->n != b->n ? (a->n < b->n ? -1 : 1) : sign3(memcmp(a->d, b->d, a->n));
-	return an ? -mag : mag;
-}
-
 /*
  * A matched -?\d+ (digits of any script) as an exact decimal, written
  * into buf (len + 1 bytes).
  */
-static void to_decimal(const char *s, size_t n, char *buf, struct decimal *out)
+static void to_decimal(const char *s, size_t n, char *buf, struct py_decimal *out)
 {
 	size_t i = 0, o = 0;
 	uint32_t cp;
@@ -2122,7 +1851,7 @@ static void to_decimal(const char *s, size_t n, char *buf, struct decimal *out)
 		int d;
 
 		i += cp_at(s, i, &cp);
-		d = digit_value(cp);
+		d = pyval__digit_value(cp);
 		if (!o && !d)
 			continue;
 		buf[o++] = (char)('0' + d);
@@ -2132,76 +1861,6 @@ static void to_decimal(const char *s, size_t n, char *buf, struct decimal *out)
 	buf[o] = '\0';
 	out->d = buf;
 	out->n = o;
-}
-
-/* An integral finite double as an exact decimal ("%.0f" is exact in glibc). */
-static void double_decimal(double d, char *buf, size_t len, struct decimal *out)
-{
-	snprintf(buf, len, "%.0f", fabs(d));
-	out->neg = d < 0;
-	out->d = buf;
-	out->n = strlen(buf);
-}
-
-static void bound_decimal(const struct bound *b, struct decimal *out)
-{
-	out->neg = b->neg;
-	out->d = b->digits;
-	out->n = strlen(b->digits);
-}
-
-/* value <=> bound for an int value: -1, 0, 1, or 2 when unordered (nan). */
-static int cmp_int_bound(const struct decimal *v, const struct bound *b)
-{
-	struct decimal bd;
-	char buf[400];
-
-	if (b->is_int) {
-		bound_decimal(b, &bd);
-		return cmp_decimal(v, &bd);
-	}
-	if (isnan(b->d))
-		return 2;
-	if (isinf(b->d))
-		return b->d > 0 ? -1 : 1;
-	if (b->d == floor(b->d)) {
-		double_decimal(b->d, buf, sizeof(buf), &bd);
-		return cmp_decimal(v, &bd);
-	}
-	/* A fraction is below 2^52 in magnitude: longer integers are beyond it. */
-	if (v->n > 17)
-		return v->neg ? -1 : 1;
-	{
-		double x = strtod(v->d, NULL) * (v->neg ? -1 : 1);
-
-		return x < b->d ? -1 : x > b->d;
-	}
-}
-
-/* value <=> bound for a float value: -1, 0, 1, or 2 when unordered. */
-static int cmp_float_bound(double v, const struct bound *b)
-{
-	struct decimal vd, bd;
-	char buf[400];
-
-	if (isnan(v) || (!b->is_int && isnan(b->d)))
-		return 2;
-	if (!b->is_int)
-		return v < b->d ? -1 : v > b->d;
-	if (isinf(v))
-		return v > 0 ? 1 : -1;
-	bound_decimal(b, &bd);
-	if (v == floor(v)) {
-		double_decimal(v, buf, sizeof(buf), &vd);
-		return cmp_decimal(&vd, &bd);
-	}
-	if (bd.n > 16)
-		return bd.neg ? 1 : -1;
-	{
-		double x = strtod(bd.d, NULL) * (bd.neg ? -1 : 1);
-
-		return v < x ? -1 : v > x;
-	}
 }
 
 /* The float() of a matched -?\d+\.\d+ (any script's digits). */
@@ -2219,7 +1878,7 @@ static double parse_float(const char *s, size_t n)
 	}
 	while (i < n) {
 		i += cp_at(s, i, &cp);
-		buf[o++] = digit_value(cp) >= 0 ? (char)('0' + digit_value(cp)) : (char)cp;
+		buf[o++] = pyval__digit_value(cp) >= 0 ? (char)('0' + pyval__digit_value(cp)) : (char)cp;
 	}
 	buf[o] = '\0';
 	d = strtod(buf, NULL);
@@ -2233,7 +1892,7 @@ static bool conv_valid(const struct conv *cv, const char *s, size_t n)
 {
 	if (cv->type == CONV_INT) {
 		char small[128], *buf = small;
-		struct decimal v;
+		struct py_decimal v;
 		bool ok = true;
 
 		if (cv->fixed_digits && (long long)cp_count(s, n) != cv->fixed_digits)
@@ -2246,9 +1905,9 @@ static bool conv_valid(const struct conv *cv, const char *s, size_t n)
 				return true;
 		}
 		to_decimal(s, n, buf, &v);
-		if (cv->min.set && cmp_int_bound(&v, &cv->min) == -1)
+		if (cv->min.set && pyval__cmp_int_bound(&v, &cv->min) == -1)
 			ok = false;
-		if (cv->max.set && cmp_int_bound(&v, &cv->max) == 1)
+		if (cv->max.set && pyval__cmp_int_bound(&v, &cv->max) == 1)
 			ok = false;
 		if (buf != small)
 			free(buf);
@@ -2260,9 +1919,9 @@ static bool conv_valid(const struct conv *cv, const char *s, size_t n)
 		if (!cv->min.set && !cv->max.set)
 			return true;
 		d = parse_float(s, n);
-		if (cv->min.set && cmp_float_bound(d, &cv->min) == -1)
+		if (cv->min.set && pyval__cmp_float_bound(d, &cv->min) == -1)
 			return false;
-		if (cv->max.set && cmp_float_bound(d, &cv->max) == 1)
+		if (cv->max.set && pyval__cmp_float_bound(d, &cv->max) == 1)
 			return false;
 		return true;
 	}
@@ -2274,12 +1933,12 @@ static bool value_equals(const struct conv *cv, const char *s, size_t n, const s
 {
 	switch (cv->type) {
 	case CONV_INT: {
-		struct bound b = { 0 };
+		struct py_bound b = { 0 };
 		char small[128], *buf = small;
-		struct decimal d;
+		struct py_decimal d;
 		int c;
 
-		if (!to_bound(v, &b) || !b.set)
+		if (!pyval__to_bound(v, &b) || !b.set)
 			return false;
 		if (n + 1 > sizeof(small)) {
 			buf = malloc(n + 1);
@@ -2287,17 +1946,17 @@ static bool value_equals(const struct conv *cv, const char *s, size_t n, const s
 				return false;
 		}
 		to_decimal(s, n, buf, &d);
-		c = cmp_int_bound(&d, &b);
+		c = pyval__cmp_int_bound(&d, &b);
 		if (buf != small)
 			free(buf);
 		return c == 0;
 	}
 	case CONV_FLOAT: {
-		struct bound b = { 0 };
+		struct py_bound b = { 0 };
 
-		if (!to_bound(v, &b) || !b.set)
+		if (!pyval__to_bound(v, &b) || !b.set)
 			return false;
-		return cmp_float_bound(parse_float(s, n), &b) == 0;
+		return pyval__cmp_float_bound(parse_float(s, n), &b) == 0;
 	}
 	case CONV_UUID:
 		return false; /* a UUID object equals no constant */

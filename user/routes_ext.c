@@ -38,10 +38,7 @@ static const struct ext_entry table[] = {
 	/* Flask-Admin 1.x: the index view at url='/admin' and its static folder */
 	{ "flask_admin", "Admin", "Flask-Admin", "1.0", "2.0", false,
 	  { { "/admin/", "admin.index" }, { "/admin/static/<path:filename>", "admin.static" } } },
-	/* flask-restx: the Swagger specification and its UI's static files (doc at '/') */
-	{ "flask_restx", "Api", "flask-restx", "0.1", "2.0", false,
-	  { { "/swagger.json", "specs" }, { "/swaggerui/<path:filename>", "restx_doc.static" },
-	    { "/", "doc" } } },
+	/* flask-restx's Api is read like the app's own code (routes_extract.c: its prefix, doc=, namespaces). */
 	/* Flask-DebugToolbar: only in debug, its static files */
 	{ "flask_debugtoolbar", "DebugToolbarExtension", "Flask-DebugToolbar", "0.10", "1.0", true,
 	  { { "/_debug_toolbar/static/<path:filename>", "_debug_toolbar.static" } } },

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /* routes_extract.c - read Flask sources (never run them) into the routes Flask would register. */
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -35,66 +36,6 @@
 #define MAX_SCOPES 64
 #define MAX_DECOS 64
 #define NO_KW UINT32_MAX
-
-/* ------------------------------------------------------------------ */
-/* Python constants */
-
-void pyval__clear(struct pyval *v)
-{
-	size_t i, n;
-
-	if (!v)
-		return;
-	free(v->s);
-	n = v->kind == PV_DICT ? v->n * 2 : v->n;
-	for (i = 0; v->items && i < n; i++)
-		pyval__clear(&v->items[i]);
-	free(v->items);
-	memset(v, 0, sizeof(*v));
-}
-
-int pyval__copy(struct pyval *dst, const struct pyval *src)
-{
-	size_t i, n = src->kind == PV_DICT ? src->n * 2 : src->n;
-
-	*dst = *src;
-	dst->s = NULL;
-	dst->items = NULL;
-	if (src->s) {
-		dst->s = malloc(src->slen + 1);
-		if (!dst->s)
-			goto oom;
-		memcpy(dst->s, src->s, src->slen + 1);
-	}
-	if (src->items && n) {
-		dst->items = calloc(n, sizeof(*dst->items));
-		if (!dst->items)
-			goto oom;
-		for (i = 0; i < n; i++)
-			if (pyval__copy(&dst->items[i], &src->items[i]))
-				goto oom;
-	}
-	return 0;
-oom:
-	pyval__clear(dst);
-	return -ENOMEM;
-}
-
-bool pyval__truthy(const struct pyval *v)
-{
-	switch (v->kind) {
-	case PV_NONE: return false;
-	case PV_BOOL:
-	case PV_INT: return v->i != 0;
-	case PV_FLOAT: return v->f != 0;
-	case PV_STR: return v->slen > 0;
-	case PV_LIST:
-	case PV_TUPLE:
-	case PV_SET:
-	case PV_DICT: return v->n > 0;
-	default: return true;
-	}
-}
 
 static bool is_number(const struct pyval *v)
 {
@@ -219,12 +160,13 @@ enum ev_kind {
 	EV_IMPORT, EV_ROUTE, EV_REGISTER, EV_MAPSET, EV_NEWAPP,
 	EV_CALL, /* NAME(...) as a statement or a value: a helper or an extension */
 	EV_INIT, /* X.init_app(...) */
+	EV_NEWAPI, /* NAME = Api(...) / Namespace(...) / api.namespace(...): target is the object */
 };
 
-enum route_kind { RK_ROUTE, RK_GET, RK_POST, RK_PUT, RK_PATCH, RK_DELETE, RK_ADD, RK_RESOURCE };
+enum route_kind { RK_ROUTE, RK_GET, RK_POST, RK_PUT, RK_PATCH, RK_DELETE, RK_ADD, RK_RESOURCE, RK_NAMESPACE };
 
 static const char *const route_kind_name[] = {
-	"route", "get", "post", "put", "patch", "delete", "add_url_rule", "add_resource",
+	"route", "get", "post", "put", "patch", "delete", "add_url_rule", "add_resource", "add_namespace",
 };
 
 struct event {
@@ -270,6 +212,7 @@ struct proute {
 	int8_t strict;        /* -1: the Map's default when added */
 	int8_t merge;         /* -1: the Map's default */
 	bool build_only, redirects, alias, other_host;
+	bool raw;             /* a REST Api's rule on a blueprint: the registration prefix is prepended as is */
 	int file, line;
 };
 
@@ -288,6 +231,25 @@ struct entry {
 	bool is_reg;
 	struct proute r;
 	struct reg g;
+	/* flask-restx's Api initialised here: its apidoc blueprint ("restx_doc") goes on the app,
+	   and on a blueprint the later rules get the registration prefix as is. */
+	const char *apidoc;
+};
+
+/* A resource of a flask-restx Namespace (or of an Api's default namespace). */
+struct nsres {
+	char *cls;             /* the Resource class, dotted */
+	struct proute proto;   /* endpoint= (NULL: derived), methods, options */
+	char **urls;           /* as given, before the namespace's path */
+	size_t nurls;
+};
+
+/* What kind of REST extension an Api or Namespace comes from. */
+enum rest_kind { REST_NONE, REST_RESTFUL, REST_RESTX };
+
+struct ns_attach {
+	int api;
+	char *path;            /* add_namespace(ns, path=): NULL for the namespace's own */
 };
 
 struct obj {
@@ -295,6 +257,20 @@ struct obj {
 	bool is_api;              /* a Flask-RESTful Api: routes go to its target */
 	int target;               /* api: the app or blueprint, -1: not known yet */
 	struct pyval prefix;      /* api: prefix=, PV_NONE if none */
+	enum rest_kind rest;      /* api, namespace: which extension */
+	bool is_ns;               /* a flask-restx Namespace */
+	char *factory;            /* ns = api.namespace(...): the api's dotted name */
+	char *doc;                /* restx api: doc= path, NULL: no documentation page */
+	char *swagger;            /* restx api: default_swagger_filename */
+	bool restplus;            /* restx api: Flask-RESTPlus (its apidoc is "restplus_doc") */
+	bool inited;              /* restx api: its Swagger routes are registered */
+	char **endpoints;         /* restx api: endpoints taken (resources get "_2", "_3"...) */
+	size_t nendpoints;
+	struct nsres *res;        /* ns, restx api (default namespace): resources in order */
+	size_t nres, cres;
+	char *ns_path;            /* ns: its path, NULL when not constant */
+	struct ns_attach attach[8]; /* ns: the apis it is added to */
+	size_t nattach;
 	int file, fn;
 	uint32_t line, pos;
 	struct call args;
@@ -332,6 +308,7 @@ struct ctx {
 	const struct env *env;    /* pass 2: the helper call or loop being run, NULL */
 	struct route_decls notes; /* only its notes: what could not be learned */
 	int frames;               /* helper calls being run (bounded) */
+	bool apidoc_done;         /* output: flask-restx's apidoc blueprint is on the app being flattened */
 };
 
 /* Where a config value may come from. */
@@ -1319,7 +1296,7 @@ static void scan_calls(struct ctx *c, int fi, uint32_t s, uint32_t t, int fn)
 		if (T(f, k)->type != PY_NAME || !method_call_at(f, k, s, t, &rs))
 			continue;
 		if (tok_eq(f, k, "register_blueprint") || tok_eq(f, k, "init_app") ||
-		    tok_eq(f, k, "add_resource")) {
+		    tok_eq(f, k, "add_resource") || tok_eq(f, k, "add_namespace")) {
 			dotted_fwd(c, f, rs, k - 1, &recv);
 			e = recv ? add_event(c, f, tok_eq(f, k, "register_blueprint") ? EV_REGISTER :
 						   tok_eq(f, k, "init_app") ? EV_INIT : EV_ROUTE, k, fn) : NULL;
@@ -1328,7 +1305,7 @@ static void scan_calls(struct ctx *c, int fi, uint32_t s, uint32_t t, int fn)
 				continue;
 			}
 			e->recv = recv;
-			e->rk = RK_RESOURCE;
+			e->rk = tok_eq(f, k, "add_namespace") ? RK_NAMESPACE : RK_RESOURCE;
 			e->end = parse_call(f, k + 1, t, &e->args);
 			continue;
 		}
@@ -1371,7 +1348,45 @@ static void scan_calls(struct ctx *c, int fi, uint32_t s, uint32_t t, int fn)
 	scan_plain_call(c, fi, s, t, fn);
 }
 
-/* Whether the dotted callee names Flask or Blueprint (directly, via an alias, or a local subclass). */
+/* Whether the file imports module mod (or names from it). */
+static bool file_imports(const struct file *f, const char *mod)
+{
+	size_t i;
+
+	for (i = 0; i < f->nbinds; i++)
+		if ((f->binds[i].kind == B_FROM || f->binds[i].kind == B_MOD) && f->binds[i].a &&
+		    !strcmp(f->binds[i].a, mod))
+			return true;
+	return false;
+}
+
+/* The module a REST extension's name comes from: flask_restful, flask_restx or flask_restplus. */
+static enum rest_kind rest_origin(const struct file *f, const char *callee)
+{
+	const char *mod = NULL;
+	size_t i;
+
+	if (!strncmp(callee, "flask_rest", 10)) {
+		mod = callee;
+	} else {
+		for (i = 0; i < f->nbinds && !mod; i++) {
+			const struct binding *b = &f->binds[i];
+
+			if (b->kind == B_FROM && b->name && !strcmp(b->name, callee) && b->a &&
+			    !strncmp(b->a, "flask_rest", 10))
+				mod = b->a;
+		}
+	}
+	if (!mod)
+		return REST_NONE;
+	return !strncmp(mod, "flask_restx", 11) || !strncmp(mod, "flask_restplus", 14) ? REST_RESTX : REST_RESTFUL;
+}
+
+/*
+ * What the dotted callee constructs: 1 Flask, 2 Blueprint (directly, via an
+ * alias, or a local subclass), 3 Flask-RESTful's Api, 4 flask-restx's (or
+ * Flask-RESTPlus's) Api, 5 their Namespace; 0 anything else.
+ */
 static int ctor_kind(struct ctx *c, int fi, const char *callee, int depth)
 {
 	const struct file *f = c->files[fi];
@@ -1385,17 +1400,12 @@ static int ctor_kind(struct ctx *c, int fi, const char *callee, int depth)
 	if (!strcmp(last, "Blueprint") || !strcmp(last, "APIBlueprint"))
 		return 2;
 	/* Flask-RESTful's Api (and its forks'): routes of resources, on an app or a blueprint. */
-	if (!strcmp(last, "Api")) {
-		if (!strncmp(callee, "flask_rest", 10))
-			return 3;
-		for (i = 0; i < f->nbinds; i++) {
-			const struct binding *b = &f->binds[i];
+	if (!strcmp(last, "Api") || !strcmp(last, "Namespace")) {
+		enum rest_kind rk = rest_origin(f, callee);
 
-			if (b->kind == B_FROM && b->name && !strcmp(b->name, callee) && b->a &&
-			    !strncmp(b->a, "flask_rest", 10))
-				return 3;
-		}
-		return 0;
+		if (rk == REST_NONE || (rk == REST_RESTFUL && *last == 'N'))
+			return 0;
+		return *last == 'N' ? 5 : rk == REST_RESTX ? 4 : 3;
 	}
 	if (strchr(callee, '.'))
 		return 0;
@@ -1505,14 +1515,24 @@ static void scan_assign(struct ctx *c, int fi, uint32_t s, uint32_t t, int fn)
 		int kind;
 
 		if (callee && is_op(f, after, t, "(") && close_of(f, after, t) == t - 1) {
+			size_t cl = strlen(callee);
+
 			kind = ctor_kind(c, fi, callee, 0);
+			/* ns = api.namespace("name", ...): a namespace if api turns out to be a flask-restx Api. */
+			if (!kind && cl > 10 && !strcmp(callee + cl - 10, ".namespace"))
+				kind = 6;
 			if (kind && k == 0) {
 				struct obj *o = PUSH(c, c->objs, c->nobjs, c->cobjs);
 
 				if (!o)
 					break;
 				o->is_app = kind == 1;
-				o->is_api = kind == 3;
+				o->is_api = kind == 3 || kind == 4;
+				o->is_ns = kind >= 5;
+				o->rest = kind == 3 ? REST_RESTFUL : kind >= 4 ? REST_RESTX : REST_NONE;
+				o->restplus = kind == 4 && (strstr(callee, "restplus") || file_imports(f, "flask_restplus"));
+				if (kind == 6)
+					o->factory = xstrndup(c, callee, cl - 10);
 				o->target = -1;
 				o->file = fi;
 				o->fn = fn;
@@ -1520,8 +1540,8 @@ static void scan_assign(struct ctx *c, int fi, uint32_t s, uint32_t t, int fn)
 				o->pos = s;
 				o->app_seq = 0;
 				parse_call(f, after, t, &o->args);
-				if (o->is_app) {
-					struct event *e = add_event(c, f, EV_NEWAPP, s, fn);
+				if (o->is_app || o->rest == REST_RESTX) {
+					struct event *e = add_event(c, f, o->is_app ? EV_NEWAPP : EV_NEWAPI, s, fn);
 
 					if (e)
 						e->target = c->nobjs - 1;
@@ -1535,10 +1555,15 @@ static void scan_assign(struct ctx *c, int fi, uint32_t s, uint32_t t, int fn)
 				b->obj = c->nobjs - 1;
 			else
 				b->a = xstrdup(c, callee);
+			b->ra = v; /* x = x.strip("/") is a constant too */
+			b->rb = t;
 		} else if (callee && after == t) {
 			b = add_binding(c, f, f->src + T(f, name)->off, T(f, name)->len, B_ALIAS, s, fn);
-			if (b)
+			if (b) {
 				b->a = xstrdup(c, callee);
+				b->ra = v;
+				b->rb = t;
+			}
 		} else {
 			b = add_binding(c, f, f->src + T(f, name)->off, T(f, name)->len, B_CONST, s, fn);
 			if (b) {
@@ -2090,6 +2115,8 @@ struct evaluator {
 	uint32_t end;
 	int depth;
 	const struct env *env; /* names bound by helper calls and loops */
+	uint32_t limit;        /* the right-hand side of a local assignment at this token: names
+				  are those bound before it (x = x.strip("/")); 0: none */
 };
 
 static bool ev_expr(struct evaluator *ev, uint32_t *p, struct pyval *out);
@@ -2268,6 +2295,101 @@ static bool ev_display(struct evaluator *ev, uint32_t *p, struct pyval *out)
 	return ok;
 }
 
+/* The str methods a rule or a prefix is commonly built with. */
+static bool str_method(const char *m)
+{
+	static const char *const names[] = { "strip", "lstrip", "rstrip", "replace", "lower", "upper" };
+	size_t i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (!strcmp(m, names[i]))
+			return true;
+	return false;
+}
+
+/* Python's str.strip/lstrip/rstrip(chars=None) on v, in place. */
+static void str_strip(struct pyval *v, const char *chars, bool left, bool right)
+{
+	size_t a = 0, b = v->slen;
+
+	while (left && a < b && (chars ? strchr(chars, v->s[a]) != NULL : strchr(" \t\n\r\f\v", v->s[a]) != NULL))
+		a++;
+	while (right && b > a && (chars ? strchr(chars, v->s[b - 1]) != NULL : strchr(" \t\n\r\f\v", v->s[b - 1]) != NULL))
+		b--;
+	memmove(v->s, v->s + a, b - a);
+	v->s[b - a] = '\0';
+	v->slen = b - a;
+}
+
+/* str.replace(old, new) (every occurrence) into a new string; NULL on OOM. */
+static char *str_replace(const char *s, const char *old, const char *new)
+{
+	size_t ol = strlen(old), nl = strlen(new), n = 0;
+	const char *q;
+	char *out, *w;
+
+	for (q = s; ol && (q = strstr(q, old)); q += ol)
+		n++;
+	out = malloc(strlen(s) + n * nl + 1);
+	if (!out)
+		return NULL;
+	for (w = out; ol && (q = strstr(s, old)); s = q + ol) {
+		memcpy(w, s, (size_t)(q - s));
+		w += q - s;
+		memcpy(w, new, nl);
+		w += nl;
+	}
+	strcpy(w, s);
+	return out;
+}
+
+/* ".method(args)" after a str value: strip, lstrip, rstrip, replace, lower, upper. */
+static bool ev_methods(struct evaluator *ev, uint32_t *p, struct pyval *out)
+{
+	const struct file *f = ev->c->files[ev->fi];
+
+	while (is_op(f, *p, ev->end, ".") && is_any_name(f, *p + 1, ev->end) && is_op(f, *p + 2, ev->end, "(")) {
+		struct argctx here = { ev->fi, ev->fn, ev->env };
+		struct pyval a[2] = { { 0 }, { 0 } };
+		char *m = tok_text(ev->c, f, *p + 1), *r;
+		struct call call;
+		uint32_t close = parse_call(f, *p + 2, ev->end, &call);
+		bool ok = m && out->kind == PV_STR && str_method(m) && close < ev->end && call.n <= 2;
+		size_t i;
+
+		for (i = 0; ok && i < call.n; i++)
+			ok = call.v[i].kw == NO_KW && !call.v[i].star &&
+			     eval_in(ev->c, &here, call.v[i].a, call.v[i].b, ev->depth + 1, &a[i]) &&
+			     (a[i].kind == PV_STR || (a[i].kind == PV_NONE && m[1] != 'e'));
+		if (ok && (!strcmp(m, "lower") || !strcmp(m, "upper"))) {
+			ok = call.n == 0;
+			for (i = 0; ok && i < out->slen; i++)
+				out->s[i] = (char)(m[0] == 'l' ? tolower((unsigned char)out->s[i])
+							       : toupper((unsigned char)out->s[i]));
+		} else if (ok && !strcmp(m, "replace")) {
+			ok = call.n == 2 && (r = str_replace(out->s, a[0].s, a[1].s)) != NULL;
+			if (ok) {
+				free(out->s);
+				out->s = r;
+				out->slen = strlen(r);
+			}
+		} else if (ok) {
+			const char *chars = call.n == 1 && a[0].kind == PV_STR ? a[0].s : NULL;
+
+			ok = call.n <= 1;
+			if (ok)
+				str_strip(out, chars, m[0] != 'r', m[0] != 'l');
+		}
+		pyval__clear(&a[0]);
+		pyval__clear(&a[1]);
+		free(m);
+		if (!ok)
+			return false;
+		*p = close + 1;
+	}
+	return true;
+}
+
 static bool ev_atom(struct evaluator *ev, uint32_t *p, struct pyval *out)
 {
 	struct file *f = ev->c->files[ev->fi];
@@ -2315,6 +2437,29 @@ static bool ev_atom(struct evaluator *ev, uint32_t *p, struct pyval *out)
 		}
 		/* A module-level constant, maybe imported. */
 		after = dotted_fwd(ev->c, f, *p, ev->end, &dotted);
+		/* name.strip("/"): the name here, the method after it (ev_expr). */
+		if (dotted && strchr(dotted, '.') && is_op(f, after, ev->end, "(") &&
+		    str_method(strrchr(dotted, '.') + 1)) {
+			*strrchr(dotted, '.') = '\0';
+			after -= 2;
+		}
+		if (dotted && ev->depth <= MAX_DEPTH && !strchr(dotted, '.') && ev->fn >= 0) {
+			/* A constant assigned in this function before here, read where the function
+			   runs (a helper's parameters stay bound in it). */
+			uint32_t here = ev->limit ? ev->limit - 1 : *p;
+			const struct binding *b = lookup(f, dotted, strlen(dotted), here, ev->fn, false);
+
+			if (b && (b->kind == B_CONST || b->kind == B_CALL || b->kind == B_ALIAS) && b->rb > b->ra &&
+			    b->fn == ev->fn && b->pos <= here) {
+				struct evaluator sub = { ev->c, ev->fi, ev->fn, b->rb, ev->depth + 1, ev->env, b->pos };
+				uint32_t q = b->ra;
+				bool ok = ev_expr(&sub, &q, out) && q == b->rb;
+
+				free(dotted);
+				*p = after;
+				return ok;
+			}
+		}
 		if (dotted && ev->depth <= MAX_DEPTH && !strchr(dotted, '.')) {
 			/* A parameter of a helper being called, or a loop variable. */
 			struct argctx at;
@@ -2388,12 +2533,12 @@ static bool ev_atom(struct evaluator *ev, uint32_t *p, struct pyval *out)
 	}
 }
 
-/* atom ("+" atom)*: string, list and tuple concatenation. */
+/* atom (".method(...)")* ("+" atom (".method(...)")*)*: concatenation, str methods. */
 static bool ev_expr(struct evaluator *ev, uint32_t *p, struct pyval *out)
 {
 	const struct file *f = ev->c->files[ev->fi];
 
-	if (!ev_atom(ev, p, out)) {
+	if (!ev_atom(ev, p, out) || !ev_methods(ev, p, out)) {
 		pyval__clear(out);
 		return false;
 	}
@@ -2402,7 +2547,7 @@ static bool ev_expr(struct evaluator *ev, uint32_t *p, struct pyval *out)
 		bool ok;
 
 		(*p)++;
-		ok = ev_atom(ev, p, &rhs);
+		ok = ev_atom(ev, p, &rhs) && ev_methods(ev, p, &rhs);
 		if (ok && out->kind == PV_STR && rhs.kind == PV_STR) {
 			char *g = realloc(out->s, out->slen + rhs.slen + 1);
 
@@ -2683,6 +2828,70 @@ out:
 	return rule;
 }
 
+/* Namespace(name, description=None, path=None, ...): its path, (path or "/" + name).rstrip("/"). */
+static void eval_namespace(struct ctx *c, struct obj *o)
+{
+	const struct file *f = c->files[o->file];
+	const struct arg *x;
+	struct pyval name = { 0 }, path = { 0 };
+	size_t l;
+
+	if ((x = param(f, &o->args, 0, "name")))
+		eval_arg(c, o->file, o->fn, x, &name);
+	if ((x = param(f, &o->args, 2, "path")))
+		eval_arg(c, o->file, o->fn, x, &path);
+	if (name.kind == PV_STR)
+		o->name = xstrdup(c, name.s);
+	if (path.kind == PV_STR && path.slen)
+		o->ns_path = xstrdup(c, path.s);
+	else if ((path.kind == PV_STR || path.kind == PV_NONE || !x) && name.kind == PV_STR)
+		o->ns_path = xasprintf(c, "/%s", name.s);
+	if (o->ns_path) {
+		for (l = strlen(o->ns_path); l && o->ns_path[l - 1] == '/'; l--)
+			;
+		o->ns_path[l] = '\0';
+	} else {
+		warn_at(c, o->file, o->line, "Namespace name or path is not a constant; its resources are skipped");
+	}
+	if (!o->name)
+		o->name = xstrdup(c, "?");
+	pyval__clear(&name);
+	pyval__clear(&path);
+}
+
+/* flask-restx's Api(doc="/", default_swagger_filename="swagger.json"): where its own pages are. */
+static void eval_restx_api(struct ctx *c, struct obj *o)
+{
+	const struct file *f = c->files[o->file];
+	const struct arg *x;
+	struct pyval v = { 0 };
+
+	o->doc = xstrdup(c, "/");
+	o->swagger = xstrdup(c, "swagger.json");
+	if ((x = kwarg(f, &o->args, "doc"))) {
+		eval_arg(c, o->file, o->fn, x, &v);
+		free(o->doc);
+		o->doc = NULL;
+		if (v.kind == PV_STR && v.slen)
+			o->doc = xstrdup(c, v.s);
+		else if (v.kind == PV_DYNAMIC)
+			warn_at(c, o->file, o->line, "Api doc= is not a constant; its documentation page is not known");
+		else if (v.kind != PV_NONE && v.kind != PV_STR && pyval__truthy(&v))
+			warn_at(c, o->file, o->line, "Api doc= is not a path; its documentation page is not known");
+		pyval__clear(&v);
+	}
+	if ((x = kwarg(f, &o->args, "default_swagger_filename"))) {
+		eval_arg(c, o->file, o->fn, x, &v);
+		if (v.kind == PV_STR) {
+			free(o->swagger);
+			o->swagger = xstrdup(c, v.s);
+		} else {
+			warn_at(c, o->file, o->line, "Api default_swagger_filename is not a constant; assuming swagger.json");
+		}
+		pyval__clear(&v);
+	}
+}
+
 static void eval_obj(struct ctx *c, struct obj *o)
 {
 	const struct file *f = c->files[o->file];
@@ -2694,17 +2903,23 @@ static void eval_obj(struct ctx *c, struct obj *o)
 	o->url_prefix.kind = PV_NONE;
 	o->url_defaults.kind = PV_NONE;
 	o->prefix.kind = PV_NONE;
+	if (o->is_ns) {
+		eval_namespace(c, o);
+		return;
+	}
 	if (o->is_api) {
-		/* Api(app=None, prefix="", ...) */
+		/* Api(app=None, prefix="", ...); flask-restx: Api(app=None, version="1.0", ..., prefix="", ...) */
 		char *name = NULL;
 
 		if ((x = param(f, a, 0, "app")))
 			dotted_fwd(c, f, x->a, x->b, &name);
 		o->target = name && strcmp(name, "None") ? resolve_obj(c, o->file, name, o->pos, o->fn) : -1;
 		free(name);
-		if (o->target >= 0 && c->objs[o->target].is_api)
+		if (o->target >= 0 && (c->objs[o->target].is_api || c->objs[o->target].is_ns))
 			o->target = -1;
-		if ((x = param(f, a, 1, "prefix"))) {
+		if (o->rest == REST_RESTX)
+			eval_restx_api(c, o);
+		if ((x = o->rest == REST_RESTX ? kwarg(f, a, "prefix") : param(f, a, 1, "prefix"))) {
 			eval_arg(c, o->file, o->fn, x, &o->prefix);
 			if (o->prefix.kind != PV_STR) {
 				warn_at(c, o->file, o->line, "Api prefix is not a constant; its resources are skipped");
@@ -2975,6 +3190,9 @@ static int bool_opt(struct ctx *c, int fi, int fn, const struct arg *a, uint32_t
 }
 
 static void do_resource(struct ctx *c, int fi, struct event *e, const struct call *a, int api);
+static void restx_resource(struct ctx *c, int fi, struct event *e, const struct call *a, int oi, const char *cls,
+			   size_t first_url);
+static void do_add_namespace(struct ctx *c, int fi, struct event *e, const struct call *a, int api);
 
 static void do_route(struct ctx *c, int fi, struct event *e)
 {
@@ -3002,8 +3220,22 @@ static void do_route(struct ctx *c, int fi, struct event *e)
 	r.line = e->line;
 	merge_call(c, fi, e->fn, &e->args, &merged, ctxs);
 	oi = resolve_obj_env(c, fi, e->recv, e->pos, e->fn, 0);
+	if (oi >= 0 && c->objs[oi].factory && !c->objs[oi].is_ns)
+		oi = -1;
 	if (e->rk == RK_RESOURCE) {
 		do_resource(c, fi, e, a, oi);
+		return;
+	}
+	if (e->rk == RK_NAMESPACE) {
+		do_add_namespace(c, fi, e, a, oi);
+		return;
+	}
+	/* @ns.route("/x") or @api.route("/x") on a flask-restx Resource class. */
+	if (oi >= 0 && c->objs[oi].rest == REST_RESTX) {
+		if (e->rk == RK_ROUTE && e->view)
+			restx_resource(c, fi, e, a, oi, e->view, 0);
+		else
+			warn_at(c, fi, e->line, "%s.%s(): not a resource route of flask-restx; skipped", e->recv, what);
 		return;
 	}
 	if (oi < 0) {
@@ -3250,12 +3482,21 @@ static void do_resource(struct ctx *c, int fi, struct event *e, const struct cal
 	size_t i, seen = 0;
 	int ti;
 
-	if (api < 0 || !c->objs[api].is_api) {
+	if (api < 0 || !(c->objs[api].is_api || c->objs[api].is_ns)) {
 		warn_at(c, fi, e->line, "%s.add_resource(): '%s' is not a Flask-RESTful Api found in the sources; skipped",
 			e->recv, e->recv);
 		return;
 	}
 	ti = c->objs[api].target;
+	if (c->objs[api].rest == REST_RESTX) {
+		x = param(f, a, 0, "resource");
+		if (!x || (x->x ? 1 : dotted_fwd(c, f, x->a, x->b, &cls) != x->b) || !cls)
+			warn_at(c, fi, e->line, "%s.add_resource(): the resource class is not a plain name; skipped", e->recv);
+		else
+			restx_resource(c, fi, e, a, api, cls, 1);
+		free(cls);
+		return;
+	}
 	if (ti == -2)
 		return;
 	x = param(f, a, 0, "resource");
@@ -3335,6 +3576,416 @@ static void do_resource(struct ctx *c, int fi, struct event *e, const struct cal
 	}
 	free(cls);
 	free_proute(&proto);
+}
+
+/* ---- flask-restx (and Flask-RESTPlus, which it forked) ---- */
+
+/*
+ * As flask-restx 0.1-1.3 does it (api.py, namespace.py, apidoc.py):
+ * Api(app) registers /swagger.json ("specs", under its prefix), its doc page
+ * (doc="/", not under its prefix), its root (the prefix, or "/") and then,
+ * once per app, the "restx_doc" blueprint with /swaggerui/<path:filename>.
+ * Resources belong to a Namespace (the Api's own default one has path "");
+ * api.add_namespace(ns, path=None) registers each at
+ * api.prefix + (path or ns.path) + url, with the endpoint
+ * camel_to_dash(Class), "<ns name>_" before it outside the default
+ * namespace, "_2", "_3"... when taken. On a blueprint, the Api replaces
+ * the registration's add_url_rule: the registration prefix is then
+ * prepended as is, without Flask's slash handling.
+ */
+
+/* flask_restx.utils.camel_to_dash: "(.)([A-Z][a-z]+)" then "([a-z0-9])([A-Z])" get "_", lower-cased. */
+static char *camel_to_dash(struct ctx *c, const char *s)
+{
+	size_t n = strlen(s), i, j, k = 0;
+	char *a = malloc(2 * n + 1), *b = malloc(4 * n + 1);
+
+	if (!a || !b) {
+		c->oom = true;
+		free(a);
+		free(b);
+		return NULL;
+	}
+	for (i = 0, j = 0; i < n;) {
+		if (i + 2 < n && isupper((unsigned char)s[i + 1]) && islower((unsigned char)s[i + 2])) {
+			a[j++] = s[i];
+			a[j++] = '_';
+			a[j++] = s[i + 1];
+			for (i += 2; i < n && islower((unsigned char)s[i]); i++)
+				a[j++] = s[i];
+		} else {
+			a[j++] = s[i++];
+		}
+	}
+	a[j] = '\0';
+	for (i = 0; i < j;) {
+		if ((islower((unsigned char)a[i]) || isdigit((unsigned char)a[i])) && i + 1 < j &&
+		    isupper((unsigned char)a[i + 1])) {
+			b[k++] = a[i];
+			b[k++] = '_';
+			b[k++] = a[i + 1];
+			i += 2;
+		} else {
+			b[k++] = a[i++];
+		}
+	}
+	b[k] = '\0';
+	for (i = 0; i < k; i++)
+		b[i] = (char)tolower((unsigned char)b[i]);
+	free(a);
+	return b;
+}
+
+static bool api_has_endpoint(const struct obj *api, const char *ep)
+{
+	size_t i;
+
+	for (i = 0; i < api->nendpoints; i++)
+		if (!strcmp(api->endpoints[i], ep))
+			return true;
+	return false;
+}
+
+static void api_take_endpoint(struct ctx *c, struct obj *api, const char *ep)
+{
+	char **v;
+
+	if (api_has_endpoint(api, ep))
+		return;
+	v = realloc(api->endpoints, (api->nendpoints + 1) * sizeof(*v));
+	if (!v || !(v[api->nendpoints] = xstrdup(c, ep))) {
+		c->oom = true;
+		if (v)
+			api->endpoints = v;
+		return;
+	}
+	api->endpoints = v;
+	api->nendpoints++;
+}
+
+/* Api.default_endpoint(resource, namespace). */
+static char *restx_endpoint(struct ctx *c, const struct obj *api, const struct obj *ns, const char *cls)
+{
+	const char *last = strrchr(cls, '.') ? strrchr(cls, '.') + 1 : cls;
+	char *base = camel_to_dash(c, last), *ep;
+	int k;
+
+	if (base && ns) {
+		ep = xasprintf(c, "%s_%s", ns->name, base);
+		free(base);
+		base = ep;
+	}
+	if (!base || !api_has_endpoint(api, base))
+		return base;
+	for (k = 2;; k++) {
+		ep = xasprintf(c, "%s_%d", base, k);
+		if (!ep || !api_has_endpoint(api, ep))
+			break;
+		free(ep);
+	}
+	free(base);
+	return ep;
+}
+
+static void free_nsres(struct nsres *r)
+{
+	free(r->cls);
+	free_proute(&r->proto);
+	free_strv(r->urls, r->nurls);
+	memset(r, 0, sizeof(*r));
+}
+
+/* Append r (taken) to o's entries. */
+static void push_route(struct ctx *c, struct obj *o, struct proute *r)
+{
+	struct entry *ent = r->rule ? PUSH(c, o->ents, o->nents, o->cents) : NULL;
+
+	if (!ent) {
+		free_proute(r);
+		return;
+	}
+	ent->r = *r;
+}
+
+/* A copy of proto's options for one rule (taken) of endpoint ep (copied). */
+static struct proute restx_rule(struct ctx *c, const struct proute *proto, char *rule, const char *ep)
+{
+	struct proute r = *proto;
+	size_t m;
+
+	r.rule = rule;
+	r.endpoint = ep ? xstrdup(c, ep) : NULL;
+	r.methods = NULL;
+	r.nmethods = 0;
+	for (m = 0; m < proto->nmethods; m++)
+		add_method(c, &r.methods, &r.nmethods, proto->methods[m], strlen(proto->methods[m]));
+	if (pyval__copy(&r.defaults, &proto->defaults))
+		c->oom = true;
+	return r;
+}
+
+/* Api.register_resource(ns, resource, *ns_urls): on its app or blueprint now, or kept until init_app(). */
+static void restx_register(struct ctx *c, int api_i, int ns_i, const struct nsres *res)
+{
+	struct obj *api = &c->objs[api_i], *ns = &c->objs[ns_i], *t;
+	const char *path = "", *prefix = api->prefix.kind == PV_STR ? api->prefix.s : "";
+	char *ep;
+	size_t i, k;
+
+	if (ns_i != api_i) {
+		path = ns->ns_path;
+		for (k = 0; k < ns->nattach; k++)
+			if (ns->attach[k].api == api_i && ns->attach[k].path && *ns->attach[k].path)
+				path = ns->attach[k].path;
+		if (!path)
+			return;
+	}
+	ep = res->proto.endpoint ? xstrdup(c, res->proto.endpoint)
+				 : restx_endpoint(c, api, ns_i != api_i ? ns : NULL, res->cls);
+	if (!ep)
+		return;
+	api_take_endpoint(c, api, ep);
+	for (i = 0; i < res->nurls; i++) {
+		struct proute r;
+
+		if (!api->inited) {
+			/* Registered at init_app(), with the prefix there. */
+			r = restx_rule(c, &res->proto, xasprintf(c, "%s%s", path, res->urls[i]), ep);
+			push_route(c, api, &r);
+			continue;
+		}
+		t = &c->objs[api->target];
+		r = restx_rule(c, &res->proto, xasprintf(c, "%s%s%s", prefix, path, res->urls[i]), ep);
+		if (t->is_app && r.strict < 0)
+			r.strict = t->strict;
+		r.raw = !t->is_app;
+		push_route(c, t, &r);
+	}
+	free(ep);
+}
+
+/*
+ * ns.add_resource(Resource, *urls, endpoint=None, **kwargs), as @ns.route(*urls)
+ * on the class does: kept by the namespace, registered on each Api it is
+ * added to. On an Api: its default namespace.
+ */
+static void restx_resource(struct ctx *c, int fi, struct event *e, const struct call *a, int oi, const char *cls,
+			   size_t first_url)
+{
+	const struct file *f = c->files[fi];
+	struct nsres res = { .proto = { .strict = -1, .merge = -1, .auto_options = true } };
+	const struct arg *x;
+	struct pyval v = { 0 };
+	struct obj *o = &c->objs[oi];
+	struct ref r;
+	size_t i, seen = 0, k;
+
+	res.proto.file = fi;
+	res.proto.line = e->line;
+	res.proto.defaults.kind = PV_NONE;
+	res.cls = xstrdup(c, cls);
+	r = resolve_dotted(c, fi, cls, e->pos, e->fn, 0);
+	if (r.kind == R_CLASS)
+		class_methods(c, r.file, r.idx, &res.proto.methods, &res.proto.nmethods, 0);
+	else
+		warn_at(c, fi, e->line, "resource class '%s' not found; assuming GET", cls);
+	if ((x = kwarg(f, a, "endpoint"))) {
+		eval_arg(c, fi, e->fn, x, &v);
+		if (v.kind == PV_STR) {
+			res.proto.endpoint = v.s;
+			v.s = NULL;
+		}
+		pyval__clear(&v);
+	}
+	res.proto.strict = bool_opt(c, fi, e->fn, kwarg(f, a, "strict_slashes"), e->line, "strict_slashes", 1);
+	if ((x = kwarg(f, a, "defaults"))) {
+		eval_arg(c, fi, e->fn, x, &res.proto.defaults);
+		if (res.proto.defaults.kind != PV_DICT) {
+			pyval__clear(&res.proto.defaults);
+			res.proto.defaults.kind = PV_NONE;
+		}
+	}
+	for (i = 0; i < a->n; i++) {
+		char **u;
+
+		if (a->v[i].kw != NO_KW || a->v[i].star || seen++ < first_url)
+			continue;
+		eval_arg(c, fi, e->fn, &a->v[i], &v);
+		if (v.kind != PV_STR) {
+			warn_at(c, fi, e->line, "%s: url %zu is not a string literal; skipped", e->recv, seen - first_url);
+			pyval__clear(&v);
+			continue;
+		}
+		u = realloc(res.urls, (res.nurls + 1) * sizeof(*u));
+		if (!u) {
+			c->oom = true;
+			pyval__clear(&v);
+			break;
+		}
+		res.urls = u;
+		res.urls[res.nurls++] = v.s;
+		v.s = NULL;
+		pyval__clear(&v);
+	}
+	if (!o->is_ns) {
+		restx_register(c, oi, oi, &res);
+		free_nsres(&res);
+		return;
+	}
+	for (k = 0; k < o->nattach; k++)
+		restx_register(c, o->attach[k].api, oi, &res);
+	o = &c->objs[oi];
+	if (!o->ns_path)
+		warn_at(c, fi, e->line, "%s: the namespace's path is not known; resource skipped", e->recv);
+	{
+		struct nsres *slot = PUSH(c, o->res, o->nres, o->cres);
+
+		if (slot)
+			*slot = res;
+		else
+			free_nsres(&res);
+	}
+}
+
+/* Attach namespace ns_i to api_i (Api.add_namespace's bookkeeping); false if it already is. */
+static bool restx_attach(struct ctx *c, int api_i, int ns_i, const char *path)
+{
+	struct obj *ns = &c->objs[ns_i];
+	size_t k;
+
+	for (k = 0; k < ns->nattach; k++)
+		if (ns->attach[k].api == api_i)
+			return false;
+	if (ns->nattach == sizeof(ns->attach) / sizeof(ns->attach[0]))
+		return false;
+	ns->attach[ns->nattach].api = api_i;
+	ns->attach[ns->nattach++].path = path ? xstrdup(c, path) : NULL;
+	return true;
+}
+
+/* api.add_namespace(ns, path=None): its resources are registered now. */
+static void do_add_namespace(struct ctx *c, int fi, struct event *e, const struct call *a, int api)
+{
+	const struct file *f = c->files[fi];
+	const struct arg *x;
+	struct pyval path = { 0 };
+	char *name = NULL;
+	size_t k;
+	int ns = -1;
+
+	if (api < 0 || c->objs[api].rest != REST_RESTX || !c->objs[api].is_api) {
+		warn_at(c, fi, e->line, "%s.add_namespace(): '%s' is not a flask-restx Api found in the sources; skipped",
+			e->recv, e->recv);
+		return;
+	}
+	if ((x = param(f, a, 0, "ns"))) {
+		const struct env *saved = c->env;
+		int nfi = x->x ? x->x->fi : fi, nfn = x->x ? x->x->fn : e->fn;
+
+		dotted_fwd(c, c->files[nfi], x->a, x->b, &name);
+		if (x->x)
+			c->env = x->x->env;
+		ns = name ? resolve_obj_env(c, nfi, name, x->a, nfn, 0) : -1;
+		c->env = saved;
+	}
+	if (ns < 0 || !c->objs[ns].is_ns) {
+		warn_at(c, fi, e->line, "%s.add_namespace(%s): namespace not found in the sources; skipped",
+			e->recv, name ? name : "?");
+		free(name);
+		return;
+	}
+	free(name);
+	if ((x = param(f, a, 1, "path"))) {
+		eval_arg(c, fi, e->fn, x, &path);
+		if (path.kind != PV_STR && path.kind != PV_NONE) {
+			warn_at(c, fi, e->line, "%s.add_namespace(): path is not a constant; skipped", e->recv);
+			pyval__clear(&path);
+			return;
+		}
+	}
+	restx_attach(c, api, ns, path.kind == PV_STR ? path.s : NULL);
+	pyval__clear(&path);
+	for (k = 0; k < c->objs[ns].nres && !c->oom; k++)
+		restx_register(c, api, ns, &c->objs[ns].res[k]);
+}
+
+/* A rule flask-restx adds itself (GET), on t now. */
+static void restx_own_rule(struct ctx *c, struct obj *api, struct obj *t, char *rule, const char *ep)
+{
+	struct proute r = { .strict = -1, .merge = -1, .auto_options = true, .file = api->file,
+			    .line = (int)api->line };
+
+	r.defaults.kind = PV_NONE;
+	r.rule = rule;
+	r.endpoint = xstrdup(c, ep);
+	if (t->is_app)
+		r.strict = t->strict;
+	push_route(c, t, &r);
+}
+
+/* Api.init_app(app_or_blueprint): its own routes, the resources kept so far, then its apidoc blueprint. */
+static void restx_init(struct ctx *c, int api_i, bool add_specs)
+{
+	struct obj *api = &c->objs[api_i], *t = &c->objs[api->target];
+	const char *prefix = api->prefix.kind == PV_STR ? api->prefix.s : "";
+	struct entry *ent;
+	size_t i, n;
+
+	api->inited = true;
+	if (add_specs) {
+		restx_own_rule(c, api, t, xasprintf(c, "%s/%s", prefix, api->swagger ? api->swagger : ""), "specs");
+		api_take_endpoint(c, api, "specs");
+		if (api->doc)
+			restx_own_rule(c, api, t, xstrdup(c, api->doc), "doc");
+	}
+	restx_own_rule(c, api, t, xstrdup(c, *prefix ? prefix : "/"), "root");
+	/* Resources kept until now: on an app under the prefix; on a blueprint (registered by the
+	   Api's own add_url_rule when the blueprint is) without it. */
+	n = api->nents;
+	for (i = 0; i < n; i++) {
+		struct proute r = api->ents[i].r;
+
+		if (t->is_app) {
+			char *full = xasprintf(c, "%s%s", prefix, r.rule);
+
+			free(r.rule);
+			r.rule = full;
+			if (r.strict < 0)
+				r.strict = t->strict;
+		}
+		r.raw = !t->is_app;
+		push_route(c, t, &r);
+		t = &c->objs[api->target];
+	}
+	api->nents = 0;
+	ent = PUSH(c, t->ents, t->nents, t->cents);
+	if (ent) {
+		memset(ent, 0, sizeof(*ent));
+		ent->r.defaults.kind = PV_NONE;
+		ent->r.auto_options = true;
+		ent->r.strict = t->is_app ? t->strict : -1;
+		ent->r.file = api->file;
+		ent->r.line = (int)api->line;
+		ent->apidoc = api->restplus ? "restplus_doc" : "restx_doc";
+	}
+}
+
+/* NAME = Api(app) (initialised now) or NAME = api.namespace(...) (added to api now). */
+static void do_new_api(struct ctx *c, int fi, struct event *e)
+{
+	struct obj *o = &c->objs[e->target];
+	int a;
+
+	if (o->is_ns && o->factory) {
+		a = resolve_obj_env(c, fi, o->factory, e->pos, e->fn, 0);
+		if (a >= 0 && c->objs[a].is_api && c->objs[a].rest == REST_RESTX)
+			restx_attach(c, a, e->target, NULL);
+		else
+			o->is_ns = false; /* some other .namespace(): nothing of Flask's */
+		return;
+	}
+	if (o->is_api && o->target >= 0 && !o->inited)
+		restx_init(c, e->target, true);
 }
 
 /* ---- helper calls and loops ---- */
@@ -3461,6 +4112,29 @@ static bool run_loop_tokens(struct ctx *c, int fi, struct event *e, const struct
 	return true;
 }
 
+/*
+ * Whether e may add routes: a route, a registration, an init_app(), or a call
+ * of a project function that holds one (a loop of other calls is no loss).
+ */
+static bool event_routes(struct ctx *c, int fi, const struct event *e, int depth)
+{
+	const struct file *tf;
+	struct ref r;
+	size_t i;
+
+	if (e->kind != EV_CALL)
+		return true;
+	r = resolve_dotted(c, fi, e->recv, e->pos, e->fn, 0);
+	if (r.kind != R_FUNC || depth > 3)
+		return r.kind == R_FUNC;
+	tf = c->files[r.file];
+	for (i = 0; i < tf->nevs; i++)
+		if (fn_within(tf, tf->evs[i].fn, r.idx) && tf->evs[i].kind != EV_IMPORT &&
+		    tf->evs[i].kind != EV_NEWAPP && event_routes(c, r.file, &tf->evs[i], depth + 1))
+			return true;
+	return false;
+}
+
 /* Run e once per value of loops[0..n), innermost last, each binding its names. */
 static void run_loops(struct ctx *c, int fi, struct event *e, const struct binding **loops, size_t n)
 {
@@ -3484,7 +4158,7 @@ static void run_loops(struct ctx *c, int fi, struct event *e, const struct bindi
 	    (seq.kind != PV_LIST && seq.kind != PV_TUPLE && seq.kind != PV_SET)) {
 		pyval__clear(&seq);
 		/* A literal display of items that are not all constants (view functions): by tokens. */
-		if (!run_loop_tokens(c, fi, e, loops, n, &loop))
+		if (!run_loop_tokens(c, fi, e, loops, n, &loop) && event_routes(c, fi, e, 0))
 			warn_at(c, fi, e->line, "the loop at line %u is not over a constant list or tuple; the routes in it are skipped",
 				T(f, loops[0]->pos)->line);
 		return;
@@ -3736,12 +4410,16 @@ static void do_init(struct ctx *c, int fi, struct event *e)
 	dotted_fwd(c, f, x->a, x->b, &name);
 	t = name ? resolve_obj_env(c, fi, name, e->pos, e->fn, 0) : -1;
 	free(name);
-	if (t < 0 || c->objs[t].is_api) {
+	if (t < 0 || c->objs[t].is_api || c->objs[t].is_ns) {
 		warn_at(c, fi, e->line, "%s.init_app(): the app or blueprint is not found in the sources; its resources are skipped",
 			e->recv);
 		return;
 	}
 	c->objs[oi].target = t;
+	if (c->objs[oi].rest == REST_RESTX) {
+		restx_init(c, oi, bool_opt(c, fi, e->fn, kwarg(f, &e->args, "add_specs"), e->line, "add_specs", 1) != 0);
+		return;
+	}
 	/* The resources added so far go to it now. */
 	for (i = 0; i < c->objs[oi].nents; i++) {
 		struct entry *ent = PUSH(c, c->objs[t].ents, c->objs[t].nents, c->objs[t].cents);
@@ -3759,6 +4437,9 @@ static void do_init(struct ctx *c, int fi, struct event *e)
 
 static void run_event(struct ctx *c, int fi, struct event *e)
 {
+	/* An extension set up in a helper (register_extensions(app): bootstrap.init_app(app)). */
+	if (c->env && (e->kind == EV_CALL || e->kind == EV_INIT) && do_extension(c, fi, e))
+		return;
 	switch (e->kind) {
 	case EV_ROUTE:
 		do_route(c, fi, e);
@@ -3832,6 +4513,9 @@ static void run_file(struct ctx *c, int fi)
 			if (!c->objs[e->target].app_seq)
 				c->objs[e->target].app_seq = ++c->app_seq;
 			break;
+		case EV_NEWAPI:
+			do_new_api(c, fi, e);
+			break;
 		case EV_ROUTE:
 		case EV_REGISTER:
 		case EV_MAPSET:
@@ -3854,6 +4538,7 @@ struct bpstate {
 	struct pyval url_defaults;
 	bool other_host;
 	bool strict;
+	bool raw;                /* a flask-restx Api took over add_url_rule: the prefix goes on as is */
 };
 
 static int cmp_str(const void *a, const void *b)
@@ -3948,7 +4633,12 @@ static void bp_add(struct ctx *c, const struct bpstate *st, const struct proute 
 	char *full = NULL, *ep = NULL;
 	struct pyval defaults;
 
-	if (st->url_prefix.kind == PV_STR) {
+	if ((r->raw || st->raw) && st->url_prefix.kind == PV_STR) {
+		full = xasprintf(c, "%s%s", st->url_prefix.s, rule);
+		if (!full)
+			return;
+		rule = full;
+	} else if (st->url_prefix.kind == PV_STR) {
 		if (*rule) {
 			size_t pl = st->url_prefix.slen;
 
@@ -3971,6 +4661,18 @@ static void bp_add(struct ctx *c, const struct bpstate *st, const struct proute 
 	pyval__clear(&defaults);
 	free(ep);
 	free(full);
+}
+
+/* flask-restx's apidoc blueprint: its static files, registered once on the app. */
+static void apidoc_rules(struct ctx *c, const struct obj *app, const struct entry *ent, bool strict)
+{
+	char ep[64];
+
+	if (c->apidoc_done)
+		return;
+	c->apidoc_done = true;
+	snprintf(ep, sizeof(ep), "%s.static", ent->apidoc);
+	emit(c, &ent->r, "/swaggerui/<path:filename>", ep, NULL, strict, app->host_matching);
 }
 
 /* Blueprint.register(): static route, deferred routes, then nested blueprints. */
@@ -4000,9 +4702,14 @@ static void bp_register(struct ctx *c, const struct obj *app, const struct reg *
 		sr.defaults.kind = PV_NONE;
 		bp_add(c, &st, &sr);
 	}
-	for (i = 0; i < bp->nents; i++)
-		if (!bp->ents[i].is_reg)
+	for (i = 0; i < bp->nents; i++) {
+		if (bp->ents[i].apidoc) {
+			st.raw = true;
+			apidoc_rules(c, app, &bp->ents[i], st.strict);
+		} else if (!bp->ents[i].is_reg) {
 			bp_add(c, &st, &bp->ents[i].r);
+		}
+	}
 	for (i = 0; i < bp->nents; i++) {
 		struct reg child;
 		struct pyval prefix = { .kind = PV_NONE }, own;
@@ -4041,6 +4748,7 @@ static void flatten_app(struct ctx *c, const struct obj *app)
 {
 	size_t i;
 
+	c->apidoc_done = false;
 	if (app->static_rule) {
 		struct proute sr = { .rule = app->static_rule, .endpoint = "static", .auto_options = true,
 				     .strict = 1, .merge = -1, .file = app->file, .line = app->line };
@@ -4053,6 +4761,8 @@ static void flatten_app(struct ctx *c, const struct obj *app)
 
 		if (ent->is_reg)
 			bp_register(c, app, &ent->g, &ent->g.url_prefix, "", 0);
+		else if (ent->apidoc)
+			apidoc_rules(c, app, ent, ent->r.strict != 0);
 		else
 			emit(c, &ent->r, ent->r.rule, ent->r.endpoint, &ent->r.defaults, true,
 			     app->host_matching);
@@ -4109,6 +4819,16 @@ static void free_ctx(struct ctx *c)
 				free_proute(&o->ents[k].r);
 		}
 		free(o->ents);
+		for (k = 0; k < o->nres; k++)
+			free_nsres(&o->res[k]);
+		free(o->res);
+		for (k = 0; k < o->nattach; k++)
+			free(o->attach[k].path);
+		free_strv(o->endpoints, o->nendpoints);
+		free(o->factory);
+		free(o->doc);
+		free(o->swagger);
+		free(o->ns_path);
 		free(o->static_rule);
 		free(o->name);
 		pyval__clear(&o->url_prefix);
@@ -4186,7 +4906,10 @@ static int finish(struct ctx *c, int entry, struct route_decls *out, char *err, 
 		size_t k, n = 0;
 
 		for (k = 0; !o->is_app && k < o->nents; k++)
-			n += !o->ents[k].is_reg;
+			n += !o->ents[k].is_reg && !o->ents[k].apidoc;
+		if (o->is_ns && o->nres && !o->nattach)
+			warn_at(c, o->file, o->line, "Namespace '%s' has %zu resource(s) but no Api adds it: they are not served",
+				o->name, o->nres);
 		if (n && o->is_api)
 			warn_at(c, o->file, o->line, "Flask-RESTful Api with %zu resource route(s) but no app found for it (Api(app) or api.init_app(app)): skipped", n);
 		else if (n && !o->registered)

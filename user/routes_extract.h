@@ -7,35 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* A Python constant as written in the source: enough for route options. */
-enum pyval_kind {
-	PV_DYNAMIC = 0, /* not a constant we can evaluate */
-	PV_NONE,
-	PV_BOOL,
-	PV_INT,
-	PV_FLOAT,
-	PV_STR,
-	PV_LIST,
-	PV_TUPLE,
-	PV_SET,
-	PV_DICT,
-};
-
-struct pyval {
-	enum pyval_kind kind;
-	long long i;         /* PV_INT, PV_BOOL (0/1) */
-	double f;            /* PV_FLOAT */
-	char *s;             /* PV_STR: owned UTF-8, NUL-terminated */
-	size_t slen;         /* PV_STR: bytes, without the NUL */
-	struct pyval *items; /* containers, owned: n items, or n key/value pairs (2n) for PV_DICT */
-	size_t n;
-};
-
-void pyval__clear(struct pyval *v); /* frees what v owns, leaves PV_DYNAMIC */
-int pyval__copy(struct pyval *dst, const struct pyval *src); /* 0 or -ENOMEM */
-bool pyval__truthy(const struct pyval *v);
-/* Python's a == b for the kinds above (1 == 1.0 == True; [1] != (1,)). */
-bool pyval__equal(const struct pyval *a, const struct pyval *b);
+#include "pyval.h"
 
 /* One rule as Flask hands it to Werkzeug's Map.add(). */
 struct route_decl {

@@ -3,7 +3,9 @@
 # watch_apps.sh - the node agent with two apps on one node: each CRI log is judged by the
 # routes of the app whose [app NAME] section claims it, a log no app claims by statuses
 # only, across a rotation and a restart; /z/health lists the unclaimed logs and /metrics
-# counts lines by app. Bad [app] sections are refused before anything is attached.
+# counts lines by app. An app's section may learn its routes from Flask (routes_from =
+# flask with python =) and add extra_routes. Bad [app] sections are refused before
+# anything is attached.
 source "$(dirname "$0")/../lib.sh"
 
 SRV=wasrv-$TEST_ID CLI=wacli-$TEST_ID
@@ -29,6 +31,7 @@ pod_log() { # POD CONTAINER: the pod's log file, behind its /var/log/containers 
 SHOP_LOG=$(pod_log shop-7d9f shop)
 BLOG_LOG=$(pod_log blog-5c2a blog)
 OTHER_LOG=$(pod_log other-1b2c other)
+FORUM_LOG=$(pod_log forum-3e4f forum)
 
 # cri FILE IP FIRST LAST PATH STATUS: Werkzeug access lines in the CRI wrapper.
 cri() {
@@ -58,6 +61,16 @@ app = $TOP/tests/apps/e2e/app.py
 follow = $LOGS/containers/blog-*_default_blog-*.log
 app = $TOP/tests/apps/blog/app.py
 maxretry = 3
+
+# Routes from a data file (no reading of the source finds them): Flask's url_map, asked
+# with the interpreter that can import the app; and hooks no way finds.
+[app forum]
+follow = $LOGS/containers/forum-*_default_forum-*.log
+app = $TOP/tests/apps/unlearned/app.py
+routes_from = flask
+python = /usr/bin/python3
+extra_routes = GET /hook/<token>
+    GET,POST /webhooks/<int:id>
 CONF
 
 # --iface auto: the devices that carry the default route (the node's uplink).
@@ -67,7 +80,7 @@ start_watch() {
 		--pin-path "$PIN" --state-dir "$STATE" --verbose 2>"$OUT/$1.err" &
 	WATCH_PID=$!
 	on_exit "kill -9 $WATCH_PID"
-	wait_for "$1-up" 20 grep -q "following 3 patterns" "$OUT/$1.err"
+	wait_for "$1-up" 20 grep -q "following 4 patterns" "$OUT/$1.err"
 }
 listed() { in_srv "$WARDEN" list --pin-path "$PIN" | grep -q "^$1 "; }
 seen() { grep -q "$1" "$OUT"/w*.err; }
@@ -80,7 +93,8 @@ fi
 pass "watch-up"
 check "iface-auto-says-which" grep -q "iface auto: the devices that carry the default route: veth0" "$OUT/w1.err"
 check "iface-auto-attached" grep -q "XDP ban program on veth0" "$OUT/w1.err"
-check "routes-per-app" grep -q "routes from .*blog/app.py for app blog" "$OUT/w1.err"
+check "routes-per-app" grep -q "routes from .*blog/app.py (the source) for app blog" "$OUT/w1.err"
+check "forum-routes-from-flask" grep -q "routes from .*unlearned/app.py (Flask's url_map) for app forum" "$OUT/w1.err"
 check "unclaimed-said-at-start" grep -q "other-1b2c_default_other-.* is claimed by no \[app NAME\]" "$OUT/w1.err"
 
 # A reader of the blog: paths the shop does not have, answered 200, and posts that are
@@ -92,10 +106,19 @@ cri "$BLOG_LOG" 203.0.113.50 1 8 /blog/deleted-N 404
 cri "$SHOP_LOG" 192.0.2.2 1 6 /wp-admin-N 404
 # Unknown URLs in a log no app claims: statuses only, and 404 is not one of fail_status.
 cri "$OTHER_LOG" 203.0.113.60 1 12 /nothing-here-N 404
+# A forum reader: topics that are gone (404 from the forum's own route, which only Flask's
+# url_map knows) and hooks of its extra_routes answered 404. Never banned.
+cri "$FORUM_LOG" 203.0.113.70 1 8 /topic/N 404
+cri "$FORUM_LOG" 203.0.113.70 1 4 /hook/tN 404
+cri "$FORUM_LOG" 203.0.113.70 1 4 /webhooks/N 404
+# A scanner in the forum's log is still banned by the forum's routes.
+cri "$FORUM_LOG" 198.51.100.30 1 6 /phpmyadmin-N 404
 if wait_for shop-scanner-banned 10 listed 192.0.2.2; then pass "shop-scanner-banned"; else fail "shop-scanner-banned"; fi
 wait_for caught-up 10 seen "nothing-here-12"
 check_not "blog-reader-never-banned" listed 203.0.113.50
 check_not "unclaimed-log-bans-nobody-by-routes" listed 203.0.113.60
+if wait_for forum-scanner-banned 10 listed 198.51.100.30; then pass "forum-scanner-banned"; else fail "forum-scanner-banned"; fi
+check_not "forum-reader-never-banned" listed 203.0.113.70
 check "blog-reader-lines-were-requests" grep -q "blog-5c2a.*request: .*/blog/post-12" "$OUT/w1.err"
 # The blog's own jail: maxretry 3 from its section.
 cri "$BLOG_LOG" 198.51.100.9 1 3 /wp-login-N.php 404
@@ -172,6 +195,14 @@ app = $WORK/nope.py"
 refused bad-name "app name" "[app sh\$op]
 follow = $LOGS/containers/shop-*.log
 app = $TOP/tests/apps/e2e/app.py"
+refused flask-without-python "routes_from = flask needs python" "[app shop]
+follow = $LOGS/containers/shop-*.log
+app = $TOP/tests/apps/e2e/app.py
+routes_from = flask"
+refused bad-extra-route "extra_routes: .* is not \[METHODS \]RULE" "[app shop]
+follow = $LOGS/containers/shop-*.log
+app = $TOP/tests/apps/e2e/app.py
+extra_routes = hook"
 refused warden-key-in-app "belongs in \[warden\]" "[app shop]
 follow = $LOGS/containers/shop-*.log
 app = $TOP/tests/apps/e2e/app.py

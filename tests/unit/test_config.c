@@ -127,6 +127,7 @@ static const struct {
 	{ "warden.retention", "7d" },
 	{ "warden.routes_from", "flask" },
 	{ "warden.extra_routes", "GET,POST /hook/<token>" },
+	{ "warden.python", "/srv/app/venv/bin/python" },
 	{ "warden.analytics", "off" },
 	{ "warden.fleet", "redis://edge:pw@127.0.0.1:6379/1" },
 	{ "warden.fleet_prefix", "shop" },
@@ -730,7 +731,9 @@ static void test_app_sections(void)
 		"[app shop]\nfollow = /var/log/containers/shop-*.log\n"
 		"  /var/log/containers/cart-*.log\napp = /srv/shop\n"
 		"[app blog]\nfollow = /var/log/containers/blog-*.log\napp = /srv/blog/app.py\n"
-		"maxretry = 3\nignoreip = 198.51.100.0/24\n  203.0.113.7\n";
+		"maxretry = 3\nignoreip = 198.51.100.0/24\n  203.0.113.7\n"
+		"routes_from = flask\npython = /srv/blog/venv/bin/python\n"
+		"extra_routes = GET,POST /hook/<token>\n  /webhooks/<int:id>\n";
 	static const struct {
 		const char *name, *text, *mention;
 	} bad[] = {
@@ -741,6 +744,9 @@ static void test_app_sections(void)
 		{ "app-source-twice", "[app a]\napp = /x\napp = /y\n", "set twice" },
 		{ "app-key-twice", "[app a]\nbantime = 1h\nbantime = 2h\n", "set twice" },
 		{ "app-relative-glob", "[app a]\nfollow = logs/*.log\n", "not an absolute path" },
+		{ "app-bad-routes-from", "[app a]\nroutes_from = django\n", "routes_from" },
+		{ "app-bad-extra-route", "[app a]\nextra_routes = hook\n", "is not [METHODS ]RULE" },
+		{ "app-http-key", "[app a]\nhttp = off\n", "not in an app's section" },
 	};
 	struct warden_config c, a;
 	char err[1024];
@@ -761,12 +767,17 @@ static void test_app_sections(void)
 	ASSERT_EQ(a.jail.maxretry, 5, "shop: [jail]'s maxretry");
 	ASSERT_EQ(a.n_ignore, 1, "shop: [jail]'s ignoreip");
 	ASSERT_STREQ(a.app, "/srv/shop", "shop: its source as app");
+	ASSERT_STREQ(a.routes_from, "source", "shop: the default routes_from");
 	ASSERT_EQ(a.n_apps, 0, "an app's settings hold no sections");
 	config__free(&a);
 	ASSERT_OK(config__app_config(&c, c.apps[1], &a, err, sizeof(err)), err);
 	ASSERT_EQ(a.jail.maxretry, 3, "blog: its own maxretry");
 	ASSERT_EQ(a.n_ignore, 2, "blog: its ignoreip replaces [jail]'s, both lines");
 	ASSERT_EQ(a.n_fail_status, 1, "blog: [jail]'s fail_status kept");
+	ASSERT_STREQ(a.routes_from, "flask", "blog: its own routes_from");
+	ASSERT_STREQ(a.python, "/srv/blog/venv/bin/python", "blog: its own python");
+	ASSERT_EQ(a.n_extra_routes, 2, "blog: both extra_routes lines");
+	ASSERT_STREQ(a.extra_routes[0], "GET,POST /hook/<token>", "blog: a rule with blanks kept whole");
 	config__free(&a);
 	/* A copy is deep: freeing one leaves the other whole. */
 	ASSERT_OK(config__copy(&a, &c), "copy");

@@ -8,8 +8,15 @@ from flask_silk import Silk
 
 app = Flask(__name__)
 bootstrap = Bootstrap5()
-bootstrap.init_app(app)
 Silk(app)
+
+
+def register_extensions(app):
+    # Bluelog's way: extensions set up in a helper of the app factory.
+    bootstrap.init_app(app)
+
+
+register_extensions(app)
 
 
 @app.route("/")

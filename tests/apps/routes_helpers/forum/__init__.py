@@ -16,7 +16,22 @@ def create_app(config=None):
     app.config.from_mapping(MESSAGE_URL_PREFIX="/message")
     app.config["ADMIN_URL_PREFIX"] = "/admin"
     configure_blueprints(app)
+    # CTFd's way: a helper that builds the rule and the endpoint from its argument.
+    register_assets_directory(app, base_path="/plugins/polls/assets/")
+    register_assets_directory(app, "plugins/Badges/")
     return app
+
+
+def register_assets_directory(app, base_path, endpoint=None):
+    base_path = base_path.strip("/")
+    if endpoint is None:
+        endpoint = base_path.replace("/", ".").lower()
+
+    def assets_handler(path):
+        return path
+
+    rule = "/" + base_path + "/<path:path>"
+    app.add_url_rule(rule=rule, endpoint=endpoint, view_func=assets_handler)
 
 
 def configure_blueprints(app):
