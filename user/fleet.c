@@ -28,8 +28,18 @@
 #define CLEAN_EVERY_NS (60 * NSEC_PER_SEC)  /* each agent cleans expired entries this often */
 #define QUEUE_MAX 65536                     /* local bans kept while Redis is away */
 #define INFLIGHT_MAX 512                    /* publishes pipelined at once */
-#define XREAD_COUNT "1000"
-#define FLEET_BATCH 256                     /* bans written under one lock */
+#define XREAD_COUNT "4096"                  /* an agent that fell behind catches up in big steps */
+#define FLEET_BATCH 1024                    /* bans written under one lock */
+/*
+ * After an answer that brought entries, the next XREAD waits this long: in a
+ * ban storm each answer then brings every ban of the gap, applied in one go
+ * (one wakeup, one lock, one batched update), instead of one answer, one
+ * wakeup and one lock per ban in every agent, and Redis writes a tenth of
+ * the replies. It delays only a ban that follows another within the gap: a
+ * lone ban finds the XREAD already waiting.
+ */
+#define READ_GAP_NS (10 * NSEC_PER_MSEC)
+#define LOG_BURST 20 /* lines about single fleet bans a second; the rest summed up */
 
 /* ---- hiredis on warden's loop (as hiredis's adapters/ae.h does for redis's ae) ---- */
 
@@ -154,7 +164,7 @@ struct fleet {
 	redisAsyncContext *cmd, *sub;     /* writes; XREAD BLOCK */
 	bool going_down;                  /* in link_down(): callbacks of the freed contexts are ignored */
 	uint64_t backoff_ns;
-	struct loop_timer *retry_timer, *tick_timer;
+	struct loop_timer *retry_timer, *tick_timer, *read_timer;
 	uint64_t sub_waiting_ns;          /* monotonic time the XREAD was sent; 0: none waiting */
 	uint64_t cmd_waiting_ns;          /* the oldest command without an answer; 0: none */
 	uint64_t next_clean_ns;
@@ -164,6 +174,8 @@ struct fleet {
 	size_t cap, head, len, inflight;
 	struct fleet_rate *rate;
 	struct fleet_stats st;
+	unsigned logged;                  /* lines about single bans this second */
+	uint64_t unlogged, unlogged_unbans; /* not logged this second: refusals, unbans */
 	struct ban_entry batch[FLEET_BATCH]; /* bans of the answer being read, not written yet */
 	size_t n_batch;
 	/* /metrics */
@@ -223,6 +235,7 @@ static void link_down(struct fleet *f, const char *why)
 	if (sub)
 		redisAsyncFree(sub);
 	f->inflight = 0; /* sent without an answer: sent again after the reconnect */
+	loop__timer_arm(f->read_timer, 0, 0);
 	f->sub_waiting_ns = f->cmd_waiting_ns = 0;
 	f->going_down = false;
 	/* +-25 % so that a fleet does not come back all in the same millisecond. */
@@ -331,12 +344,36 @@ static int local_refusal(struct fleet *f, const struct prefix *target, char *why
 	return 0;
 }
 
+/*
+ * Whether a line about one fleet ban may be logged: LOG_BURST a second, so
+ * that a storm (a member over its rate, thousands of unbans) is summed up
+ * once a second by log_summary() instead of a line a ban.
+ */
+static bool may_log(struct fleet *f)
+{
+	return f->logged < LOG_BURST && ++f->logged;
+}
+
+static void log_summary(struct fleet *f)
+{
+	if (f->unlogged || f->unlogged_unbans)
+		pr_info("fleet: in the last second, %llu more refused (warden_fleet_refused_total "
+			"by reason) and %llu more unbanned, not logged one by one",
+			(unsigned long long)f->unlogged, (unsigned long long)f->unlogged_unbans);
+	f->logged = 0;
+	f->unlogged = f->unlogged_unbans = 0;
+}
+
 static void refuse(struct fleet *f, enum fleet_refusal r, const struct fleet_msg *m,
 		   const char *why)
 {
 	char t[PREFIX_STRLEN];
 
 	f->st.refused[r]++;
+	if (!may_log(f)) {
+		f->unlogged++;
+		return;
+	}
 	pr_info("fleet: refused %s %s from %s: %s", m->op == FLEET_UNBAN ? "unban of" : "ban of",
 		prefix__format(&m->target, t, sizeof(t)), m->origin[0] ? m->origin : "?", why);
 }
@@ -404,7 +441,6 @@ static void apply_unban(struct fleet *f, const struct fleet_msg *m, uint64_t now
 	struct ban_info cur;
 	char t[PREFIX_STRLEN];
 
-	prefix__format(&m->target, t, sizeof(t));
 	if (f->bm)
 		flush(f); /* a ban of this answer before its unban */
 	if (!f->bm || banmap__get(f->bm, &m->target, &cur))
@@ -416,7 +452,11 @@ static void apply_unban(struct fleet *f, const struct fleet_msg *m, uint64_t now
 	}
 	if (banmap__unban(f->bm, &m->target) == 0) {
 		f->st.applied++;
-		pr_info("fleet: unbanned %s (by %s)", t, m->origin);
+		if (may_log(f))
+			pr_info("fleet: unbanned %s (by %s)",
+				prefix__format(&m->target, t, sizeof(t)), m->origin);
+		else
+			f->unlogged_unbans++;
 	}
 }
 
@@ -490,7 +530,10 @@ static void handle_entry(struct fleet *f, const redisReply *e)
 		snprintf(err, sizeof(err), "not a list of fields");
 	if (bad || fleet_msg__parse(names, nl, values, vl, n, &m, err, sizeof(err))) {
 		f->st.refused[FLEET_REFUSE_MALFORMED]++;
-		pr_info("fleet: refused entry %s: %s", e->element[0]->str, err);
+		if (may_log(f))
+			pr_info("fleet: refused entry %s: %s", e->element[0]->str, err);
+		else
+			f->unlogged++;
 	} else {
 		handle(f, &m, false);
 	}
@@ -503,7 +546,7 @@ static void on_xread(redisAsyncContext *ac, void *r, void *priv)
 {
 	struct fleet *f = ac->data;
 	redisReply *reply = r;
-	size_t i, j;
+	size_t i, j, n = 0;
 
 	(void)priv;
 	if (!reply || !ours(f, ac))
@@ -521,18 +564,28 @@ static void on_xread(redisAsyncContext *ac, void *r, void *priv)
 			if (s->type != REDIS_REPLY_ARRAY || s->elements != 2 ||
 			    s->element[1]->type != REDIS_REPLY_ARRAY)
 				continue;
-			for (j = 0; j < s->element[1]->elements; j++)
+			for (j = 0; j < s->element[1]->elements; j++, n++)
 				handle_entry(f, s->element[1]->element[j]);
 		}
 	flush(f);
 	sync_metrics(f);
-	read_stream(f);
+	if (n)
+		loop__timer_arm(f->read_timer, READ_GAP_NS, 0);
+	else
+		read_stream(f);
+}
+
+static void on_read_gap(void *ctx)
+{
+	read_stream(ctx);
 }
 
 static void read_stream(struct fleet *f)
 {
 	char key[FLEET_PREFIX_LEN + 8], block[16];
 
+	if (f->state != LINK_UP || !f->sub || f->sub_waiting_ns)
+		return;
 	snprintf(key, sizeof(key), "%s:log", f->cfg->fleet_prefix);
 	snprintf(block, sizeof(block), "%d", XREAD_BLOCK_MS);
 	if (redisAsyncCommand(f->sub, on_xread, NULL, "XREAD BLOCK %s COUNT " XREAD_COUNT
@@ -831,6 +884,7 @@ static void on_tick(void *ctx)
 			f->cmd_waiting_ns = now;
 	}
 	f->last_tick_ns = now;
+	log_summary(f);
 	if (f->state != LINK_DOWN &&
 	    ((f->sub_waiting_ns &&
 	      now - f->sub_waiting_ns > XREAD_BLOCK_MS * NSEC_PER_MSEC + REPLY_TIMEOUT_NS) ||
@@ -907,7 +961,8 @@ struct fleet *fleet__new(struct loop *loop, const struct warden_config *cfg, str
 	f->rate = fleet_rate__new(cfg->fleet_rate);
 	f->retry_timer = loop__add_timer(loop, CLOCK_MONOTONIC, on_retry, f);
 	f->tick_timer = loop__add_timer(loop, CLOCK_MONOTONIC, on_tick, f);
-	if (!f->rate || !f->retry_timer || !f->tick_timer) {
+	f->read_timer = loop__add_timer(loop, CLOCK_MONOTONIC, on_read_gap, f);
+	if (!f->rate || !f->retry_timer || !f->tick_timer || !f->read_timer) {
 		ret = -errno;
 		snprintf(err, errlen, "fleet: %s", strerror(errno));
 		goto fail;
@@ -939,6 +994,7 @@ void fleet__free(struct fleet *f)
 		redisAsyncFree(f->sub);
 	loop__del_timer(f->loop, f->retry_timer);
 	loop__del_timer(f->loop, f->tick_timer);
+	loop__del_timer(f->loop, f->read_timer);
 	fleet_rate__free(f->rate);
 	explicit_bzero(&f->url, sizeof(f->url));
 	free(f->q);
