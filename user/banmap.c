@@ -1036,25 +1036,32 @@ int banmap__unban(struct banmap *bm, const struct prefix *target)
 	return err;
 }
 
-static void fill_info(struct banmap *bm, const struct prefix *target, const struct ban_value *v,
-		      struct ban_info *out)
+/* A ban's value and its reason (rv may be NULL: none stored) as struct ban_info. */
+static void info_of(const struct prefix *target, const struct ban_value *v,
+		    const struct reason_value *rv, struct ban_info *out)
 {
-	struct reason_key rk;
-	struct reason_value rv;
-
 	memset(out, 0, sizeof(*out));
 	out->target = *target;
 	out->expires_ns = v->expires_ns;
 	out->created_ns = v->created_ns;
 	out->drops = v->drops;
 	out->last_drop_ns = v->last_drop_ns;
-	make_reason_key(&rk, target);
-	if (bpf_map_lookup_elem(bm->fd[M_REASON], &rk, &rv) == 0) {
-		out->offences = rv.offences;
-		out->source = rv.source;
-		memcpy(out->reason, rv.text, sizeof(out->reason));
+	if (rv) {
+		out->offences = rv->offences;
+		out->source = rv->source;
+		memcpy(out->reason, rv->text, sizeof(out->reason));
 		out->reason[sizeof(out->reason) - 1] = '\0';
 	}
+}
+
+static void fill_info(struct banmap *bm, const struct prefix *target, const struct ban_value *v,
+		      struct ban_info *out)
+{
+	struct reason_key rk;
+	struct reason_value rv;
+
+	make_reason_key(&rk, target);
+	info_of(target, v, bpf_map_lookup_elem(bm->fd[M_REASON], &rk, &rv) ? NULL : &rv, out);
 }
 
 int banmap__get(struct banmap *bm, const struct prefix *target, struct ban_info *out)
@@ -1183,6 +1190,78 @@ static int read_keys(int fd, size_t key_size, void **keys_out, size_t *n_out)
 	return 0;
 }
 
+/* Grow two arrays of *cap entries to twice as many. */
+static int grow2(char **a, size_t as, char **b, size_t bs, size_t *cap)
+{
+	char *na, *nb;
+
+	na = realloc(*a, *cap * 2 * as);
+	if (!na)
+		return -ENOMEM;
+	*a = na;
+	nb = realloc(*b, *cap * 2 * bs);
+	if (!nb)
+		return -ENOMEM;
+	*b = nb;
+	*cap *= 2;
+	return 0;
+}
+
+/*
+ * Every entry of a hash map, keys and values in two malloc()ed arrays the
+ * caller frees: BPF_MAP_LOOKUP_BATCH, a few calls for the whole map where a
+ * key-by-key walk makes two a key (the snapshot walks every ban once a
+ * second while bans change). -EOPNOTSUPP when the kernel has no batch
+ * lookup for this map (nothing allocated): the caller walks the keys.
+ */
+static int dump_entries(int fd, size_t ks, size_t vs, void **keys_out, void **vals_out,
+			size_t *n_out)
+{
+	LIBBPF_OPTS(bpf_map_batch_opts, opts);
+	size_t cap = 1024, n = 0;
+	char *keys = malloc(cap * ks), *vals = malloc(cap * vs);
+	__u32 in = 0, out = 0, count;
+	bool first = true;
+	int err = 0;
+
+	if (!keys || !vals) {
+		err = -ENOMEM;
+		goto fail;
+	}
+	for (;;) {
+		/* Room for a few buckets at least (a bucket never comes in halves). */
+		if (cap - n < 256 && (err = grow2(&keys, ks, &vals, vs, &cap)))
+			goto fail;
+		count = (__u32)(cap - n);
+		err = bpf_map_lookup_batch(fd, first ? NULL : &in, &out, keys + n * ks,
+					   vals + n * vs, &count, &opts) ? -errno : 0;
+		if (err == -ENOSPC) {
+			/* A bucket larger than the room: nothing was read; more room, the same batch. */
+			if ((err = grow2(&keys, ks, &vals, vs, &cap)))
+				goto fail;
+			continue;
+		}
+		if (err && err != -ENOENT) {
+			if (first && (err == -EINVAL || err == -EOPNOTSUPP || err == -524 /* ENOTSUPP */))
+				err = -EOPNOTSUPP;
+			goto fail;
+		}
+		n += count;
+		if (err == -ENOENT)
+			break; /* the end of the map */
+		in = out;
+		first = false;
+	}
+	*keys_out = keys;
+	*vals_out = vals;
+	*n_out = n;
+	return 0;
+fail:
+	free(keys);
+	free(vals);
+	return err;
+}
+
 /* Turn a key of map id back into the prefix it stands for. */
 static void key_to_prefix(enum map_id id, const void *key, struct prefix *p)
 {
@@ -1212,31 +1291,132 @@ static void key_to_prefix(enum map_id id, const void *key, struct prefix *p)
 
 static const enum map_id ban_maps[] = { M_BAN4, M_BAN6, M_PFX4, M_PFX6 };
 
-int banmap__foreach_ban(struct banmap *bm, banmap_ban_cb cb, void *ctx)
+/* Every stored reason, sorted by key, for a walk over every ban. */
+struct reason_entry {
+	struct reason_key key;
+	const struct reason_value *val; /* into reasons.vals */
+};
+
+struct reasons {
+	struct reason_entry *by_key;
+	struct reason_value *vals;
+	size_t n;
+};
+
+static int cmp_reason_entry(const void *a, const void *b)
 {
+	return memcmp(&((const struct reason_entry *)a)->key, &((const struct reason_entry *)b)->key,
+		      sizeof(struct reason_key));
+}
+
+/* 0, or -errno (-EOPNOTSUPP: no batch lookup here) with nothing allocated. */
+static int reasons_load(struct banmap *bm, struct reasons *r)
+{
+	struct reason_key *keys;
+	void *k, *v;
+	size_t i;
+	int err;
+
+	memset(r, 0, sizeof(*r));
+	err = dump_entries(bm->fd[M_REASON], sizeof(struct reason_key), sizeof(struct reason_value),
+			   &k, &v, &r->n);
+	if (err)
+		return err;
+	keys = k;
+	r->vals = v;
+	r->by_key = malloc((r->n ? r->n : 1) * sizeof(*r->by_key));
+	if (r->by_key) {
+		for (i = 0; i < r->n; i++)
+			r->by_key[i] = (struct reason_entry){ keys[i], &r->vals[i] };
+		qsort(r->by_key, r->n, sizeof(*r->by_key), cmp_reason_entry);
+	}
+	free(keys);
+	if (!r->by_key) {
+		free(r->vals);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+static const struct reason_value *reasons_find(const struct reasons *r, const struct prefix *p)
+{
+	struct reason_entry k, *found;
+
+	make_reason_key(&k.key, p);
+	found = bsearch(&k, r->by_key, r->n, sizeof(k), cmp_reason_entry);
+	return found ? found->val : NULL;
+}
+
+/* One ban map key by key (kernels without batch lookups): two lookups a ban. */
+static int foreach_in_map_by_key(struct banmap *bm, enum map_id id, banmap_ban_cb cb, void *ctx)
+{
+	size_t ks = map_desc[id].key_size, i, n;
 	struct ban_info info;
 	struct ban_value v;
 	struct prefix p;
-	size_t m, i, n;
 	void *keys;
 	int err, ret = 0;
 
+	err = read_keys(bm->fd[id], ks, &keys, &n);
+	if (err)
+		return err;
+	for (i = 0; i < n && !ret; i++) {
+		/* A ban lifted since we read the keys is simply gone. */
+		if (bpf_map_lookup_elem(bm->fd[id], (char *)keys + i * ks, &v))
+			continue;
+		key_to_prefix(id, (char *)keys + i * ks, &p);
+		fill_info(bm, &p, &v, &info);
+		ret = cb(&info, ctx);
+	}
+	free(keys);
+	return ret;
+}
+
+int banmap__foreach_ban(struct banmap *bm, banmap_ban_cb cb, void *ctx)
+{
+	struct ban_info info;
+	struct reasons r;
+	struct prefix p;
+	size_t m, i, n;
+	void *keys, *vals;
+	bool batched;
+	int err, ret = 0;
+
+	/* The reasons first: each ban's was written before it. */
+	batched = reasons_load(bm, &r) == 0;
 	for (m = 0; m < sizeof(ban_maps) / sizeof(ban_maps[0]) && !ret; m++) {
 		enum map_id id = ban_maps[m];
 		size_t ks = map_desc[id].key_size;
 
-		err = read_keys(bm->fd[id], ks, &keys, &n);
-		if (err)
-			return err;
+		err = batched ? dump_entries(bm->fd[id], ks, sizeof(struct ban_value), &keys, &vals,
+					     &n) : -EOPNOTSUPP;
+		if (err == -EOPNOTSUPP) {
+			ret = foreach_in_map_by_key(bm, id, cb, ctx);
+			continue;
+		}
+		if (err) {
+			ret = err;
+			break;
+		}
 		for (i = 0; i < n && !ret; i++) {
-			/* A ban lifted since we read the keys is simply gone. */
-			if (bpf_map_lookup_elem(bm->fd[id], (char *)keys + i * ks, &v))
-				continue;
+			const struct ban_value *v = (const struct ban_value *)vals + i;
+			const struct reason_value *rv;
+
 			key_to_prefix(id, (char *)keys + i * ks, &p);
-			fill_info(bm, &p, &v, &info);
+			rv = reasons_find(&r, &p);
+			/* Banned since the reasons were read (or none stored): its own lookup. */
+			if (rv)
+				info_of(&p, v, rv, &info);
+			else
+				fill_info(bm, &p, v, &info);
 			ret = cb(&info, ctx);
 		}
 		free(keys);
+		free(vals);
+	}
+	if (batched) {
+		free(r.by_key);
+		free(r.vals);
 	}
 	return ret;
 }
