@@ -378,29 +378,31 @@ static void refuse(struct fleet *f, enum fleet_refusal r, const struct fleet_msg
 		prefix__format(&m->target, t, sizeof(t)), m->origin[0] ? m->origin : "?", why);
 }
 
-/* The bans gathered from one answer, written under one lock in batched updates. */
+/*
+ * The bans gathered from one answer, written under one lock in batched
+ * updates, never shortening a ban already there (one lookup a ban, inside).
+ */
 static void flush(struct fleet *f)
 {
+	size_t written;
 	int err;
 
 	if (!f->n_batch)
 		return;
-	err = banmap__ban_entries(f->bm, f->batch, f->n_batch);
+	err = banmap__ban_entries_longer(f->bm, f->batch, f->n_batch, &written);
 	if (err)
 		pr_warn("fleet: cannot write %zu ban%s: %s", f->n_batch, f->n_batch == 1 ? "" : "s",
 			strerror(-err));
 	else
-		f->st.applied += f->n_batch;
+		f->st.applied += written;
 	f->n_batch = 0;
 }
 
-/* A fleet ban for the maps, never shortening a ban already there (written by flush()). */
+/* A fleet ban for the maps (written by flush()). */
 static void apply_ban(struct fleet *f, const struct fleet_msg *m, uint64_t now_wall_ms)
 {
 	uint64_t boot = time__boot_ns(), expires = 0;
-	uint32_t source = BAN_SOURCE_FLEET;
 	struct ban_entry *e;
-	struct ban_info cur;
 	char t[PREFIX_STRLEN];
 	size_t i;
 
@@ -417,19 +419,13 @@ static void apply_ban(struct fleet *f, const struct fleet_msg *m, uint64_t now_w
 			flush(f);
 			break;
 		}
-	if (banmap__get(f->bm, &m->target, &cur) == 0 && ban_info__live(&cur, boot)) {
-		if (!cur.expires_ns || (expires && cur.expires_ns >= expires))
-			return; /* already banned as long or longer */
-		if (cur.source)
-			source = cur.source; /* a local ban lengthened stays local */
-	}
 	if (f->n_batch == FLEET_BATCH)
 		flush(f);
 	e = &f->batch[f->n_batch++];
 	memset(e, 0, sizeof(*e));
 	e->target = m->target;
 	e->expires_ns = expires;
-	e->source = source;
+	e->source = BAN_SOURCE_FLEET; /* a local ban lengthened stays local (flush()) */
 	snprintf(e->reason, sizeof(e->reason), "fleet %.24s: %.*s", m->origin,
 		 WARDEN_REASON_LEN - 40, m->reason);
 }
