@@ -38,7 +38,8 @@
  * the replies. It delays only a ban that follows another within the gap: a
  * lone ban finds the XREAD already waiting.
  */
-#define READ_GAP_NS (10 * NSEC_PER_MSEC)
+#define READ_GAP_NS (25 * NSEC_PER_MSEC)
+#define READ_BUF_KEEP (1024 * 1024) /* a connection's read buffer is kept up to this size */
 #define LOG_BURST 20 /* lines about single fleet bans a second; the rest summed up */
 
 /* ---- hiredis on warden's loop (as hiredis's adapters/ae.h does for redis's ae) ---- */
@@ -178,6 +179,7 @@ struct fleet {
 	uint64_t unlogged, unlogged_unbans; /* not logged this second: refusals, unbans */
 	struct ban_entry batch[FLEET_BATCH]; /* bans of the answer being read, not written yet */
 	size_t n_batch;
+	uint16_t batch_slot[2 * FLEET_BATCH]; /* open addressing on the targets: index + 1, 0 free */
 	/* /metrics */
 	struct metric_family *m_connected, *m_published, *m_received, *m_applied, *m_refused,
 		*m_lag, *m_pending, *m_dropped, *m_connects;
@@ -303,6 +305,13 @@ static redisAsyncContext *connect_one(struct fleet *f)
 		return NULL;
 	}
 	ac->data = f;
+	/*
+	 * hiredis frees its read buffer once it is empty and over 16 KB, and
+	 * makes it again for the next answer: in a ban storm, every answer,
+	 * and glibc then sorts every freed reply object (malloc_consolidate)
+	 * to serve that large request. Kept up to READ_BUF_KEEP instead.
+	 */
+	ac->c.reader->maxbuf = READ_BUF_KEEP;
 	redisAsyncSetConnectCallback(ac, on_connect);
 	redisAsyncSetDisconnectCallback(ac, on_disconnect);
 	/* Queued now, sent as soon as the connection is made. */
@@ -396,6 +405,28 @@ static void flush(struct fleet *f)
 	else
 		f->st.applied += written;
 	f->n_batch = 0;
+	memset(f->batch_slot, 0, sizeof(f->batch_slot));
+}
+
+/*
+ * Whether target is in the batch already; if not, its slot is taken for
+ * index n_batch. A hash, not a scan: an agent catching up reads thousands
+ * of bans an answer.
+ */
+static bool batch_has(struct fleet *f, const struct prefix *target)
+{
+	size_t mask = sizeof(f->batch_slot) / sizeof(f->batch_slot[0]) - 1, i;
+	size_t n = target->family == 4 ? 4 : 16, h = (2166136261u ^ target->prefixlen) * 16777619u;
+
+	_Static_assert(!(2 * FLEET_BATCH & (2 * FLEET_BATCH - 1)), "a power of two");
+	/* FNV-1a over what prefix__equal() compares. */
+	for (i = 0; i < n; i++)
+		h = (h ^ target->addr[i]) * 16777619u;
+	for (i = h & mask; f->batch_slot[i]; i = (i + 1) & mask)
+		if (prefix__equal(&f->batch[f->batch_slot[i] - 1].target, target))
+			return true;
+	f->batch_slot[i] = (uint16_t)(f->n_batch + 1);
+	return false;
 }
 
 /* A fleet ban for the maps (written by flush()). */
@@ -404,7 +435,6 @@ static void apply_ban(struct fleet *f, const struct fleet_msg *m, uint64_t now_w
 	uint64_t boot = time__boot_ns(), expires = 0;
 	struct ban_entry *e;
 	char t[PREFIX_STRLEN];
-	size_t i;
 
 	if (m->exp_ms)
 		expires = boot + (m->exp_ms - now_wall_ms) * NSEC_PER_MSEC;
@@ -413,14 +443,13 @@ static void apply_ban(struct fleet *f, const struct fleet_msg *m, uint64_t now_w
 			prefix__format(&m->target, t, sizeof(t)), m->origin, m->reason);
 		return;
 	}
-	/* The same target twice in one answer: the first goes in first. */
-	for (i = 0; i < f->n_batch; i++)
-		if (prefix__equal(&f->batch[i].target, &m->target)) {
-			flush(f);
-			break;
-		}
 	if (f->n_batch == FLEET_BATCH)
 		flush(f);
+	/* The same target twice in one answer: the first goes in first. */
+	if (batch_has(f, &m->target)) {
+		flush(f);
+		batch_has(f, &m->target);
+	}
 	e = &f->batch[f->n_batch++];
 	memset(e, 0, sizeof(*e));
 	e->target = m->target;

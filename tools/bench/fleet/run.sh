@@ -8,8 +8,8 @@
 #
 # Usage: tools/bench/fleet/run.sh [--agents N] [--rate R] [--count C] [--runs K] [--quick]
 #        [--warden-only]   (only the first row: with --agents 1, the CPU an agent spends a ban)
-# Also reports the agents' CPU time (user + system, from /proc/PID/stat) per ban and agent
-# over the warden rows: a figure that other jobs on the machine hardly move.
+# Also reports the agents' CPU time (the scheduler's, in ns, from /proc/PID/schedstat) per
+# ban and agent over the warden rows: a figure that other jobs on the machine hardly move.
 # Needs root (BPF maps), build/warden and build/tools/bench/fleet-bench (make).
 # Prints a Markdown report on stdout (progress on stderr). Everything it starts is stopped,
 # every file and pin removed, on exit.
@@ -79,17 +79,17 @@ clear_maps() {
 	for i in $(seq 1 "$AGENTS"); do "$WARDEN" unban --all --pin-path "$PINS/a$i" >/dev/null 2>&1; done
 }
 LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
-# The agents' CPU so far, in clock ticks (utime + stime: fields 14 and 15 of /proc/PID/stat).
+# The agents' CPU time so far, in ns (the first field of /proc/PID/schedstat: exact, where
+# the user and system times of /proc/PID/stat come in 10 ms ticks).
 agents_cpu() {
-	local p t=0 f
+	local p t=0 ns rest
 	for p in "${PIDS[@]}"; do
-		f=$(sed 's/.*) //' "/proc/$p/stat" 2>/dev/null) || continue
-		set -- $f
-		t=$((t + ${12} + ${13}))
+		read -r ns rest <"/proc/$p/schedstat" 2>/dev/null || continue
+		t=$((t + ns))
 	done
 	echo "$t"
 }
-CPU_TICKS=0 CPU_BANS=0
+CPU_NS=0 CPU_BANS=0
 declare -a W_P50 W_P99 W_MAX F_P50 F_P99 F_MAX R_P50 R_P99 R_MAX
 field() { sed -n "s/.* $1=\([0-9.]*\).*/\1/p"; }
 median() { printf '%s\n' "$@" | sort -g | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
@@ -103,7 +103,7 @@ for k in $(seq 1 "$RUNS"); do
 	echo "$out" >&2
 	# Settled: the snapshot of the last bans is written within a few seconds.
 	sleep 3
-	CPU_TICKS=$((CPU_TICKS + $(agents_cpu) - c0)) CPU_BANS=$((CPU_BANS + COUNT * AGENTS))
+	CPU_NS=$((CPU_NS + $(agents_cpu) - c0)) CPU_BANS=$((CPU_BANS + COUNT * AGENTS))
 	clear_maps
 	W_P50+=("$(echo "$out" | field p50_ms)"); W_P99+=("$(echo "$out" | field p99_ms)")
 	W_MAX+=("$(echo "$out" | field max_ms)")
@@ -135,12 +135,11 @@ for k in $(seq 1 "$RUNS"); do
 	clear_maps
 done
 
-CPU_US=$(awk -v t="$CPU_TICKS" -v hz="$(getconf CLK_TCK)" -v n="$CPU_BANS" \
-	'BEGIN { printf "%.1f", t / hz * 1e6 / n }')
+CPU_US=$(awk -v t="$CPU_NS" -v n="$CPU_BANS" 'BEGIN { printf "%.1f", t / 1e3 / n }')
 if [ -n "$WARDEN_ONLY" ]; then
 	cat <<EOF
 $AGENTS agent(s), $COUNT bans at $RATE/s, $RUNS run(s): warden p50 / p99 / max (medians)
-$(median "${W_P50[@]}") / $(median "${W_P99[@]}") / $(median "${W_MAX[@]}") ms; agents' CPU (user + system)
+$(median "${W_P50[@]}") / $(median "${W_P99[@]}") / $(median "${W_MAX[@]}") ms; agents' CPU time
 $CPU_US µs per ban and agent (every run, up to the snapshot written after its last ban);
 load average $LOAD_BEFORE before, $(cut -d' ' -f1-3 /proc/loadavg) after.
 EOF
@@ -160,5 +159,5 @@ $COUNT bans published at $RATE/s by warden's fleet module; median of $RUNS runs 
 | reference: $AGENTS plain hiredis XREAD readers got it | $(median "${F_P50[@]}") | $(median "${F_P99[@]}") | $(median "${F_MAX[@]}") |
 | warden, Redis stopped for 1 s mid-run | $(median "${R_P50[@]}") | $(median "${R_P99[@]}") | $(median "${R_MAX[@]}") |
 
-Agents' CPU (user + system) over the warden rows: $CPU_US µs per ban and agent.
+Agents' CPU time over the warden rows: $CPU_US µs per ban and agent.
 EOF
