@@ -34,11 +34,14 @@
  * After an answer that brought entries, the next XREAD waits this long: in a
  * ban storm each answer then brings every ban of the gap, applied in one go
  * (one wakeup, one lock, one batched update), instead of one answer, one
- * wakeup and one lock per ban in every agent, and Redis writes a tenth of
- * the replies. It delays only a ban that follows another within the gap: a
- * lone ban finds the XREAD already waiting.
+ * wakeup and one lock per ban in every agent, and Redis writes one reply
+ * where it wrote several. It delays only a ban that follows another within
+ * the gap: a lone ban finds the XREAD already waiting. Not longer: 25 ms
+ * saved a third more CPU a ban, but on a busy machine each read then waits
+ * for the scheduler twice (timer, answer) and the tails grew tenfold
+ * (tools/bench/fleet/RESULTS.md).
  */
-#define READ_GAP_NS (25 * NSEC_PER_MSEC)
+#define READ_GAP_NS (5 * NSEC_PER_MSEC)
 #define READ_BUF_KEEP (1024 * 1024) /* a connection's read buffer is kept up to this size */
 #define LOG_BURST 20 /* lines about single fleet bans a second; the rest summed up */
 
