@@ -857,29 +857,24 @@ int banmap__ban(struct banmap *bm, const struct prefix *target, uint64_t expires
 	return err;
 }
 
-/* Batch-update one exact-ban map; values already merged with what was there. */
-static int update_batch(int fd, void *keys, struct ban_value *vals, size_t n)
+/* Batch-update n entries of one map (keys of ks bytes, values of vs bytes). */
+static int update_batch(int fd, const void *keys, size_t ks, const void *vals, size_t vs, size_t n)
 {
 	LIBBPF_OPTS(bpf_map_batch_opts, opts, .elem_flags = 0, .flags = 0);
-	size_t done = 0, key_size;
+	size_t done = 0;
 	__u32 count;
-	struct bpf_map_info info = {};
-	__u32 info_len = sizeof(info);
 
-	if (bpf_obj_get_info_by_fd(fd, &info, &info_len))
-		return -errno;
-	key_size = info.key_size;
 	while (done < n) {
 		count = (__u32)(n - done > 65536 ? 65536 : n - done);
-		if (bpf_map_update_batch(fd, (char *)keys + done * key_size, vals + done, &count,
-					 &opts)) {
+		if (bpf_map_update_batch(fd, (const char *)keys + done * ks,
+					 (const char *)vals + done * vs, &count, &opts)) {
 			int err = -errno;
 
 			/* Older kernels: fall back to one update per element. */
 			if (err == -EINVAL || err == -EOPNOTSUPP || err == -524 /* ENOTSUPP */) {
 				for (; done < n; done++)
-					if (bpf_map_update_elem(fd, (char *)keys + done * key_size,
-								vals + done, BPF_ANY))
+					if (bpf_map_update_elem(fd, (const char *)keys + done * ks,
+								(const char *)vals + done * vs, BPF_ANY))
 						return -errno;
 				return 0;
 			}
@@ -900,73 +895,133 @@ struct batch_item {
 
 typedef void (*batch_item_fn)(const void *ctx, size_t i, struct batch_item *out);
 
-/*
- * Ban n targets under one lock: prefixes one by one (the summaries), exact
- * bans in one batched update per map, keeping the counters of bans that
- * already exist. The reason goes in first, so a ban never shows without it.
- */
-static int ban_batch(struct banmap *bm, size_t n, batch_item_fn item, const void *ctx)
-{
+/* The arrays of one batch: exact bans per family, and the reasons. */
+struct batch_buf {
 	struct ban4_key *k4;
 	struct ban6_key *k6;
-	struct ban_value *v4, *v6, old;
-	size_t i, n4 = 0, n6 = 0;
+	struct ban_value *v4, *v6;
+	struct reason_key *rk;
+	struct reason_value *rv;
+	size_t n4, n6, nr;
+};
+
+static void batch_buf_free(struct batch_buf *b)
+{
+	free(b->k4);
+	free(b->k6);
+	free(b->v4);
+	free(b->v6);
+	free(b->rk);
+	free(b->rv);
+}
+
+static int batch_buf_alloc(struct batch_buf *b, size_t n)
+{
+	memset(b, 0, sizeof(*b));
+	n = n ? n : 1;
+	b->k4 = calloc(n, sizeof(*b->k4));
+	b->k6 = calloc(n, sizeof(*b->k6));
+	b->v4 = calloc(n, sizeof(*b->v4));
+	b->v6 = calloc(n, sizeof(*b->v6));
+	b->rk = calloc(n, sizeof(*b->rk));
+	b->rv = calloc(n, sizeof(*b->rv));
+	if (b->k4 && b->k6 && b->v4 && b->v6 && b->rk && b->rv)
+		return 0;
+	batch_buf_free(b);
+	return -ENOMEM;
+}
+
+/*
+ * With keep_longer: whether the live ban old (of target) already lasts as long
+ * as expires_ns or longer (then nothing is written); when it is shorter, the
+ * source it had (a local ban lengthened stays local) goes into *source.
+ */
+static bool lasts_longer(struct banmap *bm, const struct prefix *target, const struct ban_value *old,
+			 uint64_t expires_ns, uint64_t now, uint32_t *source)
+{
+	struct reason_key rk;
+	struct reason_value rv;
+
+	if (old->expires_ns && now >= old->expires_ns)
+		return false; /* ended: replaced */
+	if (!old->expires_ns || (expires_ns && old->expires_ns >= expires_ns))
+		return true;
+	make_reason_key(&rk, target);
+	if (bpf_map_lookup_elem(bm->fd[M_REASON], &rk, &rv) == 0 && rv.source)
+		*source = rv.source;
+	return false;
+}
+
+/*
+ * Ban n targets under one lock: prefixes one by one (the summaries), exact
+ * bans and their reasons in one batched update per map, keeping the
+ * counters of bans that already exist. The reasons go in first, so a ban
+ * never shows without one. keep_longer: see banmap__ban_entries_longer().
+ */
+static int ban_batch(struct banmap *bm, size_t n, batch_item_fn item, const void *ctx,
+		     bool keep_longer, size_t *written)
+{
+	struct batch_buf b;
+	struct ban_value old;
+	size_t i, done = 0;
 	uint64_t now = time__boot_ns();
-	int err = 0;
+	int err;
 
-	k4 = calloc(n ? n : 1, sizeof(*k4));
-	k6 = calloc(n ? n : 1, sizeof(*k6));
-	v4 = calloc(n ? n : 1, sizeof(*v4));
-	v6 = calloc(n ? n : 1, sizeof(*v6));
-	if (!k4 || !k6 || !v4 || !v6) {
-		err = -ENOMEM;
-		goto out;
-	}
-
+	err = batch_buf_alloc(&b, n);
+	if (err)
+		return err;
 	lock(bm);
 	for (i = 0; i < n && !err; i++) {
 		struct batch_item e;
 		struct ban_value *v;
-		void *key;
+		__u8 key[20];
+		bool found;
 		int fd;
 
 		item(ctx, i, &e);
+		fd = ban_slot(bm, e.target, key);
+		found = bpf_map_lookup_elem(fd, key, &old) == 0;
+		if (found && keep_longer &&
+		    lasts_longer(bm, e.target, &old, e.expires_ns, now, &e.source))
+			continue;
+		done++;
 		if (!prefix__is_single(e.target)) {
 			err = ban_locked(bm, e.target, e.expires_ns, e.reason, e.source, e.offences);
 			continue;
 		}
 		if (e.target->family == 4) {
-			memcpy(k4[n4].addr, e.target->addr, 4);
-			key = &k4[n4];
-			v = &v4[n4++];
-			fd = bm->fd[M_BAN4];
+			memcpy(&b.k4[b.n4], key, sizeof(b.k4[0]));
+			v = &b.v4[b.n4++];
 		} else {
-			memcpy(k6[n6].addr, e.target->addr, 16);
-			key = &k6[n6];
-			v = &v6[n6++];
-			fd = bm->fd[M_BAN6];
+			memcpy(&b.k6[b.n6], key, sizeof(b.k6[0]));
+			v = &b.v6[b.n6++];
 		}
 		v->expires_ns = e.expires_ns;
 		v->created_ns = now;
-		if (bpf_map_lookup_elem(fd, key, &old) == 0) {
+		if (found) {
 			v->created_ns = old.created_ns;
 			v->drops = old.drops;
 			v->last_drop_ns = old.last_drop_ns;
 		}
-		if (e.reason || e.offences)
-			err = write_reason(bm, e.target, e.reason, e.source, e.offences);
+		if (e.reason || e.offences) {
+			make_reason_key(&b.rk[b.nr], e.target);
+			b.rv[b.nr].offences = e.offences;
+			b.rv[b.nr].source = e.source;
+			snprintf(b.rv[b.nr].text, sizeof(b.rv[b.nr].text), "%s", e.reason ? e.reason : "");
+			b.nr++;
+		}
 	}
-	if (!err && n4)
-		err = update_batch(bm->fd[M_BAN4], k4, v4, n4);
-	if (!err && n6)
-		err = update_batch(bm->fd[M_BAN6], k6, v6, n6);
+	if (!err && b.nr)
+		err = update_batch(bm->fd[M_REASON], b.rk, sizeof(*b.rk), b.rv, sizeof(*b.rv), b.nr);
+	if (!err && b.n4)
+		err = update_batch(bm->fd[M_BAN4], b.k4, sizeof(*b.k4), b.v4, sizeof(*b.v4), b.n4);
+	if (!err && b.n6)
+		err = update_batch(bm->fd[M_BAN6], b.k6, sizeof(*b.k6), b.v6, sizeof(*b.v6), b.n6);
 	unlock(bm);
 	bm->generation++;
-out:
-	free(k4);
-	free(k6);
-	free(v4);
-	free(v6);
+	batch_buf_free(&b);
+	if (written)
+		*written = err ? 0 : done;
 	return err;
 }
 
@@ -991,7 +1046,7 @@ int banmap__ban_many(struct banmap *bm, const struct prefix *targets, size_t n,
 {
 	struct many_ctx ctx = { targets, expires_ns, reason, source };
 
-	return ban_batch(bm, n, many_item, &ctx);
+	return ban_batch(bm, n, many_item, &ctx, false, NULL);
 }
 
 static void entry_item(const void *arg, size_t i, struct batch_item *out)
@@ -1005,7 +1060,13 @@ static void entry_item(const void *arg, size_t i, struct batch_item *out)
 
 int banmap__ban_entries(struct banmap *bm, const struct ban_entry *bans, size_t n)
 {
-	return ban_batch(bm, n, entry_item, bans);
+	return ban_batch(bm, n, entry_item, bans, false, NULL);
+}
+
+int banmap__ban_entries_longer(struct banmap *bm, const struct ban_entry *bans, size_t n,
+			       size_t *written)
+{
+	return ban_batch(bm, n, entry_item, bans, true, written);
 }
 
 
@@ -1036,25 +1097,32 @@ int banmap__unban(struct banmap *bm, const struct prefix *target)
 	return err;
 }
 
-static void fill_info(struct banmap *bm, const struct prefix *target, const struct ban_value *v,
-		      struct ban_info *out)
+/* A ban's value and its reason (rv may be NULL: none stored) as struct ban_info. */
+static void info_of(const struct prefix *target, const struct ban_value *v,
+		    const struct reason_value *rv, struct ban_info *out)
 {
-	struct reason_key rk;
-	struct reason_value rv;
-
 	memset(out, 0, sizeof(*out));
 	out->target = *target;
 	out->expires_ns = v->expires_ns;
 	out->created_ns = v->created_ns;
 	out->drops = v->drops;
 	out->last_drop_ns = v->last_drop_ns;
-	make_reason_key(&rk, target);
-	if (bpf_map_lookup_elem(bm->fd[M_REASON], &rk, &rv) == 0) {
-		out->offences = rv.offences;
-		out->source = rv.source;
-		memcpy(out->reason, rv.text, sizeof(out->reason));
+	if (rv) {
+		out->offences = rv->offences;
+		out->source = rv->source;
+		memcpy(out->reason, rv->text, sizeof(out->reason));
 		out->reason[sizeof(out->reason) - 1] = '\0';
 	}
+}
+
+static void fill_info(struct banmap *bm, const struct prefix *target, const struct ban_value *v,
+		      struct ban_info *out)
+{
+	struct reason_key rk;
+	struct reason_value rv;
+
+	make_reason_key(&rk, target);
+	info_of(target, v, bpf_map_lookup_elem(bm->fd[M_REASON], &rk, &rv) ? NULL : &rv, out);
 }
 
 int banmap__get(struct banmap *bm, const struct prefix *target, struct ban_info *out)
@@ -1183,6 +1251,78 @@ static int read_keys(int fd, size_t key_size, void **keys_out, size_t *n_out)
 	return 0;
 }
 
+/* Grow two arrays of *cap entries to twice as many. */
+static int grow2(char **a, size_t as, char **b, size_t bs, size_t *cap)
+{
+	char *na, *nb;
+
+	na = realloc(*a, *cap * 2 * as);
+	if (!na)
+		return -ENOMEM;
+	*a = na;
+	nb = realloc(*b, *cap * 2 * bs);
+	if (!nb)
+		return -ENOMEM;
+	*b = nb;
+	*cap *= 2;
+	return 0;
+}
+
+/*
+ * Every entry of a hash map, keys and values in two malloc()ed arrays the
+ * caller frees: BPF_MAP_LOOKUP_BATCH, a few calls for the whole map where a
+ * key-by-key walk makes two a key (the snapshot walks every ban once a
+ * second while bans change). -EOPNOTSUPP when the kernel has no batch
+ * lookup for this map (nothing allocated): the caller walks the keys.
+ */
+static int dump_entries(int fd, size_t ks, size_t vs, void **keys_out, void **vals_out,
+			size_t *n_out)
+{
+	LIBBPF_OPTS(bpf_map_batch_opts, opts);
+	size_t cap = 1024, n = 0;
+	char *keys = malloc(cap * ks), *vals = malloc(cap * vs);
+	__u32 in = 0, out = 0, count;
+	bool first = true;
+	int err = 0;
+
+	if (!keys || !vals) {
+		err = -ENOMEM;
+		goto fail;
+	}
+	for (;;) {
+		/* Room for a few buckets at least (a bucket never comes in halves). */
+		if (cap - n < 256 && (err = grow2(&keys, ks, &vals, vs, &cap)))
+			goto fail;
+		count = (__u32)(cap - n);
+		err = bpf_map_lookup_batch(fd, first ? NULL : &in, &out, keys + n * ks,
+					   vals + n * vs, &count, &opts) ? -errno : 0;
+		if (err == -ENOSPC) {
+			/* A bucket larger than the room: nothing was read; more room, the same batch. */
+			if ((err = grow2(&keys, ks, &vals, vs, &cap)))
+				goto fail;
+			continue;
+		}
+		if (err && err != -ENOENT) {
+			if (first && (err == -EINVAL || err == -EOPNOTSUPP || err == -524 /* ENOTSUPP */))
+				err = -EOPNOTSUPP;
+			goto fail;
+		}
+		n += count;
+		if (err == -ENOENT)
+			break; /* the end of the map */
+		in = out;
+		first = false;
+	}
+	*keys_out = keys;
+	*vals_out = vals;
+	*n_out = n;
+	return 0;
+fail:
+	free(keys);
+	free(vals);
+	return err;
+}
+
 /* Turn a key of map id back into the prefix it stands for. */
 static void key_to_prefix(enum map_id id, const void *key, struct prefix *p)
 {
@@ -1212,31 +1352,132 @@ static void key_to_prefix(enum map_id id, const void *key, struct prefix *p)
 
 static const enum map_id ban_maps[] = { M_BAN4, M_BAN6, M_PFX4, M_PFX6 };
 
-int banmap__foreach_ban(struct banmap *bm, banmap_ban_cb cb, void *ctx)
+/* Every stored reason, sorted by key, for a walk over every ban. */
+struct reason_entry {
+	struct reason_key key;
+	const struct reason_value *val; /* into reasons.vals */
+};
+
+struct reasons {
+	struct reason_entry *by_key;
+	struct reason_value *vals;
+	size_t n;
+};
+
+static int cmp_reason_entry(const void *a, const void *b)
 {
+	return memcmp(&((const struct reason_entry *)a)->key, &((const struct reason_entry *)b)->key,
+		      sizeof(struct reason_key));
+}
+
+/* 0, or -errno (-EOPNOTSUPP: no batch lookup here) with nothing allocated. */
+static int reasons_load(struct banmap *bm, struct reasons *r)
+{
+	struct reason_key *keys;
+	void *k, *v;
+	size_t i;
+	int err;
+
+	memset(r, 0, sizeof(*r));
+	err = dump_entries(bm->fd[M_REASON], sizeof(struct reason_key), sizeof(struct reason_value),
+			   &k, &v, &r->n);
+	if (err)
+		return err;
+	keys = k;
+	r->vals = v;
+	r->by_key = malloc((r->n ? r->n : 1) * sizeof(*r->by_key));
+	if (r->by_key) {
+		for (i = 0; i < r->n; i++)
+			r->by_key[i] = (struct reason_entry){ keys[i], &r->vals[i] };
+		qsort(r->by_key, r->n, sizeof(*r->by_key), cmp_reason_entry);
+	}
+	free(keys);
+	if (!r->by_key) {
+		free(r->vals);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+static const struct reason_value *reasons_find(const struct reasons *r, const struct prefix *p)
+{
+	struct reason_entry k, *found;
+
+	make_reason_key(&k.key, p);
+	found = bsearch(&k, r->by_key, r->n, sizeof(k), cmp_reason_entry);
+	return found ? found->val : NULL;
+}
+
+/* One ban map key by key (kernels without batch lookups): two lookups a ban. */
+static int foreach_in_map_by_key(struct banmap *bm, enum map_id id, banmap_ban_cb cb, void *ctx)
+{
+	size_t ks = map_desc[id].key_size, i, n;
 	struct ban_info info;
 	struct ban_value v;
 	struct prefix p;
-	size_t m, i, n;
 	void *keys;
 	int err, ret = 0;
 
+	err = read_keys(bm->fd[id], ks, &keys, &n);
+	if (err)
+		return err;
+	for (i = 0; i < n && !ret; i++) {
+		/* A ban lifted since we read the keys is simply gone. */
+		if (bpf_map_lookup_elem(bm->fd[id], (char *)keys + i * ks, &v))
+			continue;
+		key_to_prefix(id, (char *)keys + i * ks, &p);
+		fill_info(bm, &p, &v, &info);
+		ret = cb(&info, ctx);
+	}
+	free(keys);
+	return ret;
+}
+
+int banmap__foreach_ban(struct banmap *bm, banmap_ban_cb cb, void *ctx)
+{
+	struct ban_info info;
+	struct reasons r;
+	struct prefix p;
+	size_t m, i, n;
+	void *keys, *vals;
+	bool batched;
+	int err, ret = 0;
+
+	/* The reasons first: each ban's was written before it. */
+	batched = reasons_load(bm, &r) == 0;
 	for (m = 0; m < sizeof(ban_maps) / sizeof(ban_maps[0]) && !ret; m++) {
 		enum map_id id = ban_maps[m];
 		size_t ks = map_desc[id].key_size;
 
-		err = read_keys(bm->fd[id], ks, &keys, &n);
-		if (err)
-			return err;
+		err = batched ? dump_entries(bm->fd[id], ks, sizeof(struct ban_value), &keys, &vals,
+					     &n) : -EOPNOTSUPP;
+		if (err == -EOPNOTSUPP) {
+			ret = foreach_in_map_by_key(bm, id, cb, ctx);
+			continue;
+		}
+		if (err) {
+			ret = err;
+			break;
+		}
 		for (i = 0; i < n && !ret; i++) {
-			/* A ban lifted since we read the keys is simply gone. */
-			if (bpf_map_lookup_elem(bm->fd[id], (char *)keys + i * ks, &v))
-				continue;
+			const struct ban_value *v = (const struct ban_value *)vals + i;
+			const struct reason_value *rv;
+
 			key_to_prefix(id, (char *)keys + i * ks, &p);
-			fill_info(bm, &p, &v, &info);
+			rv = reasons_find(&r, &p);
+			/* Banned since the reasons were read (or none stored): its own lookup. */
+			if (rv)
+				info_of(&p, v, rv, &info);
+			else
+				fill_info(bm, &p, v, &info);
 			ret = cb(&info, ctx);
 		}
 		free(keys);
+		free(vals);
+	}
+	if (batched) {
+		free(r.by_key);
+		free(r.vals);
 	}
 	return ret;
 }

@@ -76,6 +76,15 @@ struct ban_entry {
  */
 int banmap__ban_entries(struct banmap *bm, const struct ban_entry *bans, size_t n);
 
+/*
+ * banmap__ban_entries() that never shortens a ban: a live ban of the same
+ * target lasting as long or longer is left as it is; a shorter one is
+ * lengthened and keeps its source (a local ban lengthened stays local).
+ * *written: how many were written (0 on error).
+ */
+int banmap__ban_entries_longer(struct banmap *bm, const struct ban_entry *bans, size_t n,
+			       size_t *written);
+
 /* Lift a ban: 0, or -ENOENT if there was none. */
 int banmap__unban(struct banmap *bm, const struct prefix *target);
 

@@ -28,8 +28,22 @@
 #define CLEAN_EVERY_NS (60 * NSEC_PER_SEC)  /* each agent cleans expired entries this often */
 #define QUEUE_MAX 65536                     /* local bans kept while Redis is away */
 #define INFLIGHT_MAX 512                    /* publishes pipelined at once */
-#define XREAD_COUNT "1000"
-#define FLEET_BATCH 256                     /* bans written under one lock */
+#define XREAD_COUNT "4096"                  /* an agent that fell behind catches up in big steps */
+#define FLEET_BATCH 1024                    /* bans written under one lock */
+/*
+ * After an answer that brought entries, the next XREAD waits this long: in a
+ * ban storm each answer then brings every ban of the gap, applied in one go
+ * (one wakeup, one lock, one batched update), instead of one answer, one
+ * wakeup and one lock per ban in every agent, and Redis writes one reply
+ * where it wrote several. It delays only a ban that follows another within
+ * the gap: a lone ban finds the XREAD already waiting. Not longer: 25 ms
+ * saved a third more CPU a ban, but on a busy machine each read then waits
+ * for the scheduler twice (timer, answer) and the tails grew tenfold
+ * (tools/bench/fleet/RESULTS.md).
+ */
+#define READ_GAP_NS (5 * NSEC_PER_MSEC)
+#define READ_BUF_KEEP (1024 * 1024) /* a connection's read buffer is kept up to this size */
+#define LOG_BURST 20 /* lines about single fleet bans a second; the rest summed up */
 
 /* ---- hiredis on warden's loop (as hiredis's adapters/ae.h does for redis's ae) ---- */
 
@@ -154,7 +168,7 @@ struct fleet {
 	redisAsyncContext *cmd, *sub;     /* writes; XREAD BLOCK */
 	bool going_down;                  /* in link_down(): callbacks of the freed contexts are ignored */
 	uint64_t backoff_ns;
-	struct loop_timer *retry_timer, *tick_timer;
+	struct loop_timer *retry_timer, *tick_timer, *read_timer;
 	uint64_t sub_waiting_ns;          /* monotonic time the XREAD was sent; 0: none waiting */
 	uint64_t cmd_waiting_ns;          /* the oldest command without an answer; 0: none */
 	uint64_t next_clean_ns;
@@ -164,8 +178,11 @@ struct fleet {
 	size_t cap, head, len, inflight;
 	struct fleet_rate *rate;
 	struct fleet_stats st;
+	unsigned logged;                  /* lines about single bans this second */
+	uint64_t unlogged, unlogged_unbans; /* not logged this second: refusals, unbans */
 	struct ban_entry batch[FLEET_BATCH]; /* bans of the answer being read, not written yet */
 	size_t n_batch;
+	uint16_t batch_slot[2 * FLEET_BATCH]; /* open addressing on the targets: index + 1, 0 free */
 	/* /metrics */
 	struct metric_family *m_connected, *m_published, *m_received, *m_applied, *m_refused,
 		*m_lag, *m_pending, *m_dropped, *m_connects;
@@ -223,6 +240,7 @@ static void link_down(struct fleet *f, const char *why)
 	if (sub)
 		redisAsyncFree(sub);
 	f->inflight = 0; /* sent without an answer: sent again after the reconnect */
+	loop__timer_arm(f->read_timer, 0, 0);
 	f->sub_waiting_ns = f->cmd_waiting_ns = 0;
 	f->going_down = false;
 	/* +-25 % so that a fleet does not come back all in the same millisecond. */
@@ -290,6 +308,13 @@ static redisAsyncContext *connect_one(struct fleet *f)
 		return NULL;
 	}
 	ac->data = f;
+	/*
+	 * hiredis frees its read buffer once it is empty and over 16 KB, and
+	 * makes it again for the next answer: in a ban storm, every answer,
+	 * and glibc then sorts every freed reply object (malloc_consolidate)
+	 * to serve that large request. Kept up to READ_BUF_KEEP instead.
+	 */
+	ac->c.reader->maxbuf = READ_BUF_KEEP;
 	redisAsyncSetConnectCallback(ac, on_connect);
 	redisAsyncSetDisconnectCallback(ac, on_disconnect);
 	/* Queued now, sent as soon as the connection is made. */
@@ -331,41 +356,88 @@ static int local_refusal(struct fleet *f, const struct prefix *target, char *why
 	return 0;
 }
 
+/*
+ * Whether a line about one fleet ban may be logged: LOG_BURST a second, so
+ * that a storm (a member over its rate, thousands of unbans) is summed up
+ * once a second by log_summary() instead of a line a ban.
+ */
+static bool may_log(struct fleet *f)
+{
+	return f->logged < LOG_BURST && ++f->logged;
+}
+
+static void log_summary(struct fleet *f)
+{
+	if (f->unlogged || f->unlogged_unbans)
+		pr_info("fleet: in the last second, %llu more refused (warden_fleet_refused_total "
+			"by reason) and %llu more unbanned, not logged one by one",
+			(unsigned long long)f->unlogged, (unsigned long long)f->unlogged_unbans);
+	f->logged = 0;
+	f->unlogged = f->unlogged_unbans = 0;
+}
+
 static void refuse(struct fleet *f, enum fleet_refusal r, const struct fleet_msg *m,
 		   const char *why)
 {
 	char t[PREFIX_STRLEN];
 
 	f->st.refused[r]++;
+	if (!may_log(f)) {
+		f->unlogged++;
+		return;
+	}
 	pr_info("fleet: refused %s %s from %s: %s", m->op == FLEET_UNBAN ? "unban of" : "ban of",
 		prefix__format(&m->target, t, sizeof(t)), m->origin[0] ? m->origin : "?", why);
 }
 
-/* The bans gathered from one answer, written under one lock in batched updates. */
+/*
+ * The bans gathered from one answer, written under one lock in batched
+ * updates, never shortening a ban already there (one lookup a ban, inside).
+ */
 static void flush(struct fleet *f)
 {
+	size_t written;
 	int err;
 
 	if (!f->n_batch)
 		return;
-	err = banmap__ban_entries(f->bm, f->batch, f->n_batch);
+	err = banmap__ban_entries_longer(f->bm, f->batch, f->n_batch, &written);
 	if (err)
 		pr_warn("fleet: cannot write %zu ban%s: %s", f->n_batch, f->n_batch == 1 ? "" : "s",
 			strerror(-err));
 	else
-		f->st.applied += f->n_batch;
+		f->st.applied += written;
 	f->n_batch = 0;
+	memset(f->batch_slot, 0, sizeof(f->batch_slot));
 }
 
-/* A fleet ban for the maps, never shortening a ban already there (written by flush()). */
+/*
+ * Whether target is in the batch already; if not, its slot is taken for
+ * index n_batch. A hash, not a scan: an agent catching up reads thousands
+ * of bans an answer.
+ */
+static bool batch_has(struct fleet *f, const struct prefix *target)
+{
+	size_t mask = sizeof(f->batch_slot) / sizeof(f->batch_slot[0]) - 1, i;
+	size_t n = target->family == 4 ? 4 : 16, h = (2166136261u ^ target->prefixlen) * 16777619u;
+
+	_Static_assert(!(2 * FLEET_BATCH & (2 * FLEET_BATCH - 1)), "a power of two");
+	/* FNV-1a over what prefix__equal() compares. */
+	for (i = 0; i < n; i++)
+		h = (h ^ target->addr[i]) * 16777619u;
+	for (i = h & mask; f->batch_slot[i]; i = (i + 1) & mask)
+		if (prefix__equal(&f->batch[f->batch_slot[i] - 1].target, target))
+			return true;
+	f->batch_slot[i] = (uint16_t)(f->n_batch + 1);
+	return false;
+}
+
+/* A fleet ban for the maps (written by flush()). */
 static void apply_ban(struct fleet *f, const struct fleet_msg *m, uint64_t now_wall_ms)
 {
 	uint64_t boot = time__boot_ns(), expires = 0;
-	uint32_t source = BAN_SOURCE_FLEET;
 	struct ban_entry *e;
-	struct ban_info cur;
 	char t[PREFIX_STRLEN];
-	size_t i;
 
 	if (m->exp_ms)
 		expires = boot + (m->exp_ms - now_wall_ms) * NSEC_PER_MSEC;
@@ -374,25 +446,18 @@ static void apply_ban(struct fleet *f, const struct fleet_msg *m, uint64_t now_w
 			prefix__format(&m->target, t, sizeof(t)), m->origin, m->reason);
 		return;
 	}
-	/* The same target twice in one answer: the first goes in first. */
-	for (i = 0; i < f->n_batch; i++)
-		if (prefix__equal(&f->batch[i].target, &m->target)) {
-			flush(f);
-			break;
-		}
-	if (banmap__get(f->bm, &m->target, &cur) == 0 && ban_info__live(&cur, boot)) {
-		if (!cur.expires_ns || (expires && cur.expires_ns >= expires))
-			return; /* already banned as long or longer */
-		if (cur.source)
-			source = cur.source; /* a local ban lengthened stays local */
-	}
 	if (f->n_batch == FLEET_BATCH)
 		flush(f);
+	/* The same target twice in one answer: the first goes in first. */
+	if (batch_has(f, &m->target)) {
+		flush(f);
+		batch_has(f, &m->target);
+	}
 	e = &f->batch[f->n_batch++];
 	memset(e, 0, sizeof(*e));
 	e->target = m->target;
 	e->expires_ns = expires;
-	e->source = source;
+	e->source = BAN_SOURCE_FLEET; /* a local ban lengthened stays local (flush()) */
 	snprintf(e->reason, sizeof(e->reason), "fleet %.24s: %.*s", m->origin,
 		 WARDEN_REASON_LEN - 40, m->reason);
 }
@@ -404,7 +469,6 @@ static void apply_unban(struct fleet *f, const struct fleet_msg *m, uint64_t now
 	struct ban_info cur;
 	char t[PREFIX_STRLEN];
 
-	prefix__format(&m->target, t, sizeof(t));
 	if (f->bm)
 		flush(f); /* a ban of this answer before its unban */
 	if (!f->bm || banmap__get(f->bm, &m->target, &cur))
@@ -416,7 +480,11 @@ static void apply_unban(struct fleet *f, const struct fleet_msg *m, uint64_t now
 	}
 	if (banmap__unban(f->bm, &m->target) == 0) {
 		f->st.applied++;
-		pr_info("fleet: unbanned %s (by %s)", t, m->origin);
+		if (may_log(f))
+			pr_info("fleet: unbanned %s (by %s)",
+				prefix__format(&m->target, t, sizeof(t)), m->origin);
+		else
+			f->unlogged_unbans++;
 	}
 }
 
@@ -490,7 +558,10 @@ static void handle_entry(struct fleet *f, const redisReply *e)
 		snprintf(err, sizeof(err), "not a list of fields");
 	if (bad || fleet_msg__parse(names, nl, values, vl, n, &m, err, sizeof(err))) {
 		f->st.refused[FLEET_REFUSE_MALFORMED]++;
-		pr_info("fleet: refused entry %s: %s", e->element[0]->str, err);
+		if (may_log(f))
+			pr_info("fleet: refused entry %s: %s", e->element[0]->str, err);
+		else
+			f->unlogged++;
 	} else {
 		handle(f, &m, false);
 	}
@@ -503,7 +574,7 @@ static void on_xread(redisAsyncContext *ac, void *r, void *priv)
 {
 	struct fleet *f = ac->data;
 	redisReply *reply = r;
-	size_t i, j;
+	size_t i, j, n = 0;
 
 	(void)priv;
 	if (!reply || !ours(f, ac))
@@ -521,18 +592,28 @@ static void on_xread(redisAsyncContext *ac, void *r, void *priv)
 			if (s->type != REDIS_REPLY_ARRAY || s->elements != 2 ||
 			    s->element[1]->type != REDIS_REPLY_ARRAY)
 				continue;
-			for (j = 0; j < s->element[1]->elements; j++)
+			for (j = 0; j < s->element[1]->elements; j++, n++)
 				handle_entry(f, s->element[1]->element[j]);
 		}
 	flush(f);
 	sync_metrics(f);
-	read_stream(f);
+	if (n)
+		loop__timer_arm(f->read_timer, READ_GAP_NS, 0);
+	else
+		read_stream(f);
+}
+
+static void on_read_gap(void *ctx)
+{
+	read_stream(ctx);
 }
 
 static void read_stream(struct fleet *f)
 {
 	char key[FLEET_PREFIX_LEN + 8], block[16];
 
+	if (f->state != LINK_UP || !f->sub || f->sub_waiting_ns)
+		return;
 	snprintf(key, sizeof(key), "%s:log", f->cfg->fleet_prefix);
 	snprintf(block, sizeof(block), "%d", XREAD_BLOCK_MS);
 	if (redisAsyncCommand(f->sub, on_xread, NULL, "XREAD BLOCK %s COUNT " XREAD_COUNT
@@ -831,6 +912,7 @@ static void on_tick(void *ctx)
 			f->cmd_waiting_ns = now;
 	}
 	f->last_tick_ns = now;
+	log_summary(f);
 	if (f->state != LINK_DOWN &&
 	    ((f->sub_waiting_ns &&
 	      now - f->sub_waiting_ns > XREAD_BLOCK_MS * NSEC_PER_MSEC + REPLY_TIMEOUT_NS) ||
@@ -907,7 +989,8 @@ struct fleet *fleet__new(struct loop *loop, const struct warden_config *cfg, str
 	f->rate = fleet_rate__new(cfg->fleet_rate);
 	f->retry_timer = loop__add_timer(loop, CLOCK_MONOTONIC, on_retry, f);
 	f->tick_timer = loop__add_timer(loop, CLOCK_MONOTONIC, on_tick, f);
-	if (!f->rate || !f->retry_timer || !f->tick_timer) {
+	f->read_timer = loop__add_timer(loop, CLOCK_MONOTONIC, on_read_gap, f);
+	if (!f->rate || !f->retry_timer || !f->tick_timer || !f->read_timer) {
 		ret = -errno;
 		snprintf(err, errlen, "fleet: %s", strerror(errno));
 		goto fail;
@@ -939,6 +1022,7 @@ void fleet__free(struct fleet *f)
 		redisAsyncFree(f->sub);
 	loop__del_timer(f->loop, f->retry_timer);
 	loop__del_timer(f->loop, f->tick_timer);
+	loop__del_timer(f->loop, f->read_timer);
 	fleet_rate__free(f->rate);
 	explicit_bzero(&f->url, sizeof(f->url));
 	free(f->q);

@@ -350,6 +350,13 @@ int snapshot__maybe_write(struct snapshot_sched *s, const char *state_dir, struc
 
 	if (!bm || !state_dir)
 		return 0;
+	if (banmap__generation(bm) != s->seen_gen)
+		s->busy_calls++;
+	else
+		s->busy_calls = 0;
+	s->seen_gen = banmap__generation(bm);
+	if (s->busy_calls >= SNAPSHOT_STORM_CALLS)
+		gap = SNAPSHOT_STORM_GAP_NS;
 	if (s->cost_ns * 10 > gap)
 		gap = s->cost_ns * 10;
 	if (!s->written || (banmap__generation(bm) != s->written_gen && now - s->last_ns >= gap) ||

@@ -79,8 +79,19 @@ int snapshot__restore_logged(const char *state_dir, struct banmap *bm);
  * SNAPSHOT_RECHECK_NS compares the maps with the last snapshot to catch
  * changes by other processes (warden ban). Unchanged bans are not
  * rewritten. Times are CLOCK_MONOTONIC.
+ *
+ * In a ban storm (the bans changed at SNAPSHOT_STORM_CALLS calls in a row,
+ * a fleet's stream for one) each write walks every ban while thousands come
+ * in: the gap is then SNAPSHOT_STORM_GAP_NS until a call finds nothing
+ * changed. What that can cost: a machine that crashes during a storm (a
+ * stop writes the snapshot) misses at most the bans of the last
+ * SNAPSHOT_STORM_GAP_NS from its snapshot, and only across a reboot: the
+ * pinned maps keep every ban across restarts of warden, and fleet bans are
+ * loaded from Redis again.
  */
 #define SNAPSHOT_MIN_GAP_NS (1000000000ULL)
+#define SNAPSHOT_STORM_GAP_NS (5 * 1000000000ULL)
+#define SNAPSHOT_STORM_CALLS 3
 #define SNAPSHOT_RECHECK_NS (300 * 1000000000ULL)
 
 struct snapshot_sched {
@@ -90,6 +101,8 @@ struct snapshot_sched {
 	uint64_t last_ns;      /* when */
 	uint64_t cost_ns;      /* how long that took */
 	uint64_t last_check_ns; /* the last comparison with the maps */
+	uint64_t seen_gen;     /* banmap__generation() at the last call */
+	unsigned busy_calls;   /* calls in a row that found the bans changed */
 };
 
 void snapshot_sched__init(struct snapshot_sched *s);

@@ -150,6 +150,78 @@ static void test_ban_entries(void)
 	banmap__close(bm);
 }
 
+/* The fleet's writes: a ban is never shortened, a lengthened local ban stays local. */
+static void test_ban_entries_longer(void)
+{
+	struct ban_entry e[4];
+	struct ban_info bi;
+	struct banmap *bm = fresh_maps();
+	uint64_t now = time__boot_ns();
+	size_t written = 99;
+	int i;
+
+	if (!bm)
+		return;
+	ASSERT_OK(ban(bm, "192.0.2.20", 100 * NSEC_PER_SEC, "local", 1), "a local ban");
+	/* A ban that has ended: its expiry is past. */
+	e[0].target = P("192.0.2.22");
+	ASSERT_OK(banmap__ban(bm, &e[0].target, now - 1, "ended", BAN_SOURCE_DETECTOR, 1), "ended");
+	memset(e, 0, sizeof(e));
+	e[0].target = P("192.0.2.20");
+	e[0].expires_ns = now + 50 * NSEC_PER_SEC;
+	e[1].target = P("192.0.2.21");
+	e[1].expires_ns = now + 50 * NSEC_PER_SEC;
+	e[2].target = P("2001:db8::20");
+	e[3].target = P("192.0.2.22");
+	e[3].expires_ns = now + 50 * NSEC_PER_SEC;
+	for (i = 0; i < 4; i++) {
+		e[i].source = BAN_SOURCE_FLEET;
+		snprintf(e[i].reason, sizeof(e[i].reason), "fleet %d", i);
+	}
+	ASSERT_OK(banmap__ban_entries_longer(bm, e, 4, &written), "ban_entries_longer");
+	ASSERT_EQ(written, 3, "the longer local ban is left");
+	if (ASSERT_TRUE(has_ban(bm, "192.0.2.20", &bi), "local ban")) {
+		ASSERT_TRUE(bi.expires_ns > now + 90 * NSEC_PER_SEC, "not shortened");
+		ASSERT_STREQ(bi.reason, "local", "its reason");
+	}
+	if (ASSERT_TRUE(has_ban(bm, "192.0.2.22", &bi), "ended ban replaced")) {
+		ASSERT_EQ(bi.expires_ns, e[3].expires_ns, "the new expiry");
+		ASSERT_EQ(bi.source, BAN_SOURCE_FLEET, "now a fleet ban");
+	}
+	if (ASSERT_TRUE(has_ban(bm, "2001:db8::20", &bi), "permanent"))
+		ASSERT_EQ(bi.expires_ns, 0, "permanent");
+
+	/* Longer now: lengthened, the local one keeping its source; a permanent one stays. */
+	e[0].expires_ns = e[1].expires_ns = now + 500 * NSEC_PER_SEC;
+	e[2].expires_ns = now + 500 * NSEC_PER_SEC;
+	ASSERT_OK(banmap__ban_entries_longer(bm, e, 3, &written), "again, longer");
+	ASSERT_EQ(written, 2, "the permanent ban is left");
+	if (ASSERT_TRUE(has_ban(bm, "192.0.2.20", &bi), "local ban")) {
+		ASSERT_EQ(bi.expires_ns, e[0].expires_ns, "lengthened");
+		ASSERT_EQ(bi.source, BAN_SOURCE_DETECTOR, "stays local");
+	}
+	if (ASSERT_TRUE(has_ban(bm, "192.0.2.21", &bi), "fleet ban")) {
+		ASSERT_EQ(bi.expires_ns, e[1].expires_ns, "lengthened");
+		ASSERT_EQ(bi.source, BAN_SOURCE_FLEET, "fleet");
+		ASSERT_STREQ(bi.reason, "fleet 1", "reason");
+	}
+	if (ASSERT_TRUE(has_ban(bm, "2001:db8::20", &bi), "permanent"))
+		ASSERT_EQ(bi.expires_ns, 0, "still permanent");
+
+	/* A prefix goes the same way. */
+	memset(e, 0, sizeof(e));
+	e[0].target = P("198.51.100.0/24");
+	e[0].source = BAN_SOURCE_FLEET;
+	ASSERT_OK(banmap__ban_entries_longer(bm, e, 1, &written), "prefix");
+	ASSERT_EQ(written, 1, "prefix written");
+	e[0].expires_ns = now + 10 * NSEC_PER_SEC;
+	ASSERT_OK(banmap__ban_entries_longer(bm, e, 1, &written), "prefix, shorter");
+	ASSERT_EQ(written, 0, "not shortened");
+	if (ASSERT_TRUE(has_ban(bm, "198.51.100.0/24", &bi), "prefix"))
+		ASSERT_EQ(bi.expires_ns, 0, "permanent");
+	banmap__close(bm);
+}
+
 static void test_round_trip(void)
 {
 	struct banmap *bm = fresh_maps(), *bm2 = NULL;
@@ -543,6 +615,31 @@ static void test_sched(void)
 	banmap__close(bm);
 }
 
+/* In a storm (the bans changed at every call) the gap is SNAPSHOT_STORM_GAP_NS; a quiet call ends it. */
+static void test_sched_storm(void)
+{
+	struct banmap *bm = fresh_maps();
+	struct snapshot_sched s;
+	char ip[32];
+	int i;
+
+	if (!bm)
+		return;
+	new_state();
+	snapshot_sched__init(&s);
+	ASSERT_EQ(snapshot__maybe_write(&s, state, bm), 1, "first: written");
+	for (i = 0; i < SNAPSHOT_STORM_CALLS; i++) {
+		snprintf(ip, sizeof(ip), "192.0.2.%d", 50 + i);
+		ASSERT_OK(ban(bm, ip, 3600 * NSEC_PER_SEC, "storm", 1), "ban");
+		ASSERT_EQ(snapshot__maybe_write(&s, state, bm), 0, "within a second: not yet");
+	}
+	usleep(1100 * 1000);
+	ASSERT_OK(ban(bm, "192.0.2.60", 3600 * NSEC_PER_SEC, "storm", 1), "ban");
+	ASSERT_EQ(snapshot__maybe_write(&s, state, bm), 0, "a storm: a second is not enough");
+	ASSERT_EQ(snapshot__maybe_write(&s, state, bm), 1, "quiet again: written");
+	banmap__close(bm);
+}
+
 static void test_no_snapshot(void)
 {
 	struct banmap *bm = fresh_maps();
@@ -595,6 +692,7 @@ int main(void)
 		return 1;
 	}
 	RUN_TEST(test_ban_entries);
+	RUN_TEST(test_ban_entries_longer);
 	RUN_TEST(test_no_snapshot);
 	RUN_TEST(test_round_trip);
 	RUN_TEST(test_expired_refused_present);
@@ -603,6 +701,7 @@ int main(void)
 	RUN_TEST(test_duplicate_target);
 	RUN_TEST(test_atomic_write);
 	RUN_TEST(test_sched);
+	RUN_TEST(test_sched_storm);
 
 	umount2(bpffs_dir, MNT_DETACH);
 	rmdir(bpffs_dir);

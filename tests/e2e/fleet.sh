@@ -205,15 +205,26 @@ listed 3 198.51.100.77 && fail "restart-lifts-unbanned" || pass "restart-lifts-u
 rcli XADD "$PFX:log" '*' op ban target not-an-address exp 0 origin evil at 1 >/dev/null
 rcli XADD "$PFX:log" '*' op nuke target 203.0.113.50 exp 0 origin evil at 1 >/dev/null
 rcli XADD "$PFX:log" '*' op ban target 198.51.0.0/16 exp 0 origin evil at "$(date +%s000)" >/dev/null
+# IPv6: /29 is shorter than the default /32.
+rcli XADD "$PFX:log" '*' op ban target 2001:db8::/29 exp 0 origin evil at "$(date +%s000)" >/dev/null
 malformed() { [ "$(metric "$1" 'warden_fleet_refused_total{reason="malformed"}')" = 2 ]; }
-short() { [ "$(metric "$1" 'warden_fleet_refused_total{reason="short_prefix"}')" = 1 ]; }
+short() { [ "$(metric "$1" 'warden_fleet_refused_total{reason="short_prefix"}')" = 2 ]; }
 ok=1
 for i in $(seq 1 $N); do
 	wait_for "malformed-$i" 10 malformed "$i" || ok=0
-	short "$i" || ok=0
+	wait_for "short-$i" 10 short "$i" || { ok=0; echo "agent $i: malformed $(metric "$i" \
+		'warden_fleet_refused_total{reason="malformed"}'), short $(metric "$i" \
+		'warden_fleet_refused_total{reason="short_prefix"}')"; }
 done
 [ $ok = 1 ] && pass "malformed-and-short-refused-counted-everywhere" || fail "malformed-and-short-refused-counted-everywhere"
-nowhere 198.51.0.0/16 && pass "short-prefix-not-applied" || fail "short-prefix-not-applied"
+nowhere 198.51.0.0/16 && nowhere 2001:db8::/29 && pass "short-prefix-not-applied" ||
+	fail "short-prefix-not-applied"
+# An unban decided before the ban here (a stale or replayed message) lifts nothing.
+stale0=$(metric 2 'warden_fleet_refused_total{reason="stale"}')
+rcli XADD "$PFX:log" '*' op unban target 203.0.113.9 exp 0 origin evil at 1000 >/dev/null
+stale() { [ "$(metric "$1" 'warden_fleet_refused_total{reason="stale"}')" -gt "${stale0:-0}" ]; }
+wait_for stale-unban 10 stale 2 && everywhere 203.0.113.9 && pass "stale-unban-refused-counted" ||
+	fail "stale-unban-refused-counted"
 flood=""
 for k in $(seq 100 107); do flood="$flood 203.0.113.$k"; done
 # shellcheck disable=SC2086
@@ -229,6 +240,17 @@ ok=1
 for i in $(seq 2 $N); do wait_for "rate-$i" 10 rate_done "$i" || { ok=0; echo "agent $i: rate $(metric "$i" 'warden_fleet_refused_total{reason="rate"}')"; }; done
 [ $ok = 1 ] && pass "over-rate-refused-counted" || fail "over-rate-refused-counted"
 grep -q "flooder is over 5 changes a minute" "$WORK/a2.err" && pass "over-rate-reported" || fail "over-rate-reported"
+# A storm from one member: counted one by one, logged a few lines a second and then summed up.
+flood=""
+for k in $(seq 1 100); do flood="$flood 2001:db8:f100::$k"; done
+# shellcheck disable=SC2086
+"$WARDEN" ban --fleet "$URL" --fleet-password-file "$WORK/pw" --fleet-prefix "$PFX" \
+	--fleet-name stormer --pin-path "$PIN_ROOT/a1" --for 1h $flood >/dev/null
+storm_counted() { [ "$(metric 2 'warden_fleet_refused_total{reason="rate"}')" -ge $((95 + 2)) ]; }
+summed_up() { grep -q "more refused (warden_fleet_refused_total by reason)" "$WORK/a2.err"; }
+wait_for storm-counted 10 storm_counted && pass "storm-refusals-counted" || fail "storm-refusals-counted"
+wait_for storm-summary 10 summed_up && [ "$(grep -c "stormer is over" "$WORK/a2.err")" -lt 60 ] &&
+	pass "storm-logged-in-summary" || fail "storm-logged-in-summary" "$(grep -c "stormer is over" "$WORK/a2.err") lines"
 
 # Every agent ran the sanitizers' build without a report.
 for i in $(seq 1 $N); do kill "${APID[$i]}" 2>/dev/null; done
