@@ -126,7 +126,7 @@ static const struct cli_option options[] = {
 	{ "config", NULL, "FILE", BOTH,
 	  "INI file with [warden] and [jail], or fail2ban's jail.conf or jail.local; options override it" },
 	{ "jail", NULL, "NAME", BOTH,
-	  "with fail2ban's files: the jail to take (the one enabled jail whose logpath exists)" },
+	  "with fail2ban's files: the jail to take (run: the one enabled; watch: every one it can follow)" },
 	{ "log-json", "log_json", NULL, BOTH, "warden's own messages as JSON lines" },
 	{ "verbose", NULL, NULL, BOTH, "warden's debug messages too" },
 	{ "help", NULL, NULL, BOTH, "this text" },
@@ -206,8 +206,12 @@ int options__parse(const char *cmd, unsigned which, const char *usage, int argc,
 			}
 
 			if (!strcmp(opt->name, "config")) {
-				if (pass == 0 &&
-				    config__load_jail(&o->cfg, value, jail, err, sizeof(err))) {
+				/* watch runs every jail of fail2ban's it can follow; run takes one. */
+				if (pass == 0 && (which == OPTS_WATCH
+							  ? config__load_jails(&o->cfg, value, jail, err,
+									       sizeof(err))
+							  : config__load_jail(&o->cfg, value, jail, err,
+									      sizeof(err)))) {
 					fprintf(stderr, "warden %s: %s\n", cmd, err);
 					return -EINVAL;
 				}
