@@ -487,7 +487,8 @@ static int collect_includes(const char *resource, const struct section *inc, con
 
 /*
  * fail2ban's __getIncludesUncached(): the before-files of resource, resource,
- * its after-files, depth first. A missing file is skipped as fail2ban does;
+ * its after-files, depth first. A file that does not exist (stat() fails:
+ * missing, under a file, a name too long) is skipped as fail2ban does;
  * a file that includes itself, directly or not, is refused (fail2ban would
  * skip the repeat silently).
  */
@@ -501,9 +502,10 @@ static int collect(const char *resource, const char **chain, int depth, struct f
 	if (depth == MAX_INCLUDE_DEPTH)
 		return fail(err, errlen, -EINVAL, "%s: includes nested deeper than %d", resource,
 			    MAX_INCLUDE_DEPTH);
-	ret = read_file(resource, &ini, err, errlen);
-	if (ret == -ENOENT)
+	/* fail2ban's os.path.exists(): no such file, a path through a file, too long... */
+	if (!exists(resource))
 		return 0;
+	ret = read_file(resource, &ini, err, errlen);
 	if (ret)
 		return ret;
 	chain[depth] = resource;
