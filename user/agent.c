@@ -50,6 +50,7 @@ struct agent {
 	struct warden_metrics *metrics;
 	struct fleet *fleet;       /* NULL: no fleet */
 	uint64_t last_access_ns;   /* CLOCK_MONOTONIC of the last access line */
+	uint64_t lines, access_lines; /* each line once, however many jails read it */
 	struct {
 		agent_line_fn fn;
 		void *ctx;
@@ -356,6 +357,7 @@ enum line_kind agent__line_apps(struct agent *a, const int *apps, size_t n_apps,
 {
 	struct line_event local, each;
 	uint64_t now = time__boot_ns();
+	bool access = false;
 	size_t k;
 	int i;
 
@@ -363,8 +365,11 @@ enum line_kind agent__line_apps(struct agent *a, const int *apps, size_t n_apps,
 		ev = &local;
 	for (k = 0; k < n_apps; k++) {
 		struct line_event *e = k ? &each : ev;
+		struct jail *j = a->apps[apps[k]]->jail;
+		uint64_t before = jail__stats(j)->access;
 
-		jail__line(a->apps[apps[k]]->jail, stream, line, len, truncated, now, e);
+		jail__line(j, stream, line, len, truncated, now, e);
+		access |= jail__stats(j)->access > before;
 		/* Named apps (watch's [app NAME] sections, fail2ban's jails) are told apart. */
 		if (a->metrics && a->n_apps > 1)
 			wmetrics__app_line(a->metrics, apps[k] ? a->apps[apps[k]]->name : "(unclaimed)",
@@ -375,6 +380,8 @@ enum line_kind agent__line_apps(struct agent *a, const int *apps, size_t n_apps,
 	}
 	if (a->metrics)
 		wmetrics__line(a->metrics, ev);
+	a->lines++;
+	a->access_lines += access;
 	if (ev->kind != LINE_NOT_ACCESS)
 		a->last_access_ns = time__mono_ns();
 	for (i = 0; i < a->n_subscribers; i++)
@@ -419,8 +426,6 @@ static void fill_health(struct health_state *st, void *ctx)
 		int f;
 
 		js = jail__stats(a->apps[i]->jail);
-		st->lines += js->lines;
-		st->access_lines += js->access;
 		if (!i)
 			continue;
 		hj->name = a->apps[i]->name;
@@ -431,6 +436,8 @@ static void fill_health(struct health_state *st, void *ctx)
 		st->n_jails++;
 	}
 	st->jails = a->jails;
+	st->lines = a->lines;
+	st->access_lines = a->access_lines;
 	if (st->access_lines)
 		st->last_access_age_ns = time__mono_ns() - a->last_access_ns;
 	st->features = a->features;
