@@ -48,10 +48,21 @@ logpath = $ERRLOG
 maxretry = 1
 bantime = 30m
 
+# Jails that cannot run: no log, the journal, a filter that does not compile.
 [apache-auth]
 enabled = true
 logpath = $WORK/log/nowhere.log
+
+[nginx-limit-req]
+enabled = true
+backend = systemd
+
+[apache-badbots]
+enabled = true
+logpath = $ACCLOG
+filter = broken
 CONF
+printf '[Definition]\nfailregex = ^GET /admin\n' >"$WORK/f2b/filter.d/broken.local"
 
 # botsearch IP: nginx's error-log line for a missing phpMyAdmin (nginx-botsearch's failregex).
 botsearch() {
@@ -104,6 +115,10 @@ check "nginx-http-auth with its filter on the same log" \
 	grep -qF "[nginx-http-auth] filter nginx-http-auth[mode=normal] on $ERRLOG" "$WORK/watch.err"
 check "a jail whose log is missing is skipped, with why" \
 	grep -q "jail \[apache-auth\] does not run: logpath .*nowhere.log matches no file" "$WORK/watch.err"
+check "a jail on the journal is skipped, with why" \
+	grep -q "jail \[nginx-limit-req\] does not run: backend systemd reads the systemd journal" "$WORK/watch.err"
+check "a jail whose filter does not compile is skipped, with why" \
+	grep -q "jail \[apache-badbots\] does not run: .*filter = broken: .*<HOST>" "$WORK/watch.err"
 check "ping-before-ban" ping4
 
 # The veth client fails php-url-fopen (maxretry 2, bantime 2h).
