@@ -1295,7 +1295,10 @@ out:
 
 /* ---- every jail (warden watch) ---- */
 
-/* [DEFAULT]'s settings that warden applies, on the settings every jail starts from. */
+/*
+ * [DEFAULT]'s settings that warden applies, on the settings every jail
+ * starts from (one that reads only in a jail is left to the jails).
+ */
 static int apply_defaults(const struct ini *ini, struct warden_config *c, char *err,
 			  size_t errlen)
 {
@@ -1309,10 +1312,12 @@ static int apply_defaults(const struct ini *ini, struct warden_config *c, char *
 		if (!in_list(applied_keys, key) && !is_warden_key(key))
 			continue;
 		v = get(ini, "DEFAULT", key, NULL, &ret, err, errlen);
-		if (!ret) {
-			trim(v);
-			ret = apply_key(c, "DEFAULT", key, v, err, errlen);
+		if (ret) {
+			ret = 0; /* %(name)s of each jail's own: read in each jail */
+			continue;
 		}
+		trim(v);
+		ret = apply_key(c, "DEFAULT", key, v, err, errlen);
 		free(v);
 	}
 	return ret;
@@ -1321,16 +1326,18 @@ static int apply_defaults(const struct ini *ini, struct warden_config *c, char *
 /*
  * Jail name as a section of c: read on a scratch copy of base as --jail NAME
  * would be (every check, the filter compiled), then its logpath, filter and
- * its own keys (those it sets itself: [DEFAULT]'s are base's) kept in the
- * section. 0 or -errno with the reason the jail cannot run in err.
+ * its keys kept in the section: those it sets itself, and those of
+ * [DEFAULT] that read otherwise in it (%(name)s of its own); the rest is
+ * base's, under the command line. 0 or -errno with the reason the jail
+ * cannot run in err.
  */
 static int add_jail_section(const struct ini *ini, const char *name, const char dir[2048],
 			    struct warden_config *base, char *err, size_t errlen)
 {
-	const struct section *own = find_section(ini, name);
 	struct warden_config scratch;
 	struct app_section *a;
-	int i, ret, notes;
+	const char *keys[512];
+	int i, n, ret, notes;
 
 	if (config__copy(&scratch, base))
 		return fail(err, errlen, -ENOMEM, "out of memory");
@@ -1354,18 +1361,26 @@ static int add_jail_section(const struct ini *ini, const char *name, const char 
 	snprintf(a->filter_dir, sizeof(a->filter_dir), "%s", scratch.filter_dir);
 	for (i = 0; i < scratch.n_follow && !ret; i++)
 		ret = config__section_set(a, "follow", scratch.follow[i], err, errlen);
-	for (i = 0; own && i < own->n && !ret; i++) {
-		const char *key = own->opts[i].key;
-		char *v;
+	n = jail_keys(ini, name, keys, 512);
+	for (i = 0; i < n && !ret; i++) {
+		char *v, *dv;
+		int dret;
 
-		if (!in_list(applied_keys, key) && !is_warden_key(key))
+		if (!in_list(applied_keys, keys[i]) && !is_warden_key(keys[i]))
 			continue;
-		v = get(ini, name, key, NULL, &ret, err, errlen);
-		if (!ret) {
+		v = get(ini, name, keys[i], NULL, &ret, err, errlen);
+		if (!ret)
 			trim(v);
-			ret = config__section_set(a, key, v, err, errlen);
-		}
+		/* [DEFAULT]'s own value stays base's, unless it reads otherwise in this jail. */
+		dv = key_is_own(ini, name, keys[i]) || ret
+			     ? NULL
+			     : get(ini, "DEFAULT", keys[i], NULL, &dret, NULL, 0);
+		if (dv)
+			trim(dv);
+		if (!ret && (!dv || strcmp(v, dv)))
+			ret = config__section_set(a, keys[i], v, err, errlen);
 		free(v);
+		free(dv);
 	}
 	if (ret) {
 		config__drop_last_section(base);

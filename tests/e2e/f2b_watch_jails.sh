@@ -27,7 +27,9 @@ ERRLOG=$WORK/log/error.log ACCLOG=$WORK/log/access.log
 cat >"$WORK/f2b/jail.local" <<CONF
 [DEFAULT]
 ignoreip = 127.0.0.1/8 ::1
-bantime = 1 hour
+# [DEFAULT]'s bantime reads each jail's own jail_bantime, as fail2ban interpolates it per jail.
+bantime = %(jail_bantime)s
+jail_bantime = 1 hour
 findtime = 10min
 
 [nginx-botsearch]
@@ -46,7 +48,7 @@ bantime = 2h
 enabled = true
 logpath = $ERRLOG
 maxretry = 1
-bantime = 30m
+jail_bantime = 30m
 
 # Jails that cannot run: no log, the journal, a filter that does not compile.
 [apache-auth]
@@ -148,7 +150,7 @@ check_not "a client matching no filter is never banned" listed 203.0.113.30
 auth 203.0.113.40
 if wait_for banned-auth 10 listed 203.0.113.40; then pass "a second jail on the same log bans by its rules"
 else fail "a second jail on the same log bans by its rules" "$(tail -5 "$WORK/watch.err")"; fi
-check "with its own bantime (30m)" grep -q "banned 203.0.113.40 for 30m0s" "$WORK/watch.err"
+check "with its own bantime (30m, [DEFAULT]'s read in the jail)" grep -q "banned 203.0.113.40 for 30m0s" "$WORK/watch.err"
 
 # Each jail by name: /z/health and /metrics.
 check "/z/health: nginx-botsearch banned once" test "$(jail_field nginx-botsearch bans)" -eq 1
