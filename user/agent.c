@@ -62,6 +62,7 @@ struct agent {
 	uint64_t last_access_ns;   /* CLOCK_MONOTONIC of the last access line */
 	uint64_t batch_boot_ns;    /* lines read together share these clocks (0: read per line) */
 	uint64_t batch_mono_ns;
+	uint64_t lines, access_lines; /* each line once, however many jails read it */
 	struct {
 		agent_line_fn fn;
 		void *ctx;
@@ -73,6 +74,7 @@ struct agent {
 	agent_health_fn health_fn;
 	agent_metrics_fn metrics_fn;
 	void *mode_ctx;
+	struct health_jail jails[MAX_APPS]; /* /z/health's view of the named apps */
 	const char *features[MAX_FEATURES];
 	size_t n_features;
 	/* How the app runs, for --routes-from flask (warden run); both borrowed, NULL in watch. */
@@ -382,19 +384,40 @@ const char *agent__app_source(const struct agent *a, int app)
 enum line_kind agent__line(struct agent *a, int app, enum app_stream stream, const char *line,
 			   size_t len, bool truncated, struct line_event *ev)
 {
-	struct line_event local;
+	return agent__line_apps(a, &app, 1, stream, line, len, truncated, ev);
+}
+
+enum line_kind agent__line_apps(struct agent *a, const int *apps, size_t n_apps,
+				enum app_stream stream, const char *line, size_t len,
+				bool truncated, struct line_event *ev)
+{
+	struct line_event local, each;
+	uint64_t now = a->batch_boot_ns ? a->batch_boot_ns : time__boot_ns();
+	bool access = false;
+	size_t k;
 	int i;
 
 	if (!ev)
 		ev = &local;
-	jail__line(a->apps[app]->jail, stream, line, len, truncated,
-		   a->batch_boot_ns ? a->batch_boot_ns : time__boot_ns(), ev);
-	if (a->metrics) {
-		wmetrics__line(a->metrics, ev);
-		/* Named apps (warden watch's [app NAME] sections) are told apart: bounded by them. */
-		if (a->n_apps > 1)
-			wmetrics__app_line(a->metrics, app ? a->apps[app]->name : "(unclaimed)", ev);
+	for (k = 0; k < n_apps; k++) {
+		struct line_event *e = k ? &each : ev;
+		struct jail *j = a->apps[apps[k]]->jail;
+		uint64_t before = jail__stats(j)->access;
+
+		jail__line(j, stream, line, len, truncated, now, e);
+		access |= jail__stats(j)->access > before;
+		/* Named apps (watch's [app NAME] sections, fail2ban's jails) are told apart. */
+		if (a->metrics && a->n_apps > 1)
+			wmetrics__app_line(a->metrics, apps[k] ? a->apps[apps[k]]->name : "(unclaimed)",
+					   e);
+		/* The line is counted once, as what the jail that made most of it saw. */
+		if (k && each.kind > ev->kind)
+			*ev = each;
 	}
+	if (a->metrics)
+		wmetrics__line(a->metrics, ev);
+	a->lines++;
+	a->access_lines += access;
 	if (ev->kind != LINE_NOT_ACCESS)
 		a->last_access_ns = a->batch_mono_ns ? a->batch_mono_ns : time__mono_ns();
 	for (i = 0; i < a->n_subscribers; i++)
@@ -447,10 +470,22 @@ static void fill_health(struct health_state *st, void *ctx)
 	st->xdp_how = a->xdp_how[0] ? a->xdp_how : NULL;
 	st->dry_run = a->cfg->dry_run;
 	for (i = 0; i < a->n_apps; i++) {
+		struct health_jail *hj = &a->jails[st->n_jails];
+		int f;
+
 		js = jail__stats(a->apps[i]->jail);
-		st->lines += js->lines;
-		st->access_lines += js->access;
+		if (!i)
+			continue;
+		hj->name = a->apps[i]->name;
+		hj->lines = js->lines;
+		hj->bans = js->bans;
+		for (hj->failures = 0, f = 0; f < FAIL__COUNT; f++)
+			hj->failures += js->failures[f];
+		st->n_jails++;
 	}
+	st->jails = a->jails;
+	st->lines = a->lines;
+	st->access_lines = a->access_lines;
 	if (st->access_lines)
 		st->last_access_age_ns = time__mono_ns() - a->last_access_ns;
 	st->features = a->features;

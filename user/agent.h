@@ -119,6 +119,16 @@ enum line_kind agent__line(struct agent *a, int app, enum app_stream stream, con
 void agent__batch_begin(struct agent *a);
 void agent__batch_end(struct agent *a);
 
+/*
+ * One line that several apps read (fail2ban jails sharing a log): each
+ * app's jail judges it, each app's line counted under its name; the
+ * metrics and subscribers see it once, as the jail that made most of it
+ * (a ban over a failure over a request) saw it. n_apps >= 1.
+ */
+enum line_kind agent__line_apps(struct agent *a, const int *apps, size_t n_apps,
+				enum app_stream stream, const char *line, size_t len,
+				bool truncated, struct line_event *ev);
+
 /* fn(ctx, ev) for every line after the jail saw it. 0 or -ENOMEM. */
 typedef void (*agent_line_fn)(void *ctx, const struct line_event *ev);
 int agent__subscribe(struct agent *a, agent_line_fn fn, void *ctx);

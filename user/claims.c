@@ -15,13 +15,15 @@ struct claim {
 	const char *glob;    /* borrowed from the config */
 	const char *app;     /* the section's name, borrowed */
 	int index;           /* the agent's app */
+	bool shared;         /* a fail2ban jail's: its logs may be other jails' and an app's too */
 };
 
 struct claims {
 	struct claim *list;
 	size_t n;
-	char last_path[PATH_MAX]; /* the last log asked about, and its app: lines come in runs */
-	int last_app;
+	char last_path[PATH_MAX]; /* the last log asked about, and its apps: lines come in runs */
+	int last_apps[CONFIG_MAX_APPS + 1];
+	size_t n_last;
 	char *unclaimed[CLAIMS_MAX_SHOWN]; /* owned */
 	size_t n_unclaimed;
 	bool more;
@@ -48,8 +50,8 @@ struct claims *claims__new(const struct warden_config *cfg, const int *app_index
 		for (k = 0; k < cfg->apps[i]->n_follow; k++)
 			c->list[c->n++] = (struct claim){ .glob = cfg->apps[i]->follow[k],
 							  .app = cfg->apps[i]->name,
-							  .index = app_index[i] };
-	c->last_app = -1;
+							  .index = app_index[i],
+							  .shared = cfg->apps[i]->f2b };
 	return c;
 }
 
@@ -85,8 +87,10 @@ int claims__check(const struct claims *c, char *err, size_t errlen)
 	size_t i, k, j;
 
 	for (i = 0; i < c->n; i++) {
+		if (c->list[i].shared)
+			continue;
 		for (k = i + 1; k < c->n; k++)
-			if (c->list[k].index != c->list[i].index &&
+			if (c->list[k].index != c->list[i].index && !c->list[k].shared &&
 			    !strcmp(c->list[i].glob, c->list[k].glob)) {
 				snprintf(err, errlen, "[app %s] and [app %s] both follow %s: each log "
 					 "belongs to one app", c->list[i].app, c->list[k].app,
@@ -98,7 +102,7 @@ int claims__check(const struct claims *c, char *err, size_t errlen)
 		for (j = 0; j < g.gl_pathc; j++) {
 			for (other = match(c, g.gl_pathv[j], 0); other;
 			     other = match(c, g.gl_pathv[j], (size_t)(other - c->list) + 1))
-				if (other->index != c->list[i].index)
+				if (other->index != c->list[i].index && !other->shared)
 					break;
 			if (other) {
 				snprintf(err, errlen, "%s is claimed by [app %s] (%s) and [app %s] (%s): "
@@ -138,32 +142,49 @@ static void remember_unclaimed(struct claims *c, const char *path)
 	pr_info("%s is claimed by no [app NAME]: judged by statuses only (fail_status)", path);
 }
 
-int claims__app_of(struct claims *c, const char *path)
+/* Whether index is among the first n of list. */
+static bool has_index(const int *list, size_t n, int index)
 {
-	const struct claim *first, *other;
+	size_t i;
 
-	if (c->last_app >= 0 && !strcmp(c->last_path, path))
-		return c->last_app;
-	first = match(c, path, 0);
-	if (!first) {
-		remember_unclaimed(c, path);
-	} else {
-		for (other = match(c, path, (size_t)(first - c->list) + 1); other;
-		     other = match(c, path, (size_t)(other - c->list) + 1))
-			if (other->index != first->index)
-				break;
-		if (other && !in_list(c->warned, c->n_warned, path) &&
-		    c->n_warned < CLAIMS_MAX_SHOWN) {
-			c->warned[c->n_warned] = strdup(path);
-			if (c->warned[c->n_warned])
-				c->n_warned++;
-			pr_warn("%s is claimed by [app %s] and [app %s]: judged as [app %s]'s; narrow "
-				"the globs", path, first->app, other->app, first->app);
+	for (i = 0; i < n; i++)
+		if (list[i] == index)
+			return true;
+	return false;
+}
+
+size_t claims__apps_of(struct claims *c, const char *path, const int **apps)
+{
+	const struct claim *first = NULL, *other = NULL, *m;
+
+	*apps = c->last_apps;
+	if (c->n_last && !strcmp(c->last_path, path))
+		return c->n_last;
+	c->n_last = 0;
+	for (m = match(c, path, 0); m; m = match(c, path, (size_t)(m - c->list) + 1)) {
+		if (m->shared) {
+			if (!has_index(c->last_apps, c->n_last, m->index))
+				c->last_apps[c->n_last++] = m->index;
+		} else if (!first) {
+			first = m;
+			c->last_apps[c->n_last++] = m->index;
+		} else if (!other && m->index != first->index) {
+			other = m;
 		}
 	}
+	if (!c->n_last) {
+		remember_unclaimed(c, path);
+		c->last_apps[c->n_last++] = CLAIMS_UNCLAIMED;
+	}
+	if (other && !in_list(c->warned, c->n_warned, path) && c->n_warned < CLAIMS_MAX_SHOWN) {
+		c->warned[c->n_warned] = strdup(path);
+		if (c->warned[c->n_warned])
+			c->n_warned++;
+		pr_warn("%s is claimed by [app %s] and [app %s]: judged as [app %s]'s; narrow "
+			"the globs", path, first->app, other->app, first->app);
+	}
 	snprintf(c->last_path, sizeof(c->last_path), "%s", path);
-	c->last_app = first ? first->index : CLAIMS_UNCLAIMED;
-	return c->last_app;
+	return c->n_last;
 }
 
 size_t claims__unclaimed_now(struct claims *c, const struct warden_config *cfg)

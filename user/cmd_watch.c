@@ -110,8 +110,11 @@ static bool too_old(struct watch *w, const struct follow_line *l)
 static void on_line(const struct follow_line *l, void *arg)
 {
 	struct watch *w = arg;
+	static const int unclaimed = CLAIMS_UNCLAIMED;
+	const int *apps = &unclaimed;
 	enum line_kind kind;
 	char text[1700];
+	size_t n = 1;
 
 	if ((l->stream == STREAM_STDOUT && !w->parse_stdout) ||
 	    (l->stream == STREAM_STDERR && !w->parse_stderr))
@@ -120,9 +123,9 @@ static void on_line(const struct follow_line *l, void *arg)
 		w->skipped_old++;
 		return;
 	}
-	kind = agent__line(w->agent,
-			   w->claims ? claims__app_of(w->claims, l->group ? l->group : l->path) : 0,
-			   l->stream, l->text, l->len, l->truncated, NULL);
+	if (w->claims)
+		n = claims__apps_of(w->claims, l->group ? l->group : l->path, &apps);
+	kind = agent__line_apps(w->agent, apps, n, l->stream, l->text, l->len, l->truncated, NULL);
 	if (w->verbose)
 		pr_debug("%s %s%s: %s: %s", l->path, l->stream == STREAM_STDERR ? "stderr" : "stdout",
 			 l->backfill ? " (backfill)" : "", kind_name(kind),
@@ -139,7 +142,8 @@ static void learn_routes_again(struct watch *w)
 	if (w->cfg->app[0])
 		agent__learn_routes(w->agent, 0, w->cfg->app);
 	for (i = 0; i < w->cfg->n_apps; i++)
-		agent__learn_routes(w->agent, w->app_index[i], w->cfg->apps[i]->source);
+		if (w->cfg->apps[i]->source[0]) /* a fail2ban jail has none */
+			agent__learn_routes(w->agent, w->app_index[i], w->cfg->apps[i]->source);
 }
 
 /*
@@ -211,7 +215,39 @@ static int load_all_routes(struct watch *w, struct routes **routes)
 	return 0;
 }
 
-/* The apps of the [app NAME] sections, each with its own jail, and who claims which log. */
+static int n_sections(const struct warden_config *c, bool f2b)
+{
+	int i, n = 0;
+
+	for (i = 0; i < c->n_apps; i++)
+		n += c->apps[i]->f2b == f2b;
+	return n;
+}
+
+/* Which of fail2ban's jails run, each with its filter and logs (those that do not: in the notes). */
+static void say_jails(const struct warden_config *c)
+{
+	int i, k, n = n_sections(c, true);
+
+	if (!n)
+		return;
+	pr_info("%d fail2ban jail%s run, each with its own filter and settings:", n,
+		n == 1 ? "" : "s");
+	for (i = 0; i < c->n_apps; i++) {
+		const struct app_section *a = c->apps[i];
+		char logs[1024] = "";
+
+		if (!a->f2b)
+			continue;
+		for (k = 0; k < a->n_follow; k++)
+			snprintf(logs + strlen(logs), sizeof(logs) - strlen(logs), "%s%s",
+				 k ? " " : "", a->follow[k]);
+		pr_info("  [%s] filter %s on %s", a->name, a->filter[0] ? a->filter : "(none)",
+			logs);
+	}
+}
+
+/* The [app NAME] sections and fail2ban's jails, each with its own jail; who claims which log. */
 static int add_apps(struct watch *w, struct routes **routes)
 {
 	struct warden_config app_cfg;
@@ -242,9 +278,12 @@ static int add_apps(struct watch *w, struct routes **routes)
 	if (!w->claims)
 		return EXIT_FAIL;
 	n = claims__unclaimed_now(w->claims, w->cfg);
-	pr_info("%d app%s: %s%s", w->cfg->n_apps, w->cfg->n_apps == 1 ? "" : "s",
-		n ? "some logs are claimed by none and judged by statuses only" :
-		    "every log found is claimed by one", n ? " (listed above)" : "");
+	say_jails(w->cfg);
+	if (n_sections(w->cfg, false))
+		pr_info("%d app%s: %s%s", n_sections(w->cfg, false),
+			n_sections(w->cfg, false) == 1 ? "" : "s",
+			n ? "some logs are claimed by none and judged by statuses only" :
+			    "every log found is claimed by one", n ? " (listed above)" : "");
 	return 0;
 }
 

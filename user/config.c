@@ -1419,6 +1419,37 @@ static int app_section_set(struct app_section *a, const char *key, const char *v
 	return 0;
 }
 
+struct app_section *config__add_jail_section(struct warden_config *c, const char *name,
+					     char *err, size_t errlen)
+{
+	struct app_section *a;
+	int i;
+
+	for (i = 0; i < c->n_apps; i++)
+		if (!strcmp(c->apps[i]->name, name)) {
+			why(err, errlen, "a second section named %s", SHOW(name));
+			return NULL;
+		}
+	a = app_section_get(c, name, 0, err, errlen);
+	if (a)
+		a->f2b = true;
+	return a;
+}
+
+int config__section_set(struct app_section *a, const char *key, const char *value, char *err,
+			size_t errlen)
+{
+	return app_section_set(a, key, value, false, err, errlen);
+}
+
+void config__drop_last_section(struct warden_config *c)
+{
+	if (c->n_apps) {
+		app_section__free(c->apps[--c->n_apps]);
+		c->apps[c->n_apps] = NULL;
+	}
+}
+
 int config__app_config(const struct warden_config *base, const struct app_section *app,
 		       struct warden_config *out, char *err, size_t errlen)
 {
@@ -1434,6 +1465,13 @@ int config__app_config(const struct warden_config *base, const struct app_sectio
 		app_section__free(out->apps[i]);
 	out->n_apps = 0;
 	snprintf(out->app, sizeof(out->app), "%s", app->source);
+	if (app->f2b) {
+		/* One fail2ban jail among others: its filter alone finds failures. */
+		snprintf(out->jail_name, sizeof(out->jail_name), "%s", app->name);
+		snprintf(out->filter, sizeof(out->filter), "%s", app->filter);
+		snprintf(out->filter_dir, sizeof(out->filter_dir), "%s", app->filter_dir);
+		out->filter_only = true;
+	}
 	for (i = 0; i < app->n_jail; i++) {
 		k = app_key(app->jail[i].key, reason, sizeof(reason));
 		/* The app's value replaces base's, lists included (as a fail2ban jail does). */
@@ -1522,11 +1560,11 @@ int config__check(const struct warden_config *c, char *err, size_t errlen)
 		if (!a->n_follow)
 			return why(err, errlen, "[app %s] needs follow = GLOB ... (the app's logs)",
 				    a->name);
-		if (!a->source[0])
+		if (!a->source[0] && !a->f2b)
 			return why(err, errlen, "[app %s] needs app = SOURCE (its Flask source)",
 				    a->name);
 	}
-	if (c->n_apps && c->app[0])
+	if (c->n_apps && c->app[0] && !c->apps[0]->f2b)
 		return why(err, errlen, "app = %s is set outside the [app NAME] sections: with "
 			   "sections, each app names its source in its own", SHOW(c->app));
 	/* Both or neither: whom to believe, and where they put the client. */
@@ -1692,29 +1730,48 @@ static int load_handler(void *user, const char *section, const char *name, const
 	return 1;
 }
 
-int config__load_jail(struct warden_config *c, const char *path, const char *jail, char *err,
-		      size_t errlen)
+/* fail2ban's files: the jail named, the one enabled (every: each enabled one, as sections). */
+static int apply_f2b(struct warden_config *c, const char *path, const char *jail, bool every,
+		     char *err, size_t errlen)
 {
-	if (!c || !path)
-		return why(err, errlen, "no configuration file given");
+	if (every && !jail)
+		return f2bconf__apply_every(c, path, err, errlen);
+	return f2bconf__apply(c, path, jail, err, errlen);
+}
+
+static int load_jail(struct warden_config *c, const char *path, const char *jail, bool every,
+		     char *err, size_t errlen)
+{
 	char mine[512], theirs[512];
 	int ret;
 
 	if (!c || !path)
 		return why(err, errlen, "no configuration file given");
 	if (jail || f2bconf__is_layout(path))
-		return f2bconf__apply(c, path, jail, err, errlen);
+		return apply_f2b(c, path, jail, every, err, errlen);
 	ret = config__load(c, path, mine, sizeof(mine));
 	if (ret != -EINVAL || !strstr(mine, "unknown section ["))
 		goto out;
 	/* [DEFAULT], [INCLUDES], [sshd]...: a jail file of fail2ban's under another name. */
-	if (f2bconf__apply(c, path, NULL, theirs, sizeof(theirs)) == 0)
+	if (apply_f2b(c, path, NULL, every, theirs, sizeof(theirs)) == 0)
 		return 0;
 	return why(err, errlen, "%s (read as fail2ban's jail file: %s)", mine, theirs);
 out:
 	if (ret)
 		why(err, errlen, "%s", mine);
 	return ret;
+}
+
+int config__load_jail(struct warden_config *c, const char *path, const char *jail, char *err,
+		      size_t errlen)
+{
+	return load_jail(c, path, jail, false, err, errlen);
+}
+
+int config__load_jails(struct warden_config *c, const char *path, const char *jail, char *err,
+		       size_t errlen)
+{
+	return load_jail(c, path, jail, true, err, errlen);
 }
 
 int config__load(struct warden_config *c, const char *path, char *err, size_t errlen)

@@ -43,6 +43,10 @@ struct app_section {
 	} jail[CONFIG_MAX_APP_KEYS];
 	int n_jail;
 	int line;                        /* where the section starts in the file */
+	/* A jail of fail2ban's files (f2bconf.h), not an app: no routes, its filter judges. */
+	bool f2b;
+	char filter[1024];               /* its "NAME[key=value, ...]", "" = none */
+	char filter_dir[256];            /* fail2ban's filter.d folder */
 };
 
 /*
@@ -135,6 +139,8 @@ struct warden_config {
 	char jail_name[64];        /* the [NAME] of the jail, "" = not a fail2ban layout */
 	char filter_dir[256];      /* fail2ban's filter.d folder */
 	char filter[1024];         /* "NAME[key=value, ...]" of filter.d/NAME.conf, "" = none */
+	bool filter_only;          /* one of several fail2ban jails: only its failregex makes a
+				      failure (not statuses nor non-HTTP requests) */
 	/* What reading the settings noted without refusing them, shown as warnings. */
 	char notes[CONFIG_MAX_NOTES][CONFIG_NOTE_LEN];
 	int n_notes;
@@ -182,6 +188,26 @@ int config__load(struct warden_config *c, const char *path, char *err, size_t er
  */
 int config__load_jail(struct warden_config *c, const char *path, const char *jail, char *err,
 		      size_t errlen);
+
+/*
+ * The same for warden watch: with fail2ban's files and no jail named, every
+ * enabled jail warden can follow becomes a jail section of c
+ * (f2bconf__apply_every()).
+ */
+int config__load_jails(struct warden_config *c, const char *path, const char *jail, char *err,
+		       size_t errlen);
+
+/*
+ * A fail2ban jail as a section of c (f2bconf.c): made empty with f2b set,
+ * then given its follow patterns and [jail] keys by config__section_set().
+ * NULL with a reason in err (a name warden cannot label it with, too many).
+ */
+struct app_section *config__add_jail_section(struct warden_config *c, const char *name,
+					     char *err, size_t errlen);
+int config__section_set(struct app_section *a, const char *key, const char *value, char *err,
+			size_t errlen);
+/* Drop the last section (one that turned out not to run). */
+void config__drop_last_section(struct warden_config *c);
 
 /* Record a note (printf-like): a setting taken with a change or ignored. Cut when full. */
 void config__note(struct warden_config *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

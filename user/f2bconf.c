@@ -487,7 +487,8 @@ static int collect_includes(const char *resource, const struct section *inc, con
 
 /*
  * fail2ban's __getIncludesUncached(): the before-files of resource, resource,
- * its after-files, depth first. A missing file is skipped as fail2ban does;
+ * its after-files, depth first. A file that does not exist (stat() fails:
+ * missing, under a file, a name too long) is skipped as fail2ban does;
  * a file that includes itself, directly or not, is refused (fail2ban would
  * skip the repeat silently).
  */
@@ -501,9 +502,10 @@ static int collect(const char *resource, const char **chain, int depth, struct f
 	if (depth == MAX_INCLUDE_DEPTH)
 		return fail(err, errlen, -EINVAL, "%s: includes nested deeper than %d", resource,
 			    MAX_INCLUDE_DEPTH);
-	ret = read_file(resource, &ini, err, errlen);
-	if (ret == -ENOENT)
+	/* fail2ban's os.path.exists(): no such file, a path through a file, too long... */
+	if (!exists(resource))
 		return 0;
+	ret = read_file(resource, &ini, err, errlen);
 	if (ret)
 		return ret;
 	chain[depth] = resource;
@@ -1066,7 +1068,8 @@ static int choose_jail(const struct ini *ini, const char *want, const char **out
 			    skipped[0] ? " (" : "", skipped, skipped[0] ? ")" : "");
 	if (n > 1)
 		return fail(err, errlen, -EINVAL,
-			    "%d jails are enabled (%s): warden runs one, choose it with --jail NAME",
+			    "%d jails are enabled (%s): warden watch runs each, here choose one with "
+			    "--jail NAME",
 			    n, list);
 	if (skipped[0])
 		config__note(c, "enabled but not followed: %s", skipped);
@@ -1279,6 +1282,171 @@ int f2bconf__apply(struct warden_config *c, const char *path, const char *jail, 
 		ret = choose_jail(&ini, jail, &pick, &tmp, err, errlen);
 	if (!ret)
 		ret = apply_jail(&ini, pick, dir, &tmp, err, errlen);
+	if (ret) {
+		config__free(&tmp);
+		goto out;
+	}
+	config__free(c);
+	*c = tmp;
+out:
+	ini_free(&ini);
+	return ret;
+}
+
+/* ---- every jail (warden watch) ---- */
+
+/*
+ * [DEFAULT]'s settings that warden applies, on the settings every jail
+ * starts from (one that reads only in a jail is left to the jails).
+ */
+static int apply_defaults(const struct ini *ini, struct warden_config *c, char *err,
+			  size_t errlen)
+{
+	const struct section *s = find_section(ini, "DEFAULT");
+	int i, ret = 0;
+
+	for (i = 0; s && i < s->n && !ret; i++) {
+		const char *key = s->opts[i].key;
+		char *v;
+
+		if (!in_list(applied_keys, key) && !is_warden_key(key))
+			continue;
+		v = get(ini, "DEFAULT", key, NULL, &ret, err, errlen);
+		if (ret) {
+			ret = 0; /* %(name)s of each jail's own: read in each jail */
+			continue;
+		}
+		trim(v);
+		ret = apply_key(c, "DEFAULT", key, v, err, errlen);
+		free(v);
+	}
+	return ret;
+}
+
+/*
+ * Jail name as a section of c: read on a scratch copy of base as --jail NAME
+ * would be (every check, the filter compiled), then its logpath, filter and
+ * its keys kept in the section: those it sets itself, and those of
+ * [DEFAULT] that read otherwise in it (%(name)s of its own); the rest is
+ * base's, under the command line. 0 or -errno with the reason the jail
+ * cannot run in err.
+ */
+static int add_jail_section(const struct ini *ini, const char *name, const char dir[2048],
+			    struct warden_config *base, char *err, size_t errlen)
+{
+	struct warden_config scratch;
+	struct app_section *a;
+	const char *keys[512];
+	int i, n, ret, notes;
+
+	if (config__copy(&scratch, base))
+		return fail(err, errlen, -ENOMEM, "out of memory");
+	/* The jail's logs only: not those of base nor of jails before it. */
+	for (i = 0; i < scratch.n_follow; i++)
+		free(scratch.follow[i]);
+	scratch.n_follow = 0;
+	notes = scratch.n_notes;
+	ret = apply_jail(ini, name, dir, &scratch, err, errlen);
+	if (!ret && !scratch.filter[0])
+		ret = fail(err, errlen, -EINVAL, "no filter (%s/%s.conf): nothing would find its "
+			   "failures", scratch.filter_dir[0] ? scratch.filter_dir : "filter.d", name);
+	if (ret)
+		goto out;
+	a = config__add_jail_section(base, name, err, errlen);
+	if (!a) {
+		ret = -EINVAL;
+		goto out;
+	}
+	snprintf(a->filter, sizeof(a->filter), "%s", scratch.filter);
+	snprintf(a->filter_dir, sizeof(a->filter_dir), "%s", scratch.filter_dir);
+	for (i = 0; i < scratch.n_follow && !ret; i++)
+		ret = config__section_set(a, "follow", scratch.follow[i], err, errlen);
+	n = jail_keys(ini, name, keys, 512);
+	for (i = 0; i < n && !ret; i++) {
+		char *v, *dv;
+		int dret;
+
+		if (!in_list(applied_keys, keys[i]) && !is_warden_key(keys[i]))
+			continue;
+		v = get(ini, name, keys[i], NULL, &ret, err, errlen);
+		if (!ret)
+			trim(v);
+		/* [DEFAULT]'s own value stays base's, unless it reads otherwise in this jail. */
+		dv = key_is_own(ini, name, keys[i]) || ret
+			     ? NULL
+			     : get(ini, "DEFAULT", keys[i], NULL, &dret, NULL, 0);
+		if (dv)
+			trim(dv);
+		if (!ret && (!dv || strcmp(v, dv)))
+			ret = config__section_set(a, keys[i], v, err, errlen);
+		free(v);
+		free(dv);
+	}
+	if (ret) {
+		config__drop_last_section(base);
+		goto out;
+	}
+	/* What reading the jail noted (settings it does not use, a missing filter). */
+	for (i = notes; i < scratch.n_notes; i++)
+		config__note(base, "%s", scratch.notes[i]);
+out:
+	config__free(&scratch);
+	return ret;
+}
+
+int f2bconf__apply_every(struct warden_config *c, const char *path, char *err, size_t errlen)
+{
+	struct warden_config tmp;
+	struct ini ini = { 0 };
+	char dir[2048], why_not[512], skipped[2048] = "";
+	int ret, i, run = 0;
+	bool enabled;
+
+	if (strlen(path) >= sizeof(dir))
+		return fail(err, errlen, -EINVAL, "%s: path too long", path);
+	parent_dir(path, dir, sizeof(dir));
+	if (!exists(path))
+		return fail(err, errlen, -ENOENT, "%s: %s", path, strerror(ENOENT));
+	if (f2bconf__is_layout(path))
+		ret = read_jail_layout(dir, &ini, err, errlen);
+	else
+		ret = read_with_includes(path, &ini, err, errlen);
+	if (ret)
+		goto out;
+	if (config__copy(&tmp, c)) {
+		ret = fail(err, errlen, -ENOMEM, "out of memory");
+		goto out;
+	}
+	ret = apply_warden_section(&ini, &tmp, err, errlen);
+	if (!ret)
+		ret = apply_defaults(&ini, &tmp, err, errlen);
+	for (i = 0; i < ini.n && !ret; i++) {
+		const char *name = ini.secs[i].name;
+
+		if (!is_jail_section(name))
+			continue;
+		/* As fail2ban's server does (ignoreWrong): a jail that cannot run is skipped. */
+		ret = jail_followable(&ini, name, &enabled, why_not, sizeof(why_not), err, errlen);
+		if (ret && enabled) {
+			/* Its backend or logpath does not read: this jail only. */
+			snprintf(why_not, sizeof(why_not), "%s", err);
+			ret = 0;
+		} else if (ret) {
+			break; /* whether it is enabled does not read: as --jail would say */
+		} else if (!enabled) {
+			continue;
+		} else if (!why_not[0] &&
+			   add_jail_section(&ini, name, dir, &tmp, why_not, sizeof(why_not)) == 0) {
+			run++;
+			continue;
+		}
+		config__note(&tmp, "jail [%s] does not run: %s", name, why_not);
+		snprintf(skipped + strlen(skipped), sizeof(skipped) - strlen(skipped), "%s[%s]: %s",
+			 skipped[0] ? "; " : "", name, why_not);
+	}
+	if (!ret && !run)
+		ret = fail(err, errlen, -EINVAL, "no enabled jail warden can follow%s%s%s",
+			   skipped[0] ? " (" : "", skipped, skipped[0] ? ")" : "");
 	if (ret) {
 		config__free(&tmp);
 		goto out;

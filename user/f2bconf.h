@@ -33,6 +33,19 @@ bool f2bconf__is_layout(const char *path);
 int f2bconf__apply(struct warden_config *c, const char *path, const char *jail, char *err,
 		   size_t errlen);
 
+/*
+ * The same for warden watch with no jail named: every enabled jail warden
+ * can follow becomes a jail section of c (config__add_jail_section(): its
+ * logpath as follow, its filter, the keys it sets itself), read and checked
+ * as f2bconf__apply() would read it alone; [DEFAULT]'s settings and a
+ * [warden] section are applied to c. A jail that cannot run (its logpath
+ * matches no file, the journal as backend, a refused setting or filter) is
+ * skipped, as fail2ban's server skips a wrong jail, with the reason in a
+ * note. 0, or -EINVAL when no jail can run (or a file cannot be read),
+ * with err; c unchanged then.
+ */
+int f2bconf__apply_every(struct warden_config *c, const char *path, char *err, size_t errlen);
+
 /* A filter as fail2ban resolves it: every string owned, NULL when not set. */
 struct f2b_filter_def {
 	char *name;        /* "apache-badbots" */

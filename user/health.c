@@ -215,6 +215,22 @@ static enum status check_log(const struct health_state *st, struct json_object *
 	json_object_object_add(d, "last_access_age_seconds",
 			       st->access_lines ? json_object_new_double(seconds(st->last_access_age_ns))
 						: NULL);
+	if (st->n_jails) {
+		/* Each jail by name: which of them reads lines, fails clients, bans. */
+		struct json_object *jails = json_object_new_object();
+		size_t i;
+
+		for (i = 0; i < st->n_jails; i++) {
+			struct json_object *j = json_object_new_object();
+
+			json_object_object_add(j, "lines", json_object_new_int64((int64_t)st->jails[i].lines));
+			json_object_object_add(j, "failures",
+					       json_object_new_int64((int64_t)st->jails[i].failures));
+			json_object_object_add(j, "bans", json_object_new_int64((int64_t)st->jails[i].bans));
+			json_object_object_add(jails, st->jails[i].name, j);
+		}
+		json_object_object_add(d, "jails", jails);
+	}
 	if (st->n_unclaimed || st->unclaimed_more) {
 		/* Judged by statuses only: the operator should know which. */
 		struct json_object *list = json_object_new_array();

@@ -60,6 +60,14 @@ enum health_xdp {
 	HEALTH_XDP_NOWHERE,   /* no --iface and nothing enforces the bans */
 };
 
+/* One named jail of warden watch: an [app NAME] section's or one of fail2ban's jails. */
+struct health_jail {
+	const char *name;
+	uint64_t lines;    /* lines it judged */
+	uint64_t failures; /* of which failures */
+	uint64_t bans;     /* bans it decided */
+};
+
 /*
  * A snapshot of warden's state, filled by the provider at each request.
  * The health module zeroes it and sets listening = -1 before the call.
@@ -92,6 +100,8 @@ struct health_state {
 	uint64_t lines;                 /* lines read from the app */
 	uint64_t access_lines;          /* of which access lines */
 	uint64_t last_access_age_ns;    /* since the last access line (when access_lines > 0) */
+	const struct health_jail *jails; /* warden watch: each [app NAME]'s and fail2ban jail's */
+	size_t n_jails;
 	const char *const *unclaimed;   /* warden watch: logs no [app NAME] claims (statuses only) */
 	size_t n_unclaimed;
 	bool unclaimed_more;            /* others were seen, not listed */

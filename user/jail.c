@@ -17,6 +17,7 @@
 struct jail {
 	struct logparser *parser[2]; /* one per stream: a parser keeps state across lines */
 	struct f2b_filter *filter;   /* fail2ban's filter, or NULL */
+	bool filter_only;            /* only the filter's matches are failures (cfg->filter_only) */
 	struct detector *detector;
 	const struct routes *routes;
 	struct banmap *bm; /* NULL: dry-run */
@@ -90,6 +91,7 @@ struct jail *jail__new(const struct warden_config *cfg, const struct routes *rou
 			goto fail;
 		}
 	}
+	j->filter_only = cfg->filter_only;
 	j->detector = detector__new(&cfg->jail);
 	if (!j->detector) {
 		ret = -errno;
@@ -370,6 +372,18 @@ enum line_kind jail__line(struct jail *j, enum app_stream stream, const char *li
 							&ev->rule);
 		ev->failure = FAIL_FILTER;
 		goto failure;
+	}
+	if (j->filter_only) {
+		/* One fail2ban jail among others on these logs: what its filter misses is no failure. */
+		if (perr != LP_OK) {
+			j->stats.not_access++;
+			ev->kind = LINE_NOT_ACCESS;
+		} else {
+			j->stats.access++;
+			ev->verdict = ROUTE_UNKNOWN;
+			ev->kind = LINE_REQUEST;
+		}
+		return ev->kind;
 	}
 	if (perr != LP_OK && !((perr == LP_TOO_LONG_UNPARSED || perr == LP_BAD_REQUEST) &&
 			       ev->access.client.family)) {

@@ -93,9 +93,11 @@ struct jail;
  * A jail for the settings of cfg (copied). With a fail2ban filter
  * (cfg->filter), a line its failregex matches is a failure of its <HOST>
  * (FAIL_FILTER), whatever warden's own verdict on it; its ignoreregex
- * drops only the filter's failures. routes may be NULL (no route
- * learned: only statuses and non-HTTP requests are failures); bm NULL means
- * dry-run: bans are decided and logged, never written. Both are borrowed.
+ * drops only the filter's failures; with cfg->filter_only (one fail2ban
+ * jail among several in warden watch) nothing else is a failure. routes
+ * may be NULL (no route learned: only statuses and non-HTTP requests are
+ * failures); bm NULL means dry-run: bans are decided and logged, never
+ * written. Both are borrowed.
  * NULL with errno set, a reason in err.
  */
 struct jail *jail__new(const struct warden_config *cfg, const struct routes *routes,

@@ -211,8 +211,11 @@ static int agent_option(const struct options_cmd *c, const struct cli_option *op
 	char err[512];
 
 	if (p->first) {
+		/* watch runs every jail of fail2ban's it can follow; run takes one. */
 		if (opt->id == OPT_CONFIG &&
-		    config__load_jail(&o->cfg, value, p->jail, err, sizeof(err))) {
+		    (c->which == OPTS_WATCH
+			     ? config__load_jails(&o->cfg, value, p->jail, err, sizeof(err))
+			     : config__load_jail(&o->cfg, value, p->jail, err, sizeof(err)))) {
 			fprintf(stderr, "warden %s: %s\n", c->name, err);
 			return -EINVAL;
 		}

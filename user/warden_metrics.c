@@ -118,8 +118,9 @@ struct warden_metrics *wmetrics__new(void)
 		goto fail;
 	metrics__set_max_series(m->served, JAIL_SERVED_MAX + 1);
 	m->app_lines = metrics__counter(r, "warden_app_lines_total",
-					"Lines of each app's logs (warden watch's [app NAME] sections; "
-					"(unclaimed): logs no app claims), by what they turned out to be.",
+					"Lines of each app's logs (warden watch's [app NAME] sections and "
+					"fail2ban jails; (unclaimed): logs none claims), by what they "
+					"turned out to be for it.",
 					L("app", "result"));
 	m->pairing = metrics__counter(r, "warden_analytics_pairing_total",
 				      "Log lines and watcher latencies paired by the analytics, by "

@@ -175,6 +175,11 @@ printf '[DEFAULT]\nbantime = 2h\nignoreip = 127.0.0.1/8\n\n[myapp]\nenabled = tr
 if grep -qxF "jail = myapp" "$out" && grep -qxF "bantime = 7200s" "$out" && grep -qxF "maxretry = 6" "$out"; then
 	pass "a fail2ban jail file under another name"
 else fail "a fail2ban jail file under another name" "$(cat "$out" "$err")"; fi
+# An include whose path runs through a file does not exist, as a missing one (fuzz_f2bconf's
+# finding, tests/fuzz/regressions/f2bconf/include-under-a-file: it was refused with ENOTDIR).
+printf '[INCLUDES]\nbefore = myapp.conf/paths.conf\n' | cat - "$TMP/myapp.conf" >"$TMP/under.conf"
+"$WARDEN" check-config --config "$TMP/under.conf" >"$out" 2>"$err" && grep -qxF "jail = myapp" "$out" &&
+	pass "an include under a file is missing, skipped" || fail "an include under a file" "$(cat "$err")"
 printf '[DEFAULT]\nbantime = 2h\n' >"$TMP/nojail.conf"
 "$WARDEN" check-config --config "$TMP/nojail.conf" >"$out" 2>"$err"
 rc=$?

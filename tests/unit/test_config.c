@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "claims.h"
 #include "cli.h"
 #include "config.h"
 #include "timeutil.h"
@@ -805,6 +806,69 @@ out:
 	config__free(&c);
 }
 
+/*
+ * fail2ban's jails as sections (warden watch, f2bconf__apply_every): no
+ * source needed, their filter alone judges, and their logs are shared with
+ * other jails and with an app, where two apps' logs are not.
+ */
+static void test_jail_sections(void)
+{
+	static const char apps[] = "[app shop]\nfollow = /var/log/shop/*.log\napp = /srv/shop\n";
+	struct warden_config c, a;
+	struct app_section *s;
+	struct claims *cl = NULL;
+	const int *idx;
+	int index[3] = { 1, 2, 3 };
+	char err[1024];
+
+	config__defaults(&c);
+	if (!ASSERT_OK(config__load(&c, write_file("jails", apps, strlen(apps)), err, sizeof(err)),
+		       err))
+		goto out;
+	s = config__add_jail_section(&c, "nginx-botsearch", err, sizeof(err));
+	if (!ASSERT_TRUE(s != NULL, err))
+		goto out;
+	snprintf(s->filter, sizeof(s->filter), "nginx-botsearch[mode=normal]");
+	ASSERT_OK(config__section_set(s, "follow", "/var/log/shop/error.log", err, sizeof(err)), err);
+	ASSERT_OK(config__section_set(s, "maxretry", "2", err, sizeof(err)), err);
+	s = config__add_jail_section(&c, "nginx-http-auth", err, sizeof(err));
+	if (!ASSERT_TRUE(s != NULL, err))
+		goto out;
+	ASSERT_OK(config__section_set(s, "follow", "/var/log/shop/error.log", err, sizeof(err)), err);
+	ASSERT_OK(config__section_set(s, "follow", "/var/log/auth/*.log", err, sizeof(err)), err);
+	ASSERT_TRUE(config__add_jail_section(&c, "shop", err, sizeof(err)) == NULL,
+		    "a jail named as an app");
+	ASSERT_TRUE(config__add_jail_section(&c, "a b", err, sizeof(err)) == NULL,
+		    "a name /metrics cannot label");
+	ASSERT_EQ(c.n_apps, 3, "the app and two jails");
+	ASSERT_OK(config__check(&c, err, sizeof(err)), "a jail needs no source");
+	ASSERT_OK(config__app_config(&c, c.apps[1], &a, err, sizeof(err)), err);
+	ASSERT_TRUE(a.filter_only, "only its filter finds failures");
+	ASSERT_STREQ(a.filter, "nginx-botsearch[mode=normal]", "its filter");
+	ASSERT_STREQ(a.jail_name, "nginx-botsearch", "its name");
+	ASSERT_EQ(a.jail.maxretry, 2, "its maxretry");
+	config__free(&a);
+	ASSERT_OK(config__app_config(&c, c.apps[0], &a, err, sizeof(err)), err);
+	ASSERT_TRUE(!a.filter_only, "an app is judged by its routes");
+	config__free(&a);
+
+	cl = claims__new(&c, index);
+	if (!ASSERT_TRUE(cl != NULL, "claims"))
+		goto out;
+	ASSERT_OK(claims__check(cl, err, sizeof(err)), "jails share logs with apps and jails");
+	ASSERT_EQ(claims__apps_of(cl, "/var/log/shop/error.log", &idx), 3, "app and both jails");
+	ASSERT_TRUE(idx[0] == 1 && idx[1] == 2 && idx[2] == 3, "in order");
+	ASSERT_EQ(claims__apps_of(cl, "/var/log/auth/x.log", &idx), 1, "one jail's log");
+	ASSERT_EQ(idx[0], 3, "nginx-http-auth");
+	ASSERT_EQ(claims__apps_of(cl, "/var/log/shop/access.log", &idx), 1, "the app's alone");
+	ASSERT_EQ(idx[0], 1, "shop");
+	ASSERT_EQ(claims__apps_of(cl, "/var/log/other.log", &idx), 1, "nobody's");
+	ASSERT_EQ(idx[0], CLAIMS_UNCLAIMED, "unclaimed");
+out:
+	claims__free(cl);
+	config__free(&c);
+}
+
 static void test_load_missing_and_odd_files(void)
 {
 	struct warden_config c, snap;
@@ -962,6 +1026,7 @@ int main(int argc, char **argv)
 	RUN_TEST(test_cli_overrides_file);
 	RUN_TEST(test_load_errors);
 	RUN_TEST(test_app_sections);
+	RUN_TEST(test_jail_sections);
 	RUN_TEST(test_load_missing_and_odd_files);
 	RUN_TEST(test_load_formats);
 	RUN_TEST(test_load_on_top);
