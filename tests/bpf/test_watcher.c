@@ -48,7 +48,7 @@
 #undef watcher
 
 #include "testutil.h"
-#include "../../user/watcher.h" /* "watcher.h" alone finds bpf/watcher.h first */
+#include "watcher.h"
 #include "log.h"
 #include "timeutil.h"
 
