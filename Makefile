@@ -87,9 +87,11 @@ $(BUILD)/%.bpf.o: bpf/%.bpf.c $(wildcard bpf/*.h) $(BUILD)/vmlinux.h | $(BUILD)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 	$(Q)$(LLVM_STRIP) -g $@ 2>/dev/null || true
 
-$(BUILD)/%.skel.h: $(BUILD)/%.bpf.o
+# bpftool's default names (watcher_bpf, xdp_ban_bpf): no clash with the user modules.
+# Regenerated when the Makefile changes, which sets the name.
+$(BUILD)/%.skel.h: $(BUILD)/%.bpf.o Makefile
 	$(call msg,GEN-SKEL,$@)
-	$(Q)$(BPFTOOL) gen skeleton $< name $(subst -,_,$*) > $@
+	$(Q)$(BPFTOOL) gen skeleton $< > $@
 
 $(BUILD)/user/%.o: user/%.c $(SKELS) | $(BUILD)/user
 	$(call msg,CC,$@)

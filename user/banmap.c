@@ -258,7 +258,7 @@ static int recover_aside(const char *path)
 }
 
 /* Which pinned maps differ from this build's definition: a malloc()ed array (caller's). */
-static int plan_migrations(struct xdp_ban *skel, struct migration **out, size_t *n_out)
+static int plan_migrations(struct xdp_ban_bpf *skel, struct migration **out, size_t *n_out)
 {
 	struct migration *migs = NULL, *grown, *m;
 	struct bpf_map *map;
@@ -408,11 +408,11 @@ static int create_maps(const char *pin_path)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, opts, .pin_root_path = pin_path);
 	struct migration *migs = NULL;
-	struct xdp_ban *skel;
+	struct xdp_ban_bpf *skel;
 	size_t n = 0, i;
 	int err;
 
-	skel = xdp_ban__open_opts(&opts);
+	skel = xdp_ban_bpf__open_opts(&opts);
 	if (!skel) {
 		err = -errno;
 		pr_warn("cannot open the BPF object: %s", strerror(-err));
@@ -434,7 +434,7 @@ static int create_maps(const char *pin_path)
 		err = -EPROTO; /* the maps keep the other layout (not a usage or privilege error) */
 		goto out;
 	}
-	err = xdp_ban__load(skel);
+	err = xdp_ban_bpf__load(skel);
 	if (err) {
 		pr_warn("cannot create the ban maps under %s: %s", pin_path, strerror(-err));
 		goto out;
@@ -446,7 +446,7 @@ out:
 	for (i = 0; i < n; i++)
 		close(migs[i].old_fd);
 	free(migs);
-	xdp_ban__destroy(skel);
+	xdp_ban_bpf__destroy(skel);
 	return err;
 }
 

@@ -14,36 +14,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
-/*
- * The skeleton is named after its file, bpf/watcher.bpf.c, like this
- * module's API: give its types and functions the name watcher_bpf here.
- */
-#define watcher watcher_bpf
-#define watcher__rodata watcher_bpf__rodata
-#define watcher__destroy watcher_bpf__destroy
-#define watcher__create_skeleton watcher_bpf__create_skeleton
-#define watcher__open_opts watcher_bpf__open_opts
-#define watcher__open watcher_bpf__open
-#define watcher__load watcher_bpf__load
-#define watcher__open_and_load watcher_bpf__open_and_load
-#define watcher__attach watcher_bpf__attach
-#define watcher__detach watcher_bpf__detach
-#define watcher__elf_bytes watcher_bpf__elf_bytes
-#define watcher__assert watcher_bpf__assert
 #include "watcher.skel.h"
-#undef watcher__assert
-#undef watcher__elf_bytes
-#undef watcher__detach
-#undef watcher__attach
-#undef watcher__open_and_load
-#undef watcher__load
-#undef watcher__open
-#undef watcher__open_opts
-#undef watcher__create_skeleton
-#undef watcher__destroy
-#undef watcher__rodata
-#undef watcher
-
 #include "watcher.h"
 #include "log.h"
 #include "mounts.h"
