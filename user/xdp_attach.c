@@ -1,6 +1,5 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /* xdp_attach.c - attach the ban program to interfaces, through libxdp or plain libbpf. */
-#include <dirent.h>
 #include <errno.h>
 #include <limits.h>
 #include <net/if.h>
@@ -15,6 +14,7 @@
 
 #include "log.h"
 #include "mounts.h"
+#include "pins.h"
 #include "xdp_attach.h"
 #include "xdp_ban.skel.h"
 
@@ -745,10 +745,7 @@ int xdp_attach__detach(const char *pin_path, const char *ifname)
 int xdp_attach__detach_all(const char *pin_path, int *detached)
 {
 	struct if_nameindex *ifs, *it;
-	char path[PATH_MAX];
-	struct dirent *de;
-	int count = 0, err = 0;
-	DIR *dir;
+	int count = 0;
 
 	ifs = if_nameindex();
 	if (!ifs)
@@ -764,18 +761,5 @@ int xdp_attach__detach_all(const char *pin_path, int *detached)
 		*detached = count;
 
 	/* Then every pin in our folder (maps, links of other namespaces), and the folder. */
-	dir = opendir(pin_path);
-	if (!dir)
-		return errno == ENOENT ? 0 : -errno;
-	while ((de = readdir(dir))) {
-		if (de->d_name[0] == '.')
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", pin_path, de->d_name);
-		if (unlink(path) && !err)
-			err = -errno;
-	}
-	closedir(dir);
-	if (rmdir(pin_path) && !err)
-		err = -errno;
-	return err;
+	return pins__remove_all(pin_path);
 }
