@@ -98,27 +98,6 @@ static void boot_id(unsigned char out[16])
 	}
 }
 
-/* mkdir -p, the last level with mode. */
-static int make_dir(const char *dir, mode_t mode)
-{
-	char buf[PATH_MAX];
-	char *p;
-
-	if (snprintf(buf, sizeof(buf), "%s", dir) >= (int)sizeof(buf))
-		return -ENAMETOOLONG;
-	for (p = buf + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(buf, 0755) && errno != EEXIST)
-			return -errno;
-		*p = '/';
-	}
-	if (mkdir(buf, mode) && errno != EEXIST)
-		return -errno;
-	return 0;
-}
-
 /* ---- writing ---- */
 
 struct collect {
@@ -214,7 +193,7 @@ static int write_file(const char *state_dir, struct banmap *bm, const struct col
 	    snprintf(tmp, sizeof(tmp), "%s/.%s.%d.tmp", state_dir, SNAPSHOT_FILE, (int)getpid()) >=
 		    (int)sizeof(tmp))
 		return -ENAMETOOLONG;
-	err = make_dir(state_dir, 0700);
+	err = file__mkdir_p(state_dir, 0700);
 	if (err)
 		return err;
 	comp = malloc(comp_len ? comp_len : 1);
