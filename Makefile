@@ -141,10 +141,10 @@ $(BUILD)/tools/%: tools/%.c $(LIB_OBJS)
 
 # An older build of the XDP program (map layout 1), for tests/e2e/upgrade.sh.
 UPGRADE_OLD_OBJ := $(BUILD)/upgrade/xdp_ban_v1.bpf.o
-$(UPGRADE_OLD_OBJ): tools/upgrade/bpf/xdp_ban_v1.bpf.c $(wildcard bpf/*.h) $(BUILD)/vmlinux.h
+$(UPGRADE_OLD_OBJ): tools/upgrade/bpf/xdp_ban_v1.bpf.c tools/upgrade/bpf/warden_v1.h bpf/parsing.bpf.h
 	$(call msg,BPF,$@)
 	$(Q)mkdir -p $(dir $@)
-	$(Q)$(CLANG) $(BPF_CFLAGS) -DWARDEN_OLD_LAYOUT_TEST -c $< -o $@
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
 $(BUILD)/fuzz/obj/%.o: user/%.c $(SKELS)
 	$(call msg,CC-FUZZ,$@)
