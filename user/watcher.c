@@ -18,6 +18,7 @@
 #include "watcher.h"
 #include "log.h"
 #include "mounts.h"
+#include "procfs.h"
 #include "sockdiag.h"
 #include "timeutil.h"
 
@@ -240,27 +241,12 @@ static int read_pid_list(const char *path, struct u32vec *out)
 	return err;
 }
 
-/* The parent of pid from /proc/PID/stat (its comm may hold spaces and parentheses). */
+/* The parent of pid, or -1. */
 static pid_t read_ppid(pid_t pid)
 {
-	char path[64], buf[512], *p;
-	int ppid = -1;
-	ssize_t n;
-	int fd;
+	struct procfs_stat st;
 
-	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return -1;
-	buf[n] = '\0';
-	p = strrchr(buf, ')');
-	if (!p || sscanf(p + 1, " %*c %d", &ppid) != 1)
-		return -1;
-	return ppid;
+	return procfs__stat(pid, &st) ? -1 : st.ppid;
 }
 
 /* The children of pid: /proc/PID/task/TID/children, else a scan of every /proc/PID/stat. */
