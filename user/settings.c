@@ -100,29 +100,32 @@ bool settings__shedding(const struct settings *s, uint64_t now_ns, uint32_t *rea
 	return r != 0;
 }
 
-static __u32 *count_of(struct warden_settings *v, enum settings_count which)
+/* Read the settings into *v and point *c at the count which. 0 or -errno. */
+static int get_count(const struct settings *s, enum settings_count which,
+		     struct warden_settings *v, __u32 **c)
 {
+	int err = settings__get(s, v);
+
+	if (err)
+		return err;
 	switch (which) {
-	case SETTINGS_RULES4: return &v->rules4;
-	case SETTINGS_RULES6: return &v->rules6;
-	case SETTINGS_PRIO4: return &v->prio4;
-	case SETTINGS_PRIO6: return &v->prio6;
-	case SETTINGS_PFX6: return &v->pfx6_count;
+	case SETTINGS_RULES4: *c = &v->rules4; return 0;
+	case SETTINGS_RULES6: *c = &v->rules6; return 0;
+	case SETTINGS_PRIO4: *c = &v->prio4; return 0;
+	case SETTINGS_PRIO6: *c = &v->prio6; return 0;
+	case SETTINGS_PFX6: *c = &v->pfx6_count; return 0;
 	}
-	return NULL;
+	return -EINVAL;
 }
 
 int settings__count_adjust(struct settings *s, enum settings_count which, int delta)
 {
 	struct warden_settings v;
 	__u32 *c;
-	int err = settings__get(s, &v);
+	int err = get_count(s, which, &v, &c);
 
 	if (err)
 		return err;
-	c = count_of(&v, which);
-	if (!c)
-		return -EINVAL;
 	if (delta < 0 && *c < (__u32)-delta)
 		*c = 0;
 	else
@@ -134,13 +137,10 @@ int settings__set_count(struct settings *s, enum settings_count which, uint32_t 
 {
 	struct warden_settings v;
 	__u32 *c;
-	int err = settings__get(s, &v);
+	int err = get_count(s, which, &v, &c);
 
 	if (err)
 		return err;
-	c = count_of(&v, which);
-	if (!c)
-		return -EINVAL;
 	if (*c == value && v.layout_version == WARDEN_LAYOUT_VERSION)
 		return 0;
 	*c = value;
