@@ -87,9 +87,11 @@ $(BUILD)/%.bpf.o: bpf/%.bpf.c $(wildcard bpf/*.h) $(BUILD)/vmlinux.h | $(BUILD)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 	$(Q)$(LLVM_STRIP) -g $@ 2>/dev/null || true
 
-$(BUILD)/%.skel.h: $(BUILD)/%.bpf.o
+# bpftool's default names (watcher_bpf, xdp_ban_bpf): no clash with the user modules.
+# Regenerated when the Makefile changes, which sets the name.
+$(BUILD)/%.skel.h: $(BUILD)/%.bpf.o Makefile
 	$(call msg,GEN-SKEL,$@)
-	$(Q)$(BPFTOOL) gen skeleton $< name $(subst -,_,$*) > $@
+	$(Q)$(BPFTOOL) gen skeleton $< > $@
 
 $(BUILD)/user/%.o: user/%.c $(SKELS) | $(BUILD)/user
 	$(call msg,CC,$@)
@@ -139,10 +141,10 @@ $(BUILD)/tools/%: tools/%.c $(LIB_OBJS)
 
 # An older build of the XDP program (map layout 1), for tests/e2e/upgrade.sh.
 UPGRADE_OLD_OBJ := $(BUILD)/upgrade/xdp_ban_v1.bpf.o
-$(UPGRADE_OLD_OBJ): tools/upgrade/bpf/xdp_ban_v1.bpf.c $(wildcard bpf/*.h) $(BUILD)/vmlinux.h
+$(UPGRADE_OLD_OBJ): tools/upgrade/bpf/xdp_ban_v1.bpf.c tools/upgrade/bpf/warden_v1.h bpf/parsing.bpf.h
 	$(call msg,BPF,$@)
 	$(Q)mkdir -p $(dir $@)
-	$(Q)$(CLANG) $(BPF_CFLAGS) -DWARDEN_OLD_LAYOUT_TEST -c $< -o $@
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
 $(BUILD)/fuzz/obj/%.o: user/%.c $(SKELS)
 	$(call msg,CC-FUZZ,$@)

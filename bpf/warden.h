@@ -69,12 +69,7 @@
  * of the same keys (host bits zero), with warden_pfxlens and
  * warden_pfx6sum; the keys and values are the same, so entries carry over.
  */
-#ifdef WARDEN_OLD_LAYOUT_TEST
-/* tests/e2e/upgrade.sh builds an older program (layout 1) with this. */
-#define WARDEN_LAYOUT_VERSION 1
-#else
-#define WARDEN_LAYOUT_VERSION 3
-#endif
+#define WARDEN_LAYOUT_VERSION 3 /* layout 1 is frozen in tools/upgrade/bpf/warden_v1.h */
 
 #define WARDEN_REASON_LEN 104
 
@@ -190,14 +185,12 @@ struct xdp_counters {
 	__u64 passed_expired; /* a ban applied but had expired */
 	__u64 unparsed;       /* passed because the frame was not parsed */
 	__u64 non_ip;         /* passed: ARP and other non-IP frames */
-#ifndef WARDEN_OLD_LAYOUT_TEST
 	/* Throttling and shedding, counted only while they are on. */
 	__u64 dropped_throttle_conn; /* a new TCP connection over its client's conn rate */
 	__u64 dropped_throttle_pkt;  /* a packet over its client's packet rate */
 	__u64 dropped_shed;   /* a new connection of an unknown client while shedding */
 	__u64 passed_priority; /* a priority peer: never throttled nor shed */
 	__u64 passed_known;   /* a new connection that passed shedding: its client is known */
-#endif
 };
 
 /*
@@ -237,7 +230,6 @@ struct throttle_limits {
 struct warden_settings {
 	__u32 layout_version; /* WARDEN_LAYOUT_VERSION of the maps */
 	__u32 pfx6_count;     /* IPv6 prefix bans present (for tools; the data path reads warden_pfxlens) */
-#ifndef WARDEN_OLD_LAYOUT_TEST
 	__u32 flags;          /* WARDEN_F_* */
 	__u32 shed;           /* WARDEN_SHED_* reasons; 0 = not shedding (see shed_until_ns) */
 	__u32 rules4;         /* per-prefix throttle rules in warden_thr4; 0 skips the trie */
@@ -249,7 +241,6 @@ struct warden_settings {
 	__u32 known_for_s;    /* how long a client stays known; 0 = WARDEN_KNOWN_FOR_S */
 	struct throttle_limits defaults; /* for clients no per-prefix rule covers */
 	__u64 shed_until_ns;  /* the automatic shed reasons hold until then (CLOCK_BOOTTIME) */
-#endif
 };
 
 /* A priority peer: never throttled, never shed, never banned (it is allowlisted too). */

@@ -5,7 +5,7 @@
 #include <bpf/bpf_tracing.h>
 #include <bpf/bpf_core_read.h>
 
-#include "watcher.h"
+#include "reqwatch.h"
 
 /*
  * Three flavours of the same two hooks, one chosen by userspace with

@@ -7,20 +7,20 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
 #include "banmap.h"
 #include "log.h"
-#include "mounts.h"
+#include "pins.h"
+#include "settings.h"
 #include "timeutil.h"
 #include "xdp_ban.skel.h"
 
 enum map_id {
 	M_BAN4, M_BAN6, M_PFX4, M_PFX6, M_PFX4_SUM, M_ALLOW4, M_ALLOW6,
-	M_REASON, M_COUNTERS, M_SETTINGS, M_PFX6_SUM, M_PFX_LENS, M__COUNT,
+	M_REASON, M_COUNTERS, M_PFX6_SUM, M_PFX_LENS, M__COUNT,
 };
 
 /* What each pinned map must look like; a mismatch means another layout. */
@@ -37,7 +37,6 @@ static const struct {
 	[M_ALLOW6] = { WARDEN_STR(MAP_ALLOW6), sizeof(struct lpm6_key), sizeof(struct allow_value) },
 	[M_REASON] = { WARDEN_STR(MAP_REASON), sizeof(struct reason_key), sizeof(struct reason_value) },
 	[M_COUNTERS] = { WARDEN_STR(MAP_COUNTERS), sizeof(__u32), sizeof(struct xdp_counters) },
-	[M_SETTINGS] = { WARDEN_STR(MAP_SETTINGS), sizeof(__u32), sizeof(struct warden_settings) },
 	[M_PFX6_SUM] = { WARDEN_STR(MAP_PFX6_SUM), sizeof(__u32), sizeof(__u32) },
 	[M_PFX_LENS] = { WARDEN_STR(MAP_PFX_LENS), sizeof(__u32), sizeof(struct prefix_lengths) },
 };
@@ -48,29 +47,16 @@ _Static_assert(sizeof(struct lpm6_key) == 20, "lpm6_key layout");
 _Static_assert(sizeof(struct reason_key) == 20, "reason_key layout");
 _Static_assert(sizeof(struct reason_value) == 112, "reason_value layout");
 _Static_assert(sizeof(struct xdp_counters) == 12 * 8, "xdp_counters layout");
-_Static_assert(sizeof(struct warden_settings) == 72, "warden_settings layout");
 _Static_assert(sizeof(struct prefix_lengths) == 544, "prefix_lengths layout");
 
 struct banmap {
 	int fd[M__COUNT];
-	int dir_fd; /* the pin folder, flock()ed around every change */
+	struct pins *pins;         /* the pin folder, locked around every change */
+	struct settings *settings; /* warden_settings: the IPv6 prefix count */
 	int host_count;
 	struct prefix host[64]; /* the host's own addresses, never banned */
-	char pin_path[PATH_MAX];
 	uint64_t generation; /* bumped by every change of the bans through this handle */
 };
-
-/* Serialize writers, warden's daemons and CLI alike, on the pin folder. */
-static void lock(struct banmap *bm)
-{
-	while (flock(bm->dir_fd, LOCK_EX) < 0 && errno == EINTR)
-		;
-}
-
-static void unlock(struct banmap *bm)
-{
-	flock(bm->dir_fd, LOCK_UN);
-}
 
 /* ---- carrying the maps of an older layout over ---- */
 
@@ -258,7 +244,7 @@ static int recover_aside(const char *path)
 }
 
 /* Which pinned maps differ from this build's definition: a malloc()ed array (caller's). */
-static int plan_migrations(struct xdp_ban *skel, struct migration **out, size_t *n_out)
+static int plan_migrations(struct xdp_ban_bpf *skel, struct migration **out, size_t *n_out)
 {
 	struct migration *migs = NULL, *grown, *m;
 	struct bpf_map *map;
@@ -408,11 +394,11 @@ static int create_maps(const char *pin_path)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, opts, .pin_root_path = pin_path);
 	struct migration *migs = NULL;
-	struct xdp_ban *skel;
+	struct xdp_ban_bpf *skel;
 	size_t n = 0, i;
 	int err;
 
-	skel = xdp_ban__open_opts(&opts);
+	skel = xdp_ban_bpf__open_opts(&opts);
 	if (!skel) {
 		err = -errno;
 		pr_warn("cannot open the BPF object: %s", strerror(-err));
@@ -434,7 +420,7 @@ static int create_maps(const char *pin_path)
 		err = -EPROTO; /* the maps keep the other layout (not a usage or privilege error) */
 		goto out;
 	}
-	err = xdp_ban__load(skel);
+	err = xdp_ban_bpf__load(skel);
 	if (err) {
 		pr_warn("cannot create the ban maps under %s: %s", pin_path, strerror(-err));
 		goto out;
@@ -446,38 +432,24 @@ out:
 	for (i = 0; i < n; i++)
 		close(migs[i].old_fd);
 	free(migs);
-	xdp_ban__destroy(skel);
+	xdp_ban_bpf__destroy(skel);
 	return err;
 }
 
 static int open_pinned(struct banmap *bm)
 {
-	struct bpf_map_info info;
-	__u32 info_len;
-	char path[PATH_MAX + 32];
-	int i, err;
+	struct pins_map_def def = {};
+	int i;
 
 	for (i = 0; i < M__COUNT; i++) {
-		snprintf(path, sizeof(path), "%s/%s", bm->pin_path, map_desc[i].name);
-		bm->fd[i] = bpf_obj_get(path);
-		if (bm->fd[i] < 0) {
-			err = -errno;
-			return err;
-		}
-		memset(&info, 0, sizeof(info));
-		info_len = sizeof(info);
-		err = bpf_obj_get_info_by_fd(bm->fd[i], &info, &info_len);
-		if (err)
-			return -errno;
-		if (info.key_size != map_desc[i].key_size ||
-		    info.value_size != map_desc[i].value_size) {
-			pr_warn("%s has another layout (key %u, value %u bytes; expected %u, %u)",
-				path, info.key_size, info.value_size, map_desc[i].key_size,
-				map_desc[i].value_size);
-			return -EPROTO;
-		}
+		def.key_size = map_desc[i].key_size;
+		def.value_size = map_desc[i].value_size;
+		bm->fd[i] = pins__map_fd(bm->pins, map_desc[i].name, &def);
+		if (bm->fd[i] < 0)
+			return bm->fd[i];
 	}
-	return 0;
+	bm->settings = settings__open(bm->pins);
+	return bm->settings ? 0 : -errno;
 }
 
 /*
@@ -496,26 +468,13 @@ struct banmap *banmap__open(const char *pin_path, enum banmap_open how)
 		return NULL;
 	for (i = 0; i < M__COUNT; i++)
 		bm->fd[i] = -1;
-	bm->dir_fd = -1;
-	snprintf(bm->pin_path, sizeof(bm->pin_path), "%s", pin_path);
-
-	if (how == BANMAP_CREATE) {
-		err = mounts__bpffs(pin_path, 1);
-		if (err)
-			goto err_out;
-	}
-	bm->dir_fd = open(pin_path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (bm->dir_fd < 0) {
+	bm->pins = pins__open(pin_path, how == BANMAP_CREATE ? PINS_CREATE : PINS_EXISTING);
+	if (!bm->pins) {
 		err = -errno;
-		if (err == -ENOENT)
-			pr_warn("no warden maps at %s: run 'warden attach IFACE' (or warden run) first, "
-				"or give the right --pin-path", pin_path);
-		else
-			pr_warn("cannot open %s: %s", pin_path, strerror(-err));
 		goto err_out;
 	}
 
-	lock(bm);
+	pins__lock(bm->pins);
 	if (how == BANMAP_CREATE) {
 		err = create_maps(pin_path);
 		if (!err)
@@ -528,7 +487,7 @@ struct banmap *banmap__open(const char *pin_path, enum banmap_open how)
 			pr_warn("the warden maps under %s are missing or incomplete: "
 				"run 'warden attach IFACE' first", pin_path);
 	}
-	unlock(bm);
+	pins__unlock(bm->pins);
 	if (err) {
 		if (err != -ENOENT && err != -EPROTO)
 			pr_warn("cannot open the maps under %s: %s", pin_path, strerror(-err));
@@ -554,14 +513,28 @@ void banmap__close(struct banmap *bm)
 	for (i = 0; i < M__COUNT; i++)
 		if (bm->fd[i] >= 0)
 			close(bm->fd[i]);
-	if (bm->dir_fd >= 0)
-		close(bm->dir_fd);
+	settings__close(bm->settings);
+	pins__close(bm->pins);
 	free(bm);
 }
 
 const char *banmap__pin_path(const struct banmap *bm)
 {
-	return bm->pin_path;
+	return pins__path(bm->pins);
+}
+
+uint32_t banmap__maps_id(const struct banmap *bm)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+	int fd = pins__map_fd(bm->pins, map_desc[M_BAN4].name, NULL);
+
+	if (fd < 0)
+		return 0;
+	if (bpf_obj_get_info_by_fd(fd, &info, &len))
+		info.id = 0;
+	close(fd);
+	return info.id;
 }
 
 uint64_t banmap__generation(const struct banmap *bm)
@@ -703,23 +676,6 @@ static int pfx4_sum_adjust(struct banmap *bm, const struct prefix *p, int delta)
 	return 0;
 }
 
-static int pfx6_count_adjust(struct banmap *bm, int delta)
-{
-	struct warden_settings s;
-	__u32 zero = 0;
-
-	if (bpf_map_lookup_elem(bm->fd[M_SETTINGS], &zero, &s))
-		return -errno;
-	if (delta < 0 && s.pfx6_count < (__u32)-delta)
-		s.pfx6_count = 0;
-	else
-		s.pfx6_count += delta;
-	s.layout_version = WARDEN_LAYOUT_VERSION;
-	if (bpf_map_update_elem(bm->fd[M_SETTINGS], &zero, &s, BPF_ANY))
-		return -errno;
-	return 0;
-}
-
 /* Add delta to a counter of an array map (never below 0). */
 static int array_count_adjust(int fd, __u32 index, int delta)
 {
@@ -780,7 +736,7 @@ static int prefix_summary_adjust(struct banmap *bm, const struct prefix *p, int 
 		if (err)
 			return err;
 	}
-	return pfx6_count_adjust(bm, delta);
+	return settings__count_adjust(bm->settings, SETTINGS_PFX6, delta);
 }
 
 static int write_reason(struct banmap *bm, const struct prefix *target, const char *reason,
@@ -850,9 +806,9 @@ int banmap__ban(struct banmap *bm, const struct prefix *target, uint64_t expires
 {
 	int err;
 
-	lock(bm);
+	pins__lock(bm->pins);
 	err = ban_locked(bm, target, expires_ns, reason, source, offences);
-	unlock(bm);
+	pins__unlock(bm->pins);
 	bm->generation++;
 	return err;
 }
@@ -970,7 +926,7 @@ static int ban_batch(struct banmap *bm, size_t n, batch_item_fn item, const void
 	err = batch_buf_alloc(&b, n);
 	if (err)
 		return err;
-	lock(bm);
+	pins__lock(bm->pins);
 	for (i = 0; i < n && !err; i++) {
 		struct batch_item e;
 		struct ban_value *v;
@@ -1017,7 +973,7 @@ static int ban_batch(struct banmap *bm, size_t n, batch_item_fn item, const void
 		err = update_batch(bm->fd[M_BAN4], b.k4, sizeof(*b.k4), b.v4, sizeof(*b.v4), b.n4);
 	if (!err && b.n6)
 		err = update_batch(bm->fd[M_BAN6], b.k6, sizeof(*b.k6), b.v6, sizeof(*b.v6), b.n6);
-	unlock(bm);
+	pins__unlock(bm->pins);
 	bm->generation++;
 	batch_buf_free(&b);
 	if (written)
@@ -1089,9 +1045,9 @@ int banmap__unban(struct banmap *bm, const struct prefix *target)
 {
 	int err;
 
-	lock(bm);
+	pins__lock(bm->pins);
 	err = unban_locked(bm, target);
-	unlock(bm);
+	pins__unlock(bm->pins);
 	if (!err)
 		bm->generation++;
 	return err;
@@ -1159,14 +1115,14 @@ int banmap__allow_new(struct banmap *bm, const struct prefix *p)
 	int fd, err;
 
 	fd = allow_slot(bm, p, key, &set);
-	lock(bm);
+	pins__lock(bm->pins);
 	/* The length is in use before the entry shows, as for bans. */
 	err = lengths_adjust(bm, set, p->prefixlen, +1);
 	if (!err && bpf_map_update_elem(fd, key, &v, BPF_NOEXIST)) {
 		err = -errno;
 		lengths_adjust(bm, set, p->prefixlen, -1);
 	}
-	unlock(bm);
+	pins__unlock(bm->pins);
 	return err;
 }
 
@@ -1184,12 +1140,12 @@ int banmap__unallow(struct banmap *bm, const struct prefix *p)
 	int fd, err = 0;
 
 	fd = allow_slot(bm, p, key, &set);
-	lock(bm);
+	pins__lock(bm->pins);
 	if (bpf_map_delete_elem(fd, key))
 		err = -errno;
 	else
 		err = lengths_adjust(bm, set, p->prefixlen, -1);
-	unlock(bm);
+	pins__unlock(bm->pins);
 	return err;
 }
 
@@ -1216,39 +1172,6 @@ bool banmap__is_allowed(struct banmap *bm, const struct prefix *addr)
 			return true;
 	}
 	return false;
-}
-
-/* Read every key of a map into a malloc()ed array (owned by the caller). */
-static int read_keys(int fd, size_t key_size, void **keys_out, size_t *n_out)
-{
-	size_t cap = 1024, n = 0;
-	char *keys = malloc(cap * key_size), *grown;
-	int err = 0;
-
-	if (!keys)
-		return -ENOMEM;
-	/* NULL start key: the first key (LPM tries accept it too). */
-	while (bpf_map_get_next_key(fd, n ? keys + (n - 1) * key_size : NULL,
-				    keys + n * key_size) == 0) {
-		if (++n == cap) {
-			cap *= 2;
-			grown = realloc(keys, cap * key_size);
-			if (!grown) {
-				err = -ENOMEM;
-				break;
-			}
-			keys = grown;
-		}
-	}
-	if (!err && errno != ENOENT)
-		err = -errno;
-	if (err) {
-		free(keys);
-		return err;
-	}
-	*keys_out = keys;
-	*n_out = n;
-	return 0;
 }
 
 /* Grow two arrays of *cap entries to twice as many. */
@@ -1418,7 +1341,7 @@ static int foreach_in_map_by_key(struct banmap *bm, enum map_id id, banmap_ban_c
 	void *keys;
 	int err, ret = 0;
 
-	err = read_keys(bm->fd[id], ks, &keys, &n);
+	err = pins__map_keys(bm->fd[id], ks, &keys, &n);
 	if (err)
 		return err;
 	for (i = 0; i < n && !ret; i++) {
@@ -1495,7 +1418,7 @@ int banmap__foreach_allow(struct banmap *bm, banmap_allow_cb cb, void *ctx)
 		enum map_id id = allow_maps[m];
 		size_t ks = map_desc[id].key_size;
 
-		err = read_keys(bm->fd[id], ks, &keys, &n);
+		err = pins__map_keys(bm->fd[id], ks, &keys, &n);
 		if (err)
 			return err;
 		for (i = 0; i < n && !ret; i++) {
@@ -1569,12 +1492,12 @@ int banmap__expire(struct banmap *bm, uint64_t now_ns, size_t *removed)
 	void *keys;
 	int err = 0;
 
-	lock(bm);
+	pins__lock(bm->pins);
 	for (m = 0; m < sizeof(ban_maps) / sizeof(ban_maps[0]) && !err; m++) {
 		enum map_id id = ban_maps[m];
 		size_t ks = map_desc[id].key_size;
 
-		err = read_keys(bm->fd[id], ks, &keys, &n);
+		err = pins__map_keys(bm->fd[id], ks, &keys, &n);
 		if (err)
 			break;
 		for (i = 0; i < n; i++) {
@@ -1591,7 +1514,7 @@ int banmap__expire(struct banmap *bm, uint64_t now_ns, size_t *removed)
 		}
 		free(keys);
 	}
-	unlock(bm);
+	pins__unlock(bm->pins);
 	if (count)
 		bm->generation++;
 	if (removed)
@@ -1607,7 +1530,7 @@ int banmap__sizes(struct banmap *bm, struct banmap_sizes *out)
 	int err;
 
 	for (i = 0; i < 6; i++) {
-		err = read_keys(bm->fd[ids[i]], map_desc[ids[i]].key_size, &keys, &n);
+		err = pins__map_keys(bm->fd[ids[i]], map_desc[ids[i]].key_size, &keys, &n);
 		if (err)
 			return err;
 		free(keys);
@@ -1636,7 +1559,7 @@ static int canonical_keys(struct banmap *bm, enum map_id id, size_t *rekeyed)
 	void *keys;
 	int err;
 
-	err = read_keys(bm->fd[id], ks, &keys, &n);
+	err = pins__map_keys(bm->fd[id], ks, &keys, &n);
 	if (err)
 		return err;
 	for (i = 0; i < n; i++) {
@@ -1666,7 +1589,7 @@ static int recount_lengths(struct banmap *bm, enum map_id id, __u32 set)
 	void *keys;
 	int err;
 
-	err = read_keys(bm->fd[id], ks, &keys, &n);
+	err = pins__map_keys(bm->fd[id], ks, &keys, &n);
 	if (err)
 		return err;
 	memset(&pl, 0, sizeof(pl));
@@ -1735,8 +1658,7 @@ static int reconcile_sums(struct banmap *bm)
 		{ M_PFX4, PFX_LENS_BAN4 }, { M_PFX6, PFX_LENS_BAN6 },
 		{ M_ALLOW4, PFX_LENS_ALLOW4 }, { M_ALLOW6, PFX_LENS_ALLOW6 },
 	};
-	__u32 *sums, *sums6, zero = 0;
-	struct warden_settings s = {};
+	__u32 *sums, *sums6;
 	size_t i, n, rekeyed = 0;
 	struct prefix p;
 	void *keys;
@@ -1758,7 +1680,7 @@ static int reconcile_sums(struct banmap *bm)
 		err = -ENOMEM;
 		goto out;
 	}
-	err = read_keys(bm->fd[M_PFX4], sizeof(struct lpm4_key), &keys, &n);
+	err = pins__map_keys(bm->fd[M_PFX4], sizeof(struct lpm4_key), &keys, &n);
 	if (err)
 		goto out;
 	for (i = 0; i < n; i++) {
@@ -1776,7 +1698,7 @@ static int reconcile_sums(struct banmap *bm)
 	if (err)
 		goto out;
 
-	err = read_keys(bm->fd[M_PFX6], sizeof(struct lpm6_key), &keys, &n);
+	err = pins__map_keys(bm->fd[M_PFX6], sizeof(struct lpm6_key), &keys, &n);
 	if (err)
 		goto out;
 	for (i = 0; i < n; i++) {
@@ -1788,14 +1710,7 @@ static int reconcile_sums(struct banmap *bm)
 	err = write_sums(bm->fd[M_PFX6_SUM], sums6, WARDEN_PFX6_BUCKETS);
 	if (err)
 		goto out;
-	if (bpf_map_lookup_elem(bm->fd[M_SETTINGS], &zero, &s)) {
-		err = -errno;
-		goto out;
-	}
-	s.layout_version = WARDEN_LAYOUT_VERSION;
-	s.pfx6_count = (__u32)n;
-	if (bpf_map_update_elem(bm->fd[M_SETTINGS], &zero, &s, BPF_ANY))
-		err = -errno;
+	err = settings__set_count(bm->settings, SETTINGS_PFX6, (__u32)n);
 out:
 	free(sums);
 	free(sums6);

@@ -145,6 +145,12 @@ static inline bool ban_info__live(const struct ban_info *b, uint64_t now_ns)
 const char *banmap__pin_path(const struct banmap *bm);
 
 /*
+ * The kernel's id of the exact-IPv4 ban map pinned now: new maps, new id
+ * (ids are not reused soon). 0 when it cannot be read.
+ */
+uint32_t banmap__maps_id(const struct banmap *bm);
+
+/*
  * A counter bumped by every change of the bans made through this handle
  * (ban, ban_many, ban_entries, unban, expire): a cheap "did anything
  * change" for writers of snapshots. Changes by other processes do not count.

@@ -8,7 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
-#include <sys/file.h>
 #include <time.h>
 #include <unistd.h>
 /* pcap's classic-BPF struct bpf_insn would clash with the kernel's (xdp-pcap-replay.c does the same). */
@@ -21,6 +20,7 @@
 #include "capture.h"
 #include "log.h"
 #include "loop.h"
+#include "pins.h"
 #include "timeutil.h"
 
 _Static_assert(sizeof(struct capture_config) == 24, "capture_config layout");
@@ -31,8 +31,7 @@ _Static_assert(sizeof(struct capture_meta) == 24, "capture_meta layout");
 struct capture {
 	int perf_fd;  /* warden_capture */
 	int cfg_fd;   /* warden_capcfg */
-	int dir_fd;   /* the pin folder, flock()ed like banmap.c does around every change */
-	char pin_path[PATH_MAX];
+	struct pins *pins; /* the pin folder, locked like banmap.c does around every change */
 };
 
 /* One run's state, seen by the perf callbacks. */
@@ -65,68 +64,33 @@ const char *capture__reason_name(uint32_t reason)
 	return names[reason];
 }
 
-static void lock_dir(struct capture *c)
-{
-	while (flock(c->dir_fd, LOCK_EX) < 0 && errno == EINTR)
-		;
-}
-
-static void unlock_dir(struct capture *c)
-{
-	flock(c->dir_fd, LOCK_UN);
-}
-
-/* A pinned map of the expected type and sizes: its fd, or -errno. */
-static int open_map(const char *pin_path, const char *name, __u32 type, __u32 value_size)
-{
-	struct bpf_map_info info = {};
-	__u32 len = sizeof(info);
-	char path[PATH_MAX + 32];
-	int fd, err;
-
-	snprintf(path, sizeof(path), "%s/%s", pin_path, name);
-	fd = bpf_obj_get(path);
-	if (fd < 0)
-		return -errno;
-	if (bpf_obj_get_info_by_fd(fd, &info, &len)) {
-		err = -errno;
-		close(fd);
-		return err;
-	}
-	if (info.type != type || info.value_size != value_size) {
-		pr_warn("%s has another layout (type %u, value %u bytes; expected %u, %u)", path,
-			info.type, info.value_size, type, value_size);
-		close(fd);
-		return -EPROTO;
-	}
-	return fd;
-}
-
 struct capture *capture__open(const char *pin_path)
 {
+	static const struct pins_map_def perf_def = {
+		.type = BPF_MAP_TYPE_PERF_EVENT_ARRAY, .value_size = sizeof(__u32),
+	};
+	static const struct pins_map_def cfg_def = {
+		.type = BPF_MAP_TYPE_ARRAY, .value_size = sizeof(struct capture_config),
+	};
 	struct capture *c;
 	int err;
 
 	c = calloc(1, sizeof(*c));
 	if (!c)
 		return NULL;
-	c->perf_fd = c->cfg_fd = c->dir_fd = -1;
-	snprintf(c->pin_path, sizeof(c->pin_path), "%s", pin_path);
+	c->perf_fd = c->cfg_fd = -1;
 
-	c->dir_fd = open(pin_path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (c->dir_fd < 0) {
+	c->pins = pins__open(pin_path, PINS_EXISTING);
+	if (!c->pins) {
 		err = -errno;
-		pr_warn("cannot open %s: %s", pin_path, strerror(-err));
 		goto err_out;
 	}
-	c->perf_fd = open_map(pin_path, WARDEN_STR(MAP_CAPTURE), BPF_MAP_TYPE_PERF_EVENT_ARRAY,
-			      sizeof(__u32));
+	c->perf_fd = pins__map_fd(c->pins, WARDEN_STR(MAP_CAPTURE), &perf_def);
 	if (c->perf_fd < 0) {
 		err = c->perf_fd;
 		goto err_maps;
 	}
-	c->cfg_fd = open_map(pin_path, WARDEN_STR(MAP_CAP_CFG), BPF_MAP_TYPE_ARRAY,
-			     sizeof(struct capture_config));
+	c->cfg_fd = pins__map_fd(c->pins, WARDEN_STR(MAP_CAP_CFG), &cfg_def);
 	if (c->cfg_fd < 0) {
 		err = c->cfg_fd;
 		goto err_maps;
@@ -153,8 +117,7 @@ void capture__close(struct capture *c)
 		close(c->perf_fd);
 	if (c->cfg_fd >= 0)
 		close(c->cfg_fd);
-	if (c->dir_fd >= 0)
-		close(c->dir_fd);
+	pins__close(c->pins);
 	free(c);
 }
 
@@ -252,14 +215,14 @@ static void switch_off(struct capture *c)
 	struct capture_config cfg = {};
 	__u32 zero = 0;
 
-	lock_dir(c);
+	pins__lock(c->pins);
 	if (!bpf_map_lookup_elem(c->cfg_fd, &zero, &cfg) && cfg.pid == (__u32)getpid()) {
 		memset(&cfg, 0, sizeof(cfg));
 		if (bpf_map_update_elem(c->cfg_fd, &zero, &cfg, BPF_ANY))
 			pr_warn("cannot turn capturing off: %s (it lapses within %llu s)",
 				strerror(errno), WARDEN_CAPTURE_LEASE_NS / NSEC_PER_SEC);
 	}
-	unlock_dir(c);
+	pins__unlock(c->pins);
 }
 
 static void fail_run(struct run *r, int err)
@@ -361,10 +324,11 @@ int capture__run(struct capture *c, const struct capture_opts *o, int stop_fd,
 	 * Under the lock: refuse if another live capture holds the flag (its
 	 * perf rings would be taken over), then our rings, then the flag.
 	 */
-	lock_dir(c);
+	pins__lock(c->pins);
 	err = capture__status(c, &cfg);
 	if (!err && held_by_other(&cfg, time__boot_ns())) {
-		pr_warn("another warden capture (pid %u) is running under %s", cfg.pid, c->pin_path);
+		pr_warn("another warden capture (pid %u) is running under %s", cfg.pid,
+			pins__path(c->pins));
 		err = -EBUSY;
 	}
 	if (!err) {
@@ -382,7 +346,7 @@ int capture__run(struct capture *c, const struct capture_opts *o, int stop_fd,
 		err = renew(c, &cfg, r.end_ns);
 		on = !err;
 	}
-	unlock_dir(c);
+	pins__unlock(c->pins);
 	if (err)
 		goto out;
 	loop__timer_arm(renew_timer, NSEC_PER_SEC, NSEC_PER_SEC);

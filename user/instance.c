@@ -16,6 +16,7 @@
 #include "fileutil.h"
 #include "instance.h"
 #include "log.h"
+#include "procfs.h"
 #include "timeutil.h"
 
 #define LOCK_FILE "warden.lock"
@@ -104,55 +105,6 @@ int instance__open(struct instance *in, const char *state_dir, char *err, size_t
 	return 0;
 }
 
-unsigned long long instance__start_ticks(pid_t pid)
-{
-	char path[64], buf[1024], *p;
-	unsigned long long start = 0;
-	ssize_t n;
-	int fd, field;
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return 0;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return 0;
-	buf[n] = '\0';
-	/* The command name may hold anything: count fields after its last ')'. */
-	p = strrchr(buf, ')');
-	for (field = 2; p && field < 22; field++)
-		p = strchr(p + 1, ' ');
-	if (p)
-		sscanf(p + 1, "%llu", &start);
-	return start;
-}
-
-/* Session and state of pid, from /proc/PID/stat. 0 or -1. */
-static int proc_session(pid_t pid, pid_t *sid, char *state)
-{
-	char path[64], buf[512], *p;
-	int ppid, pgrp, session;
-	ssize_t n;
-	int fd;
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return -1;
-	buf[n] = '\0';
-	p = strrchr(buf, ')');
-	if (!p || sscanf(p + 1, " %c %d %d %d", state, &ppid, &pgrp, &session) != 4)
-		return -1;
-	*sid = session;
-	return 0;
-}
-
 /* The live (not zombie) processes of session sid, up to max. */
 static int session_members(pid_t sid, pid_t *out, int max)
 {
@@ -163,11 +115,11 @@ static int session_members(pid_t sid, pid_t *out, int max)
 	if (!d)
 		return 0;
 	while ((de = readdir(d)) && n < max) {
-		pid_t pid = (pid_t)atoi(de->d_name), s;
-		char state;
+		pid_t pid = (pid_t)atoi(de->d_name);
+		struct procfs_stat st;
 
-		if (pid <= 0 || proc_session(pid, &s, &state) || s != sid || state == 'Z' ||
-		    state == 'X')
+		if (pid <= 0 || procfs__stat(pid, &st) || st.session != sid || st.state == 'Z' ||
+		    st.state == 'X')
 			continue;
 		out[n++] = pid;
 	}
@@ -179,7 +131,7 @@ int instance__kill_session(pid_t sid, unsigned long long start_ticks)
 {
 	static pid_t pids[MAX_SESSION];
 	uint64_t deadline = time__mono_ns() + GONE_WAIT_MS * NSEC_PER_MSEC;
-	unsigned long long leader_start = instance__start_ticks(sid);
+	unsigned long long leader_start = procfs__start_ticks(sid);
 	char what[1024];
 	int n, i, killed = 0;
 
@@ -260,7 +212,7 @@ int instance__record(struct instance *in, pid_t pid, const char *cgroup)
 	if (!in->record[0])
 		return 0;
 	n = snprintf(text, sizeof(text), "pid %d\nstart %llu\ncgroup %s\n", (int)pid,
-		     instance__start_ticks(pid), cgroup ? cgroup : "");
+		     procfs__start_ticks(pid), cgroup ? cgroup : "");
 	snprintf(tmp, sizeof(tmp), "%s.tmp", in->record);
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
 	if (fd < 0)

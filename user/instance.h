@@ -42,12 +42,9 @@ void instance__close(struct instance *in, bool app_gone);
 
 /*
  * Kill every process whose session is sid, pid sid being the one that
- * started at start_ticks (/proc/PID/stat's starttime) if it still runs, and
+ * started at start_ticks (procfs__start_ticks()) if it still runs, and
  * wait (a few seconds at most) until they are gone. The number killed.
  */
 int instance__kill_session(pid_t sid, unsigned long long start_ticks);
-
-/* starttime of pid from /proc/PID/stat (clock ticks after boot); 0 when unknown. */
-unsigned long long instance__start_ticks(pid_t pid);
 
 #endif

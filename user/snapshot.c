@@ -98,46 +98,6 @@ static void boot_id(unsigned char out[16])
 	}
 }
 
-/* The kernel's id of the exact-IPv4 ban map: new maps, new id (ids are not reused soon). */
-static uint32_t maps_id(struct banmap *bm)
-{
-	struct bpf_map_info info;
-	__u32 len = sizeof(info);
-	char path[PATH_MAX];
-	int fd;
-
-	snprintf(path, sizeof(path), "%s/%s", banmap__pin_path(bm), WARDEN_STR(MAP_BAN4));
-	fd = bpf_obj_get(path);
-	if (fd < 0)
-		return 0;
-	memset(&info, 0, sizeof(info));
-	if (bpf_obj_get_info_by_fd(fd, &info, &len))
-		info.id = 0;
-	close(fd);
-	return info.id;
-}
-
-/* mkdir -p, the last level with mode. */
-static int make_dir(const char *dir, mode_t mode)
-{
-	char buf[PATH_MAX];
-	char *p;
-
-	if (snprintf(buf, sizeof(buf), "%s", dir) >= (int)sizeof(buf))
-		return -ENAMETOOLONG;
-	for (p = buf + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(buf, 0755) && errno != EEXIST)
-			return -errno;
-		*p = '/';
-	}
-	if (mkdir(buf, mode) && errno != EEXIST)
-		return -errno;
-	return 0;
-}
-
 /* ---- writing ---- */
 
 struct collect {
@@ -233,7 +193,7 @@ static int write_file(const char *state_dir, struct banmap *bm, const struct col
 	    snprintf(tmp, sizeof(tmp), "%s/.%s.%d.tmp", state_dir, SNAPSHOT_FILE, (int)getpid()) >=
 		    (int)sizeof(tmp))
 		return -ENAMETOOLONG;
-	err = make_dir(state_dir, 0700);
+	err = file__mkdir_p(state_dir, 0700);
 	if (err)
 		return err;
 	comp = malloc(comp_len ? comp_len : 1);
@@ -253,7 +213,7 @@ static int write_file(const char *state_dir, struct banmap *bm, const struct col
 	put32(header + 12, HEADER_LEN);
 	put64(header + 16, (uint64_t)c->now_real);
 	boot_id(header + 24);
-	put32(header + 40, maps_id(bm));
+	put32(header + 40, banmap__maps_id(bm));
 	put32(header + 44, c->count);
 	put64(header + 48, c->len);
 	put64(header + 56, comp_len);
@@ -656,7 +616,7 @@ int snapshot__restore(const char *state_dir, struct banmap *bm, struct snapshot_
 	if (__builtin_sub_overflow(now_real, (int64_t)get64(hdr + 16), &res->age_ns))
 		res->age_ns = 0;
 	boot_id(boot);
-	if (!memcmp(boot, hdr + 24, 16) && get32(hdr + 40) && get32(hdr + 40) == maps_id(bm)) {
+	if (!memcmp(boot, hdr + 24, 16) && get32(hdr + 40) && get32(hdr + 40) == banmap__maps_id(bm)) {
 		res->same_maps = true;
 		ret = 0;
 		goto out;

@@ -7,17 +7,18 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/file.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
 #include "log.h"
+#include "pins.h"
+#include "settings.h"
 #include "throttle.h"
 #include "timeutil.h"
 
 enum tmap {
-	T_SETTINGS, T_THR4, T_THR6, T_PRIO4, T_PRIO6, T_CLIENTS, T_KNOWN, T_EVENTS, T_SKETCH,
+	T_THR4, T_THR6, T_PRIO4, T_PRIO6, T_CLIENTS, T_KNOWN, T_EVENTS, T_SKETCH,
 	T__COUNT,
 };
 
@@ -26,7 +27,6 @@ static const struct {
 	const char *name;
 	__u32 key_size, value_size;
 } tmap_desc[T__COUNT] = {
-	[T_SETTINGS] = { WARDEN_STR(MAP_SETTINGS), sizeof(__u32), sizeof(struct warden_settings) },
 	[T_THR4] = { WARDEN_STR(MAP_THR4), sizeof(struct lpm4_key), sizeof(struct throttle_limits) },
 	[T_THR6] = { WARDEN_STR(MAP_THR6), sizeof(struct lpm6_key), sizeof(struct throttle_limits) },
 	[T_PRIO4] = { WARDEN_STR(MAP_PRIO4), sizeof(struct lpm4_key), sizeof(struct priority_value) },
@@ -47,22 +47,12 @@ _Static_assert(sizeof(struct sketch_cell) == 32, "sketch_cell layout");
 
 struct throttle {
 	int fd[T__COUNT];
-	int dir_fd; /* the pin folder, flock()ed around every change (as banmap does) */
+	struct pins *pins;         /* the pin folder, locked around every change (as banmap does) */
+	struct settings *settings; /* warden_settings: limits, shedding, counts */
 	struct ring_buffer *events;
 	throttle_hit_cb hit_cb;
 	void *hit_ctx;
 };
-
-static void lock(struct throttle *t)
-{
-	while (flock(t->dir_fd, LOCK_EX) < 0 && errno == EINTR)
-		;
-}
-
-static void unlock(struct throttle *t)
-{
-	flock(t->dir_fd, LOCK_UN);
-}
 
 /* ---- rates ---- */
 
@@ -193,103 +183,42 @@ void throttle__client_key(const struct prefix *addr, unsigned int v6_prefix, str
 	memcpy(out->addr, c.addr, 16);
 }
 
-/* Read every key of a map into a malloc()ed array (owned by the caller). */
-static int read_keys(int fd, size_t key_size, void **keys_out, size_t *n_out)
-{
-	size_t cap = 256, n = 0;
-	char *keys = malloc(cap * key_size), *grown;
-
-	if (!keys)
-		return -ENOMEM;
-	while (bpf_map_get_next_key(fd, n ? keys + (n - 1) * key_size : NULL,
-				    keys + n * key_size) == 0) {
-		if (++n == cap) {
-			cap *= 2;
-			grown = realloc(keys, cap * key_size);
-			if (!grown) {
-				free(keys);
-				return -ENOMEM;
-			}
-			keys = grown;
-		}
-	}
-	if (errno != ENOENT) {
-		int err = -errno;
-
-		free(keys);
-		return err;
-	}
-	*keys_out = keys;
-	*n_out = n;
-	return 0;
-}
-
 /* ---- settings ---- */
-
-static int settings_read(struct throttle *t, struct warden_settings *s)
-{
-	__u32 zero = 0;
-
-	if (bpf_map_lookup_elem(t->fd[T_SETTINGS], &zero, s))
-		return -errno;
-	return 0;
-}
-
-/* Write s back with the derived flag: throttling is on when any limit exists. */
-static int settings_write(struct throttle *t, struct warden_settings *s)
-{
-	__u32 zero = 0;
-	bool any = s->defaults.conn_interval_ns || s->defaults.pkt_interval_ns || s->rules4 ||
-		   s->rules6;
-
-	s->layout_version = WARDEN_LAYOUT_VERSION;
-	s->flags = any ? s->flags | WARDEN_F_THROTTLE : s->flags & ~WARDEN_F_THROTTLE;
-	if (bpf_map_update_elem(t->fd[T_SETTINGS], &zero, s, BPF_ANY))
-		return -errno;
-	return 0;
-}
 
 int throttle__settings(struct throttle *t, struct warden_settings *out)
 {
-	return settings_read(t, out);
+	return settings__get(t->settings, out);
 }
 
 /* Recount the rules and priority prefixes, in case a writer died half-way. */
 static int reconcile_counts(struct throttle *t)
 {
-	static const enum tmap ids[4] = { T_THR4, T_THR6, T_PRIO4, T_PRIO6 };
-	struct warden_settings s, was;
-	size_t n[4], i;
+	static const struct { enum tmap id; enum settings_count count; } counted[4] = {
+		{ T_THR4, SETTINGS_RULES4 }, { T_THR6, SETTINGS_RULES6 },
+		{ T_PRIO4, SETTINGS_PRIO4 }, { T_PRIO6, SETTINGS_PRIO6 },
+	};
+	size_t n, i;
 	void *keys;
 	int err;
 
 	for (i = 0; i < 4; i++) {
-		err = read_keys(t->fd[ids[i]], tmap_desc[ids[i]].key_size, &keys, &n[i]);
+		err = pins__map_keys(t->fd[counted[i].id], tmap_desc[counted[i].id].key_size, &keys, &n);
 		if (err)
 			return err;
 		free(keys);
+		err = settings__set_count(t->settings, counted[i].count, (uint32_t)n);
+		if (err)
+			return err;
 	}
-	err = settings_read(t, &s);
-	if (err)
-		return err;
-	was = s;
-	s.rules4 = (__u32)n[0];
-	s.rules6 = (__u32)n[1];
-	s.prio4 = (__u32)n[2];
-	s.prio6 = (__u32)n[3];
-	if (!memcmp(&was, &s, sizeof(s)))
-		return 0;
-	return settings_write(t, &s);
+	return 0;
 }
 
 /* ---- open, close ---- */
 
 struct throttle *throttle__open(const char *pin_path)
 {
-	struct bpf_map_info info;
-	char path[PATH_MAX + 32];
+	struct pins_map_def def = {};
 	struct throttle *t;
-	__u32 info_len;
 	int i, err;
 
 	t = calloc(1, sizeof(*t));
@@ -297,42 +226,35 @@ struct throttle *throttle__open(const char *pin_path)
 		return NULL;
 	for (i = 0; i < T__COUNT; i++)
 		t->fd[i] = -1;
-	t->dir_fd = open(pin_path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (t->dir_fd < 0) {
+	t->pins = pins__open(pin_path, PINS_EXISTING);
+	if (!t->pins) {
 		err = -errno;
-		pr_warn("cannot open %s: %s", pin_path, strerror(-err));
 		goto fail;
 	}
 	for (i = 0; i < T__COUNT; i++) {
-		snprintf(path, sizeof(path), "%s/%s", pin_path, tmap_desc[i].name);
-		t->fd[i] = bpf_obj_get(path);
-		if (t->fd[i] < 0) {
-			err = -errno;
-			if (err == -ENOENT)
-				pr_warn("%s is missing: the maps under %s come from an older warden; "
-					"'warden detach --all' and attach again", path, pin_path);
-			else
-				pr_warn("cannot open %s: %s", path, strerror(-err));
+		def.type = i == T_EVENTS ? BPF_MAP_TYPE_RINGBUF : BPF_MAP_TYPE_UNSPEC;
+		def.key_size = tmap_desc[i].key_size;
+		def.value_size = tmap_desc[i].value_size;
+		t->fd[i] = err = pins__map_fd(t->pins, tmap_desc[i].name, &def);
+		if (err == -ENOENT)
+			pr_warn("%s/%s is missing: the maps under %s come from an older warden; "
+				"'warden detach --all' and attach again", pin_path, tmap_desc[i].name,
+				pin_path);
+		else if (err < 0 && err != -EPROTO)
+			pr_warn("cannot open %s/%s: %s", pin_path, tmap_desc[i].name, strerror(-err));
+		if (err < 0)
 			goto fail;
-		}
-		memset(&info, 0, sizeof(info));
-		info_len = sizeof(info);
-		if (bpf_obj_get_info_by_fd(t->fd[i], &info, &info_len)) {
-			err = -errno;
-			goto fail;
-		}
-		if (info.key_size != tmap_desc[i].key_size ||
-		    info.value_size != tmap_desc[i].value_size) {
-			pr_warn("%s has another layout (key %u, value %u bytes; expected %u, %u)",
-				path, info.key_size, info.value_size, tmap_desc[i].key_size,
-				tmap_desc[i].value_size);
-			err = -EPROTO;
-			goto fail;
-		}
 	}
-	lock(t);
+	t->settings = settings__open(t->pins);
+	if (!t->settings) {
+		err = -errno;
+		if (err != -EPROTO)
+			pr_warn("cannot open the settings under %s: %s", pin_path, strerror(-err));
+		goto fail;
+	}
+	pins__lock(t->pins);
 	err = reconcile_counts(t);
-	unlock(t);
+	pins__unlock(t->pins);
 	if (err) {
 		pr_warn("cannot read the throttle maps under %s: %s", pin_path, strerror(-err));
 		goto fail;
@@ -354,8 +276,8 @@ void throttle__close(struct throttle *t)
 	for (i = 0; i < T__COUNT; i++)
 		if (t->fd[i] >= 0)
 			close(t->fd[i]);
-	if (t->dir_fd >= 0)
-		close(t->dir_fd);
+	settings__close(t->settings);
+	pins__close(t->pins);
 	free(t);
 }
 
@@ -364,7 +286,7 @@ void throttle__close(struct throttle *t)
 int throttle__get_default(struct throttle *t, struct throttle_limits *out)
 {
 	struct warden_settings s;
-	int err = settings_read(t, &s);
+	int err = settings__get(t->settings, &s);
 
 	if (!err)
 		*out = s.defaults;
@@ -373,58 +295,32 @@ int throttle__get_default(struct throttle *t, struct throttle_limits *out)
 
 int throttle__set_default(struct throttle *t, const struct throttle_limits *l)
 {
-	struct warden_settings s;
 	int err;
 
-	lock(t);
-	err = settings_read(t, &s);
-	if (!err) {
-		s.defaults = *l;
-		err = settings_write(t, &s);
-	}
-	unlock(t);
+	pins__lock(t->pins);
+	err = settings__set_default_limits(t->settings, l);
+	pins__unlock(t->pins);
 	return err;
 }
 
-/* Raise or lower a count of warden_settings; it is raised before an insert, lowered after a delete. */
-static int count_adjust(struct throttle *t, __u32 *(*field)(struct warden_settings *), int delta)
-{
-	struct warden_settings s;
-	__u32 *c;
-	int err = settings_read(t, &s);
-
-	if (err)
-		return err;
-	c = field(&s);
-	if (delta < 0 && *c < (__u32)-delta)
-		*c = 0;
-	else
-		*c += (__u32)delta;
-	return settings_write(t, &s);
-}
-
-static __u32 *f_rules4(struct warden_settings *s) { return &s->rules4; }
-static __u32 *f_rules6(struct warden_settings *s) { return &s->rules6; }
-static __u32 *f_prio4(struct warden_settings *s) { return &s->prio4; }
-static __u32 *f_prio6(struct warden_settings *s) { return &s->prio6; }
-
 /*
- * Insert key into the trie fd with value; counted by field when new. A
+ * Insert key into the trie fd with value; counted in warden_settings when
+ * new (raised before the insert, lowered after a delete). A
  * trie lookup finds the longest covering prefix, not this one: insert with
  * BPF_NOEXIST to learn whether it is new, as banmap does.
  */
 static int trie_put(struct throttle *t, int fd, const void *key, const void *value,
-		    __u32 *(*field)(struct warden_settings *), bool replace)
+		    enum settings_count count, bool replace)
 {
 	int err;
 
-	err = count_adjust(t, field, +1);
+	err = settings__count_adjust(t->settings, count, +1);
 	if (err)
 		return err;
 	if (bpf_map_update_elem(fd, key, value, BPF_NOEXIST) == 0)
 		return 0;
 	err = -errno;
-	count_adjust(t, field, -1);
+	settings__count_adjust(t->settings, count, -1);
 	if (err != -EEXIST)
 		return err;
 	if (!replace)
@@ -435,11 +331,11 @@ static int trie_put(struct throttle *t, int fd, const void *key, const void *val
 }
 
 static int trie_del(struct throttle *t, int fd, const void *key,
-		    __u32 *(*field)(struct warden_settings *))
+		    enum settings_count count)
 {
 	if (bpf_map_delete_elem(fd, key))
 		return -errno;
-	return count_adjust(t, field, -1);
+	return settings__count_adjust(t->settings, count, -1);
 }
 
 int throttle__set_rule(struct throttle *t, const struct prefix *p, const struct throttle_limits *l)
@@ -448,10 +344,10 @@ int throttle__set_rule(struct throttle *t, const struct prefix *p, const struct 
 	int err;
 
 	lpm_key(p, key);
-	lock(t);
+	pins__lock(t->pins);
 	err = trie_put(t, t->fd[p->family == 4 ? T_THR4 : T_THR6], key, l,
-		       p->family == 4 ? f_rules4 : f_rules6, true);
-	unlock(t);
+		       p->family == 4 ? SETTINGS_RULES4 : SETTINGS_RULES6, true);
+	pins__unlock(t->pins);
 	return err;
 }
 
@@ -489,10 +385,10 @@ int throttle__remove_rule(struct throttle *t, const struct prefix *p)
 	int err;
 
 	lpm_key(p, key);
-	lock(t);
+	pins__lock(t->pins);
 	err = trie_del(t, t->fd[p->family == 4 ? T_THR4 : T_THR6], key,
-		       p->family == 4 ? f_rules4 : f_rules6);
-	unlock(t);
+		       p->family == 4 ? SETTINGS_RULES4 : SETTINGS_RULES6);
+	pins__unlock(t->pins);
 	return err;
 }
 
@@ -507,7 +403,7 @@ int throttle__foreach_rule(struct throttle *t, throttle_rule_cb cb, void *ctx)
 
 	for (m = 0; m < 2 && !ret; m++) {
 		ks = tmap_desc[ids[m]].key_size;
-		err = read_keys(t->fd[ids[m]], ks, &keys, &n);
+		err = pins__map_keys(t->fd[ids[m]], ks, &keys, &n);
 		if (err)
 			return err;
 		for (i = 0; i < n && !ret; i++) {
@@ -523,117 +419,61 @@ int throttle__foreach_rule(struct throttle *t, throttle_rule_cb cb, void *ctx)
 
 /* ---- settings: the rest ---- */
 
-static int settings_change(struct throttle *t, void (*fn)(struct warden_settings *, uint32_t, bool),
-			   uint32_t arg, bool on)
-{
-	struct warden_settings s;
-	int err;
-
-	lock(t);
-	err = settings_read(t, &s);
-	if (!err) {
-		fn(&s, arg, on);
-		err = settings_write(t, &s);
-	}
-	unlock(t);
-	return err;
-}
-
-static void do_v6_prefix(struct warden_settings *s, uint32_t len, bool on)
-{
-	(void)on;
-	s->v6_client_prefix = (__u8)len;
-}
-
-static void do_known_for(struct warden_settings *s, uint32_t secs, bool on)
-{
-	(void)on;
-	s->known_for_s = secs;
-}
-
-static void do_shed(struct warden_settings *s, uint32_t reason, bool on)
-{
-	s->shed = on ? s->shed | reason : s->shed & ~reason;
-}
-
-/* A deadline of the automatic reasons that is still running, or 0. */
-static uint64_t shed_deadline_left(const struct warden_settings *s, uint64_t now)
-{
-	return (s->shed & WARDEN_SHED_AUTO) && s->shed_until_ns > now ? s->shed_until_ns - now : 0;
-}
-
-static void do_learn(struct warden_settings *s, uint32_t unused, bool on)
-{
-	(void)unused;
-	s->flags = on ? s->flags | WARDEN_F_LEARN : s->flags & ~WARDEN_F_LEARN;
-}
-
 int throttle__set_v6_prefix(struct throttle *t, unsigned int len)
 {
-	if (len < 1 || len > 128)
-		return -EINVAL;
-	return settings_change(t, do_v6_prefix, len, true);
+	int err;
+
+	pins__lock(t->pins);
+	err = settings__set_v6_client_prefix(t->settings, len);
+	pins__unlock(t->pins);
+	return err;
 }
 
 int throttle__set_known_for(struct throttle *t, uint32_t seconds)
 {
-	if (!seconds)
-		return -EINVAL;
-	return settings_change(t, do_known_for, seconds, true);
+	int err;
+
+	pins__lock(t->pins);
+	err = settings__set_known_for(t->settings, seconds);
+	pins__unlock(t->pins);
+	return err;
 }
 
 int throttle__shed(struct throttle *t, bool on)
 {
-	return settings_change(t, do_shed, WARDEN_SHED_MANUAL, on);
+	int err;
+
+	pins__lock(t->pins);
+	err = settings__set_shed(t->settings, on);
+	pins__unlock(t->pins);
+	return err;
 }
 
 int throttle__shed_auto(struct throttle *t, uint32_t reasons, uint64_t until_ns)
 {
-	struct warden_settings s;
-	uint64_t now = time__boot_ns();
 	int err;
 
 	if (reasons & ~WARDEN_SHED_AUTO)
 		return -EINVAL;
-	lock(t);
-	err = settings_read(t, &s);
-	if (!err) {
-		uint64_t left = shed_deadline_left(&s, now), want = until_ns > now ? until_ns - now : 0;
-
-		/* Nothing new, and the deadline neither earlier nor near: no write. */
-		if ((s.shed & WARDEN_SHED_AUTO) == reasons &&
-		    (!reasons || (until_ns >= s.shed_until_ns && left * 2 > want))) {
-			unlock(t);
-			return 0;
-		}
-	}
-	if (!err) {
-		s.shed = (s.shed & ~WARDEN_SHED_AUTO) | reasons;
-		s.shed_until_ns = reasons ? until_ns : 0;
-		err = settings_write(t, &s);
-	}
-	unlock(t);
+	pins__lock(t->pins);
+	err = settings__set_shed_auto(t->settings, reasons, until_ns, time__boot_ns());
+	pins__unlock(t->pins);
 	return err;
 }
 
 bool throttle__shedding(struct throttle *t, uint64_t now_ns, uint32_t *reasons)
 {
-	struct warden_settings s;
-	uint32_t r = 0;
-
-	if (settings_read(t, &s) == 0) {
-		r = s.shed & WARDEN_SHED_MANUAL;
-		if (shed_deadline_left(&s, now_ns))
-			r |= s.shed & WARDEN_SHED_AUTO;
-	}
-	if (reasons)
-		*reasons = r;
-	return r != 0;
+	return settings__shedding(t->settings, now_ns, reasons);
 }
 
 int throttle__learn(struct throttle *t, bool on)
 {
-	return settings_change(t, do_learn, 0, on);
+	int err;
+
+	pins__lock(t->pins);
+	err = settings__set_learn(t->settings, on);
+	pins__unlock(t->pins);
+	return err;
 }
 
 /* ---- priority peers ---- */
@@ -645,10 +485,10 @@ int throttle__priority_add(struct throttle *t, const struct prefix *p)
 	int err;
 
 	lpm_key(p, key);
-	lock(t);
+	pins__lock(t->pins);
 	err = trie_put(t, t->fd[p->family == 4 ? T_PRIO4 : T_PRIO6], key, &v,
-		       p->family == 4 ? f_prio4 : f_prio6, false);
-	unlock(t);
+		       p->family == 4 ? SETTINGS_PRIO4 : SETTINGS_PRIO6, false);
+	pins__unlock(t->pins);
 	return err;
 }
 
@@ -658,10 +498,10 @@ int throttle__priority_remove(struct throttle *t, const struct prefix *p)
 	int err;
 
 	lpm_key(p, key);
-	lock(t);
+	pins__lock(t->pins);
 	err = trie_del(t, t->fd[p->family == 4 ? T_PRIO4 : T_PRIO6], key,
-		       p->family == 4 ? f_prio4 : f_prio6);
-	unlock(t);
+		       p->family == 4 ? SETTINGS_PRIO4 : SETTINGS_PRIO6);
+	pins__unlock(t->pins);
 	return err;
 }
 
@@ -693,7 +533,7 @@ int throttle__foreach_priority(struct throttle *t, throttle_prio_cb cb, void *ct
 
 	for (m = 0; m < 2 && !ret; m++) {
 		ks = tmap_desc[ids[m]].key_size;
-		err = read_keys(t->fd[ids[m]], ks, &keys, &n);
+		err = pins__map_keys(t->fd[ids[m]], ks, &keys, &n);
 		if (err)
 			return err;
 		for (i = 0; i < n && !ret; i++) {
@@ -711,11 +551,7 @@ int throttle__foreach_priority(struct throttle *t, throttle_prio_cb cb, void *ct
 
 static unsigned int v6_prefix_of(struct throttle *t)
 {
-	struct warden_settings s;
-
-	if (settings_read(t, &s) || !s.v6_client_prefix)
-		return WARDEN_V6_CLIENT_PREFIX;
-	return s.v6_client_prefix;
+	return settings__v6_client_prefix(t->settings);
 }
 
 int throttle__client(struct throttle *t, const struct prefix *addr, struct throttle_state *out)

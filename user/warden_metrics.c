@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../bpf/watcher.h"
+#include "reqwatch.h"
 #include "cli.h"
 #include "warden_metrics.h"
 

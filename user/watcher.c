@@ -14,39 +14,11 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
-/*
- * The skeleton is named after its file, bpf/watcher.bpf.c, like this
- * module's API: give its types and functions the name watcher_bpf here.
- */
-#define watcher watcher_bpf
-#define watcher__rodata watcher_bpf__rodata
-#define watcher__destroy watcher_bpf__destroy
-#define watcher__create_skeleton watcher_bpf__create_skeleton
-#define watcher__open_opts watcher_bpf__open_opts
-#define watcher__open watcher_bpf__open
-#define watcher__load watcher_bpf__load
-#define watcher__open_and_load watcher_bpf__open_and_load
-#define watcher__attach watcher_bpf__attach
-#define watcher__detach watcher_bpf__detach
-#define watcher__elf_bytes watcher_bpf__elf_bytes
-#define watcher__assert watcher_bpf__assert
 #include "watcher.skel.h"
-#undef watcher__assert
-#undef watcher__elf_bytes
-#undef watcher__detach
-#undef watcher__attach
-#undef watcher__open_and_load
-#undef watcher__load
-#undef watcher__open
-#undef watcher__open_opts
-#undef watcher__create_skeleton
-#undef watcher__destroy
-#undef watcher__rodata
-#undef watcher
-
 #include "watcher.h"
 #include "log.h"
 #include "mounts.h"
+#include "procfs.h"
 #include "sockdiag.h"
 #include "timeutil.h"
 
@@ -269,27 +241,12 @@ static int read_pid_list(const char *path, struct u32vec *out)
 	return err;
 }
 
-/* The parent of pid from /proc/PID/stat (its comm may hold spaces and parentheses). */
+/* The parent of pid, or -1. */
 static pid_t read_ppid(pid_t pid)
 {
-	char path[64], buf[512], *p;
-	int ppid = -1;
-	ssize_t n;
-	int fd;
+	struct procfs_stat st;
 
-	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return -1;
-	buf[n] = '\0';
-	p = strrchr(buf, ')');
-	if (!p || sscanf(p + 1, " %*c %d", &ppid) != 1)
-		return -1;
-	return ppid;
+	return procfs__stat(pid, &st) ? -1 : st.ppid;
 }
 
 /* The children of pid: /proc/PID/task/TID/children, else a scan of every /proc/PID/stat. */

@@ -7,8 +7,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-/* The types shared with the BPF side (bpf/watcher.h: -Ibpf finds it first, hence the path). */
-#include "../bpf/watcher.h"
+/* The types shared with the BPF side. */
+#include "reqwatch.h"
 
 /*
  * The watcher measures, per request, the time from the app reading the

@@ -1,6 +1,5 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /* xdp_attach.c - attach the ban program to interfaces, through libxdp or plain libbpf. */
-#include <dirent.h>
 #include <errno.h>
 #include <limits.h>
 #include <net/if.h>
@@ -15,6 +14,7 @@
 
 #include "log.h"
 #include "mounts.h"
+#include "pins.h"
 #include "xdp_attach.h"
 #include "xdp_ban.skel.h"
 
@@ -190,12 +190,12 @@ int xdp_attach__query(const char *pin_path, const char *ifname, char *how, size_
 	return find_ours(pin_path, ifname, ifindex, how, howlen, &foreign, NULL);
 }
 
-static struct xdp_ban *open_skeleton(const char *pin_path)
+static struct xdp_ban_bpf *open_skeleton(const char *pin_path)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, opts, .pin_root_path = pin_path);
-	struct xdp_ban *skel;
+	struct xdp_ban_bpf *skel;
 
-	skel = xdp_ban__open_opts(&opts);
+	skel = xdp_ban_bpf__open_opts(&opts);
 	if (!skel)
 		pr_warn("cannot open the XDP program: %s", strerror(errno));
 	return skel;
@@ -207,7 +207,7 @@ static int attach_libxdp(const char *pin_path, int ifindex, enum xdp_attach_mode
 {
 	struct xdp_multiprog *mp;
 	struct xdp_program *prog;
-	struct xdp_ban *skel;
+	struct xdp_ban_bpf *skel;
 	int err;
 
 	skel = open_skeleton(pin_path);
@@ -216,7 +216,7 @@ static int attach_libxdp(const char *pin_path, int ifindex, enum xdp_attach_mode
 	prog = xdp_program__from_bpf_obj(skel->obj, "xdp");
 	err = (int)libxdp_get_error(prog);
 	if (err) {
-		xdp_ban__destroy(skel);
+		xdp_ban_bpf__destroy(skel);
 		return err;
 	}
 	/*
@@ -238,7 +238,7 @@ static int attach_libxdp(const char *pin_path, int ifindex, enum xdp_attach_mode
 			xdp_multiprog__close(mp);
 	}
 	xdp_program__close(prog);
-	xdp_ban__destroy(skel);
+	xdp_ban_bpf__destroy(skel);
 	return err;
 }
 
@@ -248,13 +248,13 @@ static int attach_libbpf(const char *pin_path, const char *ifname, int ifindex, 
 {
 	LIBBPF_OPTS(bpf_link_create_opts, lopts, .flags = flags);
 	char path[PATH_MAX];
-	struct xdp_ban *skel;
+	struct xdp_ban_bpf *skel;
 	int link_fd, err;
 
 	skel = open_skeleton(pin_path);
 	if (!skel)
 		return -errno;
-	err = xdp_ban__load(skel);
+	err = xdp_ban_bpf__load(skel);
 	if (err)
 		goto out;
 	link_fd = bpf_link_create(bpf_program__fd(skel->progs.xdp_ban), ifindex, BPF_XDP, &lopts);
@@ -274,7 +274,7 @@ static int attach_libbpf(const char *pin_path, const char *ifname, int ifindex, 
 	snprintf(how, howlen, "libbpf link (%s mode), pinned at %s",
 		 flags & XDP_FLAGS_SKB_MODE ? "generic" : "native", path);
 out:
-	xdp_ban__destroy(skel);
+	xdp_ban_bpf__destroy(skel);
 	return err;
 }
 
@@ -370,7 +370,7 @@ static int build_tag(const char *pin_path, __u8 *tag)
 	static __u8 cached[BPF_TAG_SIZE];
 	static int have;
 	struct prog_ident id;
-	struct xdp_ban *skel;
+	struct xdp_ban_bpf *skel;
 	int err;
 
 	if (have) {
@@ -380,7 +380,7 @@ static int build_tag(const char *pin_path, __u8 *tag)
 	skel = open_skeleton(pin_path);
 	if (!skel)
 		return -errno;
-	err = xdp_ban__load(skel);
+	err = xdp_ban_bpf__load(skel);
 	if (!err)
 		err = prog_ident(bpf_program__fd(skel->progs.xdp_ban), &id);
 	if (!err) {
@@ -389,7 +389,7 @@ static int build_tag(const char *pin_path, __u8 *tag)
 		free(id.map_ids);
 		have = 1;
 	}
-	xdp_ban__destroy(skel);
+	xdp_ban_bpf__destroy(skel);
 	return err;
 }
 
@@ -403,14 +403,14 @@ static int swap_on_link(const char *pin_path, const char *ifname, int *replaced,
 			size_t howlen)
 {
 	char path[PATH_MAX];
-	struct xdp_ban *skel;
+	struct xdp_ban_bpf *skel;
 	int link_fd, err;
 	size_t used;
 
 	skel = open_skeleton(pin_path);
 	if (!skel)
 		return -errno;
-	err = xdp_ban__load(skel);
+	err = xdp_ban_bpf__load(skel);
 	if (err) {
 		pr_warn("cannot load the XDP program for %s: %s", ifname, strerror(-err));
 		goto out;
@@ -435,7 +435,7 @@ static int swap_on_link(const char *pin_path, const char *ifname, int *replaced,
 		snprintf(how + used, howlen - used,
 			 "; this build put on the link (no CAP_SYS_ADMIN to compare the old one)");
 out:
-	xdp_ban__destroy(skel);
+	xdp_ban_bpf__destroy(skel);
 	return err;
 }
 
@@ -453,7 +453,7 @@ static int replace_if_changed(const char *pin_path, const char *ifname, int ifin
 	char path[PATH_MAX], old_tag[20], new_tag[20];
 	struct prog_ident old = {}, cur = {};
 	__u8 tag[BPF_TAG_SIZE];
-	struct xdp_ban *skel = NULL;
+	struct xdp_ban_bpf *skel = NULL;
 	int old_fd = -1, link_fd = -1, new_fd, mine, stale, err;
 	size_t used;
 
@@ -496,7 +496,7 @@ static int replace_if_changed(const char *pin_path, const char *ifname, int ifin
 		err = -errno;
 		goto out;
 	}
-	err = xdp_ban__load(skel);
+	err = xdp_ban_bpf__load(skel);
 	if (err) {
 		pr_warn("cannot load the new XDP program for %s: %s", ifname, strerror(-err));
 		goto out;
@@ -544,7 +544,7 @@ out:
 		close(old_fd);
 	free(old.map_ids);
 	free(cur.map_ids);
-	xdp_ban__destroy(skel);
+	xdp_ban_bpf__destroy(skel);
 	return err;
 }
 
@@ -745,10 +745,7 @@ int xdp_attach__detach(const char *pin_path, const char *ifname)
 int xdp_attach__detach_all(const char *pin_path, int *detached)
 {
 	struct if_nameindex *ifs, *it;
-	char path[PATH_MAX];
-	struct dirent *de;
-	int count = 0, err = 0;
-	DIR *dir;
+	int count = 0;
 
 	ifs = if_nameindex();
 	if (!ifs)
@@ -764,18 +761,5 @@ int xdp_attach__detach_all(const char *pin_path, int *detached)
 		*detached = count;
 
 	/* Then every pin in our folder (maps, links of other namespaces), and the folder. */
-	dir = opendir(pin_path);
-	if (!dir)
-		return errno == ENOENT ? 0 : -errno;
-	while ((de = readdir(dir))) {
-		if (de->d_name[0] == '.')
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", pin_path, de->d_name);
-		if (unlink(path) && !err)
-			err = -errno;
-	}
-	closedir(dir);
-	if (rmdir(pin_path) && !err)
-		err = -errno;
-	return err;
+	return pins__remove_all(pin_path);
 }

@@ -43,7 +43,7 @@ struct fixture {
 	char pin_path[128];
 	struct banmap *bm;
 	struct throttle *t;
-	struct xdp_ban *skel;
+	struct xdp_ban_bpf *skel;
 	int prog_fd;
 };
 
@@ -190,11 +190,11 @@ static bool setup(struct fixture *fx)
 	if (!ASSERT_NOT_NULL(fx->t, "throttle__open"))
 		return false;
 	opts.pin_root_path = fx->pin_path;
-	fx->skel = xdp_ban__open_opts(&opts);
-	if (!ASSERT_NOT_NULL(fx->skel, "xdp_ban__open_opts"))
+	fx->skel = xdp_ban_bpf__open_opts(&opts);
+	if (!ASSERT_NOT_NULL(fx->skel, "xdp_ban_bpf__open_opts"))
 		return false;
-	err = xdp_ban__load(fx->skel);
-	if (!ASSERT_OK(err, "xdp_ban__load"))
+	err = xdp_ban_bpf__load(fx->skel);
+	if (!ASSERT_OK(err, "xdp_ban_bpf__load"))
 		return false;
 	fx->prog_fd = bpf_program__fd(fx->skel->progs.xdp_ban);
 	return ASSERT_GE(fx->prog_fd, 0, "prog_fd");
@@ -205,7 +205,7 @@ static void teardown(struct fixture *fx)
 	throttle__close(fx->t);
 	if (fx->skel) {
 		bpf_object__unpin_maps(fx->skel->obj, NULL);
-		xdp_ban__destroy(fx->skel);
+		xdp_ban_bpf__destroy(fx->skel);
 	}
 	banmap__close(fx->bm);
 	rmdir(fx->pin_path);

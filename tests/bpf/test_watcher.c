@@ -20,35 +20,9 @@
 #include <sys/wait.h>
 #include <bpf/libbpf.h>
 
-/* The skeleton is named like the module's API (see user/watcher.c): rename it. */
-#define watcher watcher_bpf
-#define watcher__rodata watcher_bpf__rodata
-#define watcher__destroy watcher_bpf__destroy
-#define watcher__create_skeleton watcher_bpf__create_skeleton
-#define watcher__open_opts watcher_bpf__open_opts
-#define watcher__open watcher_bpf__open
-#define watcher__load watcher_bpf__load
-#define watcher__open_and_load watcher_bpf__open_and_load
-#define watcher__attach watcher_bpf__attach
-#define watcher__detach watcher_bpf__detach
-#define watcher__elf_bytes watcher_bpf__elf_bytes
-#define watcher__assert watcher_bpf__assert
 #include "watcher.skel.h"
-#undef watcher__assert
-#undef watcher__elf_bytes
-#undef watcher__detach
-#undef watcher__attach
-#undef watcher__open_and_load
-#undef watcher__load
-#undef watcher__open
-#undef watcher__open_opts
-#undef watcher__create_skeleton
-#undef watcher__destroy
-#undef watcher__rodata
-#undef watcher
-
 #include "testutil.h"
-#include "../../user/watcher.h" /* "watcher.h" alone finds bpf/watcher.h first */
+#include "watcher.h"
 #include "log.h"
 #include "timeutil.h"
 

@@ -44,7 +44,7 @@ static int case_seq;
 struct fixture {
 	char pin_path[128];
 	struct banmap *bm;
-	struct xdp_ban *skel;
+	struct xdp_ban_bpf *skel;
 	int prog_fd;
 };
 
@@ -322,11 +322,11 @@ static bool setup(struct fixture *fx)
 	if (!ASSERT_NOT_NULL(fx->bm, "banmap__open"))
 		return false;
 	opts.pin_root_path = fx->pin_path;
-	fx->skel = xdp_ban__open_opts(&opts);
-	if (!ASSERT_NOT_NULL(fx->skel, "xdp_ban__open_opts"))
+	fx->skel = xdp_ban_bpf__open_opts(&opts);
+	if (!ASSERT_NOT_NULL(fx->skel, "xdp_ban_bpf__open_opts"))
 		return false;
-	err = xdp_ban__load(fx->skel);
-	if (!ASSERT_OK(err, "xdp_ban__load"))
+	err = xdp_ban_bpf__load(fx->skel);
+	if (!ASSERT_OK(err, "xdp_ban_bpf__load"))
 		return false;
 	fx->prog_fd = bpf_program__fd(fx->skel->progs.xdp_ban);
 	return ASSERT_GE(fx->prog_fd, 0, "prog_fd");
@@ -337,7 +337,7 @@ static void teardown(struct fixture *fx)
 {
 	if (fx->skel) {
 		bpf_object__unpin_maps(fx->skel->obj, NULL);
-		xdp_ban__destroy(fx->skel);
+		xdp_ban_bpf__destroy(fx->skel);
 	}
 	banmap__close(fx->bm);
 	rmdir(fx->pin_path);

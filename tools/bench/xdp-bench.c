@@ -144,7 +144,7 @@ static int private_bpffs(void)
 struct warden_run {
 	char pin_path[PATH_MAX];
 	struct banmap *bm;
-	struct xdp_ban *skel;
+	struct xdp_ban_bpf *skel;
 	double fill_s; /* time banmap__ban_many took */
 };
 
@@ -152,7 +152,7 @@ static void warden_close(struct warden_run *w)
 {
 	if (w->skel) {
 		bpf_object__unpin_maps(w->skel->obj, NULL);
-		xdp_ban__destroy(w->skel);
+		xdp_ban_bpf__destroy(w->skel);
 	}
 	banmap__close(w->bm);
 	rmdir(w->pin_path);
@@ -205,10 +205,10 @@ static int warden_open(struct warden_run *w, const char *name, uint32_t n_exact,
 			return err;
 	}
 	opts.pin_root_path = w->pin_path;
-	w->skel = xdp_ban__open_opts(&opts);
+	w->skel = xdp_ban_bpf__open_opts(&opts);
 	if (!w->skel)
 		return -errno;
-	return xdp_ban__load(w->skel);
+	return xdp_ban_bpf__load(w->skel);
 }
 
 /* ---- xdp-filter's program, loaded from its object, its IPv4 table filled directly ---- */

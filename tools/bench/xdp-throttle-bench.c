@@ -76,7 +76,7 @@ struct bench {
 	char pin_path[PATH_MAX];
 	struct banmap *bm;
 	struct throttle *t;
-	struct xdp_ban *skel;
+	struct xdp_ban_bpf *skel;
 	int prog_fd;
 };
 
@@ -98,7 +98,7 @@ static void bench_close(struct bench *b)
 	throttle__close(b->t);
 	if (b->skel) {
 		bpf_object__unpin_maps(b->skel->obj, NULL);
-		xdp_ban__destroy(b->skel);
+		xdp_ban_bpf__destroy(b->skel);
 	}
 	banmap__close(b->bm);
 	rmdir(b->pin_path);
@@ -122,10 +122,10 @@ static int bench_open(struct bench *b, const char *name)
 	if (!b->t)
 		return -errno;
 	opts.pin_root_path = b->pin_path;
-	b->skel = xdp_ban__open_opts(&opts);
+	b->skel = xdp_ban_bpf__open_opts(&opts);
 	if (!b->skel)
 		return -errno;
-	err = xdp_ban__load(b->skel);
+	err = xdp_ban_bpf__load(b->skel);
 	if (err)
 		return err;
 	b->prog_fd = bpf_program__fd(b->skel->progs.xdp_ban);

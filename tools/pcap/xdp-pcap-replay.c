@@ -188,7 +188,7 @@ int main(int argc, char **argv)
 	struct replay_counts n = {};
 	struct replay_opts o;
 	struct pcap_pkthdr *h;
-	struct xdp_ban *skel = NULL;
+	struct xdp_ban_bpf *skel = NULL;
 	struct banmap *bm = NULL;
 	const u_char *data;
 	pcap_t *pcap = NULL;
@@ -223,13 +223,13 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	open_opts.pin_root_path = o.pin_path;
-	skel = xdp_ban__open_opts(&open_opts);
+	skel = xdp_ban_bpf__open_opts(&open_opts);
 	if (!skel) {
 		err = -errno;
 		fprintf(stderr, "xdp-pcap-replay: cannot open the BPF object: %s\n", strerror(-err));
 		goto out;
 	}
-	err = xdp_ban__load(skel);
+	err = xdp_ban_bpf__load(skel);
 	if (err) {
 		fprintf(stderr, "xdp-pcap-replay: cannot load the XDP program: %s\n", strerror(-err));
 		goto out;
@@ -259,7 +259,7 @@ int main(int argc, char **argv)
 	print_counts(&o, &n);
 	ret = EXIT_OK;
 out:
-	xdp_ban__destroy(skel);
+	xdp_ban_bpf__destroy(skel);
 	banmap__close(bm);
 	if (pcap)
 		pcap_close(pcap);

@@ -12,8 +12,8 @@
  * driver has it, else generic. --bans FILE writes the bans listed there,
  * one "ADDR[/LEN] REASON..." a line, the way that older warden did: ban,
  * reason, the per-/16 summary and the IPv6 prefix count in its 8-byte
- * settings. The layouts it writes are the ones both builds share; the
- * others are read from the pinned map, never from this build's warden.h.
+ * settings. Its types and names are layout 1's, frozen in
+ * tools/upgrade/bpf/warden_v1.h, never this build's bpf/warden.h.
  */
 #include <errno.h>
 #include <limits.h>
@@ -28,7 +28,7 @@
 
 #include "addr.h"
 #include "timeutil.h"
-#include "warden.h"
+#include "bpf/warden_v1.h" /* the older warden writes its own layout */
 
 static int map_fd(const char *pin_path, const char *name)
 {

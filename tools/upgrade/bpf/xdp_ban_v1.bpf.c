@@ -2,8 +2,8 @@
 /* xdp_ban_v1.bpf.c - an older build of the XDP program (map layout 1), for upgrade tests. */
 /*
  * The ban program as warden released it before throttling (commit d645a38),
- * built with -DWARDEN_OLD_LAYOUT_TEST so that warden.h gives the layout-1
- * shapes of xdp_counters (7 counters) and warden_settings (8 bytes). Its
+ * built on warden_v1.h, the frozen layout-1 shapes of its maps:
+ * xdp_counters (7 counters) and warden_settings (8 bytes). Its
  * exact-ban and reason tables are also smaller (V1_MAX_EXACT), as an older
  * build's might be, so that an upgrade must carry real bans over, and it has
  * a small warden_known, which an upgrade must recreate rather than copy.
@@ -17,12 +17,8 @@
 #include <bpf/bpf_endian.h>
 #include <xdp/xdp_helpers.h>
 
-#include "warden.h"
+#include "warden_v1.h"
 #include "parsing.bpf.h"
-
-#ifndef WARDEN_OLD_LAYOUT_TEST
-#error "build with -DWARDEN_OLD_LAYOUT_TEST (see the Makefile's upgrade-test target)"
-#endif
 
 #define V1_MAX_EXACT   65536 /* exact bans per family in this older build */
 #define V1_MAX_REASONS (2 * V1_MAX_EXACT + 2 * WARDEN_MAX_PREFIX)

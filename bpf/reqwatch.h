@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
-/* watcher.h - types and map names shared by the request watcher's BPF programs and userspace. */
-#ifndef WARDEN_WATCHER_BPF_H
-#define WARDEN_WATCHER_BPF_H
+/* reqwatch.h - types and map names shared by the request watcher's BPF programs and userspace. */
+#ifndef WARDEN_REQWATCH_H
+#define WARDEN_REQWATCH_H
 
 /* The BPF side includes vmlinux.h first, which already has the __uN types. */
 #ifndef __VMLINUX_H__
@@ -119,4 +119,4 @@ struct watch_stats {
 	__u64 ports_added;    /* listen() by the app seen in the kernel */
 };
 
-#endif /* WARDEN_WATCHER_BPF_H */
+#endif /* WARDEN_REQWATCH_H */
