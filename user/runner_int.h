@@ -15,6 +15,8 @@
 
 struct agent;
 struct analytics;
+struct analytics_api;
+struct dashboard;
 struct banmap;
 struct loop;
 struct loop_timer;
@@ -72,6 +74,8 @@ struct runner {
 	/* Reporting (runner_report.c). */
 	struct control *control;  /* the status socket, NULL if it could not be opened */
 	struct analytics *analytics; /* per-route history in STATE_DIR/warden.db; NULL if unavailable */
+	struct analytics_api *analytics_api; /* the analytics as JSON (NULL: none) */
+	struct dashboard *dashboard;  /* /api/ and the page on the HTTP server (NULL: none) */
 	struct loop_timer *flush_timer; /* the analytics flush */
 	/* The requests the kernel watcher sees (runner_requests.c). */
 	struct watcher *watcher;  /* NULL when off or unavailable */

@@ -13,6 +13,8 @@
 
 #include "agent.h"
 #include "analytics.h"
+#include "analytics_api.h"
+#include "dashboard.h"
 #include "banmap.h"
 #include "control.h"
 #include "fleet.h"
@@ -238,7 +240,11 @@ static void open_analytics(struct runner *r)
 		pr_warn("no analytics history: %s", err);
 		return;
 	}
-	analytics__set_banmap(r->analytics, agent__banmap(r->agent));
+	r->analytics_api = analytics_api__new();
+	if (!r->analytics_api || analytics_api__add_app(r->analytics_api, "", r->analytics))
+		pr_warn("no analytics API: out of memory");
+	else
+		analytics_api__set_banmap(r->analytics_api, agent__banmap(r->agent));
 	agent__subscribe(r->agent, on_line, r);
 	r->flush_timer = loop__add_timer(r->loop, CLOCK_MONOTONIC, on_flush, r);
 	loop__timer_arm(r->flush_timer, FLUSH_EVERY_S * NSEC_PER_SEC, FLUSH_EVERY_S * NSEC_PER_SEC);
@@ -290,8 +296,11 @@ int report__open(struct runner *r, char *err, size_t errlen)
 	ret = agent__open_http(r->agent, fill_health, refresh_metrics, r, err, errlen);
 	if (ret || !agent__http(r->agent))
 		return ret;
-	if (r->analytics && analytics__register(agent__http(r->agent), r->analytics))
-		pr_warn("cannot serve the dashboard: %s", strerror(errno));
+	if (r->analytics && r->analytics_api) {
+		r->dashboard = dashboard__open(agent__http(r->agent), r->analytics_api);
+		if (!r->dashboard)
+			pr_warn("cannot serve the dashboard: %s", strerror(errno));
+	}
 	pr_info("health, metrics and dashboard on http://%s/", r->cfg->http);
 	return 0;
 }
@@ -305,6 +314,10 @@ void report__close(struct runner *r)
 	r->control = NULL;
 	loop__del_timer(r->loop, r->flush_timer);
 	r->flush_timer = NULL;
+	dashboard__free(r->dashboard);
+	r->dashboard = NULL;
+	analytics_api__free(r->analytics_api);
+	r->analytics_api = NULL;
 	analytics__close(r->analytics);
 	r->analytics = NULL;
 }
