@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "agent.h"
+#include "app_analytics.h"
 #include "banmap.h"
 #include "cli.h"
 #include "enforce.h"
@@ -49,6 +50,7 @@ struct agent {
 	struct loop_timer *expire_timer, *snapshot_timer;
 	struct warden_metrics *metrics;
 	struct fleet *fleet;       /* NULL: no fleet */
+	struct app_analytics *analytics; /* NULL: off, or not opened yet */
 	uint64_t last_access_ns;   /* CLOCK_MONOTONIC of the last access line */
 	struct {
 		agent_line_fn fn;
@@ -189,6 +191,7 @@ void agent__free(struct agent *a)
 		return;
 	/* The handlers hold the agent's state: the server goes first. */
 	agent__close_http(a);
+	app_analytics__free(a->analytics);
 	fleet__free(a->fleet);
 	loop__del_timer(a->loop, a->expire_timer);
 	loop__del_timer(a->loop, a->snapshot_timer);
@@ -247,6 +250,8 @@ int agent__add_app(struct agent *a, const char *name, const struct warden_config
 	jail__set_on_ban(app->jail, on_ban, a);
 	jail__restore(app->jail, time__boot_ns());
 	a->apps[a->n_apps] = app;
+	if (a->analytics)
+		app_analytics__add(a->analytics, a->n_apps, app->name);
 	return a->n_apps++;
 }
 
@@ -360,6 +365,8 @@ enum line_kind agent__line(struct agent *a, int app, enum app_stream stream, con
 	}
 	if (ev->kind != LINE_NOT_ACCESS)
 		a->last_access_ns = time__mono_ns();
+	if (a->analytics)
+		app_analytics__line(a->analytics, app, ev);
 	for (i = 0; i < a->n_subscribers; i++)
 		a->subscribers[i].fn(a->subscribers[i].ctx, ev);
 	return ev->kind;
@@ -373,6 +380,34 @@ int agent__subscribe(struct agent *a, agent_line_fn fn, void *ctx)
 	a->subscribers[a->n_subscribers].ctx = ctx;
 	a->n_subscribers++;
 	return 0;
+}
+
+/* ---- analytics ---- */
+
+int agent__open_analytics(struct agent *a, bool line_time)
+{
+	int i;
+
+	if (!a->cfg->analytics) {
+		pr_info("analytics off: no per-route history, no dashboard");
+		return 0;
+	}
+	if (a->analytics)
+		return -EEXIST;
+	a->analytics = app_analytics__new(a->loop, a->cfg, line_time);
+	if (!a->analytics) {
+		pr_warn("no analytics: %s", strerror(errno));
+		return -errno;
+	}
+	app_analytics__set_banmap(a->analytics, a->bm);
+	for (i = 0; i < a->n_apps; i++)
+		app_analytics__add(a->analytics, i, a->apps[i]->name);
+	return 0;
+}
+
+struct app_analytics *agent__analytics(const struct agent *a)
+{
+	return a->analytics;
 }
 
 /* ---- health and metrics ---- */
@@ -422,6 +457,8 @@ static void refresh_metrics(struct warden_metrics *m, void *ctx)
 
 	if (a->bm && banmap__counters(a->bm, &c) == 0)
 		wmetrics__set_xdp(m, &c);
+	if (a->analytics)
+		app_analytics__fill_metrics(a->analytics, m);
 	if (a->metrics_fn)
 		a->metrics_fn(a->mode_ctx, m);
 }
@@ -509,6 +546,9 @@ int agent__open_http(struct agent *a, agent_health_fn health, agent_metrics_fn m
 		return ret;
 	}
 	health__set_metrics_hook(a->health, refresh_metrics, a);
+	/* The API and the dashboard: warden runs on without them. */
+	if (a->analytics && (ret = app_analytics__serve(a->analytics, a->http)))
+		pr_warn("cannot serve the dashboard: %s", strerror(-ret));
 	if (a->cfg->http_token_file[0]) {
 		ret = http__set_token(a->http, token);
 		explicit_bzero(token, sizeof(token));

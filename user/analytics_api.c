@@ -878,6 +878,25 @@ static struct api_app *app_of(struct analytics_api *api, analytics_arg_fn arg, v
 	return NULL;
 }
 
+/* /api/apps: the apps in the order they were added, the default one first. */
+static int answer_apps(struct analytics_api *api, char **json, size_t *len)
+{
+	struct json_object *out = json_object_new_object(), *arr = json_object_new_array();
+	int i, err;
+
+	for (i = 0; i < api->n_apps; i++) {
+		struct json_object *o = json_object_new_object();
+
+		json_object_object_add(o, "name", json_object_new_string(api->apps[i].name));
+		json_object_object_add(o, "default", json_object_new_boolean(!api->apps[i].name[0]));
+		json_object_array_add(arr, o);
+	}
+	json_object_object_add(out, "apps", arr);
+	err = serialize(out, json, len);
+	json_object_put(out);
+	return err;
+}
+
 int analytics_api__answer(struct analytics_api *api, const char *path, analytics_arg_fn arg,
 			  void *argctx, time_t now, char **json, size_t *len)
 {
@@ -896,6 +915,8 @@ int analytics_api__answer(struct analytics_api *api, const char *path, analytics
 	for (i = 0; i < sizeof(endpoints) / sizeof(endpoints[0]); i++)
 		if (path && !strcmp(path, endpoints[i].path))
 			ep = &endpoints[i];
+	if (path && !strcmp(path, "/api/apps"))
+		return answer_apps(api, json, len);
 	if (!ep)
 		return api_error(-ENOENT, "no such endpoint", json, len);
 	app = app_of(api, arg, argctx);

@@ -42,6 +42,9 @@ typedef const char *(*analytics_arg_fn)(void *ctx, const char *name);
  *   /api/outliers[?limit=100][&route=R]      the last slow requests
  *   /api/versions?days=30                    versions seen: first/last day, hits
  *   /api/bans[?limit=200]                    live bans, reasons, drops; XDP counters
+ *   /api/apps                                the apps: name ("" for the default), default
+ * Each but /api/apps takes app=NAME (none: the default app; an unknown one
+ * is refused with -EINVAL); /api/bans shows the host's bans whichever app.
  * arg gives its query arguments (arg may be NULL: none). now: unix seconds,
  * the end of the ranges asked. What the app recorded so far is flushed
  * first. *json gets a malloc()ed NUL-terminated JSON document (the caller
