@@ -351,12 +351,13 @@ const char *agent__app_source(const struct agent *a, int app)
 enum line_kind agent__line(struct agent *a, int app, enum app_stream stream, const char *line,
 			   size_t len, bool truncated, struct line_event *ev)
 {
+	uint64_t now_ns = time__boot_ns();
 	struct line_event local;
 	int i;
 
 	if (!ev)
 		ev = &local;
-	jail__line(a->apps[app]->jail, stream, line, len, truncated, time__boot_ns(), ev);
+	jail__line(a->apps[app]->jail, stream, line, len, truncated, now_ns, ev);
 	if (a->metrics) {
 		wmetrics__line(a->metrics, ev);
 		/* Named apps (warden watch's [app NAME] sections) are told apart: bounded by them. */
@@ -366,7 +367,7 @@ enum line_kind agent__line(struct agent *a, int app, enum app_stream stream, con
 	if (ev->kind != LINE_NOT_ACCESS)
 		a->last_access_ns = time__mono_ns();
 	if (a->analytics)
-		app_analytics__line(a->analytics, app, ev);
+		app_analytics__line(a->analytics, app, ev, now_ns);
 	for (i = 0; i < a->n_subscribers; i++)
 		a->subscribers[i].fn(a->subscribers[i].ctx, ev);
 	return ev->kind;

@@ -117,7 +117,8 @@ int app_analytics__add(struct app_analytics *aa, int app, const char *name)
 	return 0;
 }
 
-void app_analytics__line(struct app_analytics *aa, int app, const struct line_event *ev)
+void app_analytics__line(struct app_analytics *aa, int app, const struct line_event *ev,
+			 uint64_t now_ns)
 {
 	struct analytics *an = aa->apps[app].an;
 	const struct access_line *l = &ev->access;
@@ -129,7 +130,7 @@ void app_analytics__line(struct app_analytics *aa, int app, const struct line_ev
 	/* With the request watcher the latency comes later (or came just before): pair them. */
 	if (aa->apps[app].pair)
 		analytics__record_pending(an, ev->rule ? ev->rule : "unknown", l->method, l->status,
-					  &l->client, l->path, l->path_len, when, time__boot_ns());
+					  &l->client, l->path, l->path_len, when, now_ns);
 	else
 		analytics__record(an, ev->rule ? ev->rule : "unknown", l->method, l->status,
 				  &l->client, -1, l->path, l->path_len, when);

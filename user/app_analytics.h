@@ -4,6 +4,7 @@
 #define WARDEN_APP_ANALYTICS_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 struct analytics;
 struct app_analytics;
@@ -38,8 +39,13 @@ void app_analytics__free(struct app_analytics *aa);
  */
 int app_analytics__add(struct app_analytics *aa, int app, const char *name);
 
-/* One line of app after its jail (not-access lines are ignored). */
-void app_analytics__line(struct app_analytics *aa, int app, const struct line_event *ev);
+/*
+ * One line of app after its jail (not-access lines are ignored); now_ns:
+ * CLOCK_BOOTTIME when it was read. O(1): its roll-ups and top-k counted in
+ * memory, or, while latencies are paired, a slot of the pairing ring.
+ */
+void app_analytics__line(struct app_analytics *aa, int app, const struct line_event *ev,
+			 uint64_t now_ns);
 
 /*
  * From now on app's lines wait for their latency, measured apart by the

@@ -26,7 +26,22 @@ struct ktab {
 	uint32_t *index;     /* 0: empty, else entry number + 1 */
 };
 
-/* Keys are whole 8-byte words (checked where the tables are set up): hash them a word at a time. */
+/* Keys are whole 8-byte words (checked where the tables are set up): compare them a word at a time. */
+static bool key_equal(const void *x, const void *y, size_t len)
+{
+	uint64_t a, b;
+	size_t i;
+
+	for (i = 0; i < len; i += 8) {
+		memcpy(&a, (const char *)x + i, 8);
+		memcpy(&b, (const char *)y + i, 8);
+		if (a != b)
+			return false;
+	}
+	return true;
+}
+
+/* Keys are whole 8-byte words: hash them a word at a time. */
 static uint64_t hash_key(const void *p, size_t len)
 {
 	uint64_t h = HASH_FNV_SEED, w;
@@ -76,7 +91,7 @@ static void *ktab_get(struct ktab *t, const void *key, bool create)
 	if (t->cap) {
 		for (j = h & (t->cap - 1); t->index[j]; j = (j + 1) & (t->cap - 1)) {
 			e = t->entries + (t->index[j] - 1) * t->esize;
-			if (!memcmp(e, key, t->ksize))
+			if (key_equal(e, key, t->ksize))
 				return e;
 		}
 	}
@@ -109,7 +124,7 @@ static void *ktab_get_hinted(struct ktab *t, const void *key, uint32_t *hint)
 
 	if (*hint < t->n) {
 		e = t->entries + (size_t)*hint * t->esize;
-		if (!memcmp(e, key, t->ksize))
+		if (key_equal(e, key, t->ksize))
 			return e;
 	}
 	e = ktab_get(t, key, true);
@@ -144,7 +159,8 @@ struct name {
 	char *text;
 	uint32_t kind;         /* enum rollup_name_kind */
 	struct recent *recent; /* routes with latencies: for outliers */
-	uint32_t route_hint;   /* routes: ktab_get_hinted() hints of its roll-up... */
+	uint32_t route_hint;   /* routes: ktab_get_hinted() hints of its roll-up, */
+	uint32_t status_hint;  /* of its last status... */
 	uint32_t client_hint;  /* ...and of its clients' top-k */
 };
 
@@ -230,6 +246,22 @@ static void names_free(struct names *t)
 
 /* ---- the batch ---- */
 
+/* The method classes: the standard methods, then "OTHER", then "-" (not HTTP). */
+static const char *const method_classes[] = { "GET",     "HEAD",    "POST",    "PUT",
+					      "DELETE",  "PATCH",   "OPTIONS", "CONNECT",
+					      "TRACE",   "OTHER",   "-" };
+#define METHOD_OTHER 9
+#define METHOD_NONE 10
+#define METHOD_CLASSES 11
+_Static_assert(sizeof(method_classes) / sizeof(method_classes[0]) == METHOD_CLASSES, "classes");
+
+#define ROUTE_CACHE 64 /* direct-mapped, by the route string's address (the top 6 bits of its hash) */
+
+struct route_cache {
+	const char *text; /* the caller's pointer (compared, never followed) */
+	uint32_t id;
+};
+
 struct rollup {
 	uint32_t version;          /* name number of the app's version now */
 	struct names names;
@@ -239,6 +271,8 @@ struct rollup {
 	struct rollup_outlier *outliers; /* ROLLUP_OUTLIERS_PENDING of them */
 	uint32_t n_outliers;
 	uint32_t all_clients_hint; /* ktab_get_hinted() hint of route 0's top-k */
+	uint32_t method_ids[METHOD_CLASSES]; /* name number of each method class, 0: not yet */
+	struct route_cache route_cache[ROUTE_CACHE];
 	struct rollup_stats stats;
 };
 
@@ -361,18 +395,16 @@ const struct rollup_stats *rollup__stats(const struct rollup *r)
 /* ---- recording: memory only ---- */
 
 /* Methods outside the standard ones would let a client grow the names table. */
-static const char *method_class(const char *m)
+static int method_class(const char *m)
 {
-	static const char *const known[] = { "GET",     "HEAD",    "POST",  "PUT",  "DELETE",
-					     "PATCH",   "OPTIONS", "CONNECT", "TRACE" };
-	size_t i;
+	int i;
 
 	if (!m || !*m)
-		return "-";
-	for (i = 0; i < sizeof(known) / sizeof(known[0]); i++)
-		if (!strcmp(m, known[i]))
-			return known[i];
-	return "OTHER";
+		return METHOD_NONE;
+	for (i = 0; i < METHOD_OTHER; i++)
+		if (!strcmp(m, method_classes[i]))
+			return i;
+	return METHOD_OTHER;
 }
 
 static void clients_add(struct rollup *r, int64_t day, uint32_t route, const struct prefix *c,
@@ -495,7 +527,7 @@ void rollup__add(struct rollup *a, uint32_t r, uint32_t m, int status,
 	sk.version = a->version;
 	sk.method = m;
 	sk.status = (uint32_t)status;
-	sa = ktab_get(&a->statuses, &sk, true);
+	sa = ktab_get_hinted(&a->statuses, &sk, &rn->status_hint);
 	if (sa)
 		sa->hits++;
 	else
@@ -510,11 +542,41 @@ void rollup__add(struct rollup *a, uint32_t r, uint32_t m, int status,
 			      t);
 }
 
+/*
+ * The name number of route. Lines name the same few rules again and again,
+ * mostly by the same pointer (the routes' own string): a small cache by
+ * pointer, checked against the text, spares hashing the name.
+ */
+static uint32_t intern_route(struct rollup *a, const char *route)
+{
+	struct route_cache *c = &a->route_cache[((uintptr_t)route * 0x9e3779b97f4a7c15ULL) >> 58];
+	uint32_t id;
+
+	if (c->text == route && c->id && !strcmp(a->names.v[c->id - 1].text, route))
+		return c->id;
+	id = names_intern(&a->names, ROLLUP_ROUTE, route);
+	if (id && strlen(route) < ROLLUP_MAX_NAME_LEN) {
+		c->text = route;
+		c->id = id;
+	}
+	return id;
+}
+
+/* The name number of method's class, interned once per class. */
+static uint32_t intern_method(struct rollup *a, const char *method)
+{
+	int c = method_class(method);
+
+	if (!a->method_ids[c])
+		a->method_ids[c] = names_intern(&a->names, ROLLUP_METHOD, method_classes[c]);
+	return a->method_ids[c];
+}
+
 bool rollup__intern(struct rollup *a, const char *route, const char *method, uint32_t *r,
 		    uint32_t *m)
 {
-	*r = names_intern(&a->names, ROLLUP_ROUTE, route && *route ? route : "unknown");
-	*m = names_intern(&a->names, ROLLUP_METHOD, method_class(method));
+	*r = intern_route(a, route && *route ? route : "unknown");
+	*m = intern_method(a, method);
 	if (*r && *m)
 		return true;
 	a->stats.dropped++;

@@ -1,153 +1,276 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
-/* topk.c - the heaviest clients of a stream of requests: a space-saving top-k with bounded memory. */
+/* topk.c - the heaviest clients of a stream of requests: a space-saving top-k, O(1) per request, bounded memory. */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "hash.h"
 #include "topk.h"
 
 #define SLOTS_FIRST 8 /* most sets see few clients: grow 8, 32, 128 */
 
-_Static_assert(TOPK_SLOTS <= 255, "slot numbers are bytes");
+_Static_assert(TOPK_SLOTS < TOPK_NONE, "slot and bucket numbers are bytes");
 
-static uint32_t client_hash(const struct prefix *c)
+/* An address as two words, zero after an IPv4 one: compared and hashed without a byte loop. */
+struct client_key {
+	uint64_t w[2];
+	uint8_t family, prefixlen;
+};
+
+static void client_key(const struct prefix *c, struct client_key *k)
 {
-	return (uint32_t)hash__fnv1a(c->addr, c->family == 4 ? 4 : 16, HASH_FNV_SEED ^ c->family);
+	uint32_t v4;
+
+	/* Fixed-size copies: a variable one would cost a call or a stalled load. */
+	if (c->family == 4) {
+		memcpy(&v4, c->addr, 4);
+		k->w[0] = v4;
+		k->w[1] = 0;
+	} else {
+		memcpy(&k->w[0], c->addr, 8);
+		memcpy(&k->w[1], c->addr + 8, 8);
+	}
+	k->family = c->family;
+	k->prefixlen = c->prefixlen;
 }
 
-/* The index position of address c, or of the empty place where it would go. */
-static uint32_t client_pos(const struct topk *cs, const struct prefix *c)
+/* Fibonacci hashing of the address's words. */
+static uint32_t client_hash(const struct client_key *k)
 {
-	uint32_t mask = 2 * cs->cap - 1, i;
+	uint64_t h = (k->w[0] ^ k->family) * 0x9e3779b97f4a7c15ULL;
 
-	for (i = client_hash(c) & mask; cs->index[i]; i = (i + 1) & mask)
-		if (prefix__equal(&cs->slots[cs->index[i] - 1].addr, c))
+	h ^= k->w[1] * 0xc2b2ae3d27d4eb4fULL;
+	return (uint32_t)(h >> 32);
+}
+
+static bool slot_is(const struct topk_slot *s, const struct client_key *k)
+{
+	return s->key[0] == k->w[0] && s->key[1] == k->w[1] && s->addr.family == k->family &&
+	       s->addr.prefixlen == k->prefixlen;
+}
+
+/* An index entry: the slot, and the hash's low byte (the home of any index size up to 256). */
+static uint16_t entry_of(uint8_t slot, uint32_t h)
+{
+	return (uint16_t)((h & 0xff) << 8 | (uint16_t)(slot + 1));
+}
+
+#define ENTRY_SLOT(e) ((uint8_t)(((e) & 0xff) - 1))
+#define ENTRY_HOME(e, mask) (((uint32_t)(e) >> 8) & (mask))
+
+_Static_assert(2 * TOPK_SLOTS <= 256, "the index's homes fit in a byte");
+
+/*
+ * The index position of address k (hash h), or of the empty place where it
+ * would go. The hash byte in each entry spares reading the slots of others.
+ */
+static uint32_t client_pos(const struct topk *t, const struct client_key *k, uint32_t h)
+{
+	uint32_t mask = 2 * t->cap - 1, i;
+	uint16_t tag = (uint16_t)((h & 0xff) << 8);
+
+	for (i = h & mask; t->index[i]; i = (i + 1) & mask)
+		if ((t->index[i] & 0xff00) == tag && slot_is(&t->slots[ENTRY_SLOT(t->index[i])], k))
 			break;
 	return i;
 }
 
 /* Empty index position i (linear probing: later entries of the run move back into it). */
-static void client_unindex(struct topk *cs, uint32_t i)
+static void client_unindex(struct topk *t, uint32_t i)
 {
-	uint32_t mask = 2 * cs->cap - 1, j = i, home;
+	uint32_t mask = 2 * t->cap - 1, j = i, home;
 
 	for (;;) {
 		j = (j + 1) & mask;
-		if (!cs->index[j])
+		if (!t->index[j])
 			break;
-		home = client_hash(&cs->slots[cs->index[j] - 1].addr) & mask;
+		home = ENTRY_HOME(t->index[j], mask);
 		/* An entry whose home lies cyclically in (i, j] stays where it is. */
 		if (i <= j ? (i < home && home <= j) : (i < home || home <= j))
 			continue;
-		cs->index[i] = cs->index[j];
+		t->index[i] = t->index[j];
 		i = j;
 	}
-	cs->index[i] = 0;
+	t->index[i] = 0;
 }
 
-static void heap_swap(struct topk *cs, uint32_t x, uint32_t y)
+static void slot_set(struct topk_slot *s, const struct prefix *c, const struct client_key *k,
+		     uint32_t h)
 {
-	uint8_t t = cs->heap[x];
-
-	cs->heap[x] = cs->heap[y];
-	cs->heap[y] = t;
-	cs->at[cs->heap[x]] = (uint8_t)x;
-	cs->at[cs->heap[y]] = (uint8_t)y;
+	s->addr = *c;
+	s->key[0] = k->w[0];
+	s->key[1] = k->w[1];
+	s->hash = h;
 }
 
-#define HEAP_RANK(cs, x) ((cs)->slots[(cs)->heap[x]].rank)
+/* ---- buckets: the slots of each rank, in rank order ---- */
 
-/* Restore the heap after the rank of the slot at place x changed. */
-static void heap_fix(struct topk *cs, uint32_t x)
+static uint8_t bucket_new(struct topk *t, uint64_t rank, uint8_t prev, uint8_t next)
 {
-	while (x && HEAP_RANK(cs, x) < HEAP_RANK(cs, (x - 1) / 2)) {
-		heap_swap(cs, x, (x - 1) / 2);
-		x = (x - 1) / 2;
+	uint8_t b = t->free_bucket;
+	struct topk_bucket *nb = &t->buckets[b];
+
+	t->free_bucket = nb->next;
+	*nb = (struct topk_bucket){ .rank = rank, .head = TOPK_NONE, .prev = prev, .next = next };
+	if (prev != TOPK_NONE)
+		t->buckets[prev].next = b;
+	else
+		t->lightest = b;
+	if (next != TOPK_NONE)
+		t->buckets[next].prev = b;
+	return b;
+}
+
+static void bucket_free(struct topk *t, uint8_t b)
+{
+	struct topk_bucket *ob = &t->buckets[b];
+
+	if (ob->prev != TOPK_NONE)
+		t->buckets[ob->prev].next = ob->next;
+	else
+		t->lightest = ob->next;
+	if (ob->next != TOPK_NONE)
+		t->buckets[ob->next].prev = ob->prev;
+	ob->next = t->free_bucket;
+	t->free_bucket = b;
+}
+
+static void slot_link(struct topk *t, uint8_t s, uint8_t b)
+{
+	struct topk_slot *sl = &t->slots[s];
+	struct topk_bucket *bk = &t->buckets[b];
+
+	sl->bucket = b;
+	sl->prev = TOPK_NONE;
+	sl->next = bk->head;
+	if (bk->head != TOPK_NONE)
+		t->slots[bk->head].prev = s;
+	bk->head = s;
+}
+
+/* Take slot s out of its bucket; true when the bucket is left empty (not freed). */
+static bool slot_unlink(struct topk *t, uint8_t s)
+{
+	struct topk_slot *sl = &t->slots[s];
+	struct topk_bucket *bk = &t->buckets[sl->bucket];
+
+	if (sl->prev != TOPK_NONE)
+		t->slots[sl->prev].next = sl->next;
+	else
+		bk->head = sl->next;
+	if (sl->next != TOPK_NONE)
+		t->slots[sl->next].prev = sl->prev;
+	return bk->head == TOPK_NONE;
+}
+
+/* Slot s gains one: into the bucket of the next rank, made if missing. */
+static void slot_increment(struct topk *t, uint8_t s)
+{
+	uint8_t b = t->slots[s].bucket, next = t->buckets[b].next;
+	uint64_t rank = t->buckets[b].rank + 1;
+
+	/* Alone in its bucket, and no bucket of rank + 1: the bucket itself moves up. */
+	if (t->buckets[b].head == s && t->slots[s].next == TOPK_NONE &&
+	    (next == TOPK_NONE || t->buckets[next].rank != rank)) {
+		t->buckets[b].rank = rank;
+		return;
 	}
-	for (;;) {
-		uint32_t l = 2 * x + 1, m = x;
+	if (slot_unlink(t, s)) {
+		uint8_t prev = t->buckets[b].prev;
 
-		if (l < cs->n && HEAP_RANK(cs, l) < HEAP_RANK(cs, m))
-			m = l;
-		if (l + 1 < cs->n && HEAP_RANK(cs, l + 1) < HEAP_RANK(cs, m))
-			m = l + 1;
-		if (m == x)
-			break;
-		heap_swap(cs, x, m);
-		x = m;
+		bucket_free(t, b);
+		b = prev;
 	}
+	if (next == TOPK_NONE || t->buckets[next].rank != rank)
+		next = bucket_new(t, rank, b, next);
+	slot_link(t, s, next);
 }
 
-/* Room for cap slots: heap and places carried over, the index rebuilt. 0 or -ENOMEM. */
-static int client_grow(struct topk *cs, uint32_t cap)
+/* Room for cap slots and buckets: both carried over, the index rebuilt. 0 or -ENOMEM. */
+static int topk_grow(struct topk *t, uint32_t cap)
 {
-	struct topk_slot *slots = realloc(cs->slots, cap * sizeof(*slots));
-	uint8_t *block;
+	struct topk_slot *slots = realloc(t->slots, cap * sizeof(*slots));
+	struct topk_bucket *buckets;
 	uint32_t i, mask = 2 * cap - 1, j;
+	uint16_t *index;
 
 	if (!slots)
 		return -ENOMEM;
-	cs->slots = slots;
-	block = calloc(4, cap); /* heap, at, index */
-	if (!block)
+	t->slots = slots;
+	buckets = realloc(t->buckets, cap * sizeof(*buckets));
+	if (!buckets)
 		return -ENOMEM;
-	if (cs->n) {
-		memcpy(block, cs->heap, cs->n);
-		memcpy(block + cap, cs->at, cs->n);
+	t->buckets = buckets;
+	index = calloc(2 * cap, sizeof(*index));
+	if (!index)
+		return -ENOMEM;
+	if (!t->cap) {
+		t->lightest = TOPK_NONE;
+		t->free_bucket = TOPK_NONE;
 	}
-	free(cs->heap);
-	cs->heap = block;
-	cs->at = block + cap;
-	cs->index = block + 2 * cap;
-	for (i = 0; i < cs->n; i++) {
-		for (j = client_hash(&slots[i].addr) & mask; cs->index[j]; j = (j + 1) & mask)
+	/* The new buckets join the free list. */
+	for (i = cap; i-- > t->cap;) {
+		buckets[i].next = t->free_bucket;
+		t->free_bucket = (uint8_t)i;
+	}
+	for (i = 0; i < t->n; i++) {
+		for (j = slots[i].hash & mask; index[j]; j = (j + 1) & mask)
 			;
-		cs->index[j] = (uint8_t)(i + 1);
+		index[j] = entry_of((uint8_t)i, slots[i].hash);
 	}
-	cs->cap = cap;
+	free(t->index);
+	t->index = index;
+	t->cap = cap;
 	return 0;
 }
 
-int topk__add(struct topk *cs, const struct prefix *c, int status, double lat)
+int topk__add(struct topk *t, const struct prefix *c, int status, double lat)
 {
+	struct client_key k;
 	struct topk_slot *s;
-	uint32_t pos, slot;
+	uint32_t pos, h;
+	uint8_t slot;
 
-	if (cs->n == cs->cap && cs->cap < TOPK_SLOTS && (!cs->cap || !cs->index[client_pos(cs, c)])) {
-		uint32_t cap = cs->cap ? cs->cap * 4 : SLOTS_FIRST;
+	client_key(c, &k);
+	h = client_hash(&k);
+	if (t->n == t->cap && t->cap < TOPK_SLOTS && (!t->cap || !t->index[client_pos(t, &k, h)])) {
+		uint32_t cap = t->cap ? t->cap * 4 : SLOTS_FIRST;
 
-		if (client_grow(cs, cap > TOPK_SLOTS ? TOPK_SLOTS : cap))
+		if (topk_grow(t, cap > TOPK_SLOTS ? TOPK_SLOTS : cap))
 			return -ENOMEM;
 	}
-	pos = client_pos(cs, c);
-	if (cs->index[pos]) {
-		slot = cs->index[pos] - 1;
-		s = &cs->slots[slot];
-	} else if (cs->n < cs->cap) {
-		slot = cs->n++;
-		s = &cs->slots[slot];
+	pos = client_pos(t, &k, h);
+	if (t->index[pos]) {
+		slot = ENTRY_SLOT(t->index[pos]);
+		slot_increment(t, slot);
+	} else if (t->n < t->cap) {
+		/* A free slot: rank 1, in the lightest bucket if that is rank 1. */
+		slot = (uint8_t)t->n++;
+		s = &t->slots[slot];
 		memset(s, 0, sizeof(*s));
-		s->addr = *c;
-		cs->index[pos] = (uint8_t)(slot + 1);
-		cs->heap[slot] = (uint8_t)slot;
-		cs->at[slot] = (uint8_t)slot;
+		slot_set(s, c, &k, h);
+		t->index[pos] = entry_of(slot, h);
+		if (t->lightest == TOPK_NONE || t->buckets[t->lightest].rank != 1)
+			bucket_new(t, 1, TOPK_NONE, t->lightest);
+		slot_link(t, slot, t->lightest);
 	} else {
-		/* Space-saving: the new client takes the slot of the lightest one. */
-		uint64_t evicted;
+		/* Space-saving: the new client takes a slot of the lightest, one more than its rank. */
+		struct client_key old;
 
-		slot = cs->heap[0];
-		s = &cs->slots[slot];
-		client_unindex(cs, client_pos(cs, &s->addr));
-		evicted = s->rank;
-		memset(s, 0, sizeof(*s));
-		s->addr = *c;
-		s->rank = evicted;
-		cs->index[client_pos(cs, c)] = (uint8_t)(slot + 1);
+		slot = t->buckets[t->lightest].head;
+		s = &t->slots[slot];
+		old = (struct client_key){ .w = { s->key[0], s->key[1] }, .family = s->addr.family,
+					   .prefixlen = s->addr.prefixlen };
+		client_unindex(t, client_pos(t, &old, s->hash));
+		slot_set(s, c, &k, h);
+		s->hits = s->s4xx = s->lat_n = 0;
+		s->lat_sum = 0;
+		/* The unindexing may have moved entries: look for the empty place again. */
+		t->index[client_pos(t, &k, h)] = entry_of(slot, h);
+		slot_increment(t, slot);
 	}
+	s = &t->slots[slot];
 	s->hits++;
-	s->rank++;
-	heap_fix(cs, cs->at[slot]);
 	if (status >= 400 && status <= 499)
 		s->s4xx++;
 	if (lat >= 0) {
@@ -157,11 +280,17 @@ int topk__add(struct topk *cs, const struct prefix *c, int status, double lat)
 	return 0;
 }
 
+uint64_t topk__rank(const struct topk *t, uint32_t i)
+{
+	return t->buckets[t->slots[i].bucket].rank;
+}
+
 void topk__free(struct topk *t)
 {
 	if (!t)
 		return;
 	free(t->slots);
-	free(t->heap); /* with at and index */
+	free(t->buckets);
+	free(t->index);
 	memset(t, 0, sizeof(*t));
 }

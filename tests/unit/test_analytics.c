@@ -25,6 +25,7 @@
 #include "rollup.h"
 #include "http.h"
 #include "testutil.h"
+#include "topk.h"
 #include "timeutil.h"
 
 #define DAY 86400
@@ -959,6 +960,70 @@ out:
  * The top-k's guarantee on a mixed IPv4/IPv6 stream with many evictions:
  * each heavy client kept, once, with hits in [true - N/k, true].
  */
+/*
+ * The top-k's own guarantees under churn (3,000 clients through 128 slots,
+ * half of them IPv6): the ranks add up to the requests (space-saving's
+ * invariant: no count lost or invented), a monitored client's rank never
+ * falls below its true count and its hits never exceed it, and every
+ * client above 1/128 of the traffic holds a slot. Exact below 128 clients.
+ */
+static void test_topk_guarantees(void)
+{
+	enum { HEAVY = 4, LIGHT = 3000, N = 60000, FEW = 100 };
+	static int64_t truth[HEAVY + LIGHT];
+	struct topk t = { 0 }, few = { 0 };
+	unsigned int seed = 11;
+	uint64_t sum = 0;
+	uint32_t i;
+	int k, held = 0, bad_rank = 0, bad_hits = 0, exact = 0;
+
+	memset(truth, 0, sizeof(truth));
+	for (k = 0; k < N; k++) {
+		int x = rand_r(&seed) % 100, c = x < 20 ? x % HEAVY : HEAVY + rand_r(&seed) % LIGHT;
+		struct prefix p = { .family = c % 2 ? 6 : 4, .prefixlen = c % 2 ? 128 : 32 };
+
+		if (c % 2) {
+			p.addr[0] = 0x20, p.addr[1] = 0x01, p.addr[2] = 0x0d, p.addr[3] = 0xb8;
+			p.addr[14] = (uint8_t)(c >> 8), p.addr[15] = (uint8_t)c;
+		} else {
+			p.addr[0] = 198, p.addr[1] = 51, p.addr[2] = (uint8_t)(c >> 8), p.addr[3] = (uint8_t)c;
+		}
+		truth[c]++;
+		if (!ASSERT_OK(topk__add(&t, &p, x < 50 ? 404 : 200, -1), "add"))
+			goto out;
+		if (c >= HEAVY && c < HEAVY + FEW)
+			topk__add(&few, &p, 200, 0.5);
+	}
+	ASSERT_EQ(t.n, TOPK_SLOTS, "every slot used");
+	for (i = 0; i < t.n; i++) {
+		const struct topk_slot *s = &t.slots[i];
+		int c = s->addr.family == 6 ? s->addr.addr[14] << 8 | s->addr.addr[15]
+					    : s->addr.addr[2] << 8 | s->addr.addr[3];
+
+		sum += topk__rank(&t, i);
+		bad_rank += topk__rank(&t, i) < (uint64_t)truth[c];
+		bad_hits += s->hits > truth[c] || s->s4xx > s->hits;
+		held += c < HEAVY;
+	}
+	ASSERT_EQ(sum, N, "ranks add up to the requests");
+	ASSERT_EQ(bad_rank, 0, "a rank never below the true count");
+	ASSERT_EQ(bad_hits, 0, "hits never above the true count");
+	ASSERT_EQ(held, HEAVY, "the heavy clients (5 % each) hold slots");
+	for (i = 0; i < few.n; i++) {
+		const struct topk_slot *s = &few.slots[i];
+		int c = s->addr.family == 6 ? s->addr.addr[14] << 8 | s->addr.addr[15]
+					    : s->addr.addr[2] << 8 | s->addr.addr[3];
+
+		exact += s->hits == truth[c] && topk__rank(&few, i) == (uint64_t)truth[c] &&
+			 s->lat_n == s->hits;
+	}
+	ASSERT_EQ(few.n, FEW, "100 clients, 100 slots");
+	ASSERT_EQ(exact, FEW, "exact below 128 clients");
+out:
+	topk__free(&t);
+	topk__free(&few);
+}
+
 static void test_clients_topk(void)
 {
 	enum { HEAVY = 10, LIGHT = 3000, N = 30000 };
@@ -1513,6 +1578,7 @@ int main(void)
 	RUN_TEST(test_pairing);
 	RUN_TEST(test_pairing_rings);
 	RUN_TEST(test_heavy_clients);
+	RUN_TEST(test_topk_guarantees);
 	RUN_TEST(test_clients_topk);
 	RUN_TEST(test_restart);
 	RUN_TEST(test_retention);
