@@ -59,7 +59,8 @@ static int ktab_grow(struct ktab *t)
 {
 	size_t cap = t->cap ? t->cap * 2 : 64, i, j;
 	uint32_t *index = calloc(cap, sizeof(*index));
-	char *entries = realloc(t->entries, cap * t->esize);
+	/* The index stays at most half full: the entries need room for cap / 2. */
+	char *entries = realloc(t->entries, cap / 2 * t->esize);
 
 	if (!index || !entries) {
 		free(index);
