@@ -340,7 +340,8 @@ int analytics__flush(struct analytics *a, time_t now)
 	err = analytics_db__write(a->db, a->rollup);
 	if (err)
 		return err;
-	rollup__clear(a->rollup);
+	/* Yesterday's top clients stay in memory until today is over: a request may come late. */
+	rollup__clear(a->rollup, time__day_start((int64_t)now) - 86400);
 	if (analytics_db__prune_due(a->db, now))
 		err = analytics_db__prune(a->db, now);
 	return err;

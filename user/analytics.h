@@ -31,8 +31,13 @@
  * taken as the upper bound of its bucket, never below the true p90.
  *
  * Heaviest clients: per route and day, a top-k (topk.h) of TOPK_SLOTS
- * clients between two flushes, merged into day_client, which keeps the top
- * ANALYTICS_DB_CLIENTS_KEEP per route and day at each prune.
+ * clients over the day, kept in memory until the day after; each flush adds
+ * what its settled clients did since the last one to day_client, which
+ * keeps the top ANALYTICS_DB_CLIENTS_KEEP per route and day at each prune.
+ * Exact while a route sees fewer than TOPK_SLOTS clients in a day; beyond,
+ * a client making more than 1/TOPK_SLOTS of the route's requests that day
+ * is counted from when it took its slot: counts may fall short, never
+ * exceed.
  *
  * Bounds: see rollup.h; a record beyond them is dropped and counted in
  * analytics_stats.dropped.

@@ -504,6 +504,9 @@ static int write_batch(struct analytics_db *a, const struct rollup *r)
 		for (j = 0; j < cs->top.n; j++) {
 			const struct topk_slot *s = &cs->top.slots[j];
 
+			/* What a settled client did since the last write (rollup.h). */
+			if (!topk__settled(&cs->top, j) || s->hits == s->written_hits)
+				continue;
 			st = stmt(a, ST_DAY_CLIENT);
 			if (!st)
 				return -EIO;
@@ -511,10 +514,10 @@ static int write_batch(struct analytics_db *a, const struct rollup *r)
 			sqlite3_bind_int64(st, 1, cs->day);
 			sqlite3_bind_int64(st, 2, name_db_id(a, cs->route)); /* 0: all routes */
 			sqlite3_bind_text(st, 3, addr, -1, SQLITE_STATIC);
-			sqlite3_bind_int64(st, 4, (int64_t)s->hits);
-			sqlite3_bind_int64(st, 5, (int64_t)s->s4xx);
-			sqlite3_bind_int64(st, 6, (int64_t)s->lat_n);
-			sqlite3_bind_double(st, 7, s->lat_sum);
+			sqlite3_bind_int64(st, 4, (int64_t)(s->hits - s->written_hits));
+			sqlite3_bind_int64(st, 5, (int64_t)(s->s4xx - s->written_s4xx));
+			sqlite3_bind_int64(st, 6, (int64_t)(s->lat_n - s->written_lat_n));
+			sqlite3_bind_double(st, 7, s->lat_sum - s->written_lat_sum);
 			err = run(a, st);
 			if (err)
 				return err;

@@ -134,6 +134,22 @@ static void *ktab_get_hinted(struct ktab *t, const void *key, uint32_t *hint)
 	return e;
 }
 
+/* Index the n entries again (after some were removed: the numbers changed). */
+static void ktab_reindex(struct ktab *t)
+{
+	size_t i, j;
+
+	if (!t->index)
+		return;
+	memset(t->index, 0, t->cap * sizeof(*t->index));
+	for (i = 0; i < t->n; i++) {
+		for (j = hash_key(t->entries + i * t->esize, t->ksize) & (t->cap - 1); t->index[j];
+		     j = (j + 1) & (t->cap - 1))
+			;
+		t->index[j] = (uint32_t)(i + 1);
+	}
+}
+
 static void ktab_clear(struct ktab *t)
 {
 	t->n = 0;
@@ -377,14 +393,41 @@ const struct rollup_outlier *rollup__outliers(const struct rollup *r, size_t *n)
 
 bool rollup__empty(const struct rollup *r)
 {
-	return !r->routes.n && !r->statuses.n && !r->clients.n && !r->n_outliers;
+	/* Client sets stay between writes: they have news only along with a request. */
+	return !r->routes.n && !r->statuses.n && !r->n_outliers;
 }
 
-void rollup__clear(struct rollup *r)
+/* Keep the client sets of day and later, their settled slots marked as written. */
+static void clients_keep_from(struct rollup *r, int64_t day)
+{
+	size_t i, kept = 0;
+	uint32_t j;
+
+	for (i = 0; i < r->clients.n; i++) {
+		struct rollup_clients *cs = ktab_at(&r->clients, i);
+
+		if (cs->day < day) {
+			topk__free(&cs->top);
+			continue;
+		}
+		for (j = 0; j < cs->top.n; j++)
+			if (topk__settled(&cs->top, j))
+				topk__written(&cs->top, j);
+		if (kept != i)
+			memcpy(ktab_at(&r->clients, kept), cs, r->clients.esize);
+		kept++;
+	}
+	if (kept != r->clients.n) {
+		r->clients.n = kept;
+		ktab_reindex(&r->clients);
+	}
+}
+
+void rollup__clear(struct rollup *r, int64_t keep_from_day)
 {
 	ktab_clear(&r->routes);
 	ktab_clear(&r->statuses);
-	clients_clear(r);
+	clients_keep_from(r, keep_from_day);
 	r->n_outliers = 0;
 }
 

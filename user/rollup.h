@@ -16,7 +16,12 @@
  *   routes    (hour, route, version): hits, 4xx, 5xx, latency histogram
  *   statuses  (day, route, version, method, status): hits
  *   clients   (day, route): the heaviest clients (topk.h); route 0 is all
- *             routes together
+ *             routes together. Unlike the rest, kept for the whole day
+ *             (rollup__clear drops older days): the store adds what each
+ *             settled slot counted since its last write (topk__settled,
+ *             rollup__clients_written), so a day's top clients are judged
+ *             over the day, and what is written stays bounded however many
+ *             clients come and go
  *   outliers  slow requests (see analytics.h for the rule), at most
  *             ROLLUP_OUTLIERS_PENDING
  * Names (routes, versions, methods) are interned once and keep their
@@ -126,9 +131,13 @@ const struct rollup_route *rollup__routes(const struct rollup *r, size_t *n);
 const struct rollup_status *rollup__statuses(const struct rollup *r, size_t *n);
 const struct rollup_clients *rollup__clients(const struct rollup *r, size_t *n);
 const struct rollup_outlier *rollup__outliers(const struct rollup *r, size_t *n);
-bool rollup__empty(const struct rollup *r);
-/* Empty the batch (written); names and the outlier windows stay. */
-void rollup__clear(struct rollup *r);
+bool rollup__empty(const struct rollup *r); /* nothing to write */
+/*
+ * The batch was written: empty it. Names and the outlier windows stay, and
+ * the client sets of keep_from_day and later, their settled slots marked
+ * as written.
+ */
+void rollup__clear(struct rollup *r, int64_t keep_from_day);
 
 const struct rollup_stats *rollup__stats(const struct rollup *r);
 

@@ -264,7 +264,8 @@ int topk__add(struct topk *t, const struct prefix *c, int status, double lat)
 		client_unindex(t, client_pos(t, &old, s->hash));
 		slot_set(s, c, &k, h);
 		s->hits = s->s4xx = s->lat_n = 0;
-		s->lat_sum = 0;
+		s->written_hits = s->written_s4xx = s->written_lat_n = 0;
+		s->lat_sum = s->written_lat_sum = 0;
 		/* The unindexing may have moved entries: look for the empty place again. */
 		t->index[client_pos(t, &k, h)] = entry_of(slot, h);
 		slot_increment(t, slot);
@@ -283,6 +284,21 @@ int topk__add(struct topk *t, const struct prefix *c, int status, double lat)
 uint64_t topk__rank(const struct topk *t, uint32_t i)
 {
 	return t->buckets[t->slots[i].bucket].rank;
+}
+
+bool topk__settled(const struct topk *t, uint32_t i)
+{
+	return t->n < TOPK_SLOTS || t->slots[i].hits > t->buckets[t->lightest].rank;
+}
+
+void topk__written(struct topk *t, uint32_t i)
+{
+	struct topk_slot *s = &t->slots[i];
+
+	s->written_hits = s->hits;
+	s->written_s4xx = s->s4xx;
+	s->written_lat_n = s->lat_n;
+	s->written_lat_sum = s->lat_sum;
 }
 
 void topk__free(struct topk *t)

@@ -3,6 +3,7 @@
 #ifndef WARDEN_TOPK_H
 #define WARDEN_TOPK_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "addr.h"
@@ -35,6 +36,9 @@ struct topk_slot {
 	uint32_t s4xx;     /* of them answered 4xx */
 	uint32_t lat_n;    /* of them with a latency */
 	double lat_sum;    /* their latencies' sum, seconds */
+	/* What of the above was written already (topk__written): the caller's bookkeeping. */
+	uint32_t written_hits, written_s4xx, written_lat_n;
+	double written_lat_sum;
 };
 
 /* A bucket: the slots of one rank. */
@@ -63,6 +67,17 @@ struct topk {
 int topk__add(struct topk *t, const struct prefix *c, int status, double latency_s);
 /* The rank (space-saving estimate) of slot i. */
 uint64_t topk__rank(const struct topk *t, uint32_t i);
+
+/*
+ * Whether slot i's client has settled in: every slot while fewer than
+ * TOPK_SLOTS clients were seen (counts exact), then a slot whose hits
+ * exceed the lightest rank: a client that came and went among many others
+ * does not, one making more than 1/TOPK_SLOTS of the requests soon does.
+ */
+bool topk__settled(const struct topk *t, uint32_t i);
+
+/* Mark what slot i counted so far as written (its written_ fields). */
+void topk__written(struct topk *t, uint32_t i);
 /* The slots in use: t->slots[0 .. t->n - 1], in no order. Free the memory; t is zeroed. */
 void topk__free(struct topk *t);
 

@@ -1024,6 +1024,67 @@ out:
 	topk__free(&few);
 }
 
+/*
+ * A day of churn: 100 flushes, each with 20 requests of one client and
+ * 1,000 of clients seen once (100,000 in all). The top-k lives for the day:
+ * the steady client is counted exactly, and day_client gets rows only for
+ * clients that settled in, not one per passer-by.
+ */
+static void test_clients_day_churn(void)
+{
+	enum { FLUSHES = 100, STEADY = 20, PASSING = 1000 };
+	char err[256], *dir = tmp_dir(), path[512];
+	struct analytics *a = NULL;
+	struct json_object *o = NULL, *arr;
+	time_t now = time(NULL);
+	struct prefix steady = addr("203.0.113.7"), p;
+	sqlite3 *db = NULL;
+	sqlite3_stmt *st = NULL;
+	int64_t rows = -1;
+	int f, i;
+
+	if (!ASSERT_NOT_NULL(dir, "tmpdir"))
+		return;
+	a = analytics__open(dir, 0, err, sizeof(err));
+	if (!ASSERT_NOT_NULL(a, err))
+		goto out;
+	for (f = 0; f < FLUSHES; f++) {
+		for (i = 0; i < STEADY; i++)
+			analytics__record(a, "/", "GET", 200, &steady, -1, "/", 1, now);
+		for (i = 0; i < PASSING; i++) {
+			int k = f * PASSING + i;
+
+			p = (struct prefix){ .family = 6, .prefixlen = 128,
+					     .addr = { 0x20, 0x01, 0x0d, 0xb8, [12] = (uint8_t)(k >> 16),
+						       [13] = (uint8_t)(k >> 8), [14] = (uint8_t)k, [15] = 1 } };
+			analytics__record(a, "/", "GET", 200, &p, -1, "/", 1, now);
+		}
+		if (!ASSERT_OK(analytics__flush(a, now), "flush"))
+			goto out;
+	}
+	o = api(a, "/api/clients?days=1&limit=5", now, NULL);
+	arr = jget(o, "clients");
+	ASSERT_TRUE(jstr(json_object_array_get_idx(arr, 0), "client") &&
+			    !strcmp(jstr(json_object_array_get_idx(arr, 0), "client"), "203.0.113.7"),
+		    "the steady client first");
+	ASSERT_EQ(jint(json_object_array_get_idx(arr, 0), "hits"), FLUSHES * STEADY, "counted exactly");
+	snprintf(path, sizeof(path), "%s/%s", dir, ANALYTICS_DB_NAME);
+	if (ASSERT_EQ(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK, "open") &&
+	    ASSERT_EQ(sqlite3_prepare_v2(db, "SELECT count(*) FROM day_client", -1, &st, NULL),
+		      SQLITE_OK, "prepare") &&
+	    sqlite3_step(st) == SQLITE_ROW)
+		rows = sqlite3_column_int64(st, 0);
+	ASSERT_TRUE(rows >= 2 && rows <= 4 * TOPK_SLOTS, "day_client rows bounded by the slots");
+	printf("  %d clients in a day, %lld rows in day_client\n", FLUSHES * PASSING + 1,
+	       (long long)rows);
+out:
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	json_object_put(o);
+	analytics__close(a);
+	rm_dir(dir);
+}
+
 static void test_clients_topk(void)
 {
 	enum { HEAVY = 10, LIGHT = 3000, N = 30000 };
@@ -1580,6 +1641,7 @@ int main(void)
 	RUN_TEST(test_heavy_clients);
 	RUN_TEST(test_topk_guarantees);
 	RUN_TEST(test_clients_topk);
+	RUN_TEST(test_clients_day_churn);
 	RUN_TEST(test_restart);
 	RUN_TEST(test_retention);
 	RUN_TEST(test_http);
