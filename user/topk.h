@@ -22,7 +22,7 @@
  * first bucket's and a hit moves its slot one bucket up.
  *
  * Memory: at most TOPK_SLOTS * (sizeof(struct topk_slot) + 16 + 4) bytes,
- * 12 KB, allocated as the first clients come (8, 32, then 128 slots).
+ * 13.8 KB, allocated as the first clients come (8, 32, then 128 slots).
  */
 #define TOPK_SLOTS 128
 
