@@ -408,7 +408,7 @@ int agent__open_analytics(struct agent *a, bool line_time)
 
 struct app_analytics *agent__analytics(const struct agent *a)
 {
-	return a->analytics;
+	return a ? a->analytics : NULL; /* a mode's cleanup may run without an agent */
 }
 
 /* ---- health and metrics ---- */

@@ -97,7 +97,7 @@ const char *agent__app_source(const struct agent *a, int app);      /* "" until 
  * level: the agent runs on without).
  */
 int agent__open_analytics(struct agent *a, bool line_time);
-struct app_analytics *agent__analytics(const struct agent *a); /* NULL: none */
+struct app_analytics *agent__analytics(const struct agent *a); /* NULL: none (or a NULL) */
 
 /* One line of app through its jail, the metrics, the analytics and every subscriber; ev may be NULL. */
 enum line_kind agent__line(struct agent *a, int app, enum app_stream stream, const char *line,
