@@ -171,6 +171,7 @@ test-unit test-bpf test-e2e test-fuzz: build-tests
 	$(Q)tests/run.sh $(@:test-%=%)
 
 bench: all
+	$(Q)tools/install-deps.sh --bench
 	$(Q)tools/bench/run.sh
 
 demo: deps

@@ -20,7 +20,7 @@ trap 'rm -rf "$tmp"' EXIT
 found=0
 
 # The packages tools/install-deps.sh installs, read from the script itself.
-sed -n '/^BUILD_PKGS="/,/"$/p; /^TEST_PKGS="/,/"$/p' "$TOP/tools/install-deps.sh" |
+sed -n '/^BUILD_PKGS="/,/"$/p; /^TEST_PKGS="/,/"$/p; /^BENCH_PKGS="/,/"$/p' "$TOP/tools/install-deps.sh" |
 	sed 's/^[A-Z_]*="//; s/"$//' | tr ' ' '\n' | grep -v '^$' | sort -u >"$tmp/deps"
 
 if [ -r "$BASE_LIST" ]; then

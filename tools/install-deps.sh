@@ -1,6 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 # install-deps.sh - install the Debian 12 packages warden builds and tests with.
+# Usage: tools/install-deps.sh [--bench]   (--bench: also what the benchmarks compare with)
 # Only what is missing is installed; 'apt-get update' runs once, when needed.
 set -eu
 
@@ -14,9 +15,14 @@ TEST_PKGS="iproute2 iputils-ping curl python3 python3-flask gunicorn dirb ffuf
 xdp-tools nftables tcpdump tshark procps psmisc kmod util-linux
 prometheus chromium python3-yaml systemd python3-kubernetes fail2ban python3-pyinotify linux-perf
 python3-flask-restful python3-flask-bootstrap python3-flask-silk python3-flask-autoindex redis-server nginx openssl"
+# Benchmarks only (tools/bench/, make bench): the load generator and supervisord, the
+# supervision benchmark's reference. Installed with --bench.
+BENCH_PKGS="wrk supervisor"
+want="$BUILD_PKGS $TEST_PKGS"
+[ "${1:-}" = --bench ] && want="$want $BENCH_PKGS"
 
 missing=""
-for p in $BUILD_PKGS $TEST_PKGS; do
+for p in $want; do
 	status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
 	case "$status" in
 	*" installed") ;;

@@ -52,6 +52,8 @@ struct agent {
 	struct fleet *fleet;       /* NULL: no fleet */
 	struct app_analytics *analytics; /* NULL: off, or not opened yet */
 	uint64_t last_access_ns;   /* CLOCK_MONOTONIC of the last access line */
+	uint64_t batch_boot_ns;    /* lines read together share these clocks (0: read per line) */
+	uint64_t batch_mono_ns;
 	struct {
 		agent_line_fn fn;
 		void *ctx;
@@ -351,7 +353,8 @@ const char *agent__app_source(const struct agent *a, int app)
 enum line_kind agent__line(struct agent *a, int app, enum app_stream stream, const char *line,
 			   size_t len, bool truncated, struct line_event *ev)
 {
-	uint64_t now_ns = time__boot_ns();
+	/* One clock for the jail and the analytics (shared by lines read together). */
+	uint64_t now_ns = a->batch_boot_ns ? a->batch_boot_ns : time__boot_ns();
 	struct line_event local;
 	int i;
 
@@ -365,12 +368,24 @@ enum line_kind agent__line(struct agent *a, int app, enum app_stream stream, con
 			wmetrics__app_line(a->metrics, app ? a->apps[app]->name : "(unclaimed)", ev);
 	}
 	if (ev->kind != LINE_NOT_ACCESS)
-		a->last_access_ns = time__mono_ns();
+		a->last_access_ns = a->batch_mono_ns ? a->batch_mono_ns : time__mono_ns();
 	if (a->analytics)
 		app_analytics__line(a->analytics, app, ev, now_ns);
 	for (i = 0; i < a->n_subscribers; i++)
 		a->subscribers[i].fn(a->subscribers[i].ctx, ev);
 	return ev->kind;
+}
+
+void agent__batch_begin(struct agent *a)
+{
+	a->batch_boot_ns = time__boot_ns();
+	a->batch_mono_ns = time__mono_ns();
+}
+
+void agent__batch_end(struct agent *a)
+{
+	a->batch_boot_ns = 0;
+	a->batch_mono_ns = 0;
 }
 
 int agent__subscribe(struct agent *a, agent_line_fn fn, void *ctx)

@@ -103,6 +103,13 @@ struct app_analytics *agent__analytics(const struct agent *a); /* NULL: none (or
 enum line_kind agent__line(struct agent *a, int app, enum app_stream stream, const char *line,
 			   size_t len, bool truncated, struct line_event *ev);
 
+/*
+ * The lines of one read() arrived at once: between these two calls they
+ * share one reading of the clocks instead of two clock calls a line.
+ */
+void agent__batch_begin(struct agent *a);
+void agent__batch_end(struct agent *a);
+
 /* fn(ctx, ev) for every line after the jail saw it. 0 or -ENOMEM. */
 typedef void (*agent_line_fn)(void *ctx, const struct line_event *ev);
 int agent__subscribe(struct agent *a, agent_line_fn fn, void *ctx);

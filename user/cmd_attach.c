@@ -1,25 +1,15 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /* cmd_attach.c - warden attach / detach: put the ban program on interfaces, or take it off. */
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "banmap.h"
 #include "cli.h"
 #include "log.h"
+#include "options.h"
 #include "xdp_attach.h"
-
-enum { OPT_PIN_PATH = 256, OPT_MODE, OPT_LOADER, OPT_ALL };
-
-static const struct option long_opts[] = {
-	{ "pin-path", required_argument, NULL, OPT_PIN_PATH },
-	{ "mode", required_argument, NULL, OPT_MODE },
-	{ "loader", required_argument, NULL, OPT_LOADER },
-	{ "all", no_argument, NULL, OPT_ALL },
-	{ "help", no_argument, NULL, 'h' },
-	{ 0 },
-};
 
 static const char *usage_text =
 	"usage: warden attach IFACE... [--mode native|generic|auto] [--loader auto|libxdp|libbpf]\n"
@@ -31,52 +21,59 @@ static const char *usage_text =
 	"and reused by every later attach, ban and run. detach --all also removes the maps.\n";
 
 struct attach_opts {
+	const char *cmd; /* "attach" or "detach", in messages */
 	const char *pin_path;
 	enum xdp_attach_mode_opt mode;
 	enum xdp_loader loader;
 	int all;
 };
 
-static int parse_opts(int argc, char **argv, struct attach_opts *o)
+/* One option of attach or detach: 0 or -EINVAL (said). */
+static int attach_option(void *ctx, enum option_id id, const char *value)
 {
-	int c;
+	struct attach_opts *o = ctx;
 
+	switch (id) {
+	case OPT_PIN_PATH:
+		o->pin_path = value;
+		break;
+	case OPT_MODE:
+		if (xdp_attach__parse_mode(value, &o->mode)) {
+			fprintf(stderr, "warden %s: --mode is native, generic or auto, not '%s'\n",
+				o->cmd, value);
+			return -EINVAL;
+		}
+		break;
+	case OPT_LOADER:
+		if (xdp_attach__parse_loader(value, &o->loader)) {
+			fprintf(stderr, "warden %s: --loader is auto, libxdp or libbpf, not '%s'\n",
+				o->cmd, value);
+			return -EINVAL;
+		}
+		break;
+	case OPT_ALL:
+		o->all = 1;
+		break;
+	default:
+		break;
+	}
+	return 0;
+}
+
+/* 0, 1 after --help, or -EINVAL (the reason printed). */
+static int parse_opts(int argc, char **argv, unsigned which, struct attach_opts *o)
+{
+	const struct options_cmd cmd = {
+		.name = argv[0], .which = which, .usage = usage_text, .bad_usage = usage_text,
+		.set = attach_option, .ctx = o,
+	};
+
+	o->cmd = argv[0];
 	o->pin_path = WARDEN_DEFAULT_PIN_PATH;
 	o->mode = ATTACH_MODE_AUTO;
 	o->loader = LOADER_AUTO;
 	o->all = 0;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "h", long_opts, NULL)) != -1) {
-		switch (c) {
-		case 'h':
-			printf("%s", usage_text);
-			return 1;
-		case OPT_PIN_PATH:
-			o->pin_path = optarg;
-			break;
-		case OPT_MODE:
-			if (xdp_attach__parse_mode(optarg, &o->mode)) {
-				fprintf(stderr, "warden %s: --mode is native, generic or auto, not '%s'\n",
-					argv[0], optarg);
-				return -EINVAL;
-			}
-			break;
-		case OPT_LOADER:
-			if (xdp_attach__parse_loader(optarg, &o->loader)) {
-				fprintf(stderr, "warden %s: --loader is auto, libxdp or libbpf, not '%s'\n",
-					argv[0], optarg);
-				return -EINVAL;
-			}
-			break;
-		case OPT_ALL:
-			o->all = 1;
-			break;
-		default:
-			fprintf(stderr, "%s", usage_text);
-			return -EINVAL;
-		}
-	}
-	return 0;
+	return options__getopt(&cmd, argc, argv);
 }
 
 int cmd_attach(int argc, char **argv)
@@ -86,7 +83,7 @@ int cmd_attach(int argc, char **argv)
 	char how[256];
 	int i, err, status = EXIT_OK;
 
-	err = parse_opts(argc, argv, &o);
+	err = parse_opts(argc, argv, OPTS_ATTACH, &o);
 	if (err)
 		return err > 0 ? EXIT_OK : EXIT_USAGE;
 	if (o.all || optind == argc) {
@@ -116,7 +113,7 @@ int cmd_detach(int argc, char **argv)
 	struct attach_opts o;
 	int i, err, count, status = EXIT_OK;
 
-	err = parse_opts(argc, argv, &o);
+	err = parse_opts(argc, argv, OPTS_DETACH, &o);
 	if (err)
 		return err > 0 ? EXIT_OK : EXIT_USAGE;
 	if (o.all) {

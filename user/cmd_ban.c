@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /* cmd_ban.c - the ban command line: ban, unban, allow, unallow, list, stats; host names resolved. */
 #include <errno.h>
-#include <getopt.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
@@ -17,12 +16,14 @@
 #include "fleet_msg.h"
 #include "log.h"
 #include "loop.h"
+#include "options.h"
 #include "resolve.h"
 #include "throttle.h"
 #include "timeutil.h"
 
 /* Options every command here shares. */
 struct ban_opts {
+	const char *cmd;           /* "ban", "unban", ...: in messages */
 	const char *pin_path;
 	const char *file;
 	const char *reason;
@@ -35,32 +36,6 @@ struct ban_opts {
 	uint64_t resolve_interval; /* --resolve-interval for --follow; 0 = the resolver's default */
 	const char *fleet;         /* ban/unban --fleet URL: published to the fleet too */
 	const char *fleet_prefix, *fleet_password_file, *fleet_name;
-};
-
-enum {
-	OPT_PIN_PATH = 256, OPT_FOR, OPT_REASON, OPT_FILE, OPT_JSON, OPT_ALLOW, OPT_PRIORITY,
-	OPT_FOLLOW, OPT_RESOLVE_INTERVAL, OPT_ALL, OPT_FLEET, OPT_FLEET_PREFIX,
-	OPT_FLEET_PASSWORD_FILE, OPT_FLEET_NAME,
-};
-
-static const struct option long_opts[] = {
-	{ "pin-path", required_argument, NULL, OPT_PIN_PATH },
-	{ "for", required_argument, NULL, OPT_FOR },
-	{ "reason", required_argument, NULL, OPT_REASON },
-	{ "file", required_argument, NULL, OPT_FILE },
-	{ "json", no_argument, NULL, OPT_JSON },
-	{ "allow", no_argument, NULL, OPT_ALLOW },
-	{ "priority", no_argument, NULL, OPT_PRIORITY },
-	{ "follow", no_argument, NULL, OPT_FOLLOW },
-	{ "resolve-interval", required_argument, NULL, OPT_RESOLVE_INTERVAL },
-	/* Listed so that getopt never takes "--all" as an abbreviation of "--allow". */
-	{ "all", no_argument, NULL, OPT_ALL },
-	{ "fleet", required_argument, NULL, OPT_FLEET },
-	{ "fleet-prefix", required_argument, NULL, OPT_FLEET_PREFIX },
-	{ "fleet-password-file", required_argument, NULL, OPT_FLEET_PASSWORD_FILE },
-	{ "fleet-name", required_argument, NULL, OPT_FLEET_NAME },
-	{ "help", no_argument, NULL, 'h' },
-	{ 0 },
 };
 
 static const char *usage_text =
@@ -82,109 +57,89 @@ static const char *usage_text =
 	"--fleet: also publish the ban or unban to every warden of the fleet.\n"
 	"The maps live under --pin-path (default " WARDEN_DEFAULT_PIN_PATH ").\n";
 
-#define FLEET_OPTS "fleet fleet-prefix fleet-password-file fleet-name"
-
-/* Whether the space-separated list names the option exactly (not a prefix of another). */
-static bool option_accepted(const char *accepted, const char *name)
+/* One option of these commands: 0 or -EINVAL (said). */
+static int ban_option(void *ctx, enum option_id id, const char *value)
 {
-	size_t len = strlen(name);
-	const char *at;
-
-	for (at = strstr(accepted, name); at; at = strstr(at + 1, name)) {
-		if ((at == accepted || at[-1] == ' ') && (at[len] == ' ' || at[len] == '\0'))
-			return true;
-	}
-	return false;
-}
-
-/* Parse the options; accepted says which of them this command takes. */
-static int parse_opts(int argc, char **argv, struct ban_opts *o, const char *accepted)
-{
+	struct ban_opts *o = ctx;
 	bool permanent;
-	int c;
 
-	memset(o, 0, sizeof(*o));
-	o->pin_path = WARDEN_DEFAULT_PIN_PATH;
-	o->fleet_prefix = FLEET_DEFAULT_PREFIX;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "h", long_opts, NULL)) != -1) {
-		const char *name = c >= OPT_PIN_PATH ? long_opts[c - OPT_PIN_PATH].name : NULL;
-
-		if (c == 'h') {
-			printf("%s", usage_text);
-			return 1;
+	switch (id) {
+	case OPT_PIN_PATH:
+		o->pin_path = value;
+		break;
+	case OPT_FOR:
+		/*
+		 * fail2ban's -1 (a negative number) is a permanent ban; on the
+		 * command line "-5m" is more likely a mistake than a wish.
+		 */
+		if ((value[0] == '-' && strspn(value + 1, "0123456789") != strlen(value + 1)) ||
+		    time__parse_bantime(value, &o->duration_ns, &permanent)) {
+			fprintf(stderr,
+				"warden %s: '%s' is not a duration (like 90s, 10m, 1 hour, 7d), "
+				"nor -1 or permanent\n", o->cmd, value);
+			return -EINVAL;
 		}
-		if (c == '?')
-			goto usage;
-		if (name && !option_accepted(accepted, name)) {
-			fprintf(stderr, "warden %s: --%s does not apply here\n", argv[0], name);
-			goto usage;
+		break;
+	case OPT_REASON:
+		o->reason = value;
+		break;
+	case OPT_FILE:
+		o->file = value;
+		break;
+	case OPT_JSON:
+		o->json = 1;
+		break;
+	case OPT_ALLOW:
+		o->allow_list = 1;
+		break;
+	case OPT_PRIORITY:
+		o->priority = 1;
+		break;
+	case OPT_FOLLOW:
+		o->follow = 1;
+		break;
+	case OPT_ALL:
+		o->all = 1;
+		break;
+	case OPT_FLEET:
+		o->fleet = value;
+		break;
+	case OPT_FLEET_PREFIX:
+		o->fleet_prefix = value;
+		break;
+	case OPT_FLEET_PASSWORD_FILE:
+		o->fleet_password_file = value;
+		break;
+	case OPT_FLEET_NAME:
+		o->fleet_name = value;
+		break;
+	case OPT_RESOLVE_INTERVAL:
+		if (time__parse_duration(value, &o->resolve_interval) ||
+		    o->resolve_interval < 100 * NSEC_PER_MSEC) {
+			fprintf(stderr, "warden %s: '%s' is not a duration of 100ms or more\n",
+				o->cmd, value);
+			return -EINVAL;
 		}
-		switch (c) {
-		case OPT_PIN_PATH:
-			o->pin_path = optarg;
-			break;
-		case OPT_FOR:
-			/*
-			 * fail2ban's -1 (a negative number) is a permanent ban; on the
-			 * command line "-5m" is more likely a mistake than a wish.
-			 */
-			if ((optarg[0] == '-' &&
-			     strspn(optarg + 1, "0123456789") != strlen(optarg + 1)) ||
-			    time__parse_bantime(optarg, &o->duration_ns, &permanent)) {
-				fprintf(stderr,
-					"warden %s: '%s' is not a duration (like 90s, 10m, 1 hour, 7d), "
-					"nor -1 or permanent\n", argv[0], optarg);
-				return -EINVAL;
-			}
-			break;
-		case OPT_REASON:
-			o->reason = optarg;
-			break;
-		case OPT_FILE:
-			o->file = optarg;
-			break;
-		case OPT_JSON:
-			o->json = 1;
-			break;
-		case OPT_ALLOW:
-			o->allow_list = 1;
-			break;
-		case OPT_PRIORITY:
-			o->priority = 1;
-			break;
-		case OPT_FOLLOW:
-			o->follow = 1;
-			break;
-		case OPT_ALL:
-			o->all = 1;
-			break;
-		case OPT_FLEET:
-			o->fleet = optarg;
-			break;
-		case OPT_FLEET_PREFIX:
-			o->fleet_prefix = optarg;
-			break;
-		case OPT_FLEET_PASSWORD_FILE:
-			o->fleet_password_file = optarg;
-			break;
-		case OPT_FLEET_NAME:
-			o->fleet_name = optarg;
-			break;
-		case OPT_RESOLVE_INTERVAL:
-			if (time__parse_duration(optarg, &o->resolve_interval) ||
-			    o->resolve_interval < 100 * NSEC_PER_MSEC) {
-				fprintf(stderr, "warden %s: '%s' is not a duration of 100ms or more\n",
-					argv[0], optarg);
-				return -EINVAL;
-			}
-			break;
-		}
+		break;
+	default:
+		break;
 	}
 	return 0;
-usage:
-	fprintf(stderr, "%s", usage_text);
-	return -EINVAL;
+}
+
+/* Parse the options of the command which (OPTS_BAN, ...). 0, 1 after --help, or -EINVAL. */
+static int parse_opts(int argc, char **argv, struct ban_opts *o, unsigned which)
+{
+	const struct options_cmd cmd = {
+		.name = argv[0], .which = which, .usage = usage_text, .bad_usage = usage_text,
+		.set = ban_option, .ctx = o,
+	};
+
+	memset(o, 0, sizeof(*o));
+	o->cmd = argv[0];
+	o->pin_path = WARDEN_DEFAULT_PIN_PATH;
+	o->fleet_prefix = FLEET_DEFAULT_PREFIX;
+	return options__getopt(&cmd, argc, argv);
 }
 
 /*
@@ -395,7 +350,7 @@ int cmd_ban(int argc, char **argv)
 	size_t n = 0, i;
 	int err, status = EXIT_OK;
 
-	err = parse_opts(argc, argv, &o, "pin-path for reason file " FLEET_OPTS);
+	err = parse_opts(argc, argv, &o, OPTS_BAN);
 	if (err)
 		return err > 0 ? EXIT_OK : EXIT_USAGE;
 	if (check_fleet(&o, "ban"))
@@ -464,7 +419,7 @@ out:
 
 /* unban, allow and unallow: the same shape, one operation (and the priority trie for allow). */
 static int each_target(int argc, char **argv, int (*op)(struct banmap *, const struct prefix *),
-		       const char *done, const char *missing, const char *accepted)
+		       const char *done, const char *missing, unsigned which)
 {
 	struct prefix *targets = NULL;
 	struct throttle *t = NULL;
@@ -475,7 +430,7 @@ static int each_target(int argc, char **argv, int (*op)(struct banmap *, const s
 	int err, status = EXIT_OK;
 	bool is_allow = op == banmap__allow, is_unallow = op == banmap__unallow;
 
-	err = parse_opts(argc, argv, &o, accepted);
+	err = parse_opts(argc, argv, &o, which);
 	if (err)
 		return err > 0 ? EXIT_OK : EXIT_USAGE;
 	if (parse_targets(argv + optind, argc - optind, argv[0], &targets, &n))
@@ -604,7 +559,7 @@ int cmd_unban(int argc, char **argv)
 	struct ban_opts o;
 	int err;
 
-	err = parse_opts(argc, argv, &o, "pin-path all " FLEET_OPTS);
+	err = parse_opts(argc, argv, &o, OPTS_UNBAN);
 	if (err)
 		return err > 0 ? EXIT_OK : EXIT_USAGE;
 	if (o.all) {
@@ -616,8 +571,7 @@ int cmd_unban(int argc, char **argv)
 	}
 	if (o.fleet)
 		return check_fleet(&o, "unban") ? EXIT_USAGE : unban_fleet(argc, argv, &o);
-	return each_target(argc, argv, banmap__unban, "unbanned", "was not banned",
-			   "pin-path " FLEET_OPTS);
+	return each_target(argc, argv, banmap__unban, "unbanned", "was not banned", OPTS_UNBAN);
 }
 
 /* ---- allow --follow: host names followed in the foreground ---- */
@@ -848,7 +802,7 @@ int cmd_allow(int argc, char **argv)
 	struct ban_opts o;
 	int err;
 
-	err = parse_opts(argc, argv, &o, "pin-path priority follow resolve-interval");
+	err = parse_opts(argc, argv, &o, OPTS_ALLOW);
 	if (err)
 		return err > 0 ? EXIT_OK : EXIT_USAGE;
 	if (o.resolve_interval && !o.follow) {
@@ -857,14 +811,13 @@ int cmd_allow(int argc, char **argv)
 	}
 	if (o.follow)
 		return allow_follow(argc, argv, &o);
-	return each_target(argc, argv, banmap__allow, "allowed", "could not be allowed",
-			   "pin-path priority");
+	return each_target(argc, argv, banmap__allow, "allowed", "could not be allowed", OPTS_ALLOW);
 }
 
 int cmd_unallow(int argc, char **argv)
 {
 	return each_target(argc, argv, banmap__unallow, "unallowed", "was not in the allowlist",
-			   "pin-path");
+			   OPTS_UNALLOW);
 }
 
 struct list_ctx {
@@ -966,7 +919,7 @@ int cmd_list(int argc, char **argv)
 	struct banmap *bm;
 	int err, status = EXIT_OK;
 
-	err = parse_opts(argc, argv, &o, "pin-path json allow");
+	err = parse_opts(argc, argv, &o, OPTS_LIST);
 	if (err)
 		return err > 0 ? EXIT_OK : EXIT_USAGE;
 	if (optind < argc) {
@@ -1022,7 +975,7 @@ int cmd_stats(int argc, char **argv)
 	struct banmap *bm;
 	int err, status = EXIT_OK;
 
-	err = parse_opts(argc, argv, &o, "pin-path json");
+	err = parse_opts(argc, argv, &o, OPTS_STATS);
 	if (err)
 		return err > 0 ? EXIT_OK : EXIT_USAGE;
 	bm = open_maps(o.pin_path, &status);

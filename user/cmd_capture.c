@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /* cmd_capture.c - warden capture: write a sample of the dropped packets to a pcap file. */
 #include <errno.h>
-#include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,21 +12,8 @@
 #include "capture.h"
 #include "cli.h"
 #include "log.h"
+#include "options.h"
 #include "timeutil.h"
-
-enum { OPT_PIN_PATH = 256, OPT_COUNT, OPT_DURATION, OPT_SNAPLEN, OPT_RATE, OPT_STATUS };
-
-static const struct option long_opts[] = {
-	{ "write", required_argument, NULL, 'w' },
-	{ "pin-path", required_argument, NULL, OPT_PIN_PATH },
-	{ "count", required_argument, NULL, OPT_COUNT },
-	{ "duration", required_argument, NULL, OPT_DURATION },
-	{ "snaplen", required_argument, NULL, OPT_SNAPLEN },
-	{ "rate", required_argument, NULL, OPT_RATE },
-	{ "status", no_argument, NULL, OPT_STATUS },
-	{ "help", no_argument, NULL, 'h' },
-	{ 0 },
-};
 
 static const char *usage_text =
 	"usage: warden capture -w FILE.pcap [--count N] [--duration T] [--snaplen BYTES]\n"
@@ -63,64 +49,73 @@ static int parse_count(const char *text, unsigned long long max, unsigned long l
 	return 0;
 }
 
+/* One option: 0 or -EINVAL (said). */
+static int capture_option(void *ctx, enum option_id id, const char *value)
+{
+	struct cmd_opts *o = ctx;
+	unsigned long long v;
+
+	switch (id) {
+	case OPT_WRITE:
+		o->cap.file = value;
+		break;
+	case OPT_PIN_PATH:
+		o->pin_path = value;
+		break;
+	case OPT_COUNT:
+		if (parse_count(value, UINT64_MAX, &v)) {
+			fprintf(stderr, "warden capture: --count wants a positive number, "
+				"not '%s'\n", value);
+			return -EINVAL;
+		}
+		o->cap.count = v;
+		break;
+	case OPT_DURATION:
+		if (time__parse_duration(value, &o->cap.duration_ns) || !o->cap.duration_ns) {
+			fprintf(stderr, "warden capture: '%s' is not a duration (like 90s, 10m)\n",
+				value);
+			return -EINVAL;
+		}
+		break;
+	case OPT_SNAPLEN:
+		if (parse_count(value, WARDEN_CAPTURE_SNAPLEN_MAX, &v)) {
+			fprintf(stderr, "warden capture: --snaplen wants 1 to %d bytes, not '%s'\n",
+				WARDEN_CAPTURE_SNAPLEN_MAX, value);
+			return -EINVAL;
+		}
+		o->cap.snaplen = (uint32_t)v;
+		break;
+	case OPT_RATE:
+		if (parse_count(value, UINT32_MAX, &v)) {
+			fprintf(stderr, "warden capture: --rate wants a positive number, "
+				"not '%s'\n", value);
+			return -EINVAL;
+		}
+		o->cap.per_sec = (uint32_t)v;
+		break;
+	case OPT_STATUS:
+		o->status = 1;
+		break;
+	default:
+		break;
+	}
+	return 0;
+}
+
 /* 0, 1 after --help, or -EINVAL (the reason printed). */
 static int parse_opts(int argc, char **argv, struct cmd_opts *o)
 {
-	unsigned long long v;
-	int c;
+	const struct options_cmd cmd = {
+		.name = "capture", .which = OPTS_CAPTURE, .usage = usage_text,
+		.bad_usage = usage_text, .set = capture_option, .ctx = o,
+	};
+	int err;
 
 	memset(o, 0, sizeof(*o));
 	o->pin_path = WARDEN_DEFAULT_PIN_PATH;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "hw:", long_opts, NULL)) != -1) {
-		switch (c) {
-		case 'h':
-			printf("%s", usage_text);
-			return 1;
-		case 'w':
-			o->cap.file = optarg;
-			break;
-		case OPT_PIN_PATH:
-			o->pin_path = optarg;
-			break;
-		case OPT_COUNT:
-			if (parse_count(optarg, UINT64_MAX, &v)) {
-				fprintf(stderr, "warden capture: --count wants a positive number, "
-					"not '%s'\n", optarg);
-				return -EINVAL;
-			}
-			o->cap.count = v;
-			break;
-		case OPT_DURATION:
-			if (time__parse_duration(optarg, &o->cap.duration_ns) || !o->cap.duration_ns) {
-				fprintf(stderr, "warden capture: '%s' is not a duration (like 90s, 10m)\n",
-					optarg);
-				return -EINVAL;
-			}
-			break;
-		case OPT_SNAPLEN:
-			if (parse_count(optarg, WARDEN_CAPTURE_SNAPLEN_MAX, &v)) {
-				fprintf(stderr, "warden capture: --snaplen wants 1 to %d bytes, not '%s'\n",
-					WARDEN_CAPTURE_SNAPLEN_MAX, optarg);
-				return -EINVAL;
-			}
-			o->cap.snaplen = (uint32_t)v;
-			break;
-		case OPT_RATE:
-			if (parse_count(optarg, UINT32_MAX, &v)) {
-				fprintf(stderr, "warden capture: --rate wants a positive number, "
-					"not '%s'\n", optarg);
-				return -EINVAL;
-			}
-			o->cap.per_sec = (uint32_t)v;
-			break;
-		case OPT_STATUS:
-			o->status = 1;
-			break;
-		default:
-			goto usage;
-		}
-	}
+	err = options__getopt(&cmd, argc, argv);
+	if (err)
+		return err;
 	if (optind < argc) {
 		fprintf(stderr, "warden capture: unexpected argument '%s'\n", argv[optind]);
 		goto usage;

@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /* cmd_parse.c - "warden parse": access-log lines in, one JSON object per line out (like fail2ban-regex). */
 #include <errno.h>
-#include <getopt.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <json-c/json.h>
 #include <json-c/printbuf.h>
 
@@ -16,6 +16,7 @@
 #include "jail.h"
 #include "log.h"
 #include "logparse.h"
+#include "options.h"
 #include "routes.h"
 
 struct parse_opts {
@@ -32,23 +33,6 @@ struct parse_opts {
 	bool json;          /* --json: verdicts and summary as JSON */
 	bool summary;       /* --summary: no verdict per line, the summary only */
 	bool verdicts;      /* any of the above: verdict mode */
-};
-
-enum { OPT_FORMAT = 256, OPT_LOG_REGEX, OPT_APP, OPT_CONFIG, OPT_JAIL, OPT_PRINT_MISSED,
-       OPT_JSON, OPT_FAIL_STATUS, OPT_SUMMARY };
-
-static const struct option long_opts[] = {
-	{ "format", required_argument, NULL, OPT_FORMAT },
-	{ "log-regex", required_argument, NULL, OPT_LOG_REGEX },
-	{ "app", required_argument, NULL, OPT_APP },
-	{ "config", required_argument, NULL, OPT_CONFIG },
-	{ "jail", required_argument, NULL, OPT_JAIL },
-	{ "fail-status", required_argument, NULL, OPT_FAIL_STATUS },
-	{ "print-missed", no_argument, NULL, OPT_PRINT_MISSED },
-	{ "json", no_argument, NULL, OPT_JSON },
-	{ "summary", no_argument, NULL, OPT_SUMMARY },
-	{ "help", no_argument, NULL, 'h' },
-	{ 0 },
 };
 
 static const char *usage_text =
@@ -72,60 +56,72 @@ static const char *usage_text =
 	"line's own. For uvicorn's 'INFO:     192.0.2.1:51234 - \"GET / HTTP/1.1\" 404':\n"
 	"  '^INFO: +(?<ip>[0-9a-fA-F.:]+):[0-9]+ - \"(?<method>[A-Z]+) (?<path>[^ ]+) HTTP/[0-9.]+\" (?<status>[0-9]{3})'\n";
 
+#define PARSE_BAD_USAGE "usage: warden parse [--format F] [--log-regex RE] [FILE] (see --help)\n"
+
+/* One option: 0 or -EINVAL (said). */
+static int parse_option(void *ctx, enum option_id id, const char *value)
+{
+	struct parse_opts *o = ctx;
+
+	switch (id) {
+	case OPT_FORMAT:
+		if (log_format__parse(value, &o->format)) {
+			fprintf(stderr, "warden parse: unknown format '%s'\n%s", value,
+				PARSE_BAD_USAGE);
+			return -EINVAL;
+		}
+		o->format_set = true;
+		break;
+	case OPT_LOG_REGEX:
+		o->regex = value;
+		break;
+	case OPT_APP:
+		o->app = value;
+		o->verdicts = true;
+		break;
+	case OPT_CONFIG:
+		o->config = value;
+		o->verdicts = true;
+		break;
+	case OPT_JAIL:
+		o->jail = value;
+		o->verdicts = true;
+		break;
+	case OPT_FAIL_STATUS:
+		o->fail_status = value;
+		o->verdicts = true;
+		break;
+	case OPT_PRINT_MISSED:
+		o->print_missed = true;
+		o->verdicts = true;
+		break;
+	case OPT_JSON:
+		o->json = true;
+		o->verdicts = true;
+		break;
+	case OPT_SUMMARY:
+		o->summary = true;
+		o->verdicts = true;
+		break;
+	default:
+		break;
+	}
+	return 0;
+}
+
 /* 0, 1 when the help was printed, or -EINVAL. */
 static int parse_args(int argc, char **argv, struct parse_opts *o)
 {
-	int c;
+	const struct options_cmd cmd = {
+		.name = "parse", .which = OPTS_PARSE, .usage = usage_text,
+		.bad_usage = PARSE_BAD_USAGE, .set = parse_option, .ctx = o,
+	};
+	int err;
 
 	memset(o, 0, sizeof(*o));
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "h", long_opts, NULL)) != -1) {
-		switch (c) {
-		case 'h':
-			printf("%s", usage_text);
-			return 1;
-		case OPT_FORMAT:
-			if (log_format__parse(optarg, &o->format)) {
-				fprintf(stderr, "warden parse: unknown format '%s'\n", optarg);
-				goto usage;
-			}
-			o->format_set = true;
-			break;
-		case OPT_LOG_REGEX:
-			o->regex = optarg;
-			break;
-		case OPT_APP:
-			o->app = optarg;
-			o->verdicts = true;
-			break;
-		case OPT_CONFIG:
-			o->config = optarg;
-			o->verdicts = true;
-			break;
-		case OPT_JAIL:
-			o->jail = optarg;
-			o->verdicts = true;
-			break;
-		case OPT_FAIL_STATUS:
-			o->fail_status = optarg;
-			o->verdicts = true;
-			break;
-		case OPT_PRINT_MISSED:
-			o->print_missed = true;
-			o->verdicts = true;
-			break;
-		case OPT_JSON:
-			o->json = true;
-			o->verdicts = true;
-			break;
-		case OPT_SUMMARY:
-			o->summary = true;
-			o->verdicts = true;
-			break;
-		default:
-			goto usage;
-		}
-	}
+	err = options__getopt(&cmd, argc, argv);
+	if (err)
+		return err;
 	if (o->regex && !o->format_set)
 		o->format = LOGFMT_REGEX;
 	if (o->regex && o->format != LOGFMT_REGEX) {
@@ -148,7 +144,7 @@ static int parse_args(int argc, char **argv, struct parse_opts *o)
 		o->file = argv[optind];
 	return 0;
 usage:
-	fprintf(stderr, "usage: warden parse [--format F] [--log-regex RE] [FILE] (see --help)\n");
+	fprintf(stderr, PARSE_BAD_USAGE);
 	return -EINVAL;
 }
 

@@ -1,15 +1,16 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /* cmd_routes.c - "warden routes": print the routes learned from a Flask app, or match paths. */
 #include <errno.h>
-#include <getopt.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <json-c/json.h>
 
 #include "cli.h"
 #include "config.h"
+#include "options.h"
 #include "routes.h"
 #include "routes_learn.h"
 
@@ -24,19 +25,6 @@ struct routes_opts {
 	const char *python; /* --python, the interpreter --from flask runs */
 	char extra[CONFIG_MAX_EXTRA_ROUTES][512]; /* --extra-route */
 	int nextra;
-};
-
-enum { OPT_JSON = 256, OPT_MATCH, OPT_METHOD, OPT_FROM, OPT_PYTHON, OPT_EXTRA };
-
-static const struct option long_opts[] = {
-	{ "json", no_argument, NULL, OPT_JSON },
-	{ "match", no_argument, NULL, OPT_MATCH },
-	{ "method", required_argument, NULL, OPT_METHOD },
-	{ "from", required_argument, NULL, OPT_FROM },
-	{ "python", required_argument, NULL, OPT_PYTHON },
-	{ "extra-route", required_argument, NULL, OPT_EXTRA },
-	{ "help", no_argument, NULL, 'h' },
-	{ 0 },
 };
 
 static const char *usage_text =
@@ -56,53 +44,63 @@ static const char *usage_text =
 	"redirect, method (405) or unknown (404), RULE the deciding rule or '-'.\n"
 	"--json prints one JSON object per line instead.\n";
 
+/* One option: 0 or -EINVAL (said, with the usage). */
+static int routes_option(void *ctx, enum option_id id, const char *value)
+{
+	struct routes_opts *o = ctx;
+
+	switch (id) {
+	case OPT_JSON:
+		o->json = true;
+		break;
+	case OPT_MATCH:
+		o->match = true;
+		break;
+	case OPT_FROM:
+		if (strcmp(value, "flask") && strcmp(value, "source")) {
+			fprintf(stderr, "warden routes: --from takes source or flask\n%s", usage_text);
+			return -EINVAL;
+		}
+		o->from_flask = !strcmp(value, "flask");
+		break;
+	case OPT_PYTHON:
+		o->python = value;
+		break;
+	case OPT_EXTRA_ROUTE:
+		if (o->nextra == CONFIG_MAX_EXTRA_ROUTES || strlen(value) >= sizeof(o->extra[0])) {
+			fprintf(stderr, "warden routes: too many or too long --extra-route\n%s",
+				usage_text);
+			return -EINVAL;
+		}
+		snprintf(o->extra[o->nextra++], sizeof(o->extra[0]), "%s", value);
+		break;
+	case OPT_METHOD:
+		if (!*value) {
+			fprintf(stderr, "warden routes: --method needs a method name\n%s", usage_text);
+			return -EINVAL;
+		}
+		o->method = value;
+		break;
+	default:
+		break;
+	}
+	return 0;
+}
+
 /* 0, 1 when the help was printed, or -EINVAL. */
 static int parse_args(int argc, char **argv, struct routes_opts *o)
 {
-	int c;
+	const struct options_cmd cmd = {
+		.name = "routes", .which = OPTS_ROUTES, .usage = usage_text,
+		.bad_usage = usage_text, .set = routes_option, .ctx = o,
+	};
+	int err;
 
 	memset(o, 0, sizeof(*o));
 	o->method = "GET";
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "h", long_opts, NULL)) != -1) {
-		switch (c) {
-		case 'h':
-			printf("%s", usage_text);
-			return 1;
-		case OPT_JSON:
-			o->json = true;
-			break;
-		case OPT_MATCH:
-			o->match = true;
-			break;
-		case OPT_FROM:
-			if (strcmp(optarg, "flask") && strcmp(optarg, "source")) {
-				fprintf(stderr, "warden routes: --from takes source or flask\n");
-				goto usage;
-			}
-			o->from_flask = !strcmp(optarg, "flask");
-			break;
-		case OPT_PYTHON:
-			o->python = optarg;
-			break;
-		case OPT_EXTRA:
-			if (o->nextra == CONFIG_MAX_EXTRA_ROUTES || strlen(optarg) >= sizeof(o->extra[0])) {
-				fprintf(stderr, "warden routes: too many or too long --extra-route\n");
-				goto usage;
-			}
-			snprintf(o->extra[o->nextra++], sizeof(o->extra[0]), "%s", optarg);
-			break;
-		case OPT_METHOD:
-			if (!*optarg) {
-				fprintf(stderr, "warden routes: --method needs a method name\n");
-				goto usage;
-			}
-			o->method = optarg;
-			break;
-		default:
-			goto usage;
-		}
-	}
+	err = options__getopt(&cmd, argc, argv);
+	if (err)
+		return err;
 	if (optind >= argc) {
 		fprintf(stderr, "warden routes: missing APP\n");
 		goto usage;

@@ -1,14 +1,15 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /* cmd_status.c - warden status: what a running warden run sees of its app. */
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <json-c/json.h>
 
 #include "cli.h"
 #include "control.h"
+#include "options.h"
 #include "timeutil.h"
 
 static const char *usage_text =
@@ -104,40 +105,42 @@ static void print_human(struct json_object *st)
 	}
 }
 
+struct status_opts {
+	const char *path; /* --control */
+	bool json;        /* --json */
+};
+
+static int status_option(void *ctx, enum option_id id, const char *value)
+{
+	struct status_opts *o = ctx;
+
+	if (id == OPT_CONTROL)
+		o->path = value;
+	else if (id == OPT_JSON)
+		o->json = true;
+	return 0;
+}
+
 int cmd_status(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "control", required_argument, NULL, 'c' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
+	struct status_opts o = { .path = CONTROL_DEFAULT_PATH };
+	const struct options_cmd cmd = {
+		.name = "status", .which = OPTS_STATUS, .usage = usage_text,
+		.bad_usage = usage_text, .set = status_option, .ctx = &o,
 	};
-	const char *path = CONTROL_DEFAULT_PATH;
+	const char *path;
 	struct json_object *st;
-	int c, json = 0;
 	char *text;
+	int ret;
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'c':
-			path = optarg;
-			break;
-		case 'j':
-			json = 1;
-			break;
-		case 'h':
-			printf("%s", usage_text);
-			return EXIT_OK;
-		default:
-			fprintf(stderr, "%s", usage_text);
-			return EXIT_USAGE;
-		}
-	}
+	ret = options__getopt(&cmd, argc, argv);
+	if (ret)
+		return ret > 0 ? EXIT_OK : EXIT_USAGE;
 	if (optind < argc) {
 		fprintf(stderr, "warden status: unexpected argument '%s'\n%s", argv[optind], usage_text);
 		return EXIT_USAGE;
 	}
+	path = o.path;
 	text = control__query(path);
 	if (!text) {
 		fprintf(stderr, "warden status: no warden run answers at %s: %s\n", path,
@@ -150,7 +153,7 @@ int cmd_status(int argc, char **argv)
 		free(text);
 		return EXIT_FAIL;
 	}
-	if (json)
+	if (o.json)
 		printf("%s", text);
 	else
 		print_human(st);

@@ -1,15 +1,16 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /* cmd_throttle.c - the throttle and shed commands: per-client limits at XDP, load shedding. */
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <json-c/json.h>
 
 #include "banmap.h"
 #include "cli.h"
 #include "log.h"
+#include "options.h"
 #include "throttle.h"
 #include "timeutil.h"
 
@@ -36,28 +37,9 @@ static const char *shed_usage =
 	"run sheds by itself while the app hangs; 'shed off' ends only a manual\n"
 	"shed. 'learn on' keeps the client history even when nothing is throttled.\n";
 
-enum {
-	OPT_PIN_PATH = 256, OPT_CONN_RATE, OPT_BURST, OPT_PKT_RATE, OPT_PKT_BURST, OPT_LIST,
-	OPT_REMOVE, OPT_JSON, OPT_V6_PREFIX, OPT_KNOWN_FOR,
-};
-
-static const struct option long_opts[] = {
-	{ "pin-path", required_argument, NULL, OPT_PIN_PATH },
-	{ "conn-rate", required_argument, NULL, OPT_CONN_RATE },
-	{ "burst", required_argument, NULL, OPT_BURST },
-	{ "pkt-rate", required_argument, NULL, OPT_PKT_RATE },
-	{ "pkt-burst", required_argument, NULL, OPT_PKT_BURST },
-	{ "list", no_argument, NULL, OPT_LIST },
-	{ "remove", no_argument, NULL, OPT_REMOVE },
-	{ "json", no_argument, NULL, OPT_JSON },
-	{ "ipv6-prefix", required_argument, NULL, OPT_V6_PREFIX },
-	{ "known-for", required_argument, NULL, OPT_KNOWN_FOR },
-	{ "help", no_argument, NULL, 'h' },
-	{ 0 },
-};
-
 /* Everything both commands take; a field set to its "unset" value was not given. */
 struct thr_opts {
+	const char *cmd;                /* "throttle" or "shed", in messages */
 	const char *pin_path;
 	bool conn_rate_set, pkt_rate_set;
 	uint64_t conn_interval, pkt_interval;
@@ -92,84 +74,79 @@ static int parse_rate_opt(const char *cmd, const char *opt, const char *v, uint6
 	return 0;
 }
 
-/* Parse the options; accepted says which this command takes. 1: --help shown. */
-static int parse_opts(int argc, char **argv, struct thr_opts *o, const char *accepted,
+/* One option of throttle or shed: 0 or -EINVAL (said). */
+static int thr_option(void *ctx, enum option_id id, const char *value)
+{
+	struct thr_opts *o = ctx;
+	int err = 0;
+
+	switch (id) {
+	case OPT_PIN_PATH:
+		o->pin_path = value;
+		break;
+	case OPT_CONN_RATE:
+		err = parse_rate_opt(o->cmd, "conn-rate", value, &o->conn_interval);
+		o->conn_rate_set = true;
+		break;
+	case OPT_PKT_RATE:
+		err = parse_rate_opt(o->cmd, "pkt-rate", value, &o->pkt_interval);
+		o->pkt_rate_set = true;
+		break;
+	case OPT_BURST:
+		err = parse_count(o->cmd, "burst", value, &o->conn_burst);
+		break;
+	case OPT_PKT_BURST:
+		err = parse_count(o->cmd, "pkt-burst", value, &o->pkt_burst);
+		break;
+	case OPT_LIST:
+		o->list = true;
+		break;
+	case OPT_REMOVE:
+		o->remove = true;
+		break;
+	case OPT_JSON:
+		o->json = true;
+		break;
+	case OPT_IPV6_PREFIX: {
+		char *end;
+		long n = strtol(value[0] == '/' ? value + 1 : value, &end, 10);
+
+		if (*end || n < 1 || n > 128) {
+			fprintf(stderr, "warden %s: --ipv6-prefix: '%s' is not a prefix length "
+				"in 1..128\n", o->cmd, value);
+			err = -EINVAL;
+		}
+		o->v6_prefix = (int)n;
+		break;
+	}
+	case OPT_KNOWN_FOR:
+		if (time__parse_duration(value, &o->known_for_ns) || !o->known_for_ns ||
+		    o->known_for_ns / NSEC_PER_SEC == 0 ||
+		    o->known_for_ns / NSEC_PER_SEC > UINT32_MAX) {
+			fprintf(stderr, "warden %s: --known-for: '%s' is not a duration of a "
+				"second or more\n", o->cmd, value);
+			err = -EINVAL;
+		}
+		break;
+	default:
+		break;
+	}
+	return err;
+}
+
+/* Parse the options of the command which (OPTS_THROTTLE, OPTS_SHED). 1: --help shown. */
+static int parse_opts(int argc, char **argv, struct thr_opts *o, unsigned which,
 		      const char *usage)
 {
-	int c, err = 0;
+	const struct options_cmd cmd = {
+		.name = argv[0], .which = which, .usage = usage, .bad_usage = usage,
+		.set = thr_option, .ctx = o,
+	};
 
 	memset(o, 0, sizeof(*o));
+	o->cmd = argv[0];
 	o->pin_path = WARDEN_DEFAULT_PIN_PATH;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "h", long_opts, NULL)) != -1) {
-		const char *name = c >= OPT_PIN_PATH ? long_opts[c - OPT_PIN_PATH].name : NULL;
-
-		if (c == 'h') {
-			printf("%s", usage);
-			return 1;
-		}
-		if (c == '?')
-			goto bad;
-		if (name && !strstr(accepted, name)) {
-			fprintf(stderr, "warden %s: --%s does not apply here\n", argv[0], name);
-			goto bad;
-		}
-		switch (c) {
-		case OPT_PIN_PATH:
-			o->pin_path = optarg;
-			break;
-		case OPT_CONN_RATE:
-			err = parse_rate_opt(argv[0], name, optarg, &o->conn_interval);
-			o->conn_rate_set = true;
-			break;
-		case OPT_PKT_RATE:
-			err = parse_rate_opt(argv[0], name, optarg, &o->pkt_interval);
-			o->pkt_rate_set = true;
-			break;
-		case OPT_BURST:
-			err = parse_count(argv[0], name, optarg, &o->conn_burst);
-			break;
-		case OPT_PKT_BURST:
-			err = parse_count(argv[0], name, optarg, &o->pkt_burst);
-			break;
-		case OPT_LIST:
-			o->list = true;
-			break;
-		case OPT_REMOVE:
-			o->remove = true;
-			break;
-		case OPT_JSON:
-			o->json = true;
-			break;
-		case OPT_V6_PREFIX: {
-			char *end;
-			long n = strtol(optarg[0] == '/' ? optarg + 1 : optarg, &end, 10);
-
-			if (*end || n < 1 || n > 128) {
-				fprintf(stderr, "warden %s: --ipv6-prefix: '%s' is not a prefix length "
-					"in 1..128\n", argv[0], optarg);
-				err = -EINVAL;
-			}
-			o->v6_prefix = (int)n;
-			break;
-		}
-		case OPT_KNOWN_FOR:
-			if (time__parse_duration(optarg, &o->known_for_ns) || !o->known_for_ns ||
-			    o->known_for_ns / NSEC_PER_SEC == 0 ||
-			    o->known_for_ns / NSEC_PER_SEC > UINT32_MAX) {
-				fprintf(stderr, "warden %s: --known-for: '%s' is not a duration of a "
-					"second or more\n", argv[0], optarg);
-				err = -EINVAL;
-			}
-			break;
-		}
-		if (err)
-			return err;
-	}
-	return 0;
-bad:
-	fprintf(stderr, "%s", usage);
-	return -EINVAL;
+	return options__getopt(&cmd, argc, argv);
 }
 
 /* Open the throttle maps; missing maps are bad input (exit 2), as for the ban commands. */
@@ -386,8 +363,7 @@ int cmd_throttle(int argc, char **argv)
 	bool is_default = false, setting;
 	int err, status = EXIT_OK, nargs;
 
-	err = parse_opts(argc, argv, &o, "pin-path conn-rate burst pkt-rate pkt-burst list remove "
-			 "json ipv6-prefix", throttle_usage);
+	err = parse_opts(argc, argv, &o, OPTS_THROTTLE, throttle_usage);
 	if (err)
 		return err > 0 ? EXIT_OK : EXIT_USAGE;
 	nargs = argc - optind;
@@ -490,7 +466,7 @@ int cmd_shed(int argc, char **argv)
 	uint32_t live = 0;
 	int err, status = EXIT_OK;
 
-	err = parse_opts(argc, argv, &o, "pin-path json known-for", shed_usage);
+	err = parse_opts(argc, argv, &o, OPTS_SHED, shed_usage);
 	if (err)
 		return err > 0 ? EXIT_OK : EXIT_USAGE;
 	verb = optind < argc ? argv[optind] : NULL;

@@ -1037,73 +1037,30 @@ static int set_fleet_min_prefix6(struct warden_config *c, const char *v, char *w
 
 /* ---- the keys ---- */
 
-/* Every key once: the table and the "section.key" list come from here. */
-#define CONFIG_KEYS(X)                                          \
-	X("warden", "pin_path", set_pin_path, false)            \
-	X("warden", "iface", set_iface, true)                   \
-	X("warden", "xdp_mode", set_xdp_mode, false)            \
-	X("warden", "dry_run", set_dry_run, false)              \
-	X("warden", "log_json", set_log_json, false)            \
-	X("warden", "app", set_app, false)                      \
-	X("warden", "log_format", set_log_format, false)        \
-	X("warden", "log_regex", set_log_regex, false)          \
-	X("warden", "http", set_http, false)                    \
-	X("warden", "state_dir", set_state_dir, false)          \
-	X("warden", "log_stream", set_log_stream, false)        \
-	X("warden", "control", set_control, false)              \
-	X("warden", "http_token_file", set_http_token_file, false) \
-	X("warden", "real_ip_from", set_real_ip_from, true)     \
-	X("warden", "real_ip_field", set_real_ip_field, false)  \
-	X("warden", "follow", set_follow, true)                 \
-	X("warden", "backfill", set_backfill, false)            \
-	X("warden", "restart", set_restart, false)              \
-	X("warden", "restart_max_delay", set_restart_max_delay, false) \
-	X("warden", "restart_reset", set_restart_reset, false)  \
-	X("warden", "max_restarts", set_max_restarts, false)    \
-	X("warden", "restart_window", set_restart_window, false) \
-	X("warden", "stop_timeout", set_stop_timeout, false)    \
-	X("warden", "start_seconds", set_start_seconds, false)  \
-	X("warden", "start_retries", set_start_retries, false)  \
-	X("warden", "user", set_user, false)                    \
-	X("warden", "resolve_interval", set_resolve_interval, false) \
-	X("warden", "watcher", set_watcher, false)              \
-	X("warden", "hang_timeout", set_hang_timeout, false)    \
-	X("warden", "hang_exempt", set_hang_exempt, true)       \
-	X("warden", "slow_threshold", set_slow_threshold, false) \
-	X("warden", "retention", set_retention, false)          \
-	X("warden", "routes_from", set_routes_from, false)      \
-	X("warden", "extra_routes", set_extra_routes, true)     \
-	X("warden", "analytics", set_analytics, false)          \
-	X("warden", "fleet", set_fleet, false)                  \
-	X("warden", "fleet_prefix", set_fleet_prefix, false)    \
-	X("warden", "fleet_password_file", set_fleet_password_file, false) \
-	X("warden", "fleet_name", set_fleet_name, false)        \
-	X("warden", "fleet_rate", set_fleet_rate, false)        \
-	X("warden", "fleet_min_prefix4", set_fleet_min_prefix4, false) \
-	X("warden", "fleet_min_prefix6", set_fleet_min_prefix6, false) \
-	X("jail", "maxretry", set_maxretry, false)              \
-	X("jail", "findtime", set_findtime, false)              \
-	X("jail", "bantime", set_bantime, false)                \
-	X("jail", "bantime.increment", set_increment, false)    \
-	X("jail", "bantime.factor", set_factor, false)          \
-	X("jail", "bantime.maxtime", set_maxtime, false)        \
-	X("jail", "ipv6_prefix", set_ipv6_prefix, false)        \
-	X("jail", "max_tracked", set_max_tracked, false)        \
-	X("jail", "ignoreip", set_ignoreip, true)               \
-	X("jail", "fail_status", set_fail_status, true)         \
-	X("jail", "priority", set_priority, true)               \
-	X("jail", "throttle_conn_rate", set_throttle_conn_rate, false) \
-	X("jail", "throttle_conn_burst", set_throttle_conn_burst, false) \
-	X("jail", "throttle_pkt_rate", set_throttle_pkt_rate, false) \
-	X("jail", "throttle_pkt_burst", set_throttle_pkt_burst, false) \
-	X("jail", "throttle_ipv6_prefix", set_throttle_ipv6_prefix, false) \
-	X("jail", "throttle_maxretry", set_throttle_maxretry, false)
-
-#define KEY_DEF(sec, name, fn, list) { sec, name, fn, list },
-#define KEY_STR(sec, name, fn, list) sec "." name,
-
-static const struct key_def keys[] = { CONFIG_KEYS(KEY_DEF) };
-static const char *const key_names[] = { CONFIG_KEYS(KEY_STR) NULL };
+/*
+ * Every key once, with the command-line option of the same setting: both
+ * come from options.def. Options of the command line only leave a hole
+ * (name NULL), skipped by the lookups.
+ */
+#define KEY(name, arg, cmds, id, section, key, setter, list, help) { #section, key, setter, list },
+#define OPT(name, short_name, arg, cmds, id, help) { NULL, NULL, NULL, false },
+#define ALIAS(name, arg, cmds, key) { NULL, NULL, NULL, false },
+static const struct key_def keys[] = {
+#include "options.def"
+};
+#undef KEY
+#undef OPT
+#undef ALIAS
+#define KEY(name, arg, cmds, id, section, key, setter, list, help) #section "." key,
+#define OPT(name, short_name, arg, cmds, id, help)
+#define ALIAS(name, arg, cmds, key)
+static const char *const key_names[] = {
+#include "options.def"
+	NULL
+};
+#undef KEY
+#undef OPT
+#undef ALIAS
 #define NR_KEYS (sizeof(keys) / sizeof(keys[0]))
 
 static const struct {
@@ -1146,7 +1103,7 @@ static const struct key_def *find_key(const char *name, char *norm, size_t size)
 		if (!strcmp(norm, aliases[i].alias))
 			snprintf(norm, size, "%s", aliases[i].name);
 	for (i = 0; i < NR_KEYS; i++)
-		if (!strcmp(norm, keys[i].name))
+		if (keys[i].name && !strcmp(norm, keys[i].name))
 			return &keys[i];
 	return NULL;
 }
@@ -1354,6 +1311,9 @@ static struct app_section *app_section_get(struct warden_config *c, const char *
  * source), or a [jail] key, checked on a scratch copy of the settings so
  * that a bad value is refused on its own line. continued: an indented line
  * continuing the key before. 0 or -EINVAL/-ENOMEM with a reason in w.
+ * follow and app are not taken from options.def: here they fill the
+ * section's own fields, a file-only shape (a name in the section header)
+ * that no command-line option has.
  */
 static int app_section_set(struct app_section *a, const char *key, const char *value,
 			   bool continued, char *w, size_t wlen)

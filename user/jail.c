@@ -11,6 +11,7 @@
 #include "jail.h"
 #include "log.h"
 #include "realip.h"
+#include "routecache.h"
 #include "timeutil.h"
 
 struct jail {
@@ -33,6 +34,7 @@ struct jail {
 	struct prefix *trusted;  /* real_ip_from: proxies whose forwarded field is believed */
 	int n_trusted;
 	bool warned_proxied;     /* "nearly all clients are proxies" said */
+	struct routecache verdicts; /* of routes: recent requests' verdicts */
 };
 
 /* The warning about app-served unknown URLs waits this long, or for this many shapes. */
@@ -66,6 +68,7 @@ struct jail *jail__new(const struct warden_config *cfg, const struct routes *rou
 	if (!j)
 		return NULL;
 	j->routes = routes;
+	routecache__reset(&j->verdicts, routes);
 	j->bm = bm;
 	if (log_format__parse(cfg->log_format, &format)) {
 		snprintf(err, errlen, "unknown log format '%s'", cfg->log_format);
@@ -151,6 +154,7 @@ void jail__set_banmap(struct jail *j, struct banmap *bm)
 void jail__set_routes(struct jail *j, const struct routes *routes)
 {
 	j->routes = routes;
+	routecache__reset(&j->verdicts, routes);
 }
 
 const struct jail_stats *jail__stats(const struct jail *j)
@@ -332,6 +336,7 @@ enum line_kind jail__line(struct jail *j, enum app_stream stream, const char *li
 	if (!ev)
 		ev = &local;
 	memset(ev, 0, sizeof(*ev));
+	ev->now_ns = now_ns;
 	j->stats.lines++;
 	if (truncated)
 		j->stats.truncated++;
@@ -360,8 +365,9 @@ enum line_kind jail__line(struct jail *j, enum app_stream stream, const char *li
 		ev->access.client = ev->match.host;
 		ev->verdict = ROUTE_UNKNOWN;
 		if (perr == LP_OK && ev->access.http && j->routes && routes__count(j->routes))
-			ev->verdict = routes__match(j->routes, ev->access.method, ev->access.path,
-						    ev->access.path_len, &ev->rule);
+			ev->verdict = routecache__match(&j->verdicts, ev->access.method,
+							ev->access.path, ev->access.path_len,
+							&ev->rule);
 		ev->failure = FAIL_FILTER;
 		goto failure;
 	}
@@ -384,8 +390,9 @@ enum line_kind jail__line(struct jail *j, enum app_stream stream, const char *li
 		ev->failure = FAIL_NOT_HTTP;
 	} else {
 		if (j->routes && routes__count(j->routes)) {
-			ev->verdict = routes__match(j->routes, ev->access.method, ev->access.path,
-						    ev->access.path_len, &ev->rule);
+			ev->verdict = routecache__match(&j->verdicts, ev->access.method,
+							ev->access.path, ev->access.path_len,
+							&ev->rule);
 			/* The app's own answer overrules what was learned of it statically. */
 			if ((ev->verdict == ROUTE_UNKNOWN || ev->verdict == ROUTE_METHOD) &&
 			    !refused_status(ev->access.status)) {

@@ -54,6 +54,7 @@ struct line_event {
 					    or NULL once the table of them is full */
 	bool forwarded;                  /* access.client came from the proxies' forwarded field */
 	struct prefix peer;              /* then: the line's own client, the proxy */
+	uint64_t now_ns;                 /* the jail's clock for this line (jail__line's now_ns) */
 };
 
 /* A URL shape that static learning missed and the app served (jail__served). */

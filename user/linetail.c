@@ -13,7 +13,7 @@ void linetail__reset(struct linetail *t)
 void linetail__add(struct linetail *t, const char *line, size_t len, bool truncated)
 {
 	char *dst = t->line[t->next];
-	size_t keep = len, i;
+	size_t keep = len;
 
 	if (keep > LINETAIL_WIDTH - 1)
 		keep = LINETAIL_WIDTH - 1;
@@ -22,25 +22,32 @@ void linetail__add(struct linetail *t, const char *line, size_t len, bool trunca
 			keep = LINETAIL_WIDTH - 4;
 		truncated = true;
 	}
-	/* The lines go into warden's own messages: no escape sequence of the app's goes along. */
-	for (i = 0; i < keep; i++) {
-		unsigned char c = (unsigned char)line[i];
-
-		dst[i] = (c < 0x20 && c != '\t') || c == 0x7f ? '?' : (char)c;
-	}
+	/* Every line of the app comes here: a plain copy, made safe to show only when shown. */
+	memcpy(dst, line, keep);
 	if (truncated) {
 		memcpy(dst + keep, "...", 3);
 		keep += 3;
 	}
 	dst[keep] = '\0';
+	t->len[t->next] = (unsigned short)keep;
 	t->next = (t->next + 1) % LINETAIL_LINES;
 	if (t->count < LINETAIL_LINES)
 		t->count++;
 }
 
-const char *linetail__get(const struct linetail *t, unsigned i)
+const char *linetail__get(struct linetail *t, unsigned i)
 {
 	unsigned first = (t->next + LINETAIL_LINES - t->count) % LINETAIL_LINES;
+	unsigned slot = (first + i) % LINETAIL_LINES;
+	char *s = t->line[slot];
+	size_t j;
 
-	return t->line[(first + i) % LINETAIL_LINES];
+	/* The lines go into warden's own messages: no escape sequence of the app's goes along. */
+	for (j = 0; j < t->len[slot]; j++) {
+		unsigned char c = (unsigned char)s[j];
+
+		if ((c < 0x20 && c != '\t') || c == 0x7f)
+			s[j] = '?';
+	}
+	return s;
 }

@@ -12,6 +12,7 @@
 /* A ring of the last lines, fixed size: memory is bounded whatever the app writes. */
 struct linetail {
 	char line[LINETAIL_LINES][LINETAIL_WIDTH];
+	unsigned short len[LINETAIL_LINES]; /* bytes of each, as copied (a NUL may be among them) */
 	unsigned next;  /* the slot the next line goes to */
 	unsigned count; /* lines held, at most LINETAIL_LINES */
 };
@@ -20,6 +21,6 @@ void linetail__reset(struct linetail *t);
 /* Keep one line (len bytes, no newline; truncated when the reader cut it). */
 void linetail__add(struct linetail *t, const char *line, size_t len, bool truncated);
 /* The i-th line held, oldest first (i < count); NUL-terminated, control bytes shown as '?'. */
-const char *linetail__get(const struct linetail *t, unsigned i);
+const char *linetail__get(struct linetail *t, unsigned i);
 
 #endif

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /* logparse.c - parse HTTP access-log lines (Werkzeug, common, combined, PCRE2) into client, request and status. */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -236,6 +237,8 @@ static size_t skip_prefix(const char *s, size_t lim)
 static int parse_client(const char *s, size_t n, struct prefix *out)
 {
 	char buf[ADDR_MAX + 1];
+	uint8_t bytes[16];
+	bool colon = false;
 	size_t i;
 
 	if (n >= 2 && s[0] == '[' && s[n - 1] == ']') {
@@ -247,13 +250,18 @@ static int parse_client(const char *s, size_t n, struct prefix *out)
 	for (i = 0; i < n; i++) {
 		char c = s[i];
 
+		colon |= c == ':';
 		if (!is_digit(c) && !(c >= 'a' && c <= 'f') && !(c >= 'A' && c <= 'F') && c != ':' &&
 		    c != '.')
 			return -EINVAL;
 	}
 	memcpy(buf, s, n);
 	buf[n] = '\0';
-	return prefix__parse_addr(buf, out);
+	/* One inet_pton() a line: only an IPv6 address has a colon. */
+	if (inet_pton(colon ? AF_INET6 : AF_INET, buf, bytes) != 1)
+		return -EINVAL;
+	prefix__from_bytes(out, colon ? 6 : 4, bytes);
+	return 0;
 }
 
 static int parse_month(const char *s)

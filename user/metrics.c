@@ -35,11 +35,12 @@ struct metric_family {
 	 * (direct-mapped by address): callers on the log path pass the same
 	 * constant strings line after line, and a string compare is cheaper
 	 * than checking, hashing and probing. A hit is confirmed by content.
+	 * 64: a route x method x status class family sees dozens of sets.
 	 */
 	struct {
 		const char *p[METRICS_MAX_LABELS];
 		size_t idx; /* into series, + 1; 0: empty */
-	} memo[16];
+	} memo[64];
 };
 
 struct metrics {

@@ -1,272 +1,316 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
-/* options.c - the command-line options of warden run and warden watch: config keys, one parser. */
+/* options.c - every command's options from one table (options.def): parsing, --help, the man page. */
 #include <errno.h>
+#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "cli.h"
+#include "control.h"
 #include "options.h"
 
 struct cli_option {
-	const char *name; /* --name */
-	const char *key;  /* config key, NULL for options of the command line only */
-	const char *arg;  /* the value's name in --help ("T", "DIR"), NULL for a flag */
-	unsigned cmds;    /* OPTS_RUN | OPTS_WATCH */
-	const char *help; /* one line for --help and the man page; NULL: an alias, not listed */
+	const char *name;    /* --name */
+	const char *arg;     /* the value's name in --help ("T", "DIR"), NULL for a flag */
+	unsigned cmds;       /* the OPTS_* of the commands that take it */
+	enum option_id id;   /* what handlers are told (OPT_NONE: a key of run/watch only) */
+	char short_name;     /* -c, or 0 */
+	const char *section; /* the file's section of key ("warden", "jail"), NULL for an alias */
+	const char *key;     /* config key (run, watch, check-config), NULL: command line only */
+	const char *help;    /* one line for --help and the man page; NULL: an alias, not listed */
 };
 
-#define BOTH (OPTS_RUN | OPTS_WATCH)
-
-/*
- * Every option of warden run and warden watch, once: the parser, --help and
- * the man page (warden manpage) come from here, and most options are config
- * keys so that the INI file and the command line share one validation path.
- */
+#define KEY(name, arg, cmds, id, section, key, setter, list, help) \
+	{ name, arg, cmds, id, 0, #section, key, help },
+#define OPT(name, short_name, arg, cmds, id, help) \
+	{ name, arg, cmds, id, short_name, NULL, NULL, help },
+#define ALIAS(name, arg, cmds, key) { name, arg, cmds, OPT_NONE, 0, NULL, key, NULL },
 static const struct cli_option options[] = {
-	/* Enforcement */
-	{ "iface", "iface", "IFACE", BOTH,
-	  "attach the XDP ban program here (repeatable; auto: the default route's devices)" },
-	{ "pin-path", "pin_path", "DIR", BOTH,
-	  "where the ban maps are pinned (" WARDEN_DEFAULT_PIN_PATH ")" },
-	{ "mode", "xdp_mode", "M", BOTH, "XDP mode: auto, native, generic (auto)" },
-	{ "loader", NULL, "L", BOTH, "XDP loader: auto, libxdp, libbpf (auto)" },
-	{ "dry-run", "dry_run", NULL, BOTH, "decide and log bans, never write them" },
-	/* What is read */
-	{ "app", "app", "FILE|DIR", BOTH,
-	  "the Flask source to learn the routes from (run: found from CMD; watch: SIGHUP learns again)" },
-	{ "routes-from", "routes_from", "W", OPTS_RUN,
-	  "source (read it, run nothing) or flask (the app's interpreter lists app.url_map) (source)" },
-	{ "extra-route", "extra_routes", "R", BOTH,
-	  "\"[METHODS ]RULE\" that neither way finds (repeatable; GET,POST /hook/<token>)" },
-	{ "follow", "follow", "GLOB", OPTS_WATCH, "files to follow (repeatable; absolute glob patterns)" },
-	{ "backfill", "backfill", NULL, OPTS_WATCH,
-	  "read the rotated logs (.gz too) and the files' history once at start" },
-	{ "log-format", "log_format", "F", BOTH, "auto, werkzeug, common, combined, regex (auto)" },
-	{ "log-regex", "log_regex", "RE", BOTH, "PCRE2 with named groups ip, method, path, status" },
-	{ "log-stream", "log_stream", "S", BOTH, "parse stdout, stderr or both (both)" },
-	{ "real-ip-from", "real_ip_from", "PREFIXES", BOTH,
-	  "trusted reverse proxies: behind them the client is their forwarded address" },
-	{ "real-ip-field", "real_ip_field", "F", BOTH,
-	  "where the forwarded addresses (X-Forwarded-For) are in the line: last (quoted field)" },
-	/* The jail */
-	{ "fail-status", "fail_status", "LIST", BOTH, "statuses that count as failures too (401,403)" },
-	{ "maxretry", "maxretry", "N", BOTH, "failures within findtime that ban (5)" },
-	{ "findtime", "findtime", "T", BOTH, "the window failures are counted in (10m)" },
-	{ "bantime", "bantime", "T", BOTH, "ban length; negative: permanent (10m)" },
-	{ "bantime-increment", "bantime.increment", NULL, BOTH, "longer bans for repeat offenders" },
-	{ "bantime.increment", "bantime.increment", NULL, BOTH, NULL },
-	{ "bantime-factor", "bantime.factor", "F", BOTH, "escalation factor (1)" },
-	{ "bantime.factor", "bantime.factor", "F", BOTH, NULL },
-	{ "bantime-maxtime", "bantime.maxtime", "T", BOTH, "cap of escalated bans (none)" },
-	{ "bantime.maxtime", "bantime.maxtime", "T", BOTH, NULL },
-	{ "ignoreip", "ignoreip", "LIST", BOTH,
-	  "addresses, prefixes and host names never banned (loopback and own addresses never are)" },
-	{ "ipv6-prefix", "ipv6_prefix", "N", BOTH, "IPv6 offenders are banned by this prefix (64)" },
-	{ "max-tracked", "max_tracked", "N", BOTH, "clients tracked at most (1000000)" },
-	/* Throttling */
-	{ "priority", "priority", "LIST", BOTH,
-	  "peers never throttled nor shed (addresses, prefixes, host names)" },
-	{ "throttle-conn-rate", "throttle_conn_rate", "R", BOTH, "new connections per second per client" },
-	{ "throttle-conn-burst", "throttle_conn_burst", "N", BOTH, "burst of new connections" },
-	{ "throttle-pkt-rate", "throttle_pkt_rate", "R", BOTH, "packets per second per client" },
-	{ "throttle-pkt-burst", "throttle_pkt_burst", "N", BOTH, "burst of packets" },
-	{ "throttle-ipv6-prefix", "throttle_ipv6_prefix", "N", BOTH,
-	  "IPv6 clients are throttled by this prefix (64)" },
-	{ "throttle-maxretry", "throttle_maxretry", "N", BOTH,
-	  "seconds throttled within findtime that ban (off)" },
-	{ "resolve-interval", "resolve_interval", "T", BOTH, "host names are looked up again this often (5m)" },
-	/* The app (warden run) */
-	{ "restart", "restart", "P", OPTS_RUN, "on-failure, always or never (on-failure)" },
-	{ "restart-max-delay", "restart_max_delay", "T", OPTS_RUN,
-	  "cap of the doubling restart delay (30s)" },
-	{ "restart-reset", "restart_reset", "T", OPTS_RUN, "a run this long resets the delay (60s)" },
-	{ "max-restarts", "max_restarts", "N", OPTS_RUN,
-	  "give up (exit 69) after N restarts within --restart-window (0: never)" },
-	{ "restart-window", "restart_window", "T", OPTS_RUN, "the window of --max-restarts (10m)" },
-	{ "stop-timeout", "stop_timeout", "T", OPTS_RUN, "SIGKILL the app this long after SIGTERM (10s)" },
-	{ "start-seconds", "start_seconds", "T", OPTS_RUN,
-	  "a run that answered no request started if it lasted this long, listening (1s)" },
-	{ "start-retries", "start_retries", "N", OPTS_RUN,
-	  "give up (exit 69, with the app's last lines) after N failed starts in a row (5; 0: never)" },
-	{ "user", "user", "USER[:GROUP]", OPTS_RUN,
-	  "run the app as this user (it never keeps warden's capabilities)" },
-	{ "watcher", "watcher", "B", OPTS_RUN,
-	  "request watcher: auto, kprobe, tracepoint, sock_diag, off (auto)" },
-	{ "hang-timeout", "hang_timeout", "T", OPTS_RUN,
-	  "a request this old and no answer in that time: hung, restarted (30s)" },
-	{ "hang-exempt", "hang_exempt", "RULE", OPTS_RUN,
-	  "routes whose requests may wait (long polling, streams; repeatable)" },
-	{ "slow-threshold", "slow_threshold", "T", OPTS_RUN,
-	  "warn when a port's p99 over a minute exceeds it (2s; off)" },
-	/* The fleet */
-	{ "fleet", "fleet", "URL", BOTH,
-	  "share bans with a fleet through Redis: redis://[USER:PASSWORD@]HOST[:PORT][/DB]" },
-	{ "fleet-prefix", "fleet_prefix", "P", BOTH, "prefix of the fleet's keys in Redis (warden)" },
-	{ "fleet-password-file", "fleet_password_file", "FILE", BOTH,
-	  "the Redis password, first line of FILE (instead of the URL)" },
-	{ "fleet-name", "fleet_name", "NAME", BOTH, "this host's name in the fleet (the host name)" },
-	{ "fleet-rate", "fleet_rate", "N", BOTH,
-	  "bans and unbans a minute accepted from one fleet member, beyond: refused (600)" },
-	{ "fleet-min-prefix4", "fleet_min_prefix4", "N", BOTH,
-	  "shorter IPv4 prefixes from the fleet are refused (16)" },
-	{ "fleet-min-prefix6", "fleet_min_prefix6", "N", BOTH,
-	  "shorter IPv6 prefixes from the fleet are refused (32)" },
-	/* Reporting and state */
-	{ "http", "http", "ADDR:PORT", BOTH,
-	  "health, metrics (and dashboard in run) (127.0.0.1:9470; off)" },
-	{ "http-token-file", "http_token_file", "FILE", BOTH,
-	  "bearer token the dashboard, /api and /z/info require (needed beyond loopback)" },
-	{ "control", "control", "PATH", OPTS_RUN,
-	  "the status socket warden status reads (/run/warden/warden.sock)" },
-	{ "state-dir", "state_dir", "DIR", BOTH,
-	  "offsets, ban snapshots, analytics history (/var/lib/warden)" },
-	{ "retention", "retention", "T", BOTH, "analytics history kept (30d)" },
-	{ "analytics", "analytics", "on|off", BOTH,
-	  "per-route analytics and the dashboard (on; off: neither kept nor served)" },
-	{ "config", NULL, "FILE", BOTH,
-	  "INI file with [warden] and [jail], or fail2ban's jail.conf or jail.local; options override it" },
-	{ "jail", NULL, "NAME", BOTH,
-	  "with fail2ban's files: the jail to take (the one enabled jail whose logpath exists)" },
-	{ "log-json", "log_json", NULL, BOTH, "warden's own messages as JSON lines" },
-	{ "verbose", NULL, NULL, BOTH, "warden's debug messages too" },
-	{ "help", NULL, NULL, BOTH, "this text" },
+#include "options.def"
 };
+#undef KEY
+#undef OPT
+#undef ALIAS
 #define N_OPTIONS (sizeof(options) / sizeof(options[0]))
 
-static const struct cli_option *find_option(const char *name, size_t len)
+/* getopt's val of an option of the command, and of one of another command. */
+#define VAL_OWN 0x1000
+#define VAL_FOREIGN 0x2000
+
+typedef int (*handle_fn)(const struct options_cmd *c, const struct cli_option *o,
+			 const char *value, void *arg);
+
+static bool named(const struct option *longopts, size_t n, const char *name)
 {
 	size_t i;
 
+	for (i = 0; i < n; i++)
+		if (!strcmp(longopts[i].name, name))
+			return true;
+	return false;
+}
+
+/* How many options of longopts start with the len characters of text; print them to out. */
+static int prefix_matches(const struct option *longopts, const char *text, size_t len, FILE *out)
+{
+	int n = 0;
+
+	for (; longopts->name; longopts++) {
+		if (strncmp(longopts->name, text, len))
+			continue;
+		n++;
+		if (out)
+			fprintf(out, " '--%s'", longopts->name);
+	}
+	return n;
+}
+
+/* An option getopt refused ('?' or ':'): say why. */
+static void refused(const struct options_cmd *c, int ch, const struct option *longopts,
+		    const char *text)
+{
+	const char *name = NULL;
+	size_t i, len;
+
+	if (optopt >= VAL_OWN && optopt < VAL_FOREIGN) {
+		name = options[optopt - VAL_OWN].name;
+	} else if (optopt) {
+		for (i = 0; i < N_OPTIONS; i++)
+			if (options[i].short_name == optopt && (options[i].cmds & c->which))
+				name = options[i].name;
+	}
+	if (ch == ':' && name)
+		fprintf(stderr, "warden %s: --%s needs a value\n", c->name, name);
+	else if (name)
+		fprintf(stderr, "warden %s: --%s takes no value\n", c->name, name);
+	else if (optopt)
+		fprintf(stderr, "warden %s: unknown option '-%c'\n", c->name, optopt);
+	else {
+		len = strcspn(text, "=");
+		if (!strncmp(text, "--", 2) && prefix_matches(longopts, text + 2, len - 2, NULL) > 1) {
+			fprintf(stderr, "warden %s: option '%.*s' is ambiguous; possibilities:",
+				c->name, (int)len, text);
+			prefix_matches(longopts, text + 2, len - 2, stderr);
+			fputc('\n', stderr);
+		} else
+			fprintf(stderr, "warden %s: unknown option '%s'\n", c->name, text);
+	}
+}
+
+/* The option of another command: say whose. */
+static void not_here(const struct options_cmd *c, const struct cli_option *o)
+{
+	unsigned agents = OPTS_RUN | OPTS_WATCH;
+
+	if ((c->which & agents) && (o->cmds & agents))
+		fprintf(stderr, "warden %s: --%s is an option of warden %s only\n", c->name,
+			o->name, (o->cmds & OPTS_RUN) ? "run" : "watch");
+	else
+		fprintf(stderr, "warden %s: --%s does not apply here\n", c->name, o->name);
+}
+
+/*
+ * getopt_long() over the options of c->which, each handed to handle. The
+ * options of other commands are known to getopt too, so that they are told
+ * apart from typos and never taken for an abbreviation of one of c's.
+ */
+static int getopt_table(const struct options_cmd *c, int argc, char **argv, handle_fn handle,
+			void *arg)
+{
+	struct option longopts[N_OPTIONS + 1];
+	char optstring[2 * N_OPTIONS + 3];
+	size_t i, n = 0, s = 0;
+	int ch, err;
+
+	if (c->in_order)
+		optstring[s++] = '+';
+	optstring[s++] = ':'; /* a missing value: ':', not '?' */
+	for (i = 0; i < N_OPTIONS; i++) {
+		const struct cli_option *o = &options[i];
+
+		if (!(o->cmds & c->which) || named(longopts, n, o->name))
+			continue;
+		longopts[n++] = (struct option){ o->name, o->arg ? required_argument : no_argument,
+						 NULL, VAL_OWN + (int)i };
+		if (o->short_name) {
+			optstring[s++] = o->short_name;
+			if (o->arg)
+				optstring[s++] = ':';
+		}
+	}
+	optstring[s] = '\0';
 	for (i = 0; i < N_OPTIONS; i++)
-		if (strlen(options[i].name) == len && !strncmp(options[i].name, name, len))
-			return &options[i];
-	return NULL;
+		if (!named(longopts, n, options[i].name))
+			longopts[n++] = (struct option){ options[i].name, optional_argument, NULL,
+							 VAL_FOREIGN + (int)i };
+	longopts[n] = (struct option){ 0 };
+
+	opterr = 0;
+	optind = 0; /* 0: start afresh (a second pass, another command) */
+	while ((ch = getopt_long(argc, argv, optstring, longopts, NULL)) != -1) {
+		const struct cli_option *o = NULL;
+
+		if (ch == '?' || ch == ':') {
+			refused(c, ch, longopts, argv[optind - 1]);
+			goto bad;
+		}
+		if (ch >= VAL_FOREIGN) {
+			not_here(c, &options[ch - VAL_FOREIGN]);
+			goto bad;
+		}
+		if (ch >= VAL_OWN) {
+			o = &options[ch - VAL_OWN];
+		} else {
+			for (i = 0; i < N_OPTIONS && !o; i++)
+				if (options[i].short_name == ch && (options[i].cmds & c->which))
+					o = &options[i];
+		}
+		err = handle(c, o, optarg, arg);
+		if (err)
+			return err;
+	}
+	return 0;
+bad:
+	if (c->bad_usage)
+		fputs(c->bad_usage, stderr);
+	return -EINVAL;
+}
+
+static int to_handler(const struct options_cmd *c, const struct cli_option *o, const char *value,
+		      void *arg)
+{
+	(void)arg;
+	if (o->id == OPT_HELP) {
+		options__usage(stdout, c->which, c->usage);
+		return 1;
+	}
+	if (o->id == OPT_NONE) { /* options.def gives c an option without telling it */
+		fprintf(stderr, "warden %s: --%s is not handled\n", c->name, o->name);
+		return -EINVAL;
+	}
+	return c->set(c->ctx, o->id, value);
+}
+
+int options__getopt(const struct options_cmd *c, int argc, char **argv)
+{
+	return getopt_table(c, argc, argv, to_handler, NULL);
+}
+
+/* warden run, watch, check-config: the first pass reads the --config files. */
+struct agent_pass {
+	struct cli_opts *o;
+	const char *jail; /* --jail, which says how --config is read */
+	bool first;       /* the first pass, else the second */
+};
+
+static int agent_option(const struct options_cmd *c, const struct cli_option *opt,
+			const char *value, void *arg)
+{
+	struct agent_pass *p = arg;
+	struct cli_opts *o = p->o;
+	char err[512];
+
+	if (p->first) {
+		if (opt->id == OPT_CONFIG &&
+		    config__load_jail(&o->cfg, value, p->jail, err, sizeof(err))) {
+			fprintf(stderr, "warden %s: %s\n", c->name, err);
+			return -EINVAL;
+		}
+		return 0;
+	}
+	if (opt->key) {
+		if (config__set(&o->cfg, NULL, opt->key, value ? value : "true", err, sizeof(err))) {
+			fprintf(stderr, "warden %s: --%s: %s\n", c->name, opt->name, err);
+			return -EINVAL;
+		}
+		return 0;
+	}
+	switch (opt->id) {
+	case OPT_HELP:
+		options__usage(stdout, c->which, c->usage);
+		return 1;
+	case OPT_JAIL:
+		if (!o->cfg.jail_name[0]) {
+			fprintf(stderr, "warden %s: --jail goes with --config FILE of fail2ban's "
+				"(jail.conf, jail.local)\n", c->name);
+			return -EINVAL;
+		}
+		return 0;
+	case OPT_LOADER:
+		if (xdp_attach__parse_loader(value, &o->loader)) {
+			fprintf(stderr, "warden %s: --loader is auto, libxdp or libbpf\n", c->name);
+			return -EINVAL;
+		}
+		return 0;
+	case OPT_VERBOSE:
+		o->verbose = true;
+		return 0;
+	default: /* --config: read in the first pass */
+		return 0;
+	}
 }
 
 int options__parse(const char *cmd, unsigned which, const char *usage, int argc, char **argv,
 		   struct cli_opts *o)
 {
-	const char *jail = NULL;
+	struct options_cmd c = { .name = cmd, .which = which, .usage = usage, .in_order = true };
+	struct agent_pass p = { .o = o, .first = true };
 	char err[512];
-	int i, pass, first_arg = argc;
+	int i, ret;
 
 	config__defaults(&o->cfg);
 	/* --jail says how --config is read: find it first, wherever it stands. */
 	for (i = 1; i < argc && strcmp(argv[i], "--"); i++) {
 		if (!strncmp(argv[i], "--jail=", 7))
-			jail = argv[i] + 7;
+			p.jail = argv[i] + 7;
 		else if (!strcmp(argv[i], "--jail") && i + 1 < argc)
-			jail = argv[++i];
+			p.jail = argv[++i];
 	}
 	o->loader = LOADER_AUTO;
 	o->verbose = false;
 
-	for (pass = 0; pass < 2; pass++) {
-		for (i = 1; i < argc; i++) {
-			const char *arg = argv[i], *eq, *value = NULL;
-			const struct cli_option *opt;
-			size_t nlen;
-
-			if (!strcmp(arg, "--")) {
-				first_arg = i + 1;
-				break;
-			}
-			if (strncmp(arg, "--", 2)) {
-				if (!strcmp(arg, "-h"))
-					arg = "--help";
-				else {
-					first_arg = i;
-					break;
-				}
-			}
-			eq = strchr(arg + 2, '=');
-			nlen = eq ? (size_t)(eq - arg - 2) : strlen(arg + 2);
-			opt = find_option(arg + 2, nlen);
-			if (!opt) {
-				fprintf(stderr, "warden %s: unknown option '%s'\n", cmd, arg);
-				return -EINVAL;
-			}
-			if (!(opt->cmds & which)) {
-				fprintf(stderr, "warden %s: --%s is an option of warden %s only\n", cmd,
-					opt->name, (opt->cmds & OPTS_RUN) ? "run" : "watch");
-				return -EINVAL;
-			}
-			if (opt->arg) {
-				if (eq)
-					value = eq + 1;
-				else if (i + 1 < argc)
-					value = argv[++i];
-				else {
-					fprintf(stderr, "warden %s: --%s needs a value\n", cmd, opt->name);
-					return -EINVAL;
-				}
-			} else if (eq) {
-				fprintf(stderr, "warden %s: --%s takes no value\n", cmd, opt->name);
-				return -EINVAL;
-			}
-
-			if (!strcmp(opt->name, "config")) {
-				if (pass == 0 &&
-				    config__load_jail(&o->cfg, value, jail, err, sizeof(err))) {
-					fprintf(stderr, "warden %s: %s\n", cmd, err);
-					return -EINVAL;
-				}
-				continue;
-			}
-			if (pass == 0)
-				continue;
-			if (!strcmp(opt->name, "jail")) {
-				if (!o->cfg.jail_name[0]) {
-					fprintf(stderr, "warden %s: --jail goes with --config FILE of "
-						"fail2ban's (jail.conf, jail.local)\n", cmd);
-					return -EINVAL;
-				}
-				continue;
-			}
-			if (!strcmp(opt->name, "help")) {
-				options__usage(stdout, which, usage);
-				return 1;
-			}
-			if (opt->key) {
-				if (config__set(&o->cfg, NULL, opt->key, value ? value : "true", err,
-						sizeof(err))) {
-					fprintf(stderr, "warden %s: --%s: %s\n", cmd, opt->name, err);
-					return -EINVAL;
-				}
-			} else if (!strcmp(opt->name, "loader")) {
-				if (xdp_attach__parse_loader(value, &o->loader)) {
-					fprintf(stderr, "warden %s: --loader is auto, libxdp or libbpf\n",
-						cmd);
-					return -EINVAL;
-				}
-			} else if (!strcmp(opt->name, "verbose")) {
-				o->verbose = true;
-			}
-		}
-	}
+	ret = getopt_table(&c, argc, argv, agent_option, &p);
+	if (ret)
+		return ret;
+	p.first = false;
+	ret = getopt_table(&c, argc, argv, agent_option, &p);
+	if (ret)
+		return ret;
 	if (config__check(&o->cfg, err, sizeof(err))) {
 		fprintf(stderr, "warden %s: %s\n", cmd, err);
 		return -EINVAL;
 	}
 	for (i = 0; i < o->cfg.n_notes; i++)
 		fprintf(stderr, "warden %s: warning: %s\n", cmd, o->cfg.notes[i]);
-	o->first_arg = first_arg;
+	o->first_arg = optind;
 	return 0;
+}
+
+/* "-w, --write FILE", "--pin-path DIR", "--json": how --help and the man page name an option. */
+static const char *spelled(const struct cli_option *o, char *buf, size_t len)
+{
+	char dash[8] = "";
+
+	if (o->short_name)
+		snprintf(dash, sizeof(dash), "-%c, ", o->short_name);
+	snprintf(buf, len, "%s--%s%s%s", dash, o->name, o->arg ? " " : "", o->arg ? o->arg : "");
+	return buf;
 }
 
 void options__usage(FILE *out, unsigned which, const char *head)
 {
 	char name[64];
-	size_t i;
+	size_t i, len = strlen(head);
 
 	fputs(head, out);
+	if (len < 2 || strcmp(head + len - 2, "\n\n"))
+		fputs("\n", out);
 	for (i = 0; i < N_OPTIONS; i++) {
 		const struct cli_option *o = &options[i];
 
 		if (!(o->cmds & which) || !o->help)
 			continue;
-		snprintf(name, sizeof(name), "--%s%s%s", o->name, o->arg ? " " : "",
-			 o->arg ? o->arg : "");
+		spelled(o, name, sizeof(name));
 		if (strlen(name) < 25)
 			fprintf(out, "  %-26s%s\n", name, o->help);
 		else
@@ -287,30 +331,47 @@ static void man_text(FILE *out, const char *s)
 	}
 }
 
-void options__man(FILE *out, unsigned which)
+void options__man(FILE *out, unsigned which, unsigned mask)
+{
+	char name[64];
+	size_t i;
+
+	for (i = 0; i < N_OPTIONS; i++) {
+		const struct cli_option *o = &options[i];
+
+		if ((o->cmds & mask) != which || !o->help || o->id == OPT_HELP)
+			continue;
+		fputs(".TP\n.B \"\\%", out); /* \%: never hyphenated */
+		man_text(out, spelled(o, name, sizeof(name)));
+		fputs("\"\n", out);
+		man_text(out, o->help);
+		if (o->key && (which & (OPTS_RUN | OPTS_WATCH | OPTS_CHECK_CONFIG))) {
+			fputs(" (config key \\fB", out);
+			man_text(out, o->key);
+			fputs("\\fP)", out);
+		}
+		fputc('\n', out);
+	}
+}
+
+void options__man_keys(FILE *out, const char *section)
 {
 	size_t i;
 
 	for (i = 0; i < N_OPTIONS; i++) {
 		const struct cli_option *o = &options[i];
 
-		if (o->cmds != which || !o->help)
+		if (!o->section || strcmp(o->section, section))
 			continue;
 		fputs(".TP\n.B ", out);
+		man_text(out, o->key);
+		fputs(" = \\fI", out);
+		man_text(out, o->arg ? o->arg : "true|false");
+		fputs("\\fP\n", out);
+		man_text(out, o->help);
+		fputs(" (\\fB\\%", out);
 		man_text(out, "--");
 		man_text(out, o->name);
-		if (o->arg) {
-			fputs(" \" ", out);
-			man_text(out, o->arg);
-			fputs("\"", out);
-		}
-		fputc('\n', out);
-		man_text(out, o->help);
-		if (o->key) {
-			fputs(" (config key \\fB", out);
-			man_text(out, o->key);
-			fputs("\\fP)", out);
-		}
-		fputc('\n', out);
+		fputs("\\fP)\n", out);
 	}
 }

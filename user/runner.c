@@ -26,7 +26,7 @@
 #include "timeutil.h"
 #include "watcher.h"
 
-#define READ_CHUNK 65536
+#define READ_CHUNK (256 * 1024) /* a quarter of the pipe (supervisor.c): few reads a burst */
 #define FIRST_DELAY_NS (100 * NSEC_PER_MSEC) /* the second restart waits this, then doubles */
 
 /* Nothing more to do: leave the loop. */
@@ -96,7 +96,9 @@ static void pump(struct runner *r, int *fd, int out_fd)
 		/* Forwarding comes first: the app's output is never held back by us. */
 		file__write_all(out_fd, buf, (size_t)n);
 		/* Split always: the last lines are kept to show if warden gives up. */
+		agent__batch_begin(r->agent);
 		linebuf__feed(lb, buf, (size_t)n, on_line, r);
+		agent__batch_end(r->agent);
 		if ((size_t)n < sizeof(buf))
 			return;
 	}
@@ -226,7 +228,7 @@ static void note_restart(struct runner *r, uint64_t now)
 }
 
 /* What the app said last, for an operator who reads why warden gave up. */
-static void show_tail(const struct runner *r)
+static void show_tail(struct runner *r)
 {
 	unsigned i;
 

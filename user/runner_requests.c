@@ -222,7 +222,7 @@ static void on_access(void *ctx, const struct line_event *ev)
 	struct runner *r = ctx;
 
 	if (ev->kind != LINE_NOT_ACCESS)
-		watcher__note_response(r->watcher);
+		watcher__note_response(r->watcher, ev->now_ns);
 }
 
 int requests__open(struct runner *r)

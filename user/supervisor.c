@@ -17,6 +17,8 @@
 #include "supervisor.h"
 #include "timeutil.h"
 
+#define SUPERVISOR_PIPE_BYTES (1 << 20) /* each output pipe of the app (Linux default: 64 KiB) */
+
 static int pidfd_open(pid_t pid)
 {
 	return (int)syscall(SYS_pidfd_open, pid, 0);
@@ -147,6 +149,12 @@ int supervisor__spawn(struct child *c, char *const argv[], struct spawn_opts *o)
 		ret = -errno;
 		goto fail;
 	}
+	/*
+	 * Room for a burst of log lines: fewer wake-ups of warden and of a
+	 * busy app between them. Best effort (pipe-max-size may be lower).
+	 */
+	fcntl(out[0], F_SETPIPE_SZ, SUPERVISOR_PIPE_BYTES);
+	fcntl(err[0], F_SETPIPE_SZ, SUPERVISOR_PIPE_BYTES);
 	if (o)
 		o->parent = getpid();
 	pid = fork();

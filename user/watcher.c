@@ -739,6 +739,19 @@ fail:
 }
 
 /*
+ * Whether a kprobe can attach at all: libbpf makes one through the kprobe
+ * PMU or, without it, through tracefs' kprobe_events. Neither: a full load
+ * of the kprobe flavour (and the detach of what it attached first) would
+ * only end in ENOENT.
+ */
+static bool kprobes_possible(void)
+{
+	return access("/sys/bus/event_source/devices/kprobe/type", F_OK) == 0 ||
+	       access("/sys/kernel/tracing/kprobe_events", F_OK) == 0 ||
+	       access("/sys/kernel/debug/tracing/kprobe_events", F_OK) == 0;
+}
+
+/*
  * Pick the backend: the flavours allowed by w->backend in order, each with
  * the tp_btf fork tracker and then the classic one if that was the
  * problem. Says which is used and why the better ones were not.
@@ -766,10 +779,22 @@ static int pick_backend(struct watcher *w)
 			 * EPERM says little: a kernel may refuse only tracing
 			 * programs (fentry, tp_btf) to root. Try every flavour.
 			 */
-			for (btf = 1; btf >= 0; btf--) {
-				err = bpf_try(w, order[i], btf, why, sizeof(why), &fork_failed);
-				if (!err || !fork_failed)
-					break;
+			if (order[i] == FL_KPROBE && !kprobes_possible()) {
+				err = -ENOENT;
+				snprintf(why, sizeof(why), "no kprobe PMU and no kprobe_events in tracefs");
+			} else {
+				for (btf = 1; btf >= 0; btf--) {
+					err = bpf_try(w, order[i], btf, why, sizeof(why), &fork_failed);
+					if (!err || !fork_failed)
+						break;
+					/*
+					 * A refusal of tracing programs (EPERM) is one of
+					 * fentry too: with the classic fork tracker the
+					 * flavour would fail alike, after another load.
+					 */
+					if (order[i] == FL_FENTRY && err == -EPERM)
+						break;
+				}
 			}
 			if (!err)
 				break;
@@ -1490,10 +1515,10 @@ int watcher__last_response_age(struct watcher *w, uint64_t *age_ns)
 	return 0;
 }
 
-void watcher__note_response(struct watcher *w)
+void watcher__note_response(struct watcher *w, uint64_t now_ns)
 {
 	if (w)
-		w->noted_ns = time__boot_ns();
+		w->noted_ns = now_ns;
 }
 
 int watcher__events_fd(const struct watcher *w)

@@ -144,8 +144,8 @@ int watcher__ports(struct watcher *w, uint16_t *ports, int n);
  */
 int watcher__last_response_age(struct watcher *w, uint64_t *age_ns);
 
-/* The integrator saw the app answer (an access-log line): counts as a response. */
-void watcher__note_response(struct watcher *w);
+/* The integrator saw the app answer (an access-log line read at now_ns, CLOCK_BOOTTIME). */
+void watcher__note_response(struct watcher *w, uint64_t now_ns);
 
 /*
  * The app was restarted: watch this pid tree or cgroup instead (same

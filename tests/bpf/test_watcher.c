@@ -1147,7 +1147,7 @@ static void test_sockdiag_unanswered(void)
 	ASSERT_TRUE(WAIT_UNTIL(watcher__refresh(w) == 0 && !watcher__inflight(w, &n, NULL, NULL) &&
 			       n == 0, 2000), "no longer in flight");
 	/* The log says it answered. */
-	watcher__note_response(w);
+	watcher__note_response(w, time__boot_ns());
 	ASSERT_OK(watcher__last_response_age(w, &resp_age), "last response age");
 	ASSERT_LE(resp_age, NSEC_PER_SEC, "noted response");
 	ASSERT_EQ(watcher__histogram(w, port, NULL, NULL, NULL), -EOPNOTSUPP, "no histogram");

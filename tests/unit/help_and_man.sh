@@ -1,49 +1,107 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
-# help_and_man.sh - every option warden run/watch accept is in their --help and in warden.8,
-# and the man page renders without a troff warning.
+# help_and_man.sh - every option of every command is in its --help and in warden.8, the parser
+# accepts what --help lists, every key of the INI file is in warden.8, and the man page renders
+# without a troff warning.
 . "$(dirname "$0")/../lib.sh"
 W=$TOP/build/warden
 MAN=$TOP/build/warden.8
+DEF=$TOP/user/options.def
 
-# The options the parser accepts, read from the options table of the source.
-# The options the parser accepts, read from the options table of the source (aliases,
-# whose help is NULL, are not listed).
+# "NAME COMMAND..." for each listed option of options.def (ALIAS lines are not listed):
+# the commands from its OPTS_* bits, OPTS_CHECK_CONFIG -> check-config.
 table() {
-	sed -n '/^static const struct cli_option options\[\]/,/^};/p' "$TOP/user/options.c" |
-		grep -E '^\s*\{ "' | grep -v 'NULL },$' |
-		sed -E 's/^\s*\{ "([^"]+)", (NULL|"[^"]*"), (NULL|"[^"]*"), ([A-Z_]+),.*/\4 \1/'
+	perl -0ne 'while (/^(?:KEY|OPT)\("([^"]+)",(.*?)\)\n/msg) {
+		my ($n, $b) = ($1, $2); my @c = map { s/_/-/gr } map { lc } $b =~ /\bOPTS_([A-Z_]+)/g;
+		print "$n @c\n" }' "$DEF"
 }
-mapfile -t run_opts < <(table | awk '$1 != "OPTS_WATCH" { print $2 }')
-mapfile -t watch_opts < <(table | awk '$1 != "OPTS_RUN" { print $2 }')
-check "options-found" test "${#run_opts[@]}" -ge 40 -a "${#watch_opts[@]}" -ge 30
+# "SECTION KEY" for each key of the file.
+keys_of() {
+	perl -0ne 'while (/^KEY\("[^"]+",.*?OPT_[A-Z_]+,\s*(warden|jail), "([^"]+)"/msg) { print "$1 $2\n" }' "$DEF"
+}
+mapfile -t entries < <(table)
+mapfile -t keys < <(keys_of)
+commands=$(table | cut -d' ' -f2- | tr ' ' '\n' | sort -u)
+check "options-found" test "${#entries[@]}" -ge 90 -a "$(wc -w <<<"$commands")" -ge 17
+check "keys-found" test "${#keys[@]}" -ge 59
 
-run_help=$("$W" run --help)
-watch_help=$("$W" watch --help)
+# The man page, rendered once; a command's section: its OPTIONS OF heading to the next heading.
+man_text=$(MANWIDTH=200 man -l "$MAN" 2>/dev/null)
+man_section() { # COMMAND: run and watch share theirs
+	local title=${1^^}
+	case $1 in run | watch) title="RUN AND WATCH" ;; esac
+	awk -v t="OPTIONS OF ${title//-/ }" '$0 == t { on = 1; next } /^[A-Z]/ { on = 0 } on' <<<"$man_text"
+}
+
+declare -A help_of man_of
+for c in $commands; do
+	help_of[$c]=$("$W" "$c" --help)
+	man_of[$c]=$(man_section "$c")
+done
+no_help="" no_man=""
+for e in "${entries[@]}"; do
+	read -r o cs <<<"$e"
+	for c in $cs; do
+		grep -qE -- "^ +(-., )?--$o( |$)" <<<"${help_of[$c]}" || no_help+=" $c:--$o"
+		[ "$o" = help ] && continue
+		grep -qE -- "--$o( |$)" <<<"${man_of[$c]}" || no_man+=" $c:--$o"
+	done
+done
+check "every-option-in-its-command-help" test -z "$no_help"
+[ -n "$no_help" ] && echo "  not in --help:$no_help"
+check "every-option-in-its-command-man-section" test -z "$no_man"
+[ -n "$no_man" ] && echo "  not in warden.8:$no_man"
+
+# check-config takes every option of run and watch: its --help says so.
 missing=""
-for o in "${run_opts[@]}"; do grep -qE -- "--$o( |$)" <<<"$run_help" || missing+=" $o"; done
-check "run-help-lists-every-option" test -z "$missing"
-[ -n "$missing" ] && echo "  not in run --help:$missing"
-missing=""
-for o in "${watch_opts[@]}"; do grep -qE -- "--$o( |$)" <<<"$watch_help" || missing+=" $o"; done
-check "watch-help-lists-every-option" test -z "$missing"
-[ -n "$missing" ] && echo "  not in watch --help:$missing"
-# Each option that --help lists is accepted by the parser (not "unknown option").
+for e in "${entries[@]}"; do
+	read -r o cs <<<"$e"
+	grep -qwE 'run|watch' <<<"$cs" || continue
+	grep -qE -- "^ +(-., )?--$o( |$)" <<<"${help_of[check-config]}" || missing+=" $o"
+done
+check "check-config-help-lists-run-and-watch-options" test -z "$missing"
+[ -n "$missing" ] && echo "  not in check-config --help:$missing"
+
+# Each option that a command's --help lists is one its parser takes. The option is given with
+# a value and followed by an unknown one, so that the command stops at parsing and changes
+# nothing: a flag says it "takes no value", a valued option reaches --frobnicate.
 bad=""
-for o in $(grep -oE '^  --[a-z0-9-]+' <<<"$run_help" | sed 's/^  --//'); do
-	"$W" run --"$o" 2>&1 </dev/null | grep -q "unknown option" && bad+=" $o"
+for c in $commands; do
+	for o in $(grep -oE '^  (-., )?--[a-z0-9.-]+' <<<"${help_of[$c]}" | sed -E 's/^  (-., )?--//'); do
+		[ "$o" = help ] && continue
+		out=$("$W" "$c" "--$o=x" --frobnicate-$$ 2>&1 </dev/null)
+		grep -qE -- "unknown option '--$o=|--$o does not apply|--$o is an option of" <<<"$out" &&
+			bad+=" $c:--$o"
+	done
 done
 check "every-listed-option-is-accepted" test -z "$bad"
+[ -n "$bad" ] && echo "  refused:$bad"
+# One parser: no command has a getopt loop of its own.
+check "one-getopt-loop" test "$(grep -l getopt_long "$TOP"/user/*.c | xargs -n1 basename)" = options.c
+# An option of another command is told apart from a typo.
+check "foreign-option-named" bash -c "\"$W\" unban 192.0.2.7 --for 1h 2>&1 | grep -q 'does not apply'"
+check "unknown-option-named" bash -c "\"$W\" check-config --frobnicate 2>&1 | grep -q \"unknown option '--frobnicate'\""
 
-# The man page: generated by the build, every option in it, no troff warning.
-check "man-page-built" test -s "$MAN"
-man_text=$(MANWIDTH=200 man -l "$MAN" 2>/dev/null)
+# The configuration file: every key in its section of warden.8, with its option.
+cfg_text=$(awk '$0 == "CONFIGURATION FILE" { on = 1; next } /^[A-Z]/ { on = 0 } on' <<<"$man_text")
 missing=""
-for o in "${run_opts[@]}" "${watch_opts[@]}"; do grep -qE -- "--$o( |$)" <<<"$man_text" || missing+=" $o"; done
-check "man-page-lists-every-option" test -z "$missing"
-[ -n "$missing" ] && echo "  not in warden.8:$missing"
+for k in "${keys[@]}"; do
+	read -r s key <<<"$k"
+	grep -qE -- "^ +${key//./\\.} = " <<<"$cfg_text" || missing+=" [$s]$key"
+done
+check "man-page-lists-every-key" test -z "$missing"
+[ -n "$missing" ] && echo "  not in CONFIGURATION FILE:$missing"
+for s in "\[warden\]" "\[jail\]" "\[app NAME\]"; do
+	check "man-page-section-${s//[^a-zA-Z ]/}" grep -qE "^ +$s" <<<"$cfg_text"
+done
+for h in "FAIL2BAN CONFIGURATION" "EXIT STATUS" "FILES"; do
+	check "man-page-has-${h// /-}" grep -qx "$h" <<<"$man_text"
+done
+
+# The man page: generated by the build, no troff warning, every command in it.
+check "man-page-built" test -s "$MAN"
 warnings=$(groff -man -Tutf8 -ww -z "$MAN" 2>&1)
 check "man-page-renders-cleanly" test -z "$warnings"
 [ -n "$warnings" ] && echo "  $warnings"
-check "man-page-lists-every-command" bash -c "for c in run watch status attach detach ban unban allow unallow list stats throttle shed capture routes parse; do grep -qE \"^ +\$c( |\$)\" <<<\"\$1\" || exit 1; done" _ "$man_text"
+check "man-page-lists-every-command" bash -c "for c in run watch status attach detach ban unban allow unallow list stats throttle shed capture routes parse check-config; do grep -qE \"^ +\$c( |\$)\" <<<\"\$1\" || exit 1; done" _ "$man_text"
 exit $((FAILED > 0))

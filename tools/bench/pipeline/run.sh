@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 # run.sh - pipeline benchmark: access-log lines per second through warden's parse + route match +
-# detector (jail__line() in memory, and `warden run -- cat access.log` end to end with and without
-# analytics) against fail2ban-regex on the same file, CPU per line of each, and ban latency (line
-# written -> ban in the map) against fail2ban's (line written -> ban action ran).
+# detector (jail__line() in memory, and `warden run -- cat access.log` with and without analytics,
+# steady state and whole run) against fail2ban-regex on the same file, CPU per line of each, warden
+# run's peak RSS with --mem-clients tracked clients, and ban latency (line written -> ban in the
+# map) against fail2ban's (line written -> ban action ran).
 #
 # Usage: tools/bench/pipeline/run.sh [--lines N] [--seed S] [--runs N] [--f2b-runs N]
-#            [--bans N] [--lat-runs N] [--f2b-bans N] [--no-fail2ban] [--quick] [--keep]
-#            [--out FILE]
+#            [--bans N] [--lat-runs N] [--f2b-bans N] [--mem-clients N] [--no-fail2ban]
+#            [--quick] [--keep] [--out FILE]
 # Needs root (BPF maps), build/warden and build/tools/bench/{pipeline-gen,pipeline-bench,
 # latency-child} (make). Installs fail2ban, python3-pyinotify and perf (for warden's CPU time)
 # with tools/install-deps.sh if missing.
@@ -27,6 +28,7 @@ F2B_RUNS=3      # passes of fail2ban-regex (median)
 BANS=2000       # bans per warden latency run
 LAT_RUNS=3      # warden latency runs (median of each percentile)
 F2B_BANS=300    # bans timed against fail2ban (about 0.2 s each)
+MEM_CLIENTS=1000000 # distinct failing clients for the memory run (0: none)
 DO_F2B=1
 KEEP=0
 OUT=
@@ -41,11 +43,12 @@ while [ $# -gt 0 ]; do
 	--bans) BANS=$2; shift 2 ;;
 	--lat-runs) LAT_RUNS=$2; shift 2 ;;
 	--f2b-bans) F2B_BANS=$2; shift 2 ;;
+	--mem-clients) MEM_CLIENTS=$2; shift 2 ;;
 	--no-fail2ban) DO_F2B=0; shift ;;
 	--quick) LINES=100000 RUNS=2 F2B_RUNS=1 BANS=300 LAT_RUNS=1 F2B_BANS=20; shift ;;
 	--keep) KEEP=1; shift ;;
 	--out) OUT=$2; shift 2 ;;
-	-h|--help) sed -n '3,13p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h|--help) sed -n '3,14p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) echo "run.sh: unknown option $1" >&2; exit 2 ;;
 	esac
 done
@@ -208,7 +211,9 @@ run_warden() { # tag input analytics(on|off) -> wall seconds and CPU ms in $WALL
 	WALL=$(elapsed "$t0" "$t1")
 	CPU=$(awk -F, '$3 == "task-clock" { print $1 }' "$WORK/cpu.txt")
 }
-e2e() { # analytics(on|off) -> RESULT="lines_per_s bans cpu_ns_per_line startup_ms startup_cpu_ms"
+# Two rates: the whole run (start-up and exit included) and the steady state (the
+# wall clock less that of the same run over an empty file: the lines alone).
+e2e() { # analytics(on|off) -> RESULT="lines_per_s bans cpu_ns_per_line startup_ms startup_cpu_ms steady_lines_per_s"
 	local an=$1 r secs=() cpus=() s_secs=() s_cpus=() bans=0
 	for r in $(seq "$RUNS"); do
 		# What a run costs before the first line: routes learned, maps created, the child started.
@@ -222,12 +227,12 @@ e2e() { # analytics(on|off) -> RESULT="lines_per_s bans cpu_ns_per_line startup_
 	done
 	RESULT=$(awk -v n="$LINES" -v s="$(median "${secs[@]}")" -v b="$bans" -v c="$(median "${cpus[@]}")" \
 		-v ss="$(median "${s_secs[@]}")" -v sc="$(median "${s_cpus[@]}")" \
-		'BEGIN { printf "%.0f %d %.1f %.0f %.0f\n", n / s, b, (c - sc) * 1e6 / n, ss * 1000, sc }')
+		'BEGIN { printf "%.0f %d %.1f %.0f %.0f %.0f\n", n / s, b, (c - sc) * 1e6 / n, ss * 1000, sc, (s > ss ? n / (s - ss) : 0) }')
 }
 log "warden run -- cat access.log (and -- cat /dev/null for the start-up), $RUNS runs each"
 e2e on || exit 1
 E2E=$RESULT
-E2E_OFF="0 - 0 - -"
+E2E_OFF="0 - 0 - - 0"
 if [ "$AN_OPT" = 1 ]; then
 	log "warden run --analytics off -- cat access.log (and /dev/null), $RUNS runs each"
 	e2e off || exit 1
@@ -243,7 +248,7 @@ F2B_DATE='%d/%b/%Y %H:%M:%S'
 RE_ROUTES='^<HOST> - - \[\] "(?!(?:GET|HEAD|OPTIONS) /(?:|health|api/v1/products(?:/\d+)?|static/[^ "?#]+)(?:\?[^ "]*)? HTTP/|(?:POST|OPTIONS) /api/v1/login(?:\?[^ "]*)? HTTP/)'
 # The cheapest one that catches the scanners: any 404 (also the app's own 404s).
 RE_404='^<HOST> - - \[\] "[^"]*" 404 '
-f2b_regex() { # regex -> RESULT="lines_per_s matched wall_s"
+f2b_regex() { # regex -> RESULT="lines_per_s matched wall_s" (lines/s from its own "processed in")
 	local re=$1 r secs=() walls=() matched t0 t1 p
 	for r in $(seq "$F2B_RUNS"); do
 		t0=$(now)
@@ -295,9 +300,16 @@ if [ "$DO_F2B" = 1 ]; then
 fi
 
 {
+	# Like with like: what runs without a start-up (jail__line() in memory, warden run's
+	# steady state) against fail2ban-regex's own "processed in" time; whole runs (start-up
+	# and exit included) against fail2ban-regex's wall clock (Python's start-up included).
 	lps_ref=$([ "$DO_F2B" = 1 ] && echo "${F2B_R%% *}" || echo 0)
+	lps_wall=$([ "$DO_F2B" = 1 ] && awk -v n="$LINES" -v w="$(echo "$F2B_R" | cut -d' ' -f3)" 'BEGIN { printf "%.0f", n / w }' || echo 0)
 	ratio() { [ "$lps_ref" != 0 ] && awk -v a="$1" -v b="$lps_ref" 'BEGIN { printf "%.1f x", a / b }' || echo "-"; }
+	ratio_wall() { [ "$lps_wall" != 0 ] && awk -v a="$1" -v b="$lps_wall" 'BEGIN { printf "%.1f x", a / b }' || echo "-"; }
 	echo "### Throughput: $(fmt_int "$LINES") lines, median of $RUNS runs (fail2ban: $F2B_RUNS)"
+	echo
+	echo "Without start-up (steady state), against fail2ban-regex's own \"processed in\" time:"
 	echo
 	echo "| pipeline | lines/s | failures | bans | vs fail2ban |"
 	echo "|---|---:|---:|---:|---:|"
@@ -306,13 +318,12 @@ fi
 		echo "| warden: $l | $(fmt_int "$(field "$r" lines_per_s)") | $(field "$r" failures) | $(field "$r" bans) | $(ratio "$(field "$r" lines_per_s)") |"
 	done
 	# shellcheck disable=SC2086
-	set -- $E2E
-	echo "| warden: \`warden run -- cat access.log\`, end to end, bans written to the maps, analytics on (the default) | $(fmt_int "$1") | | $2 | $(ratio "$1") |"
-	# shellcheck disable=SC2086
 	set -- $E2E_OFF
-	echo "| warden: the same with \`--analytics off\` | $(fmt_int "$1") | | $2 | $(ratio "$1") |"
+	echo "| warden: \`warden run --analytics off -- cat access.log\`, steady state (wall clock less that of \`-- cat /dev/null\`), bans written to the maps | $(fmt_int "$6") | | $2 | $(ratio "$6") |"
+	# shellcheck disable=SC2086
+	set -- $E2E
+	echo "| warden: the same, analytics on (the default) | $(fmt_int "$6") | | $2 | $(ratio "$6") |"
 	echo "| warden: jail__line() dry-run, TZ=:/etc/localtime | $(fmt_int "$(field "$DRY_TZ" lines_per_s)") | $(field "$DRY_TZ" failures) | $(field "$DRY_TZ" bans) | $(ratio "$(field "$DRY_TZ" lines_per_s)") |"
-	echo "| warden: \`warden parse --summary\` with that failregex as a fail2ban filter (filter.d + jail.local), end to end | $(fmt_int "${WFILTER%% *}") | ${WFILTER#* } | | $(ratio "${WFILTER%% *}") |"
 	if [ "$DO_F2B" = 1 ]; then
 		# shellcheck disable=SC2086
 		set -- $F2B_R
@@ -321,6 +332,19 @@ fi
 		set -- $F2B_4
 		echo "| fail2ban-regex, \`\" 404 \` failregex | $(fmt_int "$1") | $2 | | $(ratio "$1") |"
 	fi
+	echo
+	echo "Whole runs, start-up and exit included, against fail2ban-regex's wall clock (Python's start-up included):"
+	echo
+	echo "| pipeline | lines/s | start-up ms | bans | vs fail2ban |"
+	echo "|---|---:|---:|---:|---:|"
+	# shellcheck disable=SC2086
+	set -- $E2E_OFF
+	echo "| warden: \`warden run --analytics off -- cat access.log\`, end to end | $(fmt_int "$1") | $4 | $2 | $(ratio_wall "$1") |"
+	# shellcheck disable=SC2086
+	set -- $E2E
+	echo "| warden: the same, analytics on (the default) | $(fmt_int "$1") | $4 | $2 | $(ratio_wall "$1") |"
+	echo "| warden: \`warden parse --summary\` with that failregex as a fail2ban filter (filter.d + jail.local) | $(fmt_int "${WFILTER%% *}") | | | $(ratio_wall "${WFILTER%% *}") |"
+	[ "$DO_F2B" = 1 ] && echo "| fail2ban-regex, route-equivalent failregex, wall clock | $(fmt_int "$lps_wall") | | | 1 x |"
 	echo
 	jail_ns=$(awk -v l="$LINES" -v s="$(field "$MAPS" cpu_median_s)" 'BEGIN { printf "%.1f", s * 1e9 / l }')
 	cpu_row() { awk -v c="$1" -v j="$jail_ns" 'BEGIN { printf "%.1f | %.2f x", c, c / j }'; }
@@ -331,7 +355,7 @@ fi
 	echo "| the same, \`--analytics off\` | $(cpu_row "$(echo "$E2E_OFF" | cut -d' ' -f3)") |"
 	echo
 	echo "- Stages (dry-run, TZ unset): parse $(field "$STAGES" parse_ns) ns/line, parse + route match $(field "$STAGES" match_ns) ns/line, whole jail__line() $(awk -v l="$LINES" -v s="$(field "$DRY" median_s)" 'BEGIN { printf "%.1f", s * 1e9 / l }') ns/line."
-	echo "- warden: jail settings maxretry 5, findtime 10m, bantime 10m; the detector's clock is each line's own timestamp (the log is 2.8 hours long; replayed with the real clock, every client's failures would fall into one findtime). TZ unset unless said (as under systemd). End to end: \`warden run --log-format werkzeug --app tools/demo/app.py --analytics on|off $SHOWN_EXTRA -- cat access.log\` under \`perf stat --no-inherit -e task-clock\` (warden's own CPU, not cat's), output to /dev/null, wall clock including start-up and exit ($(echo "$E2E" | cut -d' ' -f4) ms with \`-- cat /dev/null\`, $(echo "$E2E" | cut -d' ' -f5) ms of CPU), the real clock as detector clock (so bans differ: each client is banned at most once in the seconds the run lasts). The request watcher is on (as by default), so with analytics every line waits to be paired with a latency that \`cat\` never produces: the worst case of the pairing rings (full, the oldest line recorded without latency each time)."
+	echo "- warden: jail settings maxretry 5, findtime 10m, bantime 10m; the detector's clock is each line's own timestamp (the log is 2.8 hours long; replayed with the real clock, every client's failures would fall into one findtime). TZ unset unless said (as under systemd). End to end: \`warden run --log-format werkzeug --app tools/demo/app.py --analytics on|off $SHOWN_EXTRA -- cat access.log\` under \`perf stat --no-inherit -e task-clock\` (warden's own CPU, not cat's), output to /dev/null, wall clock including start-up and exit ($(echo "$E2E" | cut -d' ' -f4) ms with \`-- cat /dev/null\`, $(echo "$E2E" | cut -d' ' -f5) ms of CPU; analytics off: $(echo "$E2E_OFF" | cut -d' ' -f4) ms, $(echo "$E2E_OFF" | cut -d' ' -f5) ms of CPU; each run on a fresh pin folder, so the maps are created as at warden's first start on a host, where a restart finds them pinned), the real clock as detector clock (so bans differ: each client is banned at most once in the seconds the run lasts). The request watcher is on (as by default), so with analytics every line waits to be paired with a latency that \`cat\` never produces: the worst case of the pairing rings (full, the oldest line recorded without latency each time)."
 	if [ "$DO_F2B" = 1 ]; then
 		echo "- fail2ban: \`fail2ban-regex -r --print-no-missed -d '$F2B_DATE' access.log FAILREGEX\`; lines/s from its own \"processed in\" time (without Python's start-up; wall clock median $(awk -v a="${F2B_R##* }" 'BEGIN{print a}') s). fail2ban-regex matches lines, it decides no bans."
 		echo "- Route-equivalent failregex (the same lines as warden's failures: $(field "$DRY" failures) vs $(echo "$F2B_R" | cut -d' ' -f2)): \`$RE_ROUTES\`"
@@ -340,7 +364,65 @@ fi
 	echo
 } >>"$REPORT"
 
-# ---- 3. Ban latency, warden ----
+# ---- 3. Memory: the detector tracking MEM_CLIENTS clients ----
+# One failing line (an unknown URL, 404) for each of N distinct addresses of
+# 100.64.0.0/10, with maxretry 5 no ban: N clients tracked at once. Peak RSS
+# of warden (getrusage of its waited children: warden, and cat, which is
+# smaller), for N and 2N clients (the detector keeps --max-tracked, 1,000,000
+# by default: 2N must cost no more) and for an empty file; the kernel's share,
+# the pinned maps, as bpftool reports their memlock.
+clients_log() { # n file
+	awk -v n="$1" 'BEGIN {
+		for (i = 0; i < n; i++)
+			printf "100.%d.%d.%d - - [21/Nov/2026 04:00:00] \"GET /wbench-%d HTTP/1.1\" 404 -\n",
+				64 + int(i / 65536) % 64, int(i / 256) % 256, i % 256, i % 97
+	}' >"$2"
+}
+peak_rss_kb() { # tag input -> RESULT=kB
+	local tag=$1 input=$2
+	run_bg env -u TZ /usr/bin/python3 -c 'import resource, subprocess, sys
+r = subprocess.run(sys.argv[2:], stdout=subprocess.DEVNULL, stderr=open(sys.argv[1], "w"))
+print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+sys.exit(r.returncode)' "$WORK/mem.err" "$WARDEN" run --pin-path "$BPF/$tag" --app "$APP" \
+		--log-format werkzeug "${AOPT_OFF[@]}" "${EXTRA[@]}" -- cat "$input" >"$WORK/mem.txt" ||
+		{ cat "$WORK/mem.err" >&2; return 1; }
+	rm -rf "$WORK/state"/*
+	RESULT=$(tail -n 1 "$WORK/mem.txt")
+}
+AOPT_OFF=()
+[ "$AN_OPT" = 1 ] && AOPT_OFF=(--analytics off)
+if [ "$MEM_CLIENTS" -gt 0 ]; then
+	log "memory: warden run over $MEM_CLIENTS and $((2 * MEM_CLIENTS)) distinct failing clients"
+	clients_log $((2 * MEM_CLIENTS)) "$WORK/clients2.log"
+	head -n "$MEM_CLIENTS" "$WORK/clients2.log" >"$WORK/clients.log"
+	peak_rss_kb mem-0 /dev/null || exit 1
+	MEM_BASE=$RESULT
+	peak_rss_kb mem-1 "$WORK/clients.log" || exit 1
+	MEM_1=$RESULT
+	peak_rss_kb mem-2 "$WORK/clients2.log" || exit 1
+	MEM_2=$RESULT
+	MAPS_KB=0
+	if command -v bpftool >/dev/null; then
+		MAPS_KB=$(for f in "$BPF/mem-1"/*; do bpftool map show pinned "$f" 2>/dev/null; done |
+			sed -n 's/.*memlock \([0-9]*\)B.*/\1/p' | awk '{ s += $1 } END { printf "%.0f", s / 1024 }')
+	fi
+	rm -f "$WORK/clients.log" "$WORK/clients2.log"
+	{
+		echo "### Memory: the detector with $(fmt_int "$MEM_CLIENTS") tracked clients"
+		echo
+		echo "| \`warden run --analytics off -- cat FILE\` | warden's peak RSS, MB |"
+		echo "|---|---:|"
+		echo "| empty file | $(awk -v k="$MEM_BASE" 'BEGIN { printf "%.1f", k / 1024 }') |"
+		echo "| $(fmt_int "$MEM_CLIENTS") distinct clients, one failure each | $(awk -v k="$MEM_1" 'BEGIN { printf "%.1f", k / 1024 }') |"
+		echo "| $(fmt_int $((2 * MEM_CLIENTS))) distinct clients (beyond --max-tracked 1,000,000: the least recent go) | $(awk -v k="$MEM_2" 'BEGIN { printf "%.1f", k / 1024 }') |"
+		echo
+		echo "- Per tracked client: $(awk -v a="$MEM_1" -v b="$MEM_BASE" -v n="$MEM_CLIENTS" 'BEGIN { printf "%.0f", (a - b) * 1024 / n }') bytes of RSS. The BPF maps warden pins (kernel memory, not in the RSS; created at the first start, the same whatever the traffic): $(awk -v k="$MAPS_KB" 'BEGIN { printf "%.0f", k / 1024 }') MB by bpftool's memlock."
+		echo "- Lines: \`100.A.B.C - - [21/Nov/2026 04:00:00] \"GET /wbench-K HTTP/1.1\" 404 -\`, one per address of 100.64.0.0/10 (maxretry 5: no ban). Peak RSS from getrusage(RUSAGE_CHILDREN) of a Python wrapper that runs warden (the largest of warden and cat)."
+		echo
+	} >>"$REPORT"
+fi
+
+# ---- 4. Ban latency, warden ----
 # One offending line per address, maxretry 1, written by the app (latency-child)
 # on its stderr; the time until the ban is in the pinned map.
 LAT_ALL=()
@@ -372,7 +454,7 @@ lat_max() { # lines... -> the largest max
 	printf '%s\n' "${v[@]}" | sort -g | tail -1
 }
 
-# ---- 4. Ban latency, fail2ban ----
+# ---- 5. Ban latency, fail2ban ----
 if [ "$DO_F2B" = 1 ]; then
 	log "fail2ban: ban latency, $F2B_BANS bans"
 	: >"$F2B/access.log"

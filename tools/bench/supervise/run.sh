@@ -10,7 +10,7 @@
 # wrk setups: shared (wrk, the app and warden on all CPUs) and pinned (taskset: the app on the
 # last CPU, wrk and warden on the others, so the app's requests/s show the watcher's own cost).
 # Needs root (BPF), build/warden (make) and cc. Installs supervisor, wrk, gunicorn and
-# python3-flask with apt-get if missing. Runs in a network namespace of its own (loopback only)
+# python3-flask with tools/install-deps.sh --bench if missing. Runs in a network namespace of its own (loopback only)
 # and a mount namespace of its own; every process and file it makes is removed on exit, ^C
 # included. Prints a Markdown report on stdout (progress on stderr) and writes it to
 # tools/bench/supervise/RESULTS.md (not with --quick unless --out is given).
@@ -63,15 +63,11 @@ done
 
 # The reference (Debian's supervisor), the load generator, and the app's servers.
 if [ -z "${WSUP_PRIVATE_NS:-}" ]; then
-	need=()
-	command -v wrk >/dev/null || need+=(wrk)
-	[ "$DO_SUP" = 1 ] && ! [ -x /usr/bin/supervisord ] && need+=(supervisor)
-	$PY -c 'import flask' 2>/dev/null || need+=(python3-flask)
-	$PY -c 'import gunicorn' 2>/dev/null || need+=(gunicorn)
-	if [ ${#need[@]} -gt 0 ]; then
-		echo "run.sh: installing ${need[*]}" >&2
-		DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${need[@]}" >&2 ||
-			{ echo "run.sh: cannot install ${need[*]}" >&2; exit 2; }
+	# wrk and supervisord come from tools/install-deps.sh --bench, like every package warden uses.
+	if ! command -v wrk >/dev/null || { [ "$DO_SUP" = 1 ] && ! [ -x /usr/bin/supervisord ]; } ||
+		! $PY -c 'import flask, gunicorn' 2>/dev/null; then
+		echo "run.sh: installing what is missing with tools/install-deps.sh --bench" >&2
+		sh "$TOP/tools/install-deps.sh" --bench >&2 || { echo "run.sh: tools/install-deps.sh failed" >&2; exit 2; }
 	fi
 	# Everything below runs in a network namespace (loopback only) and a mount
 	# namespace of our own: both vanish with the last process in them.
