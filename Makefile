@@ -101,14 +101,14 @@ $(BUILD)/san/user/%.o: user/%.c $(SKELS) | $(BUILD)/san/user
 	$(call msg,CC-SAN,$@)
 	$(Q)$(CC) $(CFLAGS) $(SAN_FLAGS) -MMD -MP -c $< -o $@
 
-# The dashboard's files and Debian's Chart.js, compiled into the agent (see user/analytics.h).
+# The dashboard's files and Debian's Chart.js, compiled into the agent (see user/dashboard.h).
 DASHBOARD_FILES := $(wildcard tools/dashboard/*.html tools/dashboard/*.js tools/dashboard/*.css) \
 		   /usr/share/javascript/chart.js/chart.min.js
 $(BUILD)/dashboard_assets.c: tools/dashboard/gen-assets.sh $(DASHBOARD_FILES) | $(BUILD)
 	$(call msg,GEN,$@)
 	$(Q)sh tools/dashboard/gen-assets.sh $@ $(DASHBOARD_FILES)
 
-$(BUILD)/dashboard_assets.o: $(BUILD)/dashboard_assets.c user/analytics.h
+$(BUILD)/dashboard_assets.o: $(BUILD)/dashboard_assets.c user/dashboard.h
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -c $< -o $@
 

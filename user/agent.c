@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "agent.h"
+#include "app_analytics.h"
 #include "banmap.h"
 #include "cli.h"
 #include "enforce.h"
@@ -59,6 +60,7 @@ struct agent {
 	struct loop_timer *expire_timer, *snapshot_timer;
 	struct warden_metrics *metrics;
 	struct fleet *fleet;       /* NULL: no fleet */
+	struct app_analytics *analytics; /* NULL: off, or not opened yet */
 	uint64_t last_access_ns;   /* CLOCK_MONOTONIC of the last access line */
 	uint64_t batch_boot_ns;    /* lines read together share these clocks (0: read per line) */
 	uint64_t batch_mono_ns;
@@ -203,6 +205,7 @@ void agent__free(struct agent *a)
 		return;
 	/* The handlers hold the agent's state: the server goes first. */
 	agent__close_http(a);
+	app_analytics__free(a->analytics);
 	fleet__free(a->fleet);
 	loop__del_timer(a->loop, a->expire_timer);
 	loop__del_timer(a->loop, a->snapshot_timer);
@@ -268,6 +271,8 @@ int agent__add_app(struct agent *a, const char *name, const struct warden_config
 	jail__set_on_ban(app->jail, on_ban, a);
 	jail__restore(app->jail, time__boot_ns());
 	a->apps[a->n_apps] = app;
+	if (a->analytics)
+		app_analytics__add(a->analytics, a->n_apps, app->name);
 	return a->n_apps++;
 }
 
@@ -392,6 +397,7 @@ enum line_kind agent__line_apps(struct agent *a, const int *apps, size_t n_apps,
 				bool truncated, struct line_event *ev)
 {
 	struct line_event local, each;
+	/* One clock for the jails and the analytics (shared by lines read together). */
 	uint64_t now = a->batch_boot_ns ? a->batch_boot_ns : time__boot_ns();
 	bool access = false;
 	size_t k;
@@ -410,6 +416,9 @@ enum line_kind agent__line_apps(struct agent *a, const int *apps, size_t n_apps,
 		if (a->metrics && a->n_apps > 1)
 			wmetrics__app_line(a->metrics, apps[k] ? a->apps[apps[k]]->name : "(unclaimed)",
 					   e);
+		/* Each app's analytics see the line as its own jail judged it. */
+		if (a->analytics)
+			app_analytics__line(a->analytics, apps[k], e, now);
 		/* The line is counted once, as what the jail that made most of it saw. */
 		if (k && each.kind > ev->kind)
 			*ev = each;
@@ -445,6 +454,34 @@ int agent__subscribe(struct agent *a, agent_line_fn fn, void *ctx)
 	a->subscribers[a->n_subscribers].ctx = ctx;
 	a->n_subscribers++;
 	return 0;
+}
+
+/* ---- analytics ---- */
+
+int agent__open_analytics(struct agent *a, bool line_time)
+{
+	int i;
+
+	if (!a->cfg->analytics) {
+		pr_info("analytics off: no per-route history, no dashboard");
+		return 0;
+	}
+	if (a->analytics)
+		return -EEXIST;
+	a->analytics = app_analytics__new(a->loop, a->cfg, line_time);
+	if (!a->analytics) {
+		pr_warn("no analytics: %s", strerror(errno));
+		return -errno;
+	}
+	app_analytics__set_banmap(a->analytics, a->bm);
+	for (i = 0; i < a->n_apps; i++)
+		app_analytics__add(a->analytics, i, a->apps[i]->name);
+	return 0;
+}
+
+struct app_analytics *agent__analytics(const struct agent *a)
+{
+	return a ? a->analytics : NULL; /* a mode's cleanup may run without an agent */
 }
 
 /* ---- health and metrics ---- */
@@ -506,6 +543,8 @@ static void refresh_metrics(struct warden_metrics *m, void *ctx)
 
 	if (a->bm && banmap__counters(a->bm, &c) == 0)
 		wmetrics__set_xdp(m, &c);
+	if (a->analytics)
+		app_analytics__fill_metrics(a->analytics, m);
 	if (a->metrics_fn)
 		a->metrics_fn(a->mode_ctx, m);
 }
@@ -593,6 +632,9 @@ int agent__open_http(struct agent *a, agent_health_fn health, agent_metrics_fn m
 		return ret;
 	}
 	health__set_metrics_hook(a->health, refresh_metrics, a);
+	/* The API and the dashboard: warden runs on without them. */
+	if (a->analytics && (ret = app_analytics__serve(a->analytics, a->http)))
+		pr_warn("cannot serve the dashboard: %s", strerror(-ret));
 	if (a->cfg->http_token_file[0]) {
 		ret = http__set_token(a->http, token);
 		explicit_bzero(token, sizeof(token));

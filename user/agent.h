@@ -18,14 +18,16 @@
  *   - enforcement: the pinned maps, the XDP attachments, who enforces;
  *   - the bans' upkeep: expired bans leave the maps, the snapshot for the
  *     next boot is written when they changed;
- *   - the HTTP side: /z/health, /metrics (and whatever else a mode serves
- *     on the same server, e.g. the dashboard).
+ *   - the analytics (app_analytics.h): each app's history, fed by its
+ *     lines, with the JSON API and the dashboard;
+ *   - the HTTP side: /z/health, /metrics, the dashboard (and whatever else
+ *     a mode serves on the same server).
  * The agent judges lines for one or more apps, each with its own jail (its
  * settings) and routes: app 0 is made by agent__new() from the base
  * settings (warden run's app; in warden watch, the logs no app claims);
  * warden watch adds one per [app NAME] section.
  * Each line goes through agent__line(): the app's jail first, then warden's
- * metrics, then every subscriber, in the order they subscribed. A mode is
+ * metrics, the app's analytics, then every subscriber, in the order they subscribed. A mode is
  * the agent plus its source of lines: warden run = agent + the app's pipes
  * + the supervisor + the request watcher; warden watch = agent + the log
  * follower. A later part (the fleet link) is one more subscriber and one
@@ -108,7 +110,16 @@ void agent__set_routes(struct agent *a, int app, struct routes *routes, const ch
 const struct routes *agent__routes(const struct agent *a, int app); /* NULL: none learned */
 const char *agent__app_source(const struct agent *a, int app);      /* "" until learned */
 
-/* One line of app through its jail, the metrics and every subscriber; ev may be NULL. */
+/*
+ * Keep each app's analytics (unless the analytics setting is off), the
+ * apps added later too; agent__open_http() then serves the API and the
+ * dashboard. line_time: see app_analytics__new(). 0 or -errno (said at warn
+ * level: the agent runs on without).
+ */
+int agent__open_analytics(struct agent *a, bool line_time);
+struct app_analytics *agent__analytics(const struct agent *a); /* NULL: none (or a NULL) */
+
+/* One line of app through its jail, the metrics, the analytics and every subscriber; ev may be NULL. */
 enum line_kind agent__line(struct agent *a, int app, enum app_stream stream, const char *line,
 			   size_t len, bool truncated, struct line_event *ev);
 

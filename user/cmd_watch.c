@@ -483,6 +483,8 @@ static int watch__run(struct warden_config *cfg, enum xdp_loader loader, bool ve
 		status = EXIT_FAIL;
 		goto out;
 	}
+	/* Each app's requests count on the day its log line says (a backfill lands where it belongs). */
+	agent__open_analytics(w.agent, true);
 	/* Asked for, so a failure to listen is an error. */
 	ret = agent__open_http(w.agent, fill_health, NULL, &w, err, sizeof(err));
 	if (ret) {
@@ -491,7 +493,8 @@ static int watch__run(struct warden_config *cfg, enum xdp_loader loader, bool ve
 		goto out;
 	}
 	if (agent__http(w.agent))
-		pr_info("health and metrics on http://%s/", cfg->http);
+		pr_info("health, metrics%s on http://%s/",
+			agent__analytics(w.agent) ? " and dashboard" : "", cfg->http);
 	ret = setup_loop(&w);
 	if (ret) {
 		pr_warn("cannot set up the event loop: %s", strerror(-ret));

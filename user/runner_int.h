@@ -14,7 +14,6 @@
 #include "supervisor.h"
 
 struct agent;
-struct analytics;
 struct banmap;
 struct loop;
 struct loop_timer;
@@ -71,8 +70,6 @@ struct runner {
 	uint64_t requests_since_start; /* access lines since the app was last spawned */
 	/* Reporting (runner_report.c). */
 	struct control *control;  /* the status socket, NULL if it could not be opened */
-	struct analytics *analytics; /* per-route history in STATE_DIR/warden.db; NULL if unavailable */
-	struct loop_timer *flush_timer; /* the analytics flush */
 	/* The requests the kernel watcher sees (runner_requests.c). */
 	struct watcher *watcher;  /* NULL when off or unavailable */
 	struct loop_timer *check_timer; /* its periodic checks (runner.c) */

@@ -13,6 +13,7 @@
 
 #include "agent.h"
 #include "analytics.h"
+#include "app_analytics.h"
 #include "banmap.h"
 #include "control.h"
 #include "fleet.h"
@@ -175,8 +176,10 @@ static void refresh_metrics(void *arg, struct warden_metrics *m)
 {
 	struct runner *r = arg;
 
-	if (r->analytics) {
-		const struct analytics_stats *as = analytics__stats(r->analytics);
+	struct analytics *an = app_analytics__get(agent__analytics(r->agent), RUN_APP);
+
+	if (an) {
+		const struct analytics_stats *as = analytics__stats(an);
 
 		wmetrics__set_pairing(m, as->paired, as->unpaired, as->overflow_lines,
 				      as->lost_latencies, as->overflow_latencies);
@@ -196,68 +199,21 @@ static void refresh_metrics(void *arg, struct warden_metrics *m)
 
 /* ---- analytics ---- */
 
-#define FLUSH_EVERY_S 10 /* analytics reach the database this often (batched) */
-
-static void on_flush(void *ctx)
-{
-	struct runner *r = ctx;
-
-	analytics__pair_expire(r->analytics, time__boot_ns());
-	analytics__flush(r->analytics, time(NULL));
-}
-
-/* Each line after the jail: its route, status and client go into the analytics. */
-static void on_line(void *ctx, const struct line_event *ev)
-{
-	struct runner *r = ctx;
-
-	if (ev->kind == LINE_NOT_ACCESS)
-		return;
-	/* With a BPF watcher the latency comes later (or came just before): pair them. */
-	if (r->watcher && watcher__backend(r->watcher) != WATCHER_SOCKDIAG)
-		analytics__record_pending(r->analytics, ev->rule ? ev->rule : "unknown",
-					  ev->access.method, ev->access.status, &ev->access.client,
-					  ev->access.path, ev->access.path_len, time(NULL),
-					  time__boot_ns());
-	else
-		analytics__record(r->analytics, ev->rule ? ev->rule : "unknown", ev->access.method,
-				  ev->access.status, &ev->access.client, -1, ev->access.path,
-				  ev->access.path_len, time(NULL));
-}
-
-static void open_analytics(struct runner *r)
-{
-	char err[512];
-
-	if (!r->cfg->analytics) {
-		pr_info("analytics off: no per-route history, no dashboard");
-		return;
-	}
-	r->analytics = analytics__open(r->cfg->state_dir, r->cfg->retention_ns, err, sizeof(err));
-	if (!r->analytics) {
-		pr_warn("no analytics history: %s", err);
-		return;
-	}
-	analytics__set_banmap(r->analytics, agent__banmap(r->agent));
-	agent__subscribe(r->agent, on_line, r);
-	r->flush_timer = loop__add_timer(r->loop, CLOCK_MONOTONIC, on_flush, r);
-	loop__timer_arm(r->flush_timer, FLUSH_EVERY_S * NSEC_PER_SEC, FLUSH_EVERY_S * NSEC_PER_SEC);
-}
-
 void report__started(struct runner *r)
 {
+	struct analytics *an = app_analytics__get(agent__analytics(r->agent), RUN_APP);
 	const char *source = agent__app_source(r->agent, RUN_APP);
 	char dir[PATH_MAX], commit[64], branch[128];
 
-	if (!r->analytics)
+	if (!an)
 		return;
 	/* The app's version is the git commit of its source's folder, read at each start. */
 	snprintf(dir, sizeof(dir), "%s", source[0] ? source : ".");
 	if (source[0] && health__git_commit(dirname(dir), commit, sizeof(commit), branch,
 						   sizeof(branch)) == 0)
-		analytics__set_version(r->analytics, commit);
+		analytics__set_version(an, commit);
 	else
-		analytics__set_version(r->analytics, NULL);
+		analytics__set_version(an, NULL);
 }
 
 /* ---- the module ---- */
@@ -276,7 +232,7 @@ int report__open(struct runner *r, char *err, size_t errlen)
 	const char *path = r->cfg->control[0] ? r->cfg->control : CONTROL_DEFAULT_PATH;
 	int ret;
 
-	open_analytics(r);
+	agent__open_analytics(r->agent, false);
 
 	/* The status socket: optional, warden runs on without it. */
 	r->control = control__open(path, build_status, r);
@@ -290,21 +246,15 @@ int report__open(struct runner *r, char *err, size_t errlen)
 	ret = agent__open_http(r->agent, fill_health, refresh_metrics, r, err, errlen);
 	if (ret || !agent__http(r->agent))
 		return ret;
-	if (r->analytics && analytics__register(agent__http(r->agent), r->analytics))
-		pr_warn("cannot serve the dashboard: %s", strerror(errno));
 	pr_info("health, metrics and dashboard on http://%s/", r->cfg->http);
 	return 0;
 }
 
-/* After agent__close_http(): the dashboard's handlers hold the analytics. */
+/* The status socket (the analytics are the agent's, closed with it). */
 void report__close(struct runner *r)
 {
 	if (r->control)
 		loop__del_fd(r->loop, control__fd(r->control));
 	control__close(r->control);
 	r->control = NULL;
-	loop__del_timer(r->loop, r->flush_timer);
-	r->flush_timer = NULL;
-	analytics__close(r->analytics);
-	r->analytics = NULL;
 }

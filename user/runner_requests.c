@@ -11,6 +11,7 @@
 
 #include "agent.h"
 #include "analytics.h"
+#include "app_analytics.h"
 #include "hang.h"
 #include "log.h"
 #include "loop.h"
@@ -65,12 +66,13 @@ static void on_request(void *arg, const struct watcher_request *req)
 	struct runner *r = arg;
 	const char *rule = route_of_line(r, req->line);
 	struct warden_metrics *m = agent__metrics(r->agent);
+	struct analytics *an = app_analytics__get(agent__analytics(r->agent), RUN_APP);
 
 	if (m)
 		wmetrics__observe_latency(m, rule ? rule : "unknown", req->latency_ns / 1e9);
 	/* The analytics pair it with its access line (by request line, else by time). */
-	if (r->analytics)
-		analytics__latency(r->analytics, req->start_ns + req->latency_ns, req->latency_ns,
+	if (an)
+		analytics__latency(an, req->start_ns + req->latency_ns, req->latency_ns,
 				   req->line);
 }
 
@@ -259,6 +261,9 @@ int requests__open(struct runner *r)
 	if (watcher__events_fd(r->watcher) >= 0)
 		loop__add_fd(r->loop, watcher__events_fd(r->watcher), EPOLLIN, on_events, r);
 	agent__subscribe(r->agent, on_access, r);
+	/* With a BPF backend, each access line waits for its latency in the analytics. */
+	app_analytics__pair_latencies(agent__analytics(r->agent), RUN_APP,
+				      watcher__backend(r->watcher) != WATCHER_SOCKDIAG);
 	r->slow_checked_ns = time__mono_ns();
 	return 0;
 }
@@ -282,6 +287,7 @@ void requests__check(struct runner *r, struct app_pressure *p)
 
 void requests__close(struct runner *r)
 {
+	app_analytics__pair_latencies(agent__analytics(r->agent), RUN_APP, false);
 	if (r->watcher)
 		loop__del_fd(r->loop, watcher__events_fd(r->watcher));
 	watcher__close(r->watcher);

@@ -182,3 +182,20 @@ const char *time__format_duration(uint64_t ns, char *buf, size_t len)
 			 (unsigned long long)(s % 86400 / 3600));
 	return buf;
 }
+
+static int64_t floor_div(int64_t a, int64_t b)
+{
+	int64_t q = a / b;
+
+	return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
+}
+
+int64_t time__hour_start(int64_t t)
+{
+	return floor_div(t, 3600) * 3600;
+}
+
+int64_t time__day_start(int64_t t)
+{
+	return floor_div(t, 86400) * 86400;
+}

@@ -39,4 +39,8 @@ int time__parse_bantime(const char *text, uint64_t *out_ns, bool *permanent);
 /* "2h3m", "45s", "350ms": the largest two units. Returns buf. */
 const char *time__format_duration(uint64_t ns, char *buf, size_t len);
 
+/* The start of the UTC hour / day of unix time t (seconds; also before 1970). */
+int64_t time__hour_start(int64_t t);
+int64_t time__day_start(int64_t t);
+
 #endif

@@ -15,7 +15,7 @@ struct warden_metrics {
 	struct metrics *reg;
 	struct metric_family *build_info, *requests, *lines, *failures, *bans, *bans_active,
 		*allowlist, *xdp, *child_up, *restarts, *hangs, *backend, *in_flight, *latency,
-		*port_latency, *app_lines, *served, *pairing;
+		*port_latency, *app_lines, *served, *pairing, *analytics;
 };
 
 /* Line results, by enum line_kind. */
@@ -128,7 +128,12 @@ struct warden_metrics *wmetrics__new(void)
 				      "line_overflow (of them: pushed out of the full ring), "
 				      "latency_lost, latency_overflow (of them: pushed out).",
 				      L("outcome"));
-	if (!m->app_lines || !m->build_info || !m->child_up || !m->restarts || !m->hangs || !m->requests ||
+	m->analytics = metrics__counter(r, "warden_analytics_records_total",
+					"Requests each app's analytics recorded, and records dropped "
+					"beyond their memory bounds, by app (warden watch's [app NAME] "
+					"sections; (unclaimed): logs no app claims) and outcome.",
+					L("app", "outcome"));
+	if (!m->analytics || !m->app_lines || !m->build_info || !m->child_up || !m->restarts || !m->hangs || !m->requests ||
 	    !m->lines || !m->failures || !m->bans || !m->bans_active || !m->allowlist || !m->xdp ||
 	    !m->backend || !m->in_flight || !m->latency || !m->port_latency || !m->pairing)
 		goto fail;
@@ -149,6 +154,15 @@ fail:
 	wmetrics__free(m);
 	errno = ENOMEM;
 	return NULL;
+}
+
+void wmetrics__set_analytics(struct warden_metrics *m, const char *app, uint64_t recorded,
+			     uint64_t dropped)
+{
+	if (!m)
+		return;
+	metrics__set(m->analytics, L(app, "recorded"), (double)recorded);
+	metrics__set(m->analytics, L(app, "dropped"), (double)dropped);
 }
 
 void wmetrics__set_pairing(struct warden_metrics *m, uint64_t paired, uint64_t unpaired,

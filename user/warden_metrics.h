@@ -42,6 +42,7 @@
  *   warden_requests_in_flight           gauge
  *   warden_request_duration_seconds{route}      histogram (0.005 .. 10 s)
  *   warden_port_request_duration_seconds{port}  histogram, the watcher's log2 buckets
+ *   warden_analytics_records_total{app,outcome}  counter: recorded, dropped, per app
  *   warden_metrics_series_folded_total{family}  counter, once a family hit its cap
  * Routes come from the app's source, so the route label is bounded by the
  * number of rules (and capped at METRICS_DEFAULT_MAX_SERIES anyway).
@@ -86,6 +87,14 @@ void wmetrics__set_watcher(struct warden_metrics *m, const char *backend, uint32
 void wmetrics__set_pairing(struct warden_metrics *m, uint64_t paired, uint64_t unpaired,
 			   uint64_t overflow_lines, uint64_t lost_latencies,
 			   uint64_t overflow_latencies);
+
+/*
+ * An app's analytics (analytics_stats): requests recorded and records
+ * dropped beyond the bounds, since warden started; app "" when warden judges
+ * one app. warden_analytics_records_total{app,outcome}.
+ */
+void wmetrics__set_analytics(struct warden_metrics *m, const char *app, uint64_t recorded,
+			     uint64_t dropped);
 
 /* One request's latency, by route (NULL: "unknown"). */
 void wmetrics__observe_latency(struct warden_metrics *m, const char *route, double seconds);

@@ -4,11 +4,14 @@
 # routes of the app whose [app NAME] section claims it, a log no app claims by statuses
 # only, across a rotation and a restart; /z/health lists the unclaimed logs and /metrics
 # counts lines by app. An app's section may learn its routes from Flask (routes_from =
-# flask with python =) and add extra_routes. Bad [app] sections are refused before
-# anything is attached.
+# flask with python =) and add extra_routes. Each app has its own analytics: the API
+# answers per app (app=NAME) with that app's own routes, /metrics counts records by app,
+# and the dashboard, loaded in headless Chromium, offers both apps. Bad [app] sections
+# are refused before anything is attached.
 source "$(dirname "$0")/../lib.sh"
 
 SRV=wasrv-$TEST_ID CLI=wacli-$TEST_ID
+CHROMIUM=${CHROMIUM:-/usr/bin/chromium}
 make_pin_root
 PIN=$PIN_ROOT/warden
 netns_pair "$SRV" "$CLI"
@@ -128,6 +131,74 @@ h=$(health)
 check "health-lists-unclaimed" grep -q "other-1b2c_default_other" <<<"$h"
 check "metrics-by-app" test "$(metric 'warden_app_lines_total{app="blog",result="request"}')" -ge 12
 check "metrics-unclaimed" test "$(metric 'warden_app_lines_total{app="(unclaimed)",result="request"}')" -ge 12
+
+# ---- analytics per app: the API, /metrics and the dashboard ----
+api() { in_srv curl -s -m 5 "http://127.0.0.1:19481$1"; }
+jholds() { # PATH PYTHON-EXPR on d, the document
+	api "$1" | python3 -c 'import json, sys; d = json.load(sys.stdin); sys.exit(0 if ('"$2"') else 1)'
+}
+jcheck() { # NAME PATH EXPR
+	if jholds "$2" "$3"; then pass "$1"; else fail "$1" "$2: not ($3): $(api "$2" | head -c 600)"; fi
+}
+routes_of='{r["route"]: r["hits"] for r in d["routes"]}'
+jcheck "api-lists-apps" "/api/apps" '[a["name"] for a in d["apps"]] == ["", "shop", "blog"]'
+# The blog's reader and scanner on the blog's routes; none of the shop's scanner.
+jcheck "api-blog-own-routes" "/api/routes?app=blog" \
+	'(lambda r: r.get("/blog/<slug>", 0) >= 20 and sum(r.values()) == 23)('"$routes_of"')'
+jcheck "api-shop-own-routes" "/api/routes?app=shop" \
+	'(lambda r: r == {"unknown": 6})('"$routes_of"')'
+jcheck "api-default-is-unclaimed" "/api/routes" \
+	'(lambda r: sum(r.values()) == 12 and "/blog/<slug>" not in r)('"$routes_of"')'
+jcheck "api-blog-clients" "/api/clients?app=blog" \
+	'[c["client"] for c in d["clients"]][:2] == ["203.0.113.50", "198.51.100.9"]'
+check_not "api-unknown-app-refused" jholds "/api/routes?app=nope" '"routes" in d'
+check "api-unknown-app-400" test "$(in_srv curl -s -o /dev/null -w '%{http_code}' \
+	"http://127.0.0.1:19481/api/routes?app=nope")" = 400
+check "metrics-analytics-by-app" test "$(metric 'warden_analytics_records_total{app="blog",outcome="recorded"}')" -ge 23
+check "metrics-analytics-unclaimed" test "$(metric 'warden_analytics_records_total{app="(unclaimed)",outcome="recorded"}')" -ge 12
+check "history-per-app" test -s "$STATE/apps/blog/warden.db"
+if [ -x "$CHROMIUM" ]; then
+	profile=$(mktemp -d)
+	in_srv timeout 90 "$CHROMIUM" --headless --no-sandbox --disable-gpu --disable-dev-shm-usage \
+		--no-first-run --disable-background-networking --disable-component-update \
+		--disable-sync --user-data-dir="$profile" --virtual-time-budget=15000 --dump-dom \
+		"http://127.0.0.1:19481/?app=blog" >"$OUT/dom.html" 2>"$OUT/chromium.err"
+	rm -rf "$profile"
+	apps=$(python3 - "$OUT/dom.html" <<'PY'
+import sys
+from html.parser import HTMLParser
+
+class P(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.sel = None
+        self.options = []
+        self.selected = None
+        self.hidden = None
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "label" and a.get("id") == "app-choice":
+            self.hidden = "hidden" in a
+        if tag == "select":
+            self.sel = a.get("id")
+        if tag == "option" and self.sel == "app":
+            self.options.append(a.get("value"))
+    def handle_endtag(self, tag):
+        if tag == "select":
+            self.sel = None
+
+p = P()
+p.feed(open(sys.argv[1]).read())
+print(" ".join(o or "(default)" for o in p.options), "hidden" if p.hidden else "shown")
+PY
+)
+	check "page-loaded" grep -q 'data-loaded=' "$OUT/dom.html"
+	if [ "$apps" = "(default) shop blog shown" ]; then pass "dashboard-lists-both-apps"; else fail "dashboard-lists-both-apps" "options: $apps"; fi
+	# The page drew the blog's figures: its hits chart has the blog's route.
+	check "dashboard-shows-chosen-app" grep -q '/blog/&lt;slug&gt;' "$OUT/dom.html"
+else
+	fail "dashboard-lists-both-apps" "$CHROMIUM is missing (Debian's chromium package)"
+fi
 
 # ---- rotation (the kubelet renames 0.log), then a restart: each log stays with its app ----
 mv "$BLOG_LOG" "$BLOG_LOG.20261121-041825"

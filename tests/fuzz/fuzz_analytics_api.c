@@ -19,6 +19,7 @@
 #include <netinet/in.h>
 
 #include "analytics.h"
+#include "analytics_api.h"
 #include "fuzz.h"
 #include "http.h"
 
@@ -26,12 +27,14 @@
 #define MAX_ARGS 32
 
 static struct analytics *an;
+static struct analytics_api *api; /* an, as the default app */
 static char dir[256]; /* under $TMPDIR (tests/fuzz/run.sh gives each run its own) */
 
 static void cleanup(void)
 {
 	char cmd[300];
 
+	analytics_api__free(api);
 	analytics__close(an);
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 	if (system(cmd))
@@ -65,6 +68,9 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 				  NOW - (time_t)(i * 1800));
 	}
 	if (analytics__flush(an, NOW))
+		abort();
+	api = analytics_api__new();
+	if (!api || analytics_api__add_app(api, "", an))
 		abort();
 	return 0;
 }
@@ -173,7 +179,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			args.value[args.n++] = eq ? eq : tok + strlen(tok);
 		}
 	}
-	rc = analytics__api(an, buf, get_arg, &args, NOW, &json, &len);
+	rc = analytics_api__answer(api, buf, get_arg, &args, NOW, &json, &len);
 	FUZZ_CHECK(rc == 0 || rc == -EINVAL || rc == -ENOENT, "%s: %d (%s)", buf, rc,
 		   json ? json : "no document");
 	FUZZ_CHECK(json && strlen(json) == len, "%s: the document and its length", buf);

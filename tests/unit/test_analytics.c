@@ -19,8 +19,13 @@
 #include <sqlite3.h>
 
 #include "analytics.h"
+#include "analytics_api.h"
+#include "dashboard.h"
+#include "latency_hist.h"
+#include "rollup.h"
 #include "http.h"
 #include "testutil.h"
+#include "topk.h"
 #include "timeutil.h"
 
 #define DAY 86400
@@ -88,9 +93,23 @@ static const char *kv_arg(void *ctx, const char *name)
 }
 
 /*
- * The document analytics__api() answers for "PATH?QUERY" at now, as the
+ * The document analytics_api__answer() answers for "PATH?QUERY" at now, as the
  * /api handlers would give it; *err gets its return. NULL if not JSON.
  */
+/* a's answer as the only app of an API (-ENOMEM if there is none). */
+static int api_answer(struct analytics *a, const char *path, analytics_arg_fn arg, void *ctx,
+		      time_t now, char **json, size_t *len)
+{
+	struct analytics_api *api = analytics_api__new();
+	int rc = -ENOMEM;
+
+	*json = NULL;
+	if (api && !analytics_api__add_app(api, "", a))
+		rc = analytics_api__answer(api, path, arg, ctx, now, json, len);
+	analytics_api__free(api);
+	return rc;
+}
+
 static struct json_object *api(struct analytics *a, const char *url, time_t now, int *err)
 {
 	struct kv kv = { .n = 0 };
@@ -116,7 +135,7 @@ static struct json_object *api(struct analytics *a, const char *url, time_t now,
 			kv.n++;
 		}
 	}
-	rc = analytics__api(a, path, kv_arg, &kv, now, &json, &len);
+	rc = api_answer(a, path, kv_arg, &kv, now, &json, &len);
 	if (err)
 		*err = rc;
 	if (!json)
@@ -188,7 +207,7 @@ static int64_t jidx(struct json_object *array, size_t i)
 /* Within the documented bucket error of the exact value. */
 static bool close_to(double got, double exact)
 {
-	return isfinite(got) && fabs(got - exact) <= ANALYTICS_QUANTILE_ERROR * exact + 1e-12;
+	return isfinite(got) && fabs(got - exact) <= LATENCY_HIST_QUANTILE_ERROR * exact + 1e-12;
 }
 
 /* The nearest-rank quantile of n sorted values. */
@@ -215,7 +234,7 @@ static int dbl_cmp(const void *x, const void *y)
 		double __g = jdbl(lat, key), __e = (exact);                                \
 		if (!close_to(__g, __e))                                                   \
 			TU_FAIL(name, "%s = %g, exact %g (more than %.1f%% off)", key, __g, __e, \
-				ANALYTICS_QUANTILE_ERROR * 100);                           \
+				LATENCY_HIST_QUANTILE_ERROR * 100);                           \
 	} while (0)
 
 /* ---- buckets ---- */
@@ -225,25 +244,25 @@ static void test_buckets(void)
 	double lo, hi, prev_hi = 0;
 	int i;
 
-	for (i = 0; i < ANALYTICS_HIST_BUCKETS; i++) {
-		analytics__bucket_bounds(i, &lo, &hi);
+	for (i = 0; i < LATENCY_HIST_BUCKETS; i++) {
+		latency_hist__bucket_bounds(i, &lo, &hi);
 		ASSERT_TRUE(lo == prev_hi || fabs(lo - prev_hi) < 1e-15, "contiguous");
-		if (i >= 1 && i < ANALYTICS_HIST_BUCKETS - 1)
-			ASSERT_TRUE(fabs(hi / lo - ANALYTICS_HIST_STEP) < 1e-9, "ratio");
-		if (i < ANALYTICS_HIST_BUCKETS - 1) {
-			ASSERT_EQ(analytics__bucket_of(lo), i, "lower bound inside");
-			ASSERT_EQ(analytics__bucket_of(nextafter(hi, 0)), i, "just below upper bound");
-			ASSERT_EQ(analytics__bucket_of(hi), i + 1, "upper bound is the next");
+		if (i >= 1 && i < LATENCY_HIST_BUCKETS - 1)
+			ASSERT_TRUE(fabs(hi / lo - LATENCY_HIST_STEP) < 1e-9, "ratio");
+		if (i < LATENCY_HIST_BUCKETS - 1) {
+			ASSERT_EQ(latency_hist__bucket_of(lo), i, "lower bound inside");
+			ASSERT_EQ(latency_hist__bucket_of(nextafter(hi, 0)), i, "just below upper bound");
+			ASSERT_EQ(latency_hist__bucket_of(hi), i + 1, "upper bound is the next");
 		}
 		prev_hi = hi;
 	}
 	ASSERT_TRUE(isinf(prev_hi), "last bucket open");
-	analytics__bucket_bounds(ANALYTICS_HIST_BUCKETS - 1, &lo, &hi);
+	latency_hist__bucket_bounds(LATENCY_HIST_BUCKETS - 1, &lo, &hi);
 	ASSERT_TRUE(lo >= 60 && lo < 70, "covers up to a minute");
-	ASSERT_EQ(analytics__bucket_of(0), 0, "zero");
-	ASSERT_EQ(analytics__bucket_of(-1), 0, "negative");
-	ASSERT_EQ(analytics__bucket_of(NAN), 0, "nan");
-	ASSERT_EQ(analytics__bucket_of(1e9), ANALYTICS_HIST_BUCKETS - 1, "huge");
+	ASSERT_EQ(latency_hist__bucket_of(0), 0, "zero");
+	ASSERT_EQ(latency_hist__bucket_of(-1), 0, "negative");
+	ASSERT_EQ(latency_hist__bucket_of(NAN), 0, "nan");
+	ASSERT_EQ(latency_hist__bucket_of(1e9), LATENCY_HIST_BUCKETS - 1, "huge");
 }
 
 /* ---- figures against generated traffic ---- */
@@ -543,7 +562,7 @@ static void test_figures(void)
 	ASSERT_STREQ(jstr(r, "method"), "GET", "outlier method");
 	ASSERT_EQ(jint(r, "time"), d0 + 2 * DAY + 15 * HOUR + 30, "outlier time");
 	ASSERT_TRUE(fabs(jdbl(r, "latency") - 2.0) < 1e-9, "outlier latency");
-	ASSERT_TRUE(jdbl(r, "threshold") >= ANALYTICS_OUTLIER_FLOOR_S &&
+	ASSERT_TRUE(jdbl(r, "threshold") >= ROLLUP_OUTLIER_FLOOR_S &&
 			    jdbl(r, "threshold") <= 5 * 0.025,
 		    "threshold: max(5 x p90, floor)");
 	json_object_put(o);
@@ -616,7 +635,7 @@ static void test_bounds(void)
 	json_object_put(o);
 	o = api(a, "/api/outliers", now, &rc);
 	r = json_object_array_get_idx(jget(o, "outliers"), 0);
-	ASSERT_EQ(strlen(jstr(r, "path") ? jstr(r, "path") : ""), ANALYTICS_OUTLIER_PATH_LEN,
+	ASSERT_EQ(strlen(jstr(r, "path") ? jstr(r, "path") : ""), ROLLUP_OUTLIER_PATH_LEN,
 		  "path cut");
 	ASSERT_STREQ(jstr(r, "client"), "2001:db8::1", "IPv6 client");
 	json_object_put(o);
@@ -625,7 +644,7 @@ static void test_bounds(void)
 	for (i = 0; i < (int)json_object_array_length(jget(o, "routes")); i++) {
 		const char *name = jstr(json_object_array_get_idx(jget(o, "routes"), i), "route");
 
-		ASSERT_LE(strlen(name), ANALYTICS_MAX_NAME_LEN, "name bounded");
+		ASSERT_LE(strlen(name), ROLLUP_MAX_NAME_LEN, "name bounded");
 	}
 	json_object_put(o);
 	o = api(a, "/api/versions?days=1", now, &rc);
@@ -653,7 +672,7 @@ static void test_outlier_rule(void)
 	if (!ASSERT_NOT_NULL(a, err))
 		goto out;
 	/* A quiet route: a request an hour. */
-	for (i = 0; i < ANALYTICS_OUTLIER_MIN_SAMPLES - 1; i++)
+	for (i = 0; i < ROLLUP_OUTLIER_MIN_SAMPLES - 1; i++)
 		analytics__record(a, "/q", "GET", 200, NULL, 0.010, NULL, 0, t += HOUR);
 	analytics__record(a, "/q", "GET", 200, NULL, 1.0, NULL, 0, t += HOUR);
 	ASSERT_EQ(analytics__stats(a)->outliers, 0, "too few samples to judge");
@@ -663,7 +682,7 @@ static void test_outlier_rule(void)
 	ASSERT_EQ(analytics__stats(a)->outliers, 1, "under the floor");
 	/* The route becomes slow: at first outliers, then the new normal. */
 	before = analytics__stats(a)->outliers;
-	for (i = 0; i < 2 * ANALYTICS_OUTLIER_WINDOW + 10; i++)
+	for (i = 0; i < 2 * ROLLUP_OUTLIER_WINDOW + 10; i++)
 		analytics__record(a, "/q", "GET", 200, NULL, 1.5, NULL, 0, t += 60);
 	ASSERT_GE(analytics__stats(a)->outliers - before, 1, "a change is noticed");
 	ASSERT_LE(analytics__stats(a)->outliers - before, 30, "and then learned");
@@ -920,7 +939,7 @@ static void test_heavy_clients(void)
 	ASSERT_OK(analytics__prune(a, now), "prune (compaction)");
 	o = api(a, "/api/clients?days=1&route=/x&limit=1000", now, &rc);
 	arr = jget(o, "clients");
-	ASSERT_LE(json_object_array_length(arr), ANALYTICS_CLIENTS_KEEP, "compacted");
+	ASSERT_LE(json_object_array_length(arr), ANALYTICS_DB_CLIENTS_KEEP, "compacted");
 	for (j = 0; j < 3; j++) {
 		struct json_object *e = json_object_array_get_idx(arr, j);
 
@@ -941,6 +960,131 @@ out:
  * The top-k's guarantee on a mixed IPv4/IPv6 stream with many evictions:
  * each heavy client kept, once, with hits in [true - N/k, true].
  */
+/*
+ * The top-k's own guarantees under churn (3,000 clients through 128 slots,
+ * half of them IPv6): the ranks add up to the requests (space-saving's
+ * invariant: no count lost or invented), a monitored client's rank never
+ * falls below its true count and its hits never exceed it, and every
+ * client above 1/128 of the traffic holds a slot. Exact below 128 clients.
+ */
+static void test_topk_guarantees(void)
+{
+	enum { HEAVY = 4, LIGHT = 3000, N = 60000, FEW = 100 };
+	static int64_t truth[HEAVY + LIGHT];
+	struct topk t = { 0 }, few = { 0 };
+	unsigned int seed = 11;
+	uint64_t sum = 0;
+	uint32_t i;
+	int k, held = 0, bad_rank = 0, bad_hits = 0, exact = 0;
+
+	memset(truth, 0, sizeof(truth));
+	for (k = 0; k < N; k++) {
+		int x = rand_r(&seed) % 100, c = x < 20 ? x % HEAVY : HEAVY + rand_r(&seed) % LIGHT;
+		struct prefix p = { .family = c % 2 ? 6 : 4, .prefixlen = c % 2 ? 128 : 32 };
+
+		if (c % 2) {
+			p.addr[0] = 0x20, p.addr[1] = 0x01, p.addr[2] = 0x0d, p.addr[3] = 0xb8;
+			p.addr[14] = (uint8_t)(c >> 8), p.addr[15] = (uint8_t)c;
+		} else {
+			p.addr[0] = 198, p.addr[1] = 51, p.addr[2] = (uint8_t)(c >> 8), p.addr[3] = (uint8_t)c;
+		}
+		truth[c]++;
+		if (!ASSERT_OK(topk__add(&t, &p, x < 50 ? 404 : 200, -1), "add"))
+			goto out;
+		if (c >= HEAVY && c < HEAVY + FEW)
+			topk__add(&few, &p, 200, 0.5);
+	}
+	ASSERT_EQ(t.n, TOPK_SLOTS, "every slot used");
+	for (i = 0; i < t.n; i++) {
+		const struct topk_slot *s = &t.slots[i];
+		int c = s->addr.family == 6 ? s->addr.addr[14] << 8 | s->addr.addr[15]
+					    : s->addr.addr[2] << 8 | s->addr.addr[3];
+
+		sum += topk__rank(&t, i);
+		bad_rank += topk__rank(&t, i) < (uint64_t)truth[c];
+		bad_hits += s->hits > truth[c] || s->s4xx > s->hits;
+		held += c < HEAVY;
+	}
+	ASSERT_EQ(sum, N, "ranks add up to the requests");
+	ASSERT_EQ(bad_rank, 0, "a rank never below the true count");
+	ASSERT_EQ(bad_hits, 0, "hits never above the true count");
+	ASSERT_EQ(held, HEAVY, "the heavy clients (5 % each) hold slots");
+	for (i = 0; i < few.n; i++) {
+		const struct topk_slot *s = &few.slots[i];
+		int c = s->addr.family == 6 ? s->addr.addr[14] << 8 | s->addr.addr[15]
+					    : s->addr.addr[2] << 8 | s->addr.addr[3];
+
+		exact += s->hits == truth[c] && topk__rank(&few, i) == (uint64_t)truth[c] &&
+			 s->lat_n == s->hits;
+	}
+	ASSERT_EQ(few.n, FEW, "100 clients, 100 slots");
+	ASSERT_EQ(exact, FEW, "exact below 128 clients");
+out:
+	topk__free(&t);
+	topk__free(&few);
+}
+
+/*
+ * A day of churn: 100 flushes, each with 20 requests of one client and
+ * 1,000 of clients seen once (100,000 in all). The top-k lives for the day:
+ * the steady client is counted exactly, and day_client gets rows only for
+ * clients that settled in, not one per passer-by.
+ */
+static void test_clients_day_churn(void)
+{
+	enum { FLUSHES = 100, STEADY = 20, PASSING = 1000 };
+	char err[256], *dir = tmp_dir(), path[512];
+	struct analytics *a = NULL;
+	struct json_object *o = NULL, *arr;
+	time_t now = time(NULL);
+	struct prefix steady = addr("203.0.113.7"), p;
+	sqlite3 *db = NULL;
+	sqlite3_stmt *st = NULL;
+	int64_t rows = -1;
+	int f, i;
+
+	if (!ASSERT_NOT_NULL(dir, "tmpdir"))
+		return;
+	a = analytics__open(dir, 0, err, sizeof(err));
+	if (!ASSERT_NOT_NULL(a, err))
+		goto out;
+	for (f = 0; f < FLUSHES; f++) {
+		for (i = 0; i < STEADY; i++)
+			analytics__record(a, "/", "GET", 200, &steady, -1, "/", 1, now);
+		for (i = 0; i < PASSING; i++) {
+			int k = f * PASSING + i;
+
+			p = (struct prefix){ .family = 6, .prefixlen = 128,
+					     .addr = { 0x20, 0x01, 0x0d, 0xb8, [12] = (uint8_t)(k >> 16),
+						       [13] = (uint8_t)(k >> 8), [14] = (uint8_t)k, [15] = 1 } };
+			analytics__record(a, "/", "GET", 200, &p, -1, "/", 1, now);
+		}
+		if (!ASSERT_OK(analytics__flush(a, now), "flush"))
+			goto out;
+	}
+	o = api(a, "/api/clients?days=1&limit=5", now, NULL);
+	arr = jget(o, "clients");
+	ASSERT_TRUE(jstr(json_object_array_get_idx(arr, 0), "client") &&
+			    !strcmp(jstr(json_object_array_get_idx(arr, 0), "client"), "203.0.113.7"),
+		    "the steady client first");
+	ASSERT_EQ(jint(json_object_array_get_idx(arr, 0), "hits"), FLUSHES * STEADY, "counted exactly");
+	snprintf(path, sizeof(path), "%s/%s", dir, ANALYTICS_DB_NAME);
+	if (ASSERT_EQ(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK, "open") &&
+	    ASSERT_EQ(sqlite3_prepare_v2(db, "SELECT count(*) FROM day_client", -1, &st, NULL),
+		      SQLITE_OK, "prepare") &&
+	    sqlite3_step(st) == SQLITE_ROW)
+		rows = sqlite3_column_int64(st, 0);
+	ASSERT_TRUE(rows >= 2 && rows <= 4 * TOPK_SLOTS, "day_client rows bounded by the slots");
+	printf("  %d clients in a day, %lld rows in day_client\n", FLUSHES * PASSING + 1,
+	       (long long)rows);
+out:
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	json_object_put(o);
+	analytics__close(a);
+	rm_dir(dir);
+}
+
 static void test_clients_topk(void)
 {
 	enum { HEAVY = 10, LIGHT = 3000, N = 30000 };
@@ -948,7 +1092,7 @@ static void test_clients_topk(void)
 	struct analytics *a = NULL;
 	struct json_object *o = NULL, *arr;
 	time_t now = time(NULL);
-	int64_t truth[HEAVY] = { 0 }, hits, slack = N / ANALYTICS_CLIENTS_PER_FLUSH;
+	int64_t truth[HEAVY] = { 0 }, hits, slack = N / TOPK_SLOTS;
 	unsigned int seed = 3;
 	struct prefix p;
 	int rc, i, j, seen;
@@ -1337,6 +1481,8 @@ static void test_http(void)
 	char err[256], *dir = tmp_dir(), *raw = NULL;
 	struct analytics *a = NULL;
 	struct http_server *s = NULL;
+	struct analytics_api *api = NULL;
+	struct dashboard *dash = NULL;
 	struct prefix c = addr("192.0.2.1");
 	size_t len = 0, i, off;
 	int p[2] = { -1, -1 }, status;
@@ -1354,7 +1500,11 @@ static void test_http(void)
 	s = http__open("127.0.0.1:0", err, sizeof(err));
 	if (!ASSERT_NOT_NULL(s, err))
 		goto out;
-	if (!ASSERT_OK(analytics__register(s, a), "register"))
+	api = analytics_api__new();
+	if (!ASSERT_NOT_NULL(api, "api") || !ASSERT_OK(analytics_api__add_app(api, "", a), "app"))
+		goto out;
+	dash = dashboard__open(s, api);
+	if (!ASSERT_NOT_NULL(dash, "dashboard"))
 		goto out;
 	if (!ASSERT_OK(pipe(p), "pipe"))
 		goto out;
@@ -1404,7 +1554,7 @@ static void test_http(void)
 	ASSERT_TRUE(has_header(&f[0], "Cache-Control: no-cache"), "page cache");
 	ASSERT_TRUE(f[0].body && strstr(f[0].body, "data-chart=\"hits\""), "page body");
 	ASSERT_TRUE(f[0].body && !strstr(f[0].body, "@@ASSETS_VERSION@@"), "hash filled in");
-	ASSERT_TRUE(f[0].body && strstr(f[0].body, analytics_assets_version), "hash in page");
+	ASSERT_TRUE(f[0].body && strstr(f[0].body, dashboard_assets_version), "hash in page");
 	ASSERT_EQ(f[1].status, 200, "app.js");
 	ASSERT_TRUE(has_header(&f[1], "Content-Type: text/javascript; charset=utf-8"), "js type");
 	ASSERT_TRUE(has_header(&f[1], "immutable"), "js cache");
@@ -1442,6 +1592,8 @@ out:
 	if (p[1] >= 0)
 		close(p[1]);
 	http__close(s); /* the server before the analytics its handlers use */
+	dashboard__free(dash);
+	analytics_api__free(api);
 	analytics__close(a);
 	rm_dir(dir);
 }
@@ -1454,13 +1606,13 @@ static void test_assets(void)
 	for (i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
 		bool found = false;
 
-		for (j = 0; j < analytics_assets_count; j++)
-			if (!strcmp(analytics_assets[j].name, want[i]) && analytics_assets[j].len > 100)
+		for (j = 0; j < dashboard_assets_count; j++)
+			if (!strcmp(dashboard_assets[j].name, want[i]) && dashboard_assets[j].len > 100)
 				found = true;
 		if (!found)
 			TU_FAIL("assets", "%s is not built in", want[i]);
 	}
-	ASSERT_EQ(strlen(analytics_assets_version), 16, "assets hash");
+	ASSERT_EQ(strlen(dashboard_assets_version), 16, "assets hash");
 }
 
 static void test_open_errors(void)
@@ -1487,7 +1639,9 @@ int main(void)
 	RUN_TEST(test_pairing);
 	RUN_TEST(test_pairing_rings);
 	RUN_TEST(test_heavy_clients);
+	RUN_TEST(test_topk_guarantees);
 	RUN_TEST(test_clients_topk);
+	RUN_TEST(test_clients_day_churn);
 	RUN_TEST(test_restart);
 	RUN_TEST(test_retention);
 	RUN_TEST(test_http);

@@ -549,6 +549,36 @@
     }
   }
 
+  // ---- the app shown (warden watch judges several: /api/apps) ----
+
+  // "" is the default app: warden run's one app, or the logs no [app] section claims.
+  let app = new URLSearchParams(window.location.search).get('app') || '';
+
+  function withApp(url) {
+    return app ? url + (url.includes('?') ? '&' : '?') + 'app=' + encodeURIComponent(app) : url;
+  }
+
+  async function loadApps() {
+    const sel = $('app');
+    let apps = [];
+    try {
+      apps = (await getJSON('/api/apps')).apps || [];
+    } catch (e) {
+      apps = [];
+    }
+    sel.textContent = '';
+    for (const a of apps) {
+      const o = document.createElement('option');
+      o.value = a.name;
+      o.textContent = a.name || (apps.length > 1 ? '(unclaimed logs)' : 'the app');
+      sel.appendChild(o);
+    }
+    if (!apps.some((a) => a.name === app)) app = apps.length ? apps[0].name : '';
+    sel.value = app;
+    $('app-choice').hidden = apps.length < 2;
+    document.body.dataset.apps = String(apps.length);
+  }
+
   // ---- loading ----
 
   const views = [
@@ -574,7 +604,7 @@
     const jobs = views.map((v) => {
       if (v.fetch) return v.fetch();
       if (!v.url) return null;
-      const p = getJSON(v.url(days));
+      const p = getJSON(withApp(v.url(days)));
       if (v.key) fetched[v.key] = p;
       return p;
     });
@@ -592,7 +622,7 @@
       }
     }
     try {
-      const ver = await getJSON('/api/versions?days=' + days);
+      const ver = await getJSON(withApp('/api/versions?days=' + days));
       $('version').textContent = 'app version ' + shortVersion(ver.current);
     } catch (e) {
       $('version').textContent = '';
@@ -615,12 +645,19 @@
     Chart.defaults.color = '#3b4653';
     Chart.defaults.animation = false;
     $('range').addEventListener('change', () => { load().finally(schedule); });
+    $('app').addEventListener('change', () => {
+      app = $('app').value;
+      const u = new URL(window.location.href);
+      if (app) u.searchParams.set('app', app); else u.searchParams.delete('app');
+      window.history.replaceState(null, '', u);
+      load().finally(schedule);
+    });
     let resizeTimer = null;
     window.addEventListener('resize', () => {
       clearTimeout(resizeTimer);
       resizeTimer = setTimeout(drawHeatmap, 100);
     });
-    load().finally(schedule);
+    loadApps().then(load).finally(schedule);
   }
 
   start();
