@@ -14,7 +14,7 @@
 #define MAP_BAN6      warden_ban6     /* exact IPv6 bans */
 #define MAP_PFX4      warden_pfx4     /* IPv4 prefix bans (hash of {length, prefix}) */
 #define MAP_PFX6      warden_pfx6     /* IPv6 prefix bans (hash of {length, prefix}) */
-#define MAP_PFX4_SUM  warden_pfx4sum  /* prefix bans per IPv4 /16 */
+#define MAP_PFX4_SUM  warden_pfx4sum  /* IPv4 prefix bans per hashed /24 */
 #define MAP_PFX6_SUM  warden_pfx6sum  /* IPv6 prefix bans of /32 or longer per hashed /32 */
 #define MAP_PFX_LENS  warden_pfxlens  /* prefix lengths in use, per family, bans and allowlist */
 #define MAP_ALLOW4    warden_allow4   /* IPv4 allowlist (hash of {length, prefix}) */
@@ -41,7 +41,12 @@
 #define WARDEN_MAX_PREFIX   131072  /* prefix bans per family */
 #define WARDEN_MAX_ALLOW    16384   /* allowlist prefixes per family */
 #define WARDEN_MAX_REASONS  (2 * WARDEN_MAX_EXACT + 2 * WARDEN_MAX_PREFIX)
-#define WARDEN_PFX4_BUCKETS 65536   /* one counter per IPv4 /16 */
+#ifdef WARDEN_OLD_LAYOUT_TEST
+#define WARDEN_PFX4_BUCKET_BITS 16 /* layouts 1-3: one bucket per /16 */
+#else
+#define WARDEN_PFX4_BUCKET_BITS 18
+#endif
+#define WARDEN_PFX4_BUCKETS (1U << WARDEN_PFX4_BUCKET_BITS) /* counters of IPv4 /24s, by warden_pfx4_bucket() */
 #define WARDEN_PFX6_BUCKETS 65536   /* counters of IPv6 /32s, by warden_pfx6_bucket() */
 #define WARDEN_PFX6_SUM_LEN 32      /* IPv6 prefixes this long or longer are summarized */
 #define WARDEN_MAX_RULES    16384   /* per-prefix throttle rules per family */
@@ -68,12 +73,14 @@
  * Layout 3: prefix bans and the allowlist moved from LPM tries to hashes
  * of the same keys (host bits zero), with warden_pfxlens and
  * warden_pfx6sum; the keys and values are the same, so entries carry over.
+ * Layout 4: warden_pfx4sum counts per hashed /24 (warden_pfx4_bucket), not
+ * per /16, in 4 times as many buckets; it is recounted at open.
  */
 #ifdef WARDEN_OLD_LAYOUT_TEST
 /* tests/e2e/upgrade.sh builds an older program (layout 1) with this. */
 #define WARDEN_LAYOUT_VERSION 1
 #else
-#define WARDEN_LAYOUT_VERSION 3
+#define WARDEN_LAYOUT_VERSION 4
 #endif
 
 #define WARDEN_REASON_LEN 104
@@ -126,6 +133,17 @@ struct prefix_lengths {
 	__u32 count[129];  /* entries of each length (userspace's bookkeeping) */
 	__u32 pad;
 };
+
+/*
+ * The warden_pfx4sum bucket of an IPv4 address (host byte order): its /24,
+ * hashed (multiplicative) to WARDEN_PFX4_BUCKET_BITS. A /24 rather than a
+ * /16, so that a clean address next to a banned /24 skips the probes; a
+ * hash, so that the array stays 1 MiB. Collisions only cost a probe.
+ */
+static inline __u32 warden_pfx4_bucket(__u32 addr)
+{
+	return ((addr >> 8) * 2654435761u) >> (32 - WARDEN_PFX4_BUCKET_BITS);
+}
 
 /*
  * The warden_pfx6sum bucket of an IPv6 address: its /32, hashed

@@ -66,9 +66,10 @@ struct {
 } MAP_PFX_LENS SEC(".maps");
 
 /*
- * How many IPv4 prefix bans cover each /16. A zero lets the common packet
- * skip the probes. Userspace raises a count before it inserts a prefix
- * and lowers it after it deletes one, so the count is never too low.
+ * How many IPv4 prefix bans touch the /24s of each bucket (warden_pfx4_bucket,
+ * a hash of the /24). A zero lets the common packet skip the probes.
+ * Userspace raises a count before it inserts a prefix and lowers it after
+ * it deletes one, so the count is never too low.
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -700,12 +701,22 @@ static __always_inline __u32 prefix_stage(int family, __u32 v4, __u64 hi, __u64 
 	return v == V_PASSED && expired ? V_PASSED_EXPIRED : v;
 }
 
-/* Both stages: an exact verdict that let the packet through goes on to the prefixes. */
-static __always_inline __u32 merge(__u32 exact, __u32 prefix)
+/*
+ * Both stages: a prefix verdict that let the packet through (no live prefix
+ * ban) goes on to the exact ban, whose verdict counts; an expired prefix
+ * ban is not forgotten when there is no exact one.
+ */
+static __always_inline __u32 merge(__u32 prefix, __u32 exact)
 {
-	if (prefix == V_PASSED && exact == V_PASSED_EXPIRED)
+	if (exact == V_PASSED && prefix == V_PASSED_EXPIRED)
 		return V_PASSED_EXPIRED;
-	return prefix;
+	return exact;
+}
+
+/* Whether a stage's verdict leaves the next stage to decide: no live ban applied. */
+static __always_inline int undecided(__u32 v)
+{
+	return v == V_PASSED || v == V_PASSED_EXPIRED;
 }
 
 /* Whether the throttle/shed stage has anything to do at all: one load, one test. */
@@ -1000,18 +1011,23 @@ static __always_inline int check_ipv4(struct xdp_md *ctx, struct hdr_cursor *nh,
 	__builtin_memcpy(lpm.addr, &iph->saddr, 4);
 	addr = bpf_ntohl(iph->saddr);
 
-	/* Exact ban: one hash lookup, the common hit. */
-	v = exact_verdict(&MAP_BAN4, &exact, 4, addr, 0, 0);
-	/* Prefix bans: the lengths in use, if any prefix ban covers this /16 at all. */
-	if (v == V_PASSED || v == V_PASSED_EXPIRED) {
-		set = lengths(PFX_LENS_BAN4);
-		if (set && set->bits[0]) {
-			bucket = addr >> 16;
-			covered = bpf_map_lookup_elem(&MAP_PFX4_SUM, &bucket);
-			if (covered && *covered)
-				v = merge(v, prefix_stage(4, addr, 0, 0, set->bits[0], 0));
-		}
+	/*
+	 * Prefix bans first, but only where one may apply: the lengths in use,
+	 * then the summary of this address's /24. A live one decides (so a
+	 * source both banned and in a banned prefix counts as a prefix drop):
+	 * a prefix drop costs one hash lookup, as an exact drop does.
+	 */
+	v = V_PASSED;
+	set = lengths(PFX_LENS_BAN4);
+	if (set && set->bits[0]) {
+		bucket = warden_pfx4_bucket(addr);
+		covered = bpf_map_lookup_elem(&MAP_PFX4_SUM, &bucket);
+		if (covered && *covered)
+			v = prefix_stage(4, addr, 0, 0, set->bits[0], 0);
 	}
+	/* The exact ban: one hash lookup, the common case. */
+	if (undecided(v))
+		v = merge(v, exact_verdict(&MAP_BAN4, &exact, 4, addr, 0, 0));
 	/* Dropped by a ban, or nothing throttled nor shed: done, as before. */
 	if (v == V_DROPPED_EXACT || v == V_DROPPED_PREFIX)
 		return finish(ctx, cnt, v);
@@ -1067,14 +1083,14 @@ static __always_inline int check_ipv6(struct xdp_md *ctx, struct hdr_cursor *nh,
 	hi = bpf_be64_to_cpu(hi);
 	lo = bpf_be64_to_cpu(lo);
 
-	/* Exact ban: one hash lookup, the common hit. */
-	v = exact_verdict(&MAP_BAN6, &exact, 6, 0, hi, lo);
 	/*
-	 * Prefix bans: the lengths in use; those of /32 or longer only if such
-	 * a ban exists in this address's (hashed) /32, shorter ones always.
+	 * Prefix bans first, as for IPv4: the lengths in use; those of /32 or
+	 * longer only if such a ban exists in this address's (hashed) /32,
+	 * shorter ones always. Then the exact ban.
 	 */
+	v = V_PASSED;
 	set = lengths(PFX_LENS_BAN6);
-	if ((v == V_PASSED || v == V_PASSED_EXPIRED) && set && (set->bits[0] | set->bits[1])) {
+	if (set && (set->bits[0] | set->bits[1])) {
 		w0 = set->bits[0] & 0xffffffffULL;
 		if ((set->bits[0] >> WARDEN_PFX6_SUM_LEN) | set->bits[1]) {
 			bucket = warden_pfx6_bucket(exact.addr);
@@ -1085,8 +1101,10 @@ static __always_inline int check_ipv6(struct xdp_md *ctx, struct hdr_cursor *nh,
 			}
 		}
 		if (w0 | w1)
-			v = merge(v, prefix_stage(6, 0, hi, lo, w0, w1));
+			v = prefix_stage(6, 0, hi, lo, w0, w1);
 	}
+	if (undecided(v))
+		v = merge(v, exact_verdict(&MAP_BAN6, &exact, 6, 0, hi, lo));
 	s = settings();
 
 	/* Dropped by a ban, or nothing throttled nor shed: done, as before. */

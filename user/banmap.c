@@ -681,26 +681,50 @@ int banmap__refusal(struct banmap *bm, const struct prefix *target, char *why, s
 	return 0;
 }
 
-/* Add delta to the count of prefix bans covering each /16 that p touches. */
+static __u32 *read_sums(int fd, __u32 n);
+static int write_sums(int fd, const __u32 *sums, __u32 n);
+static int array_count_adjust(int fd, __u32 index, int delta);
+
+/* The /24s an IPv4 prefix touches: *first (as addr >> 8) and how many. */
+static void pfx4_span(const struct prefix *p, __u32 *first, __u32 *n)
+{
+	__u32 a = ((__u32)p->addr[0] << 24) | ((__u32)p->addr[1] << 16) | ((__u32)p->addr[2] << 8);
+
+	*n = p->prefixlen >= 24 ? 1 : 1u << (24 - p->prefixlen);
+	*first = (a >> 8) & ~(*n - 1);
+}
+
+/* Spans past this many /24s go through a copy of the whole array, not one update each. */
+#define PFX4_SPAN_IN_PLACE 64
+
+/* Add delta to the count of each hashed /24 bucket that p touches (never below 0). */
 static int pfx4_sum_adjust(struct banmap *bm, const struct prefix *p, int delta)
 {
-	__u32 first = ((__u32)p->addr[0] << 8) | p->addr[1];
-	__u32 n = p->prefixlen >= 16 ? 1 : 1u << (16 - p->prefixlen);
-	__u32 i, bucket, count;
+	__u32 first, n, i, b, *sums;
+	int err;
 
-	first &= ~(n - 1);
-	for (i = 0; i < n; i++) {
-		bucket = first + i;
-		if (bpf_map_lookup_elem(bm->fd[M_PFX4_SUM], &bucket, &count))
-			return -errno;
-		if (delta < 0 && count < (__u32)-delta)
-			count = 0;
-		else
-			count += delta;
-		if (bpf_map_update_elem(bm->fd[M_PFX4_SUM], &bucket, &count, BPF_ANY))
-			return -errno;
+	pfx4_span(p, &first, &n);
+	/* A short prefix (a /8 is 65,536 /24s): counted in a copy, what changed written back. */
+	sums = n > PFX4_SPAN_IN_PLACE ? read_sums(bm->fd[M_PFX4_SUM], WARDEN_PFX4_BUCKETS) : NULL;
+	if (!sums) {
+		for (i = 0; i < n; i++) {
+			err = array_count_adjust(bm->fd[M_PFX4_SUM],
+						 warden_pfx4_bucket((first + i) << 8), delta);
+			if (err)
+				return err;
+		}
+		return 0;
 	}
-	return 0;
+	for (i = 0; i < n; i++) {
+		b = warden_pfx4_bucket((first + i) << 8);
+		if (delta < 0 && sums[b] < (__u32)-delta)
+			sums[b] = 0;
+		else
+			sums[b] += delta;
+	}
+	err = write_sums(bm->fd[M_PFX4_SUM], sums, WARDEN_PFX4_BUCKETS);
+	free(sums);
+	return err;
 }
 
 static int pfx6_count_adjust(struct banmap *bm, int delta)
@@ -760,7 +784,7 @@ static int lengths_adjust(struct banmap *bm, __u32 which, unsigned int len, int 
 
 /*
  * Raise the summaries before inserting a prefix, lower them after deleting
- * one: the length in use, then the /16 (IPv4) or the hashed /32 (IPv6, for
+ * one: the length in use, then the hashed /24 (IPv4) or the hashed /32 (IPv6, for
  * /32 and longer), so that the data path never misses a prefix.
  */
 static int prefix_summary_adjust(struct banmap *bm, const struct prefix *p, int delta)
@@ -1524,11 +1548,9 @@ static int reconcile_sums(struct banmap *bm)
 		__u32 first, span, j;
 
 		key_to_prefix(M_PFX4, (char *)keys + i * sizeof(struct lpm4_key), &p);
-		first = ((__u32)p.addr[0] << 8) | p.addr[1];
-		span = p.prefixlen >= 16 ? 1 : 1u << (16 - p.prefixlen);
-		first &= ~(span - 1);
+		pfx4_span(&p, &first, &span);
 		for (j = 0; j < span; j++)
-			sums[first + j]++;
+			sums[warden_pfx4_bucket((first + j) << 8)]++;
 	}
 	free(keys);
 	err = write_sums(bm->fd[M_PFX4_SUM], sums, WARDEN_PFX4_BUCKETS);
