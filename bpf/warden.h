@@ -75,6 +75,7 @@
  * warden_pfx6sum; the keys and values are the same, so entries carry over.
  * Layout 4: warden_pfx4sum counts per hashed /24 (warden_pfx4_bucket), not
  * per /16, in 4 times as many buckets; it is recounted at open.
+ * warden_settings.rules_gen and throttle_state's cache_gen and cache appended.
  */
 #ifdef WARDEN_OLD_LAYOUT_TEST
 /* tests/e2e/upgrade.sh builds an older program (layout 1) with this. */
@@ -267,6 +268,13 @@ struct warden_settings {
 	__u32 known_for_s;    /* how long a client stays known; 0 = WARDEN_KNOWN_FOR_S */
 	struct throttle_limits defaults; /* for clients no per-prefix rule covers */
 	__u64 shed_until_ns;  /* the automatic shed reasons hold until then (CLOCK_BOOTTIME) */
+	/*
+	 * Bumped by every write of the settings, after every change of the
+	 * rules or priority tries: a known client's cached resolution of
+	 * them (throttle_state.cache) holds while this has not moved.
+	 */
+	__u32 rules_gen;
+	__u32 pad2;
 #endif
 };
 
@@ -299,7 +307,18 @@ struct throttle_state {
 	__u64 event_ns;     /* when its last throttle event was sent; 0 = never */
 	__u64 known_ns;     /* when it was last written to warden_known; 0 = never */
 	__u64 throttled;    /* packets the throttle dropped */
+	__u32 cache_gen;    /* warden_settings.rules_gen when cache was resolved */
+	__u32 cache;        /* THROTTLE_CACHE_*; 0 = not resolved */
 };
+
+/*
+ * A known client's resolution of the priority and rule tries, kept in its
+ * state so that its packets skip them: it is no priority peer, and some
+ * rule covers it (then the rule trie gives its limits) or none does (the
+ * defaults). Valid while rules_gen has not moved.
+ */
+#define THROTTLE_CACHE_VALID 0x1
+#define THROTTLE_CACHE_RULE  0x2
 
 /*
  * The sketch: WARDEN_SKETCH_ROWS rows of WARDEN_SKETCH_WIDTH cells, each a
@@ -324,18 +343,22 @@ struct sketch_cell {
 
 /*
  * The sketch cells of a client (its struct throttle_key's 16 bytes): one per
- * row, by two multiply-shift hashes. Indexes into warden_sketch.
+ * row, from one hash: a multiply-shift of the key, finished by a
+ * multiply-xorshift (splitmix64's) so that its top and next bits are both
+ * well mixed; row 0 takes the top WARDEN_SKETCH_BITS, row 1 the next ones.
+ * Indexes into warden_sketch.
  */
 static inline void warden_sketch_index(const __u8 *key, __u32 *i0, __u32 *i1)
 {
-	__u64 a, b;
+	__u64 a, b, h;
 
 	__builtin_memcpy(&a, key, 8);
 	__builtin_memcpy(&b, key + 8, 8);
-	*i0 = (__u32)((a * 0x9E3779B97F4A7C15ULL + b * 0xC2B2AE3D27D4EB4FULL) >>
-		      (64 - WARDEN_SKETCH_BITS));
-	*i1 = (__u32)((a * 0xD6E8FEB86659FD93ULL + b * 0x94D049BB133111EBULL) >>
-		      (64 - WARDEN_SKETCH_BITS)) + WARDEN_SKETCH_WIDTH;
+	h = a * 0x9E3779B97F4A7C15ULL + b * 0xC2B2AE3D27D4EB4FULL;
+	h = (h ^ (h >> 31)) * 0x94D049BB133111EBULL;
+	*i0 = (__u32)(h >> (64 - WARDEN_SKETCH_BITS));
+	*i1 = (__u32)(h >> (64 - 2 * WARDEN_SKETCH_BITS)) % WARDEN_SKETCH_WIDTH +
+	      WARDEN_SKETCH_WIDTH;
 }
 
 /* A client with an established history: what shedding lets through. */

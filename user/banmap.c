@@ -48,7 +48,7 @@ _Static_assert(sizeof(struct lpm6_key) == 20, "lpm6_key layout");
 _Static_assert(sizeof(struct reason_key) == 20, "reason_key layout");
 _Static_assert(sizeof(struct reason_value) == 112, "reason_value layout");
 _Static_assert(sizeof(struct xdp_counters) == 12 * 8, "xdp_counters layout");
-_Static_assert(sizeof(struct warden_settings) == 72, "warden_settings layout");
+_Static_assert(sizeof(struct warden_settings) == 80, "warden_settings layout");
 _Static_assert(sizeof(struct prefix_lengths) == 544, "prefix_lengths layout");
 
 struct banmap {

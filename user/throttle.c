@@ -39,7 +39,7 @@ static const struct {
 
 _Static_assert(sizeof(struct throttle_limits) == 24, "throttle_limits layout");
 _Static_assert(sizeof(struct throttle_key) == 16, "client_key layout");
-_Static_assert(sizeof(struct throttle_state) == 48, "client_state layout");
+_Static_assert(sizeof(struct throttle_state) == 56, "client_state layout");
 _Static_assert(sizeof(struct known_value) == 8, "known_value layout");
 _Static_assert(sizeof(struct priority_value) == 8, "priority_value layout");
 _Static_assert(sizeof(struct throttle_event) == 32, "throttle_event layout");
@@ -235,7 +235,11 @@ static int settings_read(struct throttle *t, struct warden_settings *s)
 	return 0;
 }
 
-/* Write s back with the derived flag: throttling is on when any limit exists. */
+/*
+ * Write s back with the derived flag: throttling is on when any limit
+ * exists. Every write moves rules_gen, so that known clients resolve the
+ * tries again (their cached resolution is of an older generation).
+ */
 static int settings_write(struct throttle *t, struct warden_settings *s)
 {
 	__u32 zero = 0;
@@ -243,6 +247,7 @@ static int settings_write(struct throttle *t, struct warden_settings *s)
 		   s->rules6;
 
 	s->layout_version = WARDEN_LAYOUT_VERSION;
+	s->rules_gen++;
 	s->flags = any ? s->flags | WARDEN_F_THROTTLE : s->flags & ~WARDEN_F_THROTTLE;
 	if (bpf_map_update_elem(t->fd[T_SETTINGS], &zero, s, BPF_ANY))
 		return -errno;
@@ -421,8 +426,9 @@ static int trie_put(struct throttle *t, int fd, const void *key, const void *val
 	err = count_adjust(t, field, +1);
 	if (err)
 		return err;
+	/* New: the generation moves again now that the trie holds it. */
 	if (bpf_map_update_elem(fd, key, value, BPF_NOEXIST) == 0)
-		return 0;
+		return count_adjust(t, field, 0);
 	err = -errno;
 	count_adjust(t, field, -1);
 	if (err != -EEXIST)
