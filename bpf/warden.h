@@ -139,7 +139,9 @@ struct prefix_lengths {
  * The warden_pfx4sum bucket of an IPv4 address (host byte order): its /24,
  * hashed (multiplicative) to WARDEN_PFX4_BUCKET_BITS. A /24 rather than a
  * /16, so that a clean address next to a banned /24 skips the probes; a
- * hash, so that the array stays 1 MiB. Collisions only cost a probe.
+ * hash, so that the array stays 2 MiB (the kernel keeps 8 bytes per
+ * entry). Collisions only cost a probe: with 10,000 /24s banned, 3.7% of
+ * clean addresses probe once.
  */
 static inline __u32 warden_pfx4_bucket(__u32 addr)
 {

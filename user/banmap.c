@@ -14,6 +14,7 @@
 
 #include "banmap.h"
 #include "log.h"
+#include "mapsize.h"
 #include "mounts.h"
 #include "timeutil.h"
 #include "xdp_ban.skel.h"
@@ -419,7 +420,10 @@ static int create_maps(const char *pin_path)
 		return err;
 	}
 	bpf_program__set_autoload(skel->progs.xdp_ban, false);
-	err = plan_migrations(skel, &migs, &n);
+	/* Throttle maps: full size only once something uses them (mapsize.h). */
+	err = mapsize__apply(skel->obj, pin_path);
+	if (!err)
+		err = plan_migrations(skel, &migs, &n);
 	if (err)
 		goto out;
 	/* The old pins step aside so that the load pins new maps in their place. */

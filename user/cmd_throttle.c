@@ -10,6 +10,7 @@
 #include "banmap.h"
 #include "cli.h"
 #include "log.h"
+#include "mapsize.h"
 #include "throttle.h"
 #include "timeutil.h"
 
@@ -466,6 +467,9 @@ int cmd_throttle(int argc, char **argv)
 		if (!err)
 			printf("throttle %s: %s\n", buf, describe(&l, desc, sizeof(desc)));
 	}
+	/* A first limit: the throttle maps grow to full size (mapsize.h). */
+	if (!err && !o.list)
+		err = mapsize__grow(o.pin_path, false, NULL);
 	if (err) {
 		fprintf(stderr, "warden throttle: %s\n", strerror(-err));
 		status = EXIT_FAIL;
@@ -512,6 +516,8 @@ int cmd_shed(int argc, char **argv)
 		goto fail;
 	if (!strcmp(verb, "on") || !strcmp(verb, "off")) {
 		err = throttle__shed(t, !strcmp(verb, "on"));
+		if (!err)
+			err = mapsize__grow(o.pin_path, false, NULL);
 		if (err)
 			goto fail;
 		err = throttle__settings(t, &s);
@@ -526,6 +532,8 @@ int cmd_shed(int argc, char **argv)
 			printf("shedding off\n");
 	} else if (!strcmp(verb, "learn")) {
 		err = throttle__learn(t, !strcmp(arg, "on"));
+		if (!err)
+			err = mapsize__grow(o.pin_path, false, NULL);
 		if (err)
 			goto fail;
 		printf("client history %s\n", !strcmp(arg, "on") ? "kept" :

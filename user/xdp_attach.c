@@ -14,6 +14,7 @@
 #include <xdp/libxdp.h>
 
 #include "log.h"
+#include "mapsize.h"
 #include "mounts.h"
 #include "xdp_attach.h"
 #include "xdp_ban.skel.h"
@@ -195,9 +196,21 @@ static struct xdp_ban *open_skeleton(const char *pin_path)
 	LIBBPF_OPTS(bpf_object_open_opts, opts, .pin_root_path = pin_path);
 	struct xdp_ban *skel;
 
+	int err;
+
 	skel = xdp_ban__open_opts(&opts);
-	if (!skel)
+	if (!skel) {
 		pr_warn("cannot open the XDP program: %s", strerror(errno));
+		return NULL;
+	}
+	/* The throttle maps are as large as their pins (mapsize.h). */
+	err = mapsize__apply(skel->obj, pin_path);
+	if (err) {
+		pr_warn("cannot size the maps under %s: %s", pin_path, strerror(-err));
+		xdp_ban__destroy(skel);
+		errno = -err;
+		return NULL;
+	}
 	return skel;
 }
 

@@ -24,6 +24,7 @@
 #include "testutil.h"
 #include "banmap.h"
 #include "log.h"
+#include "mapsize.h"
 #include "timeutil.h"
 #include "xdp_ban.skel.h"
 
@@ -323,7 +324,8 @@ static bool setup(struct fixture *fx)
 		return false;
 	opts.pin_root_path = fx->pin_path;
 	fx->skel = xdp_ban__open_opts(&opts);
-	if (!ASSERT_NOT_NULL(fx->skel, "xdp_ban__open_opts"))
+	if (!ASSERT_NOT_NULL(fx->skel, "xdp_ban__open_opts") ||
+	    !ASSERT_OK(mapsize__apply(fx->skel->obj, fx->pin_path), "mapsize__apply"))
 		return false;
 	err = xdp_ban__load(fx->skel);
 	if (!ASSERT_OK(err, "xdp_ban__load"))

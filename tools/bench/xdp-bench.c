@@ -27,6 +27,7 @@
 
 #include "banmap.h"
 #include "log.h"
+#include "mapsize.h"
 #include "timeutil.h"
 #include "xdp_ban.skel.h"
 
@@ -208,6 +209,9 @@ static int warden_open(struct warden_run *w, const char *name, uint32_t n_exact,
 	w->skel = xdp_ban__open_opts(&opts);
 	if (!w->skel)
 		return -errno;
+	err = mapsize__apply(w->skel->obj, w->pin_path);
+	if (err)
+		return err;
 	return xdp_ban__load(w->skel);
 }
 
