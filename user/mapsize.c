@@ -84,17 +84,36 @@ int mapsize__apply(struct bpf_object *obj, const char *pin_path)
 	return 0;
 }
 
-/* Replace one idle-sized pin by a full-sized map of the same definition. */
+/*
+ * Replace one idle-sized pin by a full-sized map of the same definition,
+ * its BTF included (bpftool then prints the field names).
+ */
 static int grow_one(const char *pin_path, const char *name, const struct bpf_map_info *old,
 		    __u32 full)
 {
 	LIBBPF_OPTS(bpf_map_create_opts, opts, .map_flags = old->map_flags);
 	char path[PATH_MAX], tmp[PATH_MAX + 8];
-	int fd, err = 0;
+	int fd, btf_fd = -1, err = 0;
 
 	snprintf(path, sizeof(path), "%s/%s", pin_path, name);
 	snprintf(tmp, sizeof(tmp), "%s_grown", path);
+	if (old->btf_id) {
+		btf_fd = bpf_btf_get_fd_by_id(old->btf_id);
+		if (btf_fd >= 0) {
+			opts.btf_fd = (__u32)btf_fd;
+			opts.btf_key_type_id = old->btf_key_type_id;
+			opts.btf_value_type_id = old->btf_value_type_id;
+		}
+	}
 	fd = bpf_map_create(old->type, name, old->key_size, old->value_size, full, &opts);
+	if (fd < 0 && btf_fd >= 0) {
+		/* Without its BTF rather than not at all. */
+		LIBBPF_OPTS(bpf_map_create_opts, plain, .map_flags = old->map_flags);
+
+		fd = bpf_map_create(old->type, name, old->key_size, old->value_size, full, &plain);
+	}
+	if (btf_fd >= 0)
+		close(btf_fd);
 	if (fd < 0)
 		return -errno;
 	/* Pinned aside, then renamed over the old pin: the name is never missing. */
@@ -107,39 +126,76 @@ static int grow_one(const char *pin_path, const char *name, const struct bpf_map
 	return err;
 }
 
+/* Put an old map back on its pin (as grow_one puts a new one). */
+static void put_back(const char *pin_path, const char *name, int fd)
+{
+	char path[PATH_MAX], tmp[PATH_MAX + 8];
+
+	snprintf(path, sizeof(path), "%s/%s", pin_path, name);
+	snprintf(tmp, sizeof(tmp), "%s_grown", path);
+	unlink(tmp);
+	if (bpf_obj_pin(fd, tmp) || rename(tmp, path))
+		pr_warn("cannot put %s back: %s", path, strerror(errno));
+}
+
 int mapsize__grow(const char *pin_path, bool always, int *grown)
 {
 	struct bpf_map_info info;
-	size_t i;
-	int err, n = 0;
+	int old_fd[N_SIZED], err = 0, n = 0, made;
+	size_t i, which[N_SIZED];
+	char path[PATH_MAX];
 
 	if (grown)
 		*grown = 0;
 	if (!always && !switched_on(pin_path))
 		return 0;
-	for (i = 0; i < N_SIZED; i++) {
+	for (i = 0; i < N_SIZED && !err; i++) {
 		err = pinned_info(pin_path, sized[i].name, &info);
-		if (err == -ENOENT)
+		if (err == -ENOENT) {
+			err = 0;
 			continue;
-		if (err)
-			return err;
-		if (info.max_entries >= sized[i].full)
+		}
+		if (err || info.max_entries >= sized[i].full)
 			continue;
+		/* The old map stays open: it goes back if a program cannot leave it. */
+		snprintf(path, sizeof(path), "%s/%s", pin_path, sized[i].name);
+		old_fd[n] = bpf_obj_get(path);
+		if (old_fd[n] < 0) {
+			err = -errno;
+			break;
+		}
+		which[n] = i;
 		err = grow_one(pin_path, sized[i].name, &info, sized[i].full);
 		if (err) {
-			pr_warn("cannot grow %s/%s: %s", pin_path, sized[i].name, strerror(-err));
-			return err;
+			pr_warn("cannot grow %s: %s", path, strerror(-err));
+			close(old_fd[n]);
+			break;
 		}
 		n++;
 	}
+	made = n;
+	if (n) {
+		/* The programs on these maps move to the new ones... */
+		xdp_attach__upgrade(pin_path);
+		/* ...unless one cannot (in libxdp's dispatcher, or out of reach): then all stay. */
+		if (xdp_attach__stale_here(pin_path) > 0) {
+			pr_warn("an XDP program on the maps under %s cannot be moved onto larger "
+				"throttle maps (in libxdp's dispatcher): "
+				"they stay small (%d entry), so throttling counts few clients until "
+				"'warden detach' and attach again", pin_path, MAPSIZE_IDLE_ENTRIES);
+			for (i = 0; i < (size_t)n; i++)
+				put_back(pin_path, sized[which[i]].name, old_fd[i]);
+			xdp_attach__upgrade(pin_path);
+			n = 0;
+		} else {
+			pr_info("throttle maps grown to full size under %s", pin_path);
+		}
+	}
+	for (i = 0; i < (size_t)made; i++)
+		close(old_fd[i]);
 	if (grown)
 		*grown = n;
-	if (!n)
-		return 0;
-	pr_info("throttle maps grown to full size under %s", pin_path);
-	/* The programs on these maps move to the new ones. */
-	err = xdp_attach__upgrade(pin_path);
-	return err < 0 ? err : 0;
+	return err;
 }
 
 long long mapsize__memlock(const char *pin_path)

@@ -27,8 +27,11 @@ int mapsize__apply(struct bpf_object *obj, const char *pin_path);
  * When the pinned settings switch throttling, learning or shedding on (or
  * always): replace each of those pins that is still idle-sized by a map of
  * full size (their state is rebuilt by traffic), then move the programs
- * attached in this network namespace onto them. Sets *grown (may be NULL)
- * to how many maps grew. 0 or -errno.
+ * attached in this network namespace onto them. If one of those cannot be
+ * moved (in libxdp's dispatcher) the old pins go back, with a warning.
+ * Programs attached in other network namespaces are not moved (as after a
+ * layout upgrade: 'warden attach' there moves them). Sets *grown (may be
+ * NULL) to how many maps grew. 0 or -errno.
  */
 int mapsize__grow(const char *pin_path, bool always, int *grown);
 

@@ -633,6 +633,37 @@ int xdp_attach__programs_using(const char *pin_path)
 	return count;
 }
 
+int xdp_attach__stale_here(const char *pin_path)
+{
+	struct if_nameindex *ifs, *it;
+	struct prog_ident id;
+	struct ours o;
+	char how[256];
+	int fd, foreign, mine, stale, count = 0;
+
+	ifs = if_nameindex();
+	if (!ifs)
+		return -errno;
+	for (it = ifs; it->if_index; it++) {
+		if (find_ours(pin_path, it->if_name, (int)it->if_index, how, sizeof(how), &foreign,
+			      &o) != 1 || !o.prog_id)
+			continue;
+		fd = bpf_prog_get_fd_by_id(o.prog_id);
+		if (fd < 0)
+			continue;
+		mine = stale = 0;
+		if (!prog_ident(fd, &id)) {
+			prog_maps_vs_pins(pin_path, &id, &mine, &stale);
+			free(id.map_ids);
+		}
+		close(fd);
+		if (stale && (o.kind == OURS_LINK || mine))
+			count++;
+	}
+	if_freenameindex(ifs);
+	return count;
+}
+
 int xdp_attach__upgrade(const char *pin_path)
 {
 	libxdp_set_print(libxdp_print);
