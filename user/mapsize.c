@@ -65,7 +65,7 @@ int mapsize__apply(struct bpf_object *obj, const char *pin_path)
 {
 	struct bpf_map_info info;
 	struct bpf_map *map;
-	bool on = switched_on(pin_path);
+	bool on = switched_on(pin_path), idle;
 	size_t i;
 	int err;
 
@@ -76,8 +76,9 @@ int mapsize__apply(struct bpf_object *obj, const char *pin_path)
 		err = pinned_info(pin_path, sized[i].name, &info);
 		if (err && err != -ENOENT)
 			return err;
-		err = bpf_map__set_max_entries(map, !err ? info.max_entries :
-						    on ? sized[i].full : MAPSIZE_IDLE_ENTRIES);
+		/* An idle pin stays idle (mapsize__grow grows it), any other is full size. */
+		idle = err ? !on : info.max_entries == MAPSIZE_IDLE_ENTRIES;
+		err = bpf_map__set_max_entries(map, idle ? MAPSIZE_IDLE_ENTRIES : sized[i].full);
 		if (err)
 			return err;
 	}

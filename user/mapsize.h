@@ -16,10 +16,11 @@
 #define MAPSIZE_IDLE_ENTRIES 1
 
 /*
- * Before loading the object whose maps are pinned under pin_path: give each
- * of those maps the size of its pin, so that libbpf reuses it; one not
- * pinned yet gets its full size if the pinned settings switch something on,
- * else the idle size. 0 or -errno.
+ * Before loading the object whose maps are pinned under pin_path: an idle
+ * pin stays idle (libbpf reuses it), any other pin is full size (a pin of
+ * another size, from an older build, is then recreated by banmap's layout
+ * migration); one not pinned yet is full size if the pinned settings switch
+ * something on, else idle. 0 or -errno.
  */
 int mapsize__apply(struct bpf_object *obj, const char *pin_path);
 
