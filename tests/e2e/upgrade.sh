@@ -124,8 +124,7 @@ after_upgrade() {
 	check "$name-counters-new-size" sh -c "bpftool map show pinned '$PIN/warden_counters' | grep -q 'value 96B'"
 	check "$name-settings-new-size" sh -c "bpftool map show pinned '$PIN/warden_settings' | grep -q 'value 80B'"
 	check "$name-ban4-new-size" sh -c "bpftool map show pinned '$PIN/warden_ban4' | grep -q 'max_entries 1048576'"
-	# Nothing throttled, learnt nor shed yet: the client history map is idle-sized (user/mapsize.c).
-	check "$name-known-idle" sh -c "bpftool map show pinned '$PIN/warden_known' | grep -q 'max_entries 1\b'"
+	check "$name-known-recreated" sh -c "bpftool map show pinned '$PIN/warden_known' | grep -q 'max_entries 262144'"
 	check "$name-no-pin-left-aside" sh -c "! ls '$PIN' | grep -q '_aside\$'"
 	check_not "$name-banned-v4" bad_ping
 	check_not "$name-banned-v6" bad_ping6
