@@ -348,6 +348,20 @@ static bool is_ban_map(const struct bpf_map *map)
 	return false;
 }
 
+/* The maps this process's migrations replaced (banmap__replaced_map); the first 64 are kept. */
+static __u32 replaced_ids[64];
+static size_t n_replaced;
+
+bool banmap__replaced_map(__u32 map_id)
+{
+	size_t i;
+
+	for (i = 0; i < n_replaced; i++)
+		if (replaced_ids[i] == map_id)
+			return true;
+	return false;
+}
+
 /* Copy each set-aside map into its new self; then the old pins go. */
 static int carry_over(struct migration *migs, size_t n)
 {
@@ -376,6 +390,8 @@ static int carry_over(struct migration *migs, size_t n)
 
 		unlink(m->aside);
 		m->set_aside = false;
+		if (n_replaced < sizeof(replaced_ids) / sizeof(replaced_ids[0]))
+			replaced_ids[n_replaced++] = m->old.id;
 		if (m->copy)
 			pr_info("%s: another layout (%s -> %s, key %u -> %u, value %u -> %u bytes, "
 				"%u -> %u entries): carried %zu entries over", bpf_map__name(m->map),

@@ -13,6 +13,7 @@
 #include <bpf/libbpf.h>
 #include <xdp/libxdp.h>
 
+#include "banmap.h"
 #include "log.h"
 #include "mapsize.h"
 #include "mounts.h"
@@ -368,10 +369,14 @@ static void prog_maps_vs_pins(const char *pin_path, const struct prog_ident *id,
 		len = sizeof(pinned);
 		if (!bpf_obj_get_info_by_fd(pfd, &pinned, &len) &&
 		    !strncmp(pinned.name, info.name, sizeof(info.name))) {
-			if (pinned.id == info.id)
+			if (pinned.id == info.id) {
 				(*mine)++;
-			else
+			} else {
 				(*stale)++;
+				/* Replaced by this process's migration: ours all the same. */
+				if (banmap__replaced_map(info.id))
+					(*mine)++;
+			}
 		}
 		close(pfd);
 	}
