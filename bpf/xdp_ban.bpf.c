@@ -66,9 +66,10 @@ struct {
 } MAP_PFX_LENS SEC(".maps");
 
 /*
- * How many IPv4 prefix bans cover each /16. A zero lets the common packet
- * skip the probes. Userspace raises a count before it inserts a prefix
- * and lowers it after it deletes one, so the count is never too low.
+ * How many IPv4 prefix bans touch the /24s of each bucket (warden_pfx4_bucket,
+ * a hash of the /24). A zero lets the common packet skip the probes.
+ * Userspace raises a count before it inserts a prefix and lowers it after
+ * it deletes one, so the count is never too low.
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -368,8 +369,9 @@ static __always_inline int finish(struct xdp_md *ctx, struct xdp_counters *cnt, 
 /*
  * Reading the boot-time clock costs ~38 ns, a third of a drop: each CPU
  * reads it once per jiffy and reuses it for bans. A ban may so end or
- * count its last drop up to one jiffy (1-4 ms) late. The token buckets
- * keep the exact clock: their rates need it.
+ * count its last drop up to one jiffy (1-4 ms) late. The throttle stage
+ * reuses the same reading once per packet: a bucket refills a jiffy at a
+ * time (a burst below rate x 4 ms may be throttled a little early).
  */
 struct clock_cache {
 	__u64 jiffies; /* bpf_jiffies64() when boot_ns was read */
@@ -513,19 +515,14 @@ extern void bpf_iter_num_destroy(struct bpf_iter_num *it) __weak __ksym;
 		     (___t && ((i) = *___t, 1));                                        \
 	     });)
 
-/* Whether the IPv4 allowlist covers addr (longest first); counts the hit. */
-__noinline int allowed4(__u32 addr)
+/* Whether the IPv4 allowlist covers addr at the lengths in w0 (longest first); counts the hit. */
+__noinline int allowed4(__u32 addr, __u64 w0)
 {
-	struct prefix_lengths *set = lengths(PFX_LENS_ALLOW4);
 	struct allow_value *a;
 	struct lpm4_key key;
-	__u64 w0, w1 = 0, w2 = 0;
+	__u64 w1 = 0, w2 = 0;
 	int i, len;
 
-	/* An empty allowlist: one array read. */
-	if (!set || !set->bits[0])
-		return 0;
-	w0 = set->bits[0];
 	probe_for(i, 0, MAX_PROBES4) {
 		len = pop_longest(&w0, &w1, &w2);
 		if (len < 0)
@@ -541,21 +538,12 @@ __noinline int allowed4(__u32 addr)
 }
 
 /* The same for IPv6. */
-__noinline int allowed6(__u64 hi, __u64 lo)
+__noinline int allowed6(__u64 hi, __u64 lo, __u64 w0, __u64 w1, __u64 w2)
 {
-	struct prefix_lengths *set = lengths(PFX_LENS_ALLOW6);
 	struct allow_value *a;
 	struct lpm6_key key;
-	__u64 w0, w1, w2;
 	int i, len;
 
-	if (!set)
-		return 0;
-	w0 = set->bits[0];
-	w1 = set->bits[1];
-	w2 = set->bits[2];
-	if (!(w0 | w1 | w2))
-		return 0;
 	probe_for(i, 0, MAX_PROBES6) {
 		len = pop_longest(&w0, &w1, &w2);
 		if (len < 0)
@@ -570,14 +558,41 @@ __noinline int allowed6(__u64 hi, __u64 lo)
 	return 0;
 }
 
-/* Whether the allowlist covers the source: no call at all while it is empty. */
+/*
+ * Whether the allowlist covers the source: no call at all while it is
+ * empty, and none either when it has one length (the common case: its
+ * probe is inline); only further lengths go to allowed4/6's loop.
+ */
 static __always_inline int allowed(int family, __u32 v4, __u64 hi, __u64 lo)
 {
 	struct prefix_lengths *set = lengths(family == 4 ? PFX_LENS_ALLOW4 : PFX_LENS_ALLOW6);
+	struct lpm6_key key; /* large enough for either family */
+	struct allow_value *a;
+	__u64 w0, w1, w2;
+	int len;
 
-	if (!set || !(set->bits[0] | set->bits[1] | set->bits[2]))
+	if (!set)
 		return 0;
-	return family == 4 ? allowed4(v4) : allowed6(hi, lo);
+	w0 = set->bits[0];
+	w1 = family == 4 ? 0 : set->bits[1];
+	w2 = family == 4 ? 0 : set->bits[2];
+	len = pop_longest(&w0, &w1, &w2);
+	if (len < 0)
+		return 0;
+	if (family == 4) {
+		prefix_key4((struct lpm4_key *)&key, v4, (__u32)len);
+		a = bpf_map_lookup_elem(&MAP_ALLOW4, &key);
+	} else {
+		prefix_key6(&key, hi, lo, (__u32)len);
+		a = bpf_map_lookup_elem(&MAP_ALLOW6, &key);
+	}
+	if (a) {
+		__sync_fetch_and_add(&a->hits, 1);
+		return 1;
+	}
+	if (!(w0 | w1 | w2))
+		return 0;
+	return family == 4 ? allowed4(v4, w0) : allowed6(hi, lo, w0, w1, w2);
 }
 
 /* A live ban was found: the allowlist wins, else the ban counts the drop. */
@@ -700,12 +715,22 @@ static __always_inline __u32 prefix_stage(int family, __u32 v4, __u64 hi, __u64 
 	return v == V_PASSED && expired ? V_PASSED_EXPIRED : v;
 }
 
-/* Both stages: an exact verdict that let the packet through goes on to the prefixes. */
-static __always_inline __u32 merge(__u32 exact, __u32 prefix)
+/*
+ * Both stages: a prefix verdict that let the packet through (no live prefix
+ * ban) goes on to the exact ban, whose verdict counts; an expired prefix
+ * ban is not forgotten when there is no exact one.
+ */
+static __always_inline __u32 merge(__u32 prefix, __u32 exact)
 {
-	if (prefix == V_PASSED && exact == V_PASSED_EXPIRED)
+	if (exact == V_PASSED && prefix == V_PASSED_EXPIRED)
 		return V_PASSED_EXPIRED;
-	return prefix;
+	return exact;
+}
+
+/* Whether a stage's verdict leaves the next stage to decide: no live ban applied. */
+static __always_inline int undecided(__u32 v)
+{
+	return v == V_PASSED || v == V_PASSED_EXPIRED;
 }
 
 /* Whether the throttle/shed stage has anything to do at all: one load, one test. */
@@ -930,37 +955,56 @@ static __always_inline __u32 sketch_buckets(struct guard_in *in, const struct gu
  * Order: priority peers pass; while shedding, a new connection of an unknown
  * client is dropped; then the client's buckets (its prefix's limits or the
  * defaults): a known client's own, anyone else's in the sketch; over either,
- * drop. What passes updates the history. The clock is the ban path's (to
- * the jiffy): a bucket refills a jiffy at a time. Races between CPUs on one
- * client or cell (two read the same bucket, both write) can let a packet
- * more through, never fewer: tolerated, no lock taken.
+ * drop. What passes updates the history. While throttling, the known
+ * client's state is looked up first: it remembers that the client is no
+ * priority peer and whether a rule covers it, so its packets skip the
+ * tries. The clock is the ban path's (to the jiffy): a bucket refills a
+ * jiffy at a time.
+ * Races between CPUs on one client or cell (two read the same bucket, both
+ * write) can let a packet more through, never fewer: tolerated, no lock taken.
  */
 static __always_inline __u32 guard(const struct warden_settings *s, struct guard_in *in, __u32 v)
 {
-	const struct throttle_limits *rule;
-	struct throttle_state *st;
+	const struct throttle_limits *rule = NULL;
+	struct throttle_state *st = NULL;
 	struct guard_lim g = { .lim = &s->defaults };
 	int throttling = s->flags & WARDEN_F_THROTTLE;
+	/* Read before the tries: a change of them moves it after (throttle.c). */
+	__u32 gen = s->rules_gen, cache = 0;
 	__u64 now;
 
 	g.syn = in->l4 == L4_TCP_SYN;
-	/* Priority peers are never throttled nor shed. */
-	if (in->prio_count && (throttling || s->shed) && bpf_map_lookup_elem(in->prio_map, in->lpm))
-		return V_PASSED_PRIORITY;
-
-	/* The limits of the longest matching prefix rule, else the defaults. */
-	if (throttling && in->rule_count) {
-		rule = bpf_map_lookup_elem(in->rule_map, in->lpm);
-		if (rule)
-			g.lim = rule;
+	if (throttling) {
+		st = bpf_map_lookup_elem(&MAP_CLIENTS, &in->key);
+		if (st && st->cache_gen == gen)
+			cache = st->cache;
 	}
+	if (cache & THROTTLE_CACHE_VALID) {
+		/* Resolved before: no priority peer; a rule only if it had one. */
+		if (cache & THROTTLE_CACHE_RULE)
+			rule = bpf_map_lookup_elem(in->rule_map, in->lpm);
+	} else {
+		/* Priority peers are never throttled nor shed. */
+		if (in->prio_count && (throttling || s->shed) &&
+		    bpf_map_lookup_elem(in->prio_map, in->lpm))
+			return V_PASSED_PRIORITY;
+		/* The limits of the longest matching prefix rule, else the defaults. */
+		if (throttling && in->rule_count)
+			rule = bpf_map_lookup_elem(in->rule_map, in->lpm);
+		if (st) {
+			st->cache_gen = gen;
+			st->cache = THROTTLE_CACHE_VALID | (rule ? THROTTLE_CACHE_RULE : 0);
+		}
+	}
+	if (rule)
+		g.lim = rule;
 	g.conn_limited = throttling && g.syn && g.lim->conn_interval_ns;
 	g.pkt_limited = throttling && g.lim->pkt_interval_ns;
 
 	now = ban_clock();
 	/*
 	 * Shedding: a new connection passes only from a client with a history.
-	 * Its deadline is warden run's, on the exact clock: read it only here.
+	 * warden run's deadline is on the exact clock, read only while shedding.
 	 */
 	if (g.syn && s->shed && shedding(s, bpf_ktime_get_boot_ns())) {
 		if (!is_known(&in->key, now, s))
@@ -972,7 +1016,8 @@ static __always_inline __u32 guard(const struct warden_settings *s, struct guard
 	if (!g.pkt_limited && !g.syn && in->l4 != L4_TCP)
 		return v;
 	/* A known client's exact buckets, else the sketch. */
-	st = bpf_map_lookup_elem(&MAP_CLIENTS, &in->key);
+	if (!throttling)
+		st = bpf_map_lookup_elem(&MAP_CLIENTS, &in->key);
 	if (st)
 		return exact_buckets(st, in, &g, now, v);
 	return sketch_buckets(in, &g, now, v);
@@ -1000,18 +1045,23 @@ static __always_inline int check_ipv4(struct xdp_md *ctx, struct hdr_cursor *nh,
 	__builtin_memcpy(lpm.addr, &iph->saddr, 4);
 	addr = bpf_ntohl(iph->saddr);
 
-	/* Exact ban: one hash lookup, the common hit. */
-	v = exact_verdict(&MAP_BAN4, &exact, 4, addr, 0, 0);
-	/* Prefix bans: the lengths in use, if any prefix ban covers this /16 at all. */
-	if (v == V_PASSED || v == V_PASSED_EXPIRED) {
-		set = lengths(PFX_LENS_BAN4);
-		if (set && set->bits[0]) {
-			bucket = addr >> 16;
-			covered = bpf_map_lookup_elem(&MAP_PFX4_SUM, &bucket);
-			if (covered && *covered)
-				v = merge(v, prefix_stage(4, addr, 0, 0, set->bits[0], 0));
-		}
+	/*
+	 * Prefix bans first, but only where one may apply: the lengths in use,
+	 * then the summary of this address's /24. A live one decides (so a
+	 * source both banned and in a banned prefix counts as a prefix drop):
+	 * a prefix drop costs one hash lookup, as an exact drop does.
+	 */
+	v = V_PASSED;
+	set = lengths(PFX_LENS_BAN4);
+	if (set && set->bits[0]) {
+		bucket = warden_pfx4_bucket(addr);
+		covered = bpf_map_lookup_elem(&MAP_PFX4_SUM, &bucket);
+		if (covered && *covered)
+			v = prefix_stage(4, addr, 0, 0, set->bits[0], 0);
 	}
+	/* The exact ban: one hash lookup, the common case. */
+	if (undecided(v))
+		v = merge(v, exact_verdict(&MAP_BAN4, &exact, 4, addr, 0, 0));
 	/* Dropped by a ban, or nothing throttled nor shed: done, as before. */
 	if (v == V_DROPPED_EXACT || v == V_DROPPED_PREFIX)
 		return finish(ctx, cnt, v);
@@ -1067,14 +1117,14 @@ static __always_inline int check_ipv6(struct xdp_md *ctx, struct hdr_cursor *nh,
 	hi = bpf_be64_to_cpu(hi);
 	lo = bpf_be64_to_cpu(lo);
 
-	/* Exact ban: one hash lookup, the common hit. */
-	v = exact_verdict(&MAP_BAN6, &exact, 6, 0, hi, lo);
 	/*
-	 * Prefix bans: the lengths in use; those of /32 or longer only if such
-	 * a ban exists in this address's (hashed) /32, shorter ones always.
+	 * Prefix bans first, as for IPv4: the lengths in use; those of /32 or
+	 * longer only if such a ban exists in this address's (hashed) /32,
+	 * shorter ones always. Then the exact ban.
 	 */
+	v = V_PASSED;
 	set = lengths(PFX_LENS_BAN6);
-	if ((v == V_PASSED || v == V_PASSED_EXPIRED) && set && (set->bits[0] | set->bits[1])) {
+	if (set && (set->bits[0] | set->bits[1])) {
 		w0 = set->bits[0] & 0xffffffffULL;
 		if ((set->bits[0] >> WARDEN_PFX6_SUM_LEN) | set->bits[1]) {
 			bucket = warden_pfx6_bucket(exact.addr);
@@ -1085,8 +1135,10 @@ static __always_inline int check_ipv6(struct xdp_md *ctx, struct hdr_cursor *nh,
 			}
 		}
 		if (w0 | w1)
-			v = merge(v, prefix_stage(6, 0, hi, lo, w0, w1));
+			v = prefix_stage(6, 0, hi, lo, w0, w1);
 	}
+	if (undecided(v))
+		v = merge(v, exact_verdict(&MAP_BAN6, &exact, 6, 0, hi, lo));
 	s = settings();
 
 	/* Dropped by a ban, or nothing throttled nor shed: done, as before. */

@@ -15,6 +15,8 @@
 #include "log.h"
 #include "pins.h"
 #include "settings.h"
+#include "mapsize.h"
+#include "mounts.h"
 #include "timeutil.h"
 #include "xdp_ban.skel.h"
 
@@ -333,6 +335,20 @@ static bool is_ban_map(const struct bpf_map *map)
 	return false;
 }
 
+/* The maps this process's migrations replaced (banmap__replaced_map); the first 64 are kept. */
+static __u32 replaced_ids[64];
+static size_t n_replaced;
+
+bool banmap__replaced_map(__u32 map_id)
+{
+	size_t i;
+
+	for (i = 0; i < n_replaced; i++)
+		if (replaced_ids[i] == map_id)
+			return true;
+	return false;
+}
+
 /* Copy each set-aside map into its new self; then the old pins go. */
 static int carry_over(struct migration *migs, size_t n)
 {
@@ -361,6 +377,8 @@ static int carry_over(struct migration *migs, size_t n)
 
 		unlink(m->aside);
 		m->set_aside = false;
+		if (n_replaced < sizeof(replaced_ids) / sizeof(replaced_ids[0]))
+			replaced_ids[n_replaced++] = m->old.id;
 		if (m->copy)
 			pr_info("%s: another layout (%s -> %s, key %u -> %u, value %u -> %u bytes, "
 				"%u -> %u entries): carried %zu entries over", bpf_map__name(m->map),
@@ -405,7 +423,10 @@ static int create_maps(const char *pin_path)
 		return err;
 	}
 	bpf_program__set_autoload(skel->progs.xdp_ban, false);
-	err = plan_migrations(skel, &migs, &n);
+	/* Throttle maps: full size only once something uses them (mapsize.h). */
+	err = mapsize__apply(skel->obj, pin_path);
+	if (!err)
+		err = plan_migrations(skel, &migs, &n);
 	if (err)
 		goto out;
 	/* The old pins step aside so that the load pins new maps in their place. */
@@ -654,26 +675,50 @@ int banmap__refusal(struct banmap *bm, const struct prefix *target, char *why, s
 	return 0;
 }
 
-/* Add delta to the count of prefix bans covering each /16 that p touches. */
+static __u32 *read_sums(int fd, __u32 n);
+static int write_sums(int fd, const __u32 *sums, __u32 n);
+static int array_count_adjust(int fd, __u32 index, int delta);
+
+/* The /24s an IPv4 prefix touches: *first (as addr >> 8) and how many. */
+static void pfx4_span(const struct prefix *p, __u32 *first, __u32 *n)
+{
+	__u32 a = ((__u32)p->addr[0] << 24) | ((__u32)p->addr[1] << 16) | ((__u32)p->addr[2] << 8);
+
+	*n = p->prefixlen >= 24 ? 1 : 1u << (24 - p->prefixlen);
+	*first = (a >> 8) & ~(*n - 1);
+}
+
+/* Spans past this many /24s go through a copy of the whole array, not one update each. */
+#define PFX4_SPAN_IN_PLACE 64
+
+/* Add delta to the count of each hashed /24 bucket that p touches (never below 0). */
 static int pfx4_sum_adjust(struct banmap *bm, const struct prefix *p, int delta)
 {
-	__u32 first = ((__u32)p->addr[0] << 8) | p->addr[1];
-	__u32 n = p->prefixlen >= 16 ? 1 : 1u << (16 - p->prefixlen);
-	__u32 i, bucket, count;
+	__u32 first, n, i, b, *sums;
+	int err;
 
-	first &= ~(n - 1);
-	for (i = 0; i < n; i++) {
-		bucket = first + i;
-		if (bpf_map_lookup_elem(bm->fd[M_PFX4_SUM], &bucket, &count))
-			return -errno;
-		if (delta < 0 && count < (__u32)-delta)
-			count = 0;
-		else
-			count += delta;
-		if (bpf_map_update_elem(bm->fd[M_PFX4_SUM], &bucket, &count, BPF_ANY))
-			return -errno;
+	pfx4_span(p, &first, &n);
+	/* A short prefix (a /8 is 65,536 /24s): counted in a copy, what changed written back. */
+	sums = n > PFX4_SPAN_IN_PLACE ? read_sums(bm->fd[M_PFX4_SUM], WARDEN_PFX4_BUCKETS) : NULL;
+	if (!sums) {
+		for (i = 0; i < n; i++) {
+			err = array_count_adjust(bm->fd[M_PFX4_SUM],
+						 warden_pfx4_bucket((first + i) << 8), delta);
+			if (err)
+				return err;
+		}
+		return 0;
 	}
-	return 0;
+	for (i = 0; i < n; i++) {
+		b = warden_pfx4_bucket((first + i) << 8);
+		if (delta < 0 && sums[b] < (__u32)-delta)
+			sums[b] = 0;
+		else
+			sums[b] += delta;
+	}
+	err = write_sums(bm->fd[M_PFX4_SUM], sums, WARDEN_PFX4_BUCKETS);
+	free(sums);
+	return err;
 }
 
 /* Add delta to a counter of an array map (never below 0). */
@@ -716,7 +761,7 @@ static int lengths_adjust(struct banmap *bm, __u32 which, unsigned int len, int 
 
 /*
  * Raise the summaries before inserting a prefix, lower them after deleting
- * one: the length in use, then the /16 (IPv4) or the hashed /32 (IPv6, for
+ * one: the length in use, then the hashed /24 (IPv4) or the hashed /32 (IPv6, for
  * /32 and longer), so that the data path never misses a prefix.
  */
 static int prefix_summary_adjust(struct banmap *bm, const struct prefix *p, int delta)
@@ -1687,11 +1732,9 @@ static int reconcile_sums(struct banmap *bm)
 		__u32 first, span, j;
 
 		key_to_prefix(M_PFX4, (char *)keys + i * sizeof(struct lpm4_key), &p);
-		first = ((__u32)p.addr[0] << 8) | p.addr[1];
-		span = p.prefixlen >= 16 ? 1 : 1u << (16 - p.prefixlen);
-		first &= ~(span - 1);
+		pfx4_span(&p, &first, &span);
 		for (j = 0; j < span; j++)
-			sums[first + j]++;
+			sums[warden_pfx4_bucket((first + j) << 8)]++;
 	}
 	free(keys);
 	err = write_sums(bm->fd[M_PFX4_SUM], sums, WARDEN_PFX4_BUCKETS);

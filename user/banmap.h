@@ -151,6 +151,13 @@ const char *banmap__pin_path(const struct banmap *bm);
 uint32_t banmap__maps_id(const struct banmap *bm);
 
 /*
+ * Whether a layout migration of this process replaced the map with this id
+ * by a new one: a program still using it is ours, on the previous maps
+ * (even when the migration replaced every map it uses).
+ */
+bool banmap__replaced_map(__u32 map_id);
+
+/*
  * A counter bumped by every change of the bans made through this handle
  * (ban, ban_many, ban_entries, unban, expire): a cheap "did anything
  * change" for writers of snapshots. Changes by other processes do not count.

@@ -11,6 +11,7 @@
 #include "cli.h"
 #include "log.h"
 #include "options.h"
+#include "mapsize.h"
 #include "throttle.h"
 #include "timeutil.h"
 
@@ -442,6 +443,9 @@ int cmd_throttle(int argc, char **argv)
 		if (!err)
 			printf("throttle %s: %s\n", buf, describe(&l, desc, sizeof(desc)));
 	}
+	/* A first limit: the throttle maps grow to full size (mapsize.h). */
+	if (!err && !o.list)
+		err = mapsize__grow(o.pin_path, false, NULL);
 	if (err) {
 		fprintf(stderr, "warden throttle: %s\n", strerror(-err));
 		status = EXIT_FAIL;
@@ -488,6 +492,8 @@ int cmd_shed(int argc, char **argv)
 		goto fail;
 	if (!strcmp(verb, "on") || !strcmp(verb, "off")) {
 		err = throttle__shed(t, !strcmp(verb, "on"));
+		if (!err)
+			err = mapsize__grow(o.pin_path, false, NULL);
 		if (err)
 			goto fail;
 		err = throttle__settings(t, &s);
@@ -502,6 +508,8 @@ int cmd_shed(int argc, char **argv)
 			printf("shedding off\n");
 	} else if (!strcmp(verb, "learn")) {
 		err = throttle__learn(t, !strcmp(arg, "on"));
+		if (!err)
+			err = mapsize__grow(o.pin_path, false, NULL);
 		if (err)
 			goto fail;
 		printf("client history %s\n", !strcmp(arg, "on") ? "kept" :

@@ -14,6 +14,7 @@
 #include "jail.h"
 #include "log.h"
 #include "loop.h"
+#include "mapsize.h"
 #include "resolve.h"
 #include "runner_int.h"
 #include "throttle.h"
@@ -146,7 +147,7 @@ int limits__open(struct runner *r)
 	struct banmap *bm = agent__banmap(r->agent);
 	struct throttle_limits limits;
 	struct detector_opts o;
-	int i;
+	int i, grown = 0;
 
 	open_resolver(r);
 	if (!bm)
@@ -168,6 +169,15 @@ int limits__open(struct runner *r)
 	}
 	/* Learn which clients have a history, so that shedding can spare them. */
 	throttle__learn(r->throttle, true);
+	/* That uses the throttle maps: full size from now on (mapsize.h), reopened. */
+	if (mapsize__grow(c->pin_path, false, &grown) == 0 && grown) {
+		throttle__close(r->throttle);
+		r->throttle = throttle__open(c->pin_path);
+		if (!r->throttle) {
+			pr_warn("no throttling: %s", strerror(errno));
+			return 0;
+		}
+	}
 
 	if (c->throttle_maxretry) {
 		o = c->jail;

@@ -8,7 +8,7 @@
 
 #include "settings.h"
 
-_Static_assert(sizeof(struct warden_settings) == 72, "warden_settings layout");
+_Static_assert(sizeof(struct warden_settings) == 80, "warden_settings layout");
 
 struct settings {
 	int fd; /* warden_settings: an array of one entry */
@@ -56,7 +56,11 @@ int settings__get(const struct settings *s, struct warden_settings *out)
 	return 0;
 }
 
-/* Write v back, stamped, with the derived flag: throttling is on when any limit exists. */
+/*
+ * Write v back, stamped, with the derived flag: throttling is on when any
+ * limit exists. Every write moves rules_gen, so that known clients resolve
+ * the rule and priority tries again (their cached resolution is older).
+ */
 static int put(struct settings *s, struct warden_settings *v)
 {
 	__u32 zero = 0;
@@ -64,6 +68,7 @@ static int put(struct settings *s, struct warden_settings *v)
 		   v->rules6;
 
 	v->layout_version = WARDEN_LAYOUT_VERSION;
+	v->rules_gen++;
 	v->flags = any ? v->flags | WARDEN_F_THROTTLE : v->flags & ~WARDEN_F_THROTTLE;
 	if (bpf_map_update_elem(s->fd, &zero, v, BPF_ANY))
 		return -errno;

@@ -39,7 +39,7 @@ static const struct {
 
 _Static_assert(sizeof(struct throttle_limits) == 24, "throttle_limits layout");
 _Static_assert(sizeof(struct throttle_key) == 16, "client_key layout");
-_Static_assert(sizeof(struct throttle_state) == 48, "client_state layout");
+_Static_assert(sizeof(struct throttle_state) == 56, "client_state layout");
 _Static_assert(sizeof(struct known_value) == 8, "known_value layout");
 _Static_assert(sizeof(struct priority_value) == 8, "priority_value layout");
 _Static_assert(sizeof(struct throttle_event) == 32, "throttle_event layout");
@@ -317,8 +317,9 @@ static int trie_put(struct throttle *t, int fd, const void *key, const void *val
 	err = settings__count_adjust(t->settings, count, +1);
 	if (err)
 		return err;
+	/* New: the generation moves again now that the trie holds it. */
 	if (bpf_map_update_elem(fd, key, value, BPF_NOEXIST) == 0)
-		return 0;
+		return settings__count_adjust(t->settings, count, 0);
 	err = -errno;
 	settings__count_adjust(t->settings, count, -1);
 	if (err != -EEXIST)

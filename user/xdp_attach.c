@@ -12,7 +12,9 @@
 #include <bpf/libbpf.h>
 #include <xdp/libxdp.h>
 
+#include "banmap.h"
 #include "log.h"
+#include "mapsize.h"
 #include "mounts.h"
 #include "pins.h"
 #include "xdp_attach.h"
@@ -195,9 +197,21 @@ static struct xdp_ban_bpf *open_skeleton(const char *pin_path)
 	LIBBPF_OPTS(bpf_object_open_opts, opts, .pin_root_path = pin_path);
 	struct xdp_ban_bpf *skel;
 
+	int err;
+
 	skel = xdp_ban_bpf__open_opts(&opts);
-	if (!skel)
+	if (!skel) {
 		pr_warn("cannot open the XDP program: %s", strerror(errno));
+		return NULL;
+	}
+	/* The throttle maps are as large as their pins (mapsize.h). */
+	err = mapsize__apply(skel->obj, pin_path);
+	if (err) {
+		pr_warn("cannot size the maps under %s: %s", pin_path, strerror(-err));
+		xdp_ban_bpf__destroy(skel);
+		errno = -err;
+		return NULL;
+	}
 	return skel;
 }
 
@@ -355,10 +369,14 @@ static void prog_maps_vs_pins(const char *pin_path, const struct prog_ident *id,
 		len = sizeof(pinned);
 		if (!bpf_obj_get_info_by_fd(pfd, &pinned, &len) &&
 		    !strncmp(pinned.name, info.name, sizeof(info.name))) {
-			if (pinned.id == info.id)
+			if (pinned.id == info.id) {
 				(*mine)++;
-			else
+			} else {
 				(*stale)++;
+				/* Replaced by this process's migration: ours all the same. */
+				if (banmap__replaced_map(info.id))
+					(*mine)++;
+			}
 		}
 		close(pfd);
 	}
@@ -617,6 +635,37 @@ int xdp_attach__programs_using(const char *pin_path)
 	}
 	if (errno != ENOENT)
 		return -errno;
+	return count;
+}
+
+int xdp_attach__stale_here(const char *pin_path)
+{
+	struct if_nameindex *ifs, *it;
+	struct prog_ident id;
+	struct ours o;
+	char how[256];
+	int fd, foreign, mine, stale, count = 0;
+
+	ifs = if_nameindex();
+	if (!ifs)
+		return -errno;
+	for (it = ifs; it->if_index; it++) {
+		if (find_ours(pin_path, it->if_name, (int)it->if_index, how, sizeof(how), &foreign,
+			      &o) != 1 || !o.prog_id)
+			continue;
+		fd = bpf_prog_get_fd_by_id(o.prog_id);
+		if (fd < 0)
+			continue;
+		mine = stale = 0;
+		if (!prog_ident(fd, &id)) {
+			prog_maps_vs_pins(pin_path, &id, &mine, &stale);
+			free(id.map_ids);
+		}
+		close(fd);
+		if (stale && (o.kind == OURS_LINK || mine))
+			count++;
+	}
+	if_freenameindex(ifs);
 	return count;
 }
 

@@ -52,6 +52,13 @@ int xdp_attach__upgrade(const char *pin_path);
  */
 int xdp_attach__programs_using(const char *pin_path);
 
+/*
+ * How many of our programs attached in this network namespace still use a
+ * map whose pin under pin_path now holds another one (one that
+ * xdp_attach__upgrade() could not replace), or -errno.
+ */
+int xdp_attach__stale_here(const char *pin_path);
+
 /* Detach the ban program from ifname: 0, or -ENOENT if it was not there. */
 int xdp_attach__detach(const char *pin_path, const char *ifname);
 

@@ -23,6 +23,7 @@
 #include "testutil.h"
 #include "banmap.h"
 #include "log.h"
+#include "mapsize.h"
 #include "throttle.h"
 #include "timeutil.h"
 #include "xdp_ban.skel.h"
@@ -186,12 +187,16 @@ static bool setup(struct fixture *fx)
 	fx->bm = banmap__open(fx->pin_path, BANMAP_CREATE);
 	if (!ASSERT_NOT_NULL(fx->bm, "banmap__open"))
 		return false;
+	/* Every case here throttles: the maps at full size from the start. */
+	if (!ASSERT_OK(mapsize__grow(fx->pin_path, true, NULL), "mapsize__grow"))
+		return false;
 	fx->t = throttle__open(fx->pin_path);
 	if (!ASSERT_NOT_NULL(fx->t, "throttle__open"))
 		return false;
 	opts.pin_root_path = fx->pin_path;
 	fx->skel = xdp_ban_bpf__open_opts(&opts);
-	if (!ASSERT_NOT_NULL(fx->skel, "xdp_ban_bpf__open_opts"))
+	if (!ASSERT_NOT_NULL(fx->skel, "xdp_ban_bpf__open_opts") ||
+	    !ASSERT_OK(mapsize__apply(fx->skel->obj, fx->pin_path), "mapsize__apply"))
 		return false;
 	err = xdp_ban_bpf__load(fx->skel);
 	if (!ASSERT_OK(err, "xdp_ban_bpf__load"))
@@ -1095,6 +1100,105 @@ static void unmount_private_bpffs(void)
 	rmdir(bpffs_dir);
 }
 
+/*
+ * A known client's state caches its resolution of the priority and rule
+ * tries; a change of either applies to its very next packet.
+ */
+static void test_known_client_cache(void)
+{
+	struct pkt_v4 syn = tcp4("203.0.113.40", SYN), ack = tcp4("203.0.113.40", ACK);
+	struct throttle_limits strict = limits("off", 0, "1/s", 2);
+	struct prefix p24 = P("203.0.113.0/24"), me = P("203.0.113.40/32");
+	struct throttle_state st;
+	struct warden_settings s;
+	struct fixture fx;
+
+	if (!setup(&fx))
+		goto out;
+	if (!ASSERT_OK(set_default(&fx, "off", 0, "100000/s", 100000), "loose defaults"))
+		goto out;
+	/* A handshake makes it known: exact buckets, the resolution cached. */
+	ASSERT_EQ(run(&fx, syn), XDP_PASS, "SYN");
+	ASSERT_EQ(run_n(&fx, ack, 3), 3, "ACKs make it known");
+	if (!ASSERT_TRUE(client_state(&fx, "203.0.113.40", &st), "known client has state"))
+		goto out;
+	ASSERT_OK(throttle__settings(fx.t, &s), "settings");
+	ASSERT_EQ(st.cache, THROTTLE_CACHE_VALID, "cached: no priority, no rule");
+	ASSERT_EQ(st.cache_gen, s.rules_gen, "cached at this generation");
+	/* A strict rule over it: its next packets meet the rule, not the cached defaults. */
+	if (!ASSERT_OK(throttle__set_rule(fx.t, &p24, &strict), "strict /24 rule"))
+		goto out;
+	ASSERT_LE(run_n(&fx, ack, 5), 2, "the new rule applies at once");
+	ASSERT_TRUE(client_state(&fx, "203.0.113.40", &st), "state");
+	ASSERT_EQ(st.cache, THROTTLE_CACHE_VALID | THROTTLE_CACHE_RULE, "cached: a rule covers it");
+	/* Then a priority peer: never throttled, from its next packet on. */
+	if (!ASSERT_OK(throttle__priority_add(fx.t, &me), "priority"))
+		goto out;
+	ASSERT_EQ(run_n(&fx, ack, 5), 5, "a priority peer passes");
+	ASSERT_EQ(counters(&fx).passed_priority, 5, "counted as priority");
+	/* And back: the rule again. */
+	ASSERT_OK(throttle__priority_remove(fx.t, &me), "priority removed");
+	ASSERT_EQ(run_n(&fx, ack, 5), 0, "throttled by the rule again");
+out:
+	teardown(&fx);
+}
+
+/*
+ * The throttle maps take kernel memory only once something uses them:
+ * maps created without a limit are tiny, the first limit grows them, and a
+ * program loaded afterwards throttles with them.
+ */
+static void test_maps_sized_by_use(void)
+{
+	struct pkt_v4 syn = tcp4("192.0.2.77", SYN);
+	LIBBPF_OPTS(bpf_object_open_opts, opts);
+	struct bpf_map_info info;
+	__u32 len = sizeof(info);
+	struct fixture fx;
+	long long idle, full;
+	int grown = -1;
+
+	memset(&fx, 0, sizeof(fx));
+	fx.prog_fd = -1;
+	snprintf(fx.pin_path, sizeof(fx.pin_path), "%s/case%d", bpffs_dir, ++case_seq);
+	fx.bm = banmap__open(fx.pin_path, BANMAP_CREATE);
+	fx.t = throttle__open(fx.pin_path);
+	if (!ASSERT_NOT_NULL(fx.bm, "banmap__open") || !ASSERT_NOT_NULL(fx.t, "throttle__open"))
+		goto out;
+	idle = mapsize__memlock(fx.pin_path);
+	printf("  throttle maps: %lld bytes at attach without limits\n", idle);
+	ASSERT_GE(idle, 0, "memlock readable");
+	ASSERT_LE(idle, 64 * 1024, "under 64 KiB without limits");
+	/* Nothing switched on: growing does nothing. */
+	ASSERT_OK(mapsize__grow(fx.pin_path, false, &grown), "grow, nothing on");
+	ASSERT_EQ(grown, 0, "nothing grown");
+	/* The first limit. */
+	if (!ASSERT_OK(set_default(&fx, "1/s", 2, "off", 0), "a limit") ||
+	    !ASSERT_OK(mapsize__grow(fx.pin_path, false, &grown), "grow"))
+		goto out;
+	ASSERT_EQ(grown, 3, "the three maps grew");
+	full = mapsize__memlock(fx.pin_path);
+	printf("  throttle maps: %lld bytes once a limit is set\n", full);
+	ASSERT_GE(full, 50LL * 1024 * 1024, "full size");
+	/* A program loaded now uses them, as warden's own loads do (mapsize__apply). */
+	opts.pin_root_path = fx.pin_path;
+	fx.skel = xdp_ban_bpf__open_opts(&opts);
+	if (!ASSERT_NOT_NULL(fx.skel, "open") ||
+	    !ASSERT_OK(mapsize__apply(fx.skel->obj, fx.pin_path), "mapsize__apply") ||
+	    !ASSERT_OK(xdp_ban_bpf__load(fx.skel), "load"))
+		goto out;
+	fx.prog_fd = bpf_program__fd(fx.skel->progs.xdp_ban);
+	memset(&info, 0, sizeof(info));
+	ASSERT_OK(bpf_obj_get_info_by_fd(clients_fd(&fx), &info, &len), "clients info");
+	ASSERT_EQ(info.max_entries, WARDEN_MAX_CLIENTS, "the program's clients map is full size");
+	ASSERT_EQ(run_n(&fx, syn, 5), 2, "throttled: burst 2");
+	/* Growing again is a no-op. */
+	ASSERT_OK(mapsize__grow(fx.pin_path, false, &grown), "grow again");
+	ASSERT_EQ(grown, 0, "already full");
+out:
+	teardown(&fx);
+}
+
 int main(void)
 {
 	int err;
@@ -1129,6 +1233,8 @@ int main(void)
 	RUN_TEST(test_lru_full);
 	RUN_TEST(test_flood_no_insertion);
 	RUN_TEST(test_sketch_accuracy);
+	RUN_TEST(test_known_client_cache);
+	RUN_TEST(test_maps_sized_by_use);
 
 	unmount_private_bpffs();
 	printf("test_throttle: %d passed, %d failed\n", tu_cases_passed, tu_cases_failed);

@@ -24,6 +24,7 @@
 #include "testutil.h"
 #include "banmap.h"
 #include "log.h"
+#include "mapsize.h"
 #include "timeutil.h"
 #include "xdp_ban.skel.h"
 
@@ -323,7 +324,8 @@ static bool setup(struct fixture *fx)
 		return false;
 	opts.pin_root_path = fx->pin_path;
 	fx->skel = xdp_ban_bpf__open_opts(&opts);
-	if (!ASSERT_NOT_NULL(fx->skel, "xdp_ban_bpf__open_opts"))
+	if (!ASSERT_NOT_NULL(fx->skel, "xdp_ban_bpf__open_opts") ||
+	    !ASSERT_OK(mapsize__apply(fx->skel->obj, fx->pin_path), "mapsize__apply"))
 		return false;
 	err = xdp_ban_bpf__load(fx->skel);
 	if (!ASSERT_OK(err, "xdp_ban_bpf__load"))
@@ -423,16 +425,15 @@ static struct ban_info ban_info(struct fixture *fx, const char *target)
 	return info;
 }
 
-/* The /16 summary bucket of an IPv4 address, read from the map itself. */
+/* The summary bucket of an IPv4 address (its hashed /24), read from the map itself. */
 static long long pfx4_sum(struct fixture *fx, const char *addr)
 {
 	struct in_addr a;
 	__u32 bucket, count;
-	const __u8 *b = (const __u8 *)&a;
 
 	if (inet_pton(AF_INET, addr, &a) != 1)
 		abort();
-	bucket = ((__u32)b[0] << 8) | b[1];
+	bucket = warden_pfx4_bucket(ntohl(a.s_addr));
 	if (bpf_map_lookup_elem(bpf_map__fd(fx->skel->maps.warden_pfx4sum), &bucket, &count))
 		return -errno;
 	return count;
@@ -821,24 +822,29 @@ static void test_prefix_ban(void)
 		goto out;
 	if (!ASSERT_OK(ban(&fx, "198.51.100.0/24", 0), "ban /24"))
 		goto out;
-	ASSERT_EQ(pfx4_sum(&fx, "198.51.0.0"), 1, "summary of the /16 raised");
+	ASSERT_EQ(pfx4_sum(&fx, "198.51.100.0"), 1, "summary of the /24 raised");
+	ASSERT_EQ(pfx4_sum(&fx, "198.51.101.0"), 0, "the next /24's summary untouched");
 	ASSERT_EQ(run(&fx, inside), XDP_DROP, "inside the /24 dropped");
 	ASSERT_EQ(run(&fx, edge_lo), XDP_DROP, "first address dropped");
 	ASSERT_EQ(run(&fx, edge_hi), XDP_DROP, "last address dropped");
 	ASSERT_EQ(run(&fx, outside), XDP_PASS, "same /16, outside the /24, passes");
 	ASSERT_COUNTERS(&fx, 1, 0, 3, 0, 0, 0, 0);
 	ASSERT_EQ(ban_info(&fx, "198.51.100.0/24").drops, 3, "prefix ban drops");
-	/* An exact ban inside the prefix is found first and charged. */
+	/*
+	 * An exact ban inside a live prefix: the prefix is probed first and
+	 * decides (a prefix drop costs one lookup); the exact ban is charged
+	 * once the prefix is gone.
+	 */
 	if (!ASSERT_OK(ban(&fx, "198.51.100.77", 0), "exact ban inside"))
 		goto out;
 	ASSERT_EQ(run(&fx, inside), XDP_DROP, "exact inside prefix dropped");
-	ASSERT_COUNTERS(&fx, 1, 1, 3, 0, 0, 0, 0);
-	ASSERT_EQ(ban_info(&fx, "198.51.100.77").drops, 1, "exact ban charged");
-	ASSERT_EQ(ban_info(&fx, "198.51.100.0/24").drops, 3, "prefix ban not charged");
+	ASSERT_COUNTERS(&fx, 1, 0, 4, 0, 0, 0, 0);
+	ASSERT_EQ(ban_info(&fx, "198.51.100.77").drops, 0, "exact ban not charged");
+	ASSERT_EQ(ban_info(&fx, "198.51.100.0/24").drops, 4, "prefix ban charged");
 	/* The longest prefix wins among prefixes. */
 	if (!ASSERT_OK(ban(&fx, "198.51.100.64/26", 0), "ban /26"))
 		goto out;
-	ASSERT_EQ(pfx4_sum(&fx, "198.51.0.0"), 2, "summary counts both prefixes");
+	ASSERT_EQ(pfx4_sum(&fx, "198.51.100.0"), 2, "summary counts both prefixes");
 	ASSERT_EQ(ban_info(&fx, "198.51.100.64/26").drops, 0, "a new /26 starts at 0 drops");
 	set_v4(&inside.iph.saddr, "198.51.100.78");
 	ASSERT_EQ(run(&fx, inside), XDP_DROP, "dropped by the /26");
@@ -854,7 +860,10 @@ static void test_prefix_ban(void)
 		ASSERT_EQ(banmap__get(fx.bm, &q, &info), -ENOENT, "get of a /27 never banned");
 	}
 	ASSERT_OK(unban(&fx, "198.51.100.64/26"), "unban /26");
-	ASSERT_EQ(pfx4_sum(&fx, "198.51.0.0"), 0, "summary back to 0");
+	ASSERT_EQ(pfx4_sum(&fx, "198.51.100.0"), 0, "summary back to 0");
+	set_v4(&inside.iph.saddr, "198.51.100.77");
+	ASSERT_EQ(run(&fx, inside), XDP_DROP, "the exact ban alone drops");
+	ASSERT_EQ(ban_info(&fx, "198.51.100.77").drops, 1, "then the exact ban is charged");
 	ASSERT_EQ(run(&fx, edge_lo), XDP_PASS, "passes after unban");
 out:
 	teardown(&fx);
@@ -1059,14 +1068,31 @@ static void test_pfx4_summary(void)
 
 	if (!setup(&fx))
 		goto out;
-	/* A /12 is sixteen /16s: every one of their buckets goes to 1. */
+	/*
+	 * A /12 is 4,096 /24s: each of their buckets goes to 1 (these 4,096
+	 * consecutive /24s hash to distinct buckets, checked below).
+	 */
+	{
+		unsigned char *seen = calloc(WARDEN_PFX4_BUCKETS, 1);
+		__u32 j, b, dup = 0;
+
+		if (!ASSERT_NOT_NULL(seen, "calloc"))
+			goto out;
+		for (j = 0; j < 4096; j++) {
+			b = warden_pfx4_bucket(0x0a100000u + (j << 8));
+			dup += seen[b];
+			seen[b] = 1;
+		}
+		free(seen);
+		ASSERT_EQ(dup, 0, "the /12's /24s in distinct buckets");
+	}
 	if (!ASSERT_OK(ban(&fx, "10.16.0.0/12", 0), "ban /12"))
 		goto out;
-	ASSERT_EQ(pfx4_sum(&fx, "10.15.0.0"), 0, "bucket below the /12");
+	ASSERT_EQ(pfx4_sum(&fx, "10.15.255.0"), 0, "bucket below the /12");
 	for (i = 16; i < 32; i++) {
 		char addr[32];
 
-		snprintf(addr, sizeof(addr), "10.%zu.0.0", i);
+		snprintf(addr, sizeof(addr), "10.%zu.%zu.0", i, i * 7);
 		ASSERT_EQ(pfx4_sum(&fx, addr), 1, addr);
 	}
 	ASSERT_EQ(pfx4_sum(&fx, "10.32.0.0"), 0, "bucket above the /12");
@@ -1084,11 +1110,13 @@ static void test_pfx4_summary(void)
 	ASSERT_OK(ban(&fx, "10.20.0.0/16", 0), "ban /16");
 	ASSERT_OK(ban(&fx, "10.21.16.0/20", 0), "ban /20");
 	ASSERT_EQ(pfx4_sum(&fx, "10.20.0.0"), 2, "/12 and /16 in one bucket");
-	ASSERT_EQ(pfx4_sum(&fx, "10.21.0.0"), 2, "/12 and /20 in one bucket");
+	ASSERT_EQ(pfx4_sum(&fx, "10.21.16.0"), 2, "/12 and /20 in one bucket");
+	ASSERT_EQ(pfx4_sum(&fx, "10.21.0.0"), 1, "a /24 outside the /20: the /12 only");
 	ASSERT_OK(unban(&fx, "10.16.0.0/12"), "unban /12");
 	ASSERT_EQ(pfx4_sum(&fx, "10.23.0.0"), 0, "bucket cleared after unban");
 	ASSERT_EQ(pfx4_sum(&fx, "10.20.0.0"), 1, "/16 still counted");
-	ASSERT_EQ(pfx4_sum(&fx, "10.21.0.0"), 1, "/20 still counted");
+	ASSERT_EQ(pfx4_sum(&fx, "10.21.31.0"), 1, "/20 still counted");
+	ASSERT_EQ(pfx4_sum(&fx, "10.21.0.0"), 0, "outside the /20: cleared");
 	p = v4_from("10.23.45.67");
 	ASSERT_EQ(run(&fx, p), XDP_PASS, "passes after unban of the /12");
 	p = v4_from("10.20.1.1");
@@ -1102,7 +1130,7 @@ static void test_pfx4_summary(void)
 	for (i = 16; i < 32; i++) {
 		char addr[32];
 
-		snprintf(addr, sizeof(addr), "10.%zu.0.0", i);
+		snprintf(addr, sizeof(addr), "10.%zu.%zu.0", i, i * 7);
 		ASSERT_EQ(pfx4_sum(&fx, addr), 0, addr);
 	}
 	p = v4_from("10.20.1.1");
@@ -1120,7 +1148,7 @@ static void test_pfx4_summary_reconcile(void)
 {
 	struct pkt_v4 p = v4_from("198.51.100.1");
 	struct banmap *again = NULL;
-	__u32 bucket = (198 << 8) | 51, zero = 0;
+	__u32 bucket = warden_pfx4_bucket(0xc6336400u /* 198.51.100.0 */), zero = 0;
 	struct fixture fx;
 
 	if (!setup(&fx))
@@ -1135,7 +1163,7 @@ static void test_pfx4_summary_reconcile(void)
 	again = banmap__open(fx.pin_path, BANMAP_CREATE);
 	if (!ASSERT_NOT_NULL(again, "reopen"))
 		goto out;
-	ASSERT_EQ(pfx4_sum(&fx, "198.51.0.0"), 1, "summary recounted");
+	ASSERT_EQ(pfx4_sum(&fx, "198.51.100.0"), 1, "summary recounted");
 	ASSERT_EQ(run(&fx, p), XDP_DROP, "dropped again");
 out:
 	banmap__close(again);

@@ -122,7 +122,7 @@ after_upgrade() {
 	check "$name-uses-new-ban4" uses_pinned "$id" warden_ban4
 	check "$name-netlink-uses-new-ban4" uses_pinned "$good_id" warden_ban4
 	check "$name-counters-new-size" sh -c "bpftool map show pinned '$PIN/warden_counters' | grep -q 'value 96B'"
-	check "$name-settings-new-size" sh -c "bpftool map show pinned '$PIN/warden_settings' | grep -q 'value 72B'"
+	check "$name-settings-new-size" sh -c "bpftool map show pinned '$PIN/warden_settings' | grep -q 'value 80B'"
 	check "$name-ban4-new-size" sh -c "bpftool map show pinned '$PIN/warden_ban4' | grep -q 'max_entries 1048576'"
 	check "$name-known-recreated" sh -c "bpftool map show pinned '$PIN/warden_known' | grep -q 'max_entries 262144'"
 	check "$name-no-pin-left-aside" sh -c "! ls '$PIN' | grep -q '_aside\$'"

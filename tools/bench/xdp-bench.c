@@ -27,6 +27,7 @@
 
 #include "banmap.h"
 #include "log.h"
+#include "mapsize.h"
 #include "timeutil.h"
 #include "xdp_ban.skel.h"
 
@@ -208,6 +209,9 @@ static int warden_open(struct warden_run *w, const char *name, uint32_t n_exact,
 	w->skel = xdp_ban_bpf__open_opts(&opts);
 	if (!w->skel)
 		return -errno;
+	err = mapsize__apply(w->skel->obj, w->pin_path);
+	if (err)
+		return err;
 	return xdp_ban_bpf__load(w->skel);
 }
 
@@ -354,14 +358,14 @@ static int covered_but_clean(struct warden_run *w, uint32_t *out)
 	return -ENOENT;
 }
 
-/* An address whose /16 no prefix ban touches, and not banned. */
+/* An address whose summary bucket (its hashed /24) no prefix ban touches, and not banned. */
 static int clean_uncovered(struct warden_run *w, uint32_t n_exact, uint32_t *out)
 {
 	uint32_t i, a, bucket, sum;
 
 	for (i = 0; i < 1000; i++) {
 		a = addr_of(n_exact + 7919 + i, SALT_EXACT); /* beyond the banned indexes */
-		bucket = a >> 16;
+		bucket = warden_pfx4_bucket(a);
 		if (bpf_map_lookup_elem(bpf_map__fd(w->skel->maps.warden_pfx4sum), &bucket, &sum))
 			return -errno;
 		if (!sum && (a >> 24) != 0 && (a >> 24) != 127) {

@@ -19,6 +19,7 @@
 
 #include "banmap.h"
 #include "log.h"
+#include "mapsize.h"
 #include "throttle.h"
 #include "timeutil.h"
 #include "xdp_ban.skel.h"
@@ -118,6 +119,10 @@ static int bench_open(struct bench *b, const char *name)
 	b->bm = banmap__open(b->pin_path, BANMAP_CREATE);
 	if (!b->bm)
 		return -errno;
+	/* Every case but the first throttles: the maps at full size, as after a first limit. */
+	err = mapsize__grow(b->pin_path, true, NULL);
+	if (err)
+		return err;
 	b->t = throttle__open(b->pin_path);
 	if (!b->t)
 		return -errno;
@@ -125,6 +130,9 @@ static int bench_open(struct bench *b, const char *name)
 	b->skel = xdp_ban_bpf__open_opts(&opts);
 	if (!b->skel)
 		return -errno;
+	err = mapsize__apply(b->skel->obj, b->pin_path);
+	if (err)
+		return err;
 	err = xdp_ban_bpf__load(b->skel);
 	if (err)
 		return err;

@@ -19,6 +19,7 @@
 #include "banmap.h"
 #include "cli.h"
 #include "log.h"
+#include "mapsize.h"
 #include "xdp_ban.skel.h"
 
 /*
@@ -227,6 +228,11 @@ int main(int argc, char **argv)
 	if (!skel) {
 		err = -errno;
 		fprintf(stderr, "xdp-pcap-replay: cannot open the BPF object: %s\n", strerror(-err));
+		goto out;
+	}
+	err = mapsize__apply(skel->obj, o.pin_path);
+	if (err) {
+		fprintf(stderr, "xdp-pcap-replay: cannot size the maps: %s\n", strerror(-err));
 		goto out;
 	}
 	err = xdp_ban_bpf__load(skel);
