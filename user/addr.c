@@ -34,13 +34,41 @@ void prefix__from_bytes(struct prefix *out, int family, const void *bytes)
 	memcpy(out->addr, bytes, family == 4 ? 4 : 16);
 }
 
+/*
+ * Exactly inet_pton(AF_INET): the common "d.d.d.d" (1..3 digits each, no
+ * leading zero, at most 255) is read here, a line's address being a good part
+ * of its parse; anything else goes to inet_pton, whose answer it is then.
+ */
+int prefix__pton4(const char *text, void *out)
+{
+	uint8_t bytes[4];
+	const char *s = text;
+	int i;
+
+	for (i = 0; i < 4; i++) {
+		unsigned v = 0, digits = 0;
+
+		while (*s >= '0' && *s <= '9' && digits < 3) {
+			v = v * 10 + (unsigned)(*s++ - '0');
+			digits++;
+		}
+		if (!digits || v > 255 || (digits > 1 && s[-(int)digits] == '0') ||
+		    *s != (i == 3 ? '\0' : '.'))
+			return inet_pton(AF_INET, text, out);
+		bytes[i] = (uint8_t)v;
+		s++;
+	}
+	memcpy(out, bytes, 4);
+	return 1;
+}
+
 int prefix__parse_addr(const char *text, struct prefix *out)
 {
 	uint8_t buf[16];
 
 	if (!text || !*text)
 		return -EINVAL;
-	if (inet_pton(AF_INET, text, buf) == 1) {
+	if (prefix__pton4(text, buf) == 1) {
 		prefix__from_bytes(out, 4, buf);
 		return 0;
 	}

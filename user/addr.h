@@ -28,6 +28,9 @@ int prefix__parse(const char *text, struct prefix *out, char *err, size_t errlen
 /* Parse a bare address (no "/LEN"). Same return as prefix__parse(). */
 int prefix__parse_addr(const char *text, struct prefix *out);
 
+/* inet_pton(AF_INET, text, out), with a fast path for plain dotted quads. */
+int prefix__pton4(const char *text, void *out);
+
 /* Build a single-address prefix from raw bytes (4 or 16 of them). */
 void prefix__from_bytes(struct prefix *out, int family, const void *bytes);
 
