@@ -34,32 +34,34 @@ void prefix__from_bytes(struct prefix *out, int family, const void *bytes)
 	memcpy(out->addr, bytes, family == 4 ? 4 : 16);
 }
 
-/*
- * Exactly inet_pton(AF_INET): the common "d.d.d.d" (1..3 digits each, no
- * leading zero, at most 255) is read here, a line's address being a good part
- * of its parse; anything else goes to inet_pton, whose answer it is then.
- */
-int prefix__pton4(const char *text, void *out)
+bool prefix__plain_quad(const char *s, size_t n, void *out)
 {
+	const char *end = s + n;
 	uint8_t bytes[4];
-	const char *s = text;
 	int i;
 
 	for (i = 0; i < 4; i++) {
-		unsigned v = 0, digits = 0;
+		const char *first = s;
+		unsigned v = 0;
 
-		while (*s >= '0' && *s <= '9' && digits < 3) {
+		while (s < end && *s >= '0' && *s <= '9' && s - first < 3)
 			v = v * 10 + (unsigned)(*s++ - '0');
-			digits++;
-		}
-		if (!digits || v > 255 || (digits > 1 && s[-(int)digits] == '0') ||
-		    *s != (i == 3 ? '\0' : '.'))
-			return inet_pton(AF_INET, text, out);
+		/* inet_pton refuses a leading zero ("01") and an octet over 255. */
+		if (s == first || v > 255 || (s - first > 1 && *first == '0'))
+			return false;
+		if (i < 3 && (s == end || *s++ != '.'))
+			return false;
 		bytes[i] = (uint8_t)v;
-		s++;
 	}
+	if (s != end)
+		return false;
 	memcpy(out, bytes, 4);
-	return 1;
+	return true;
+}
+
+int prefix__pton4(const char *text, void *out)
+{
+	return prefix__plain_quad(text, strlen(text), out) ? 1 : inet_pton(AF_INET, text, out);
 }
 
 int prefix__parse_addr(const char *text, struct prefix *out)

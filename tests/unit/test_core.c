@@ -57,13 +57,28 @@ static void test_prefix_parse_bad(void)
 	}
 }
 
-/* prefix__pton4() answers what inet_pton(AF_INET) answers, bytes included. */
+/*
+ * prefix__pton4() answers what inet_pton(AF_INET) answers, bytes included,
+ * and prefix__plain_quad() accepts only what inet_pton accepts.
+ */
 static bool pton4_agrees(const char *text)
 {
 	uint8_t fast[4] = { 0xaa, 0xaa, 0xaa, 0xaa }, ref[4] = { 0xaa, 0xaa, 0xaa, 0xaa };
 	int a = prefix__pton4(text, fast), b = inet_pton(AF_INET, text, ref);
+	size_t k, len = strlen(text);
+	char cut[32];
 
-	return a == b && (a != 1 || !memcmp(fast, ref, 4));
+	if (a != b || (a == 1 && memcmp(fast, ref, 4)))
+		return false;
+	/* Counted: the first k bytes only, whatever follows them. */
+	for (k = 0; k <= len && k < sizeof(cut); k++) {
+		memcpy(cut, text, k);
+		cut[k] = '\0';
+		if (prefix__plain_quad(text, k, fast) &&
+		    (inet_pton(AF_INET, cut, ref) != 1 || memcmp(fast, ref, 4)))
+			return false;
+	}
+	return true;
 }
 
 static void test_pton4_is_inet_pton(void)
@@ -74,13 +89,19 @@ static void test_pton4_is_inet_pton(void)
 		"1..2.3", "1.2.3.4.5", "1234.1.1.1", "1.1.1.1234", "0x1.2.3.4", "1.2.3.4 ", " 1.2.3.4",
 		"", ".", "...", "1.2.3.-4", "+1.2.3.4", "1.2.3.4\n", "999.999.999.999", "1e1.2.3.4",
 		"127.1", "2130706433", "198.51.100.7", "203.0.113.255", "1.2.3.4:80", "::1",
+		"192.0.2.1xyz", "192.0.2.1.", "192.0.2.10",
 	};
+	uint8_t bytes[4];
 	char text[24];
 	size_t i;
 	int n;
 
 	for (i = 0; i < sizeof(crafted) / sizeof(crafted[0]); i++)
 		ASSERT_TRUE(pton4_agrees(crafted[i]), crafted[i]);
+	ASSERT_TRUE(prefix__plain_quad("192.0.2.1xyz", 9, bytes) && bytes[0] == 192 && bytes[3] == 1,
+		    "counted: what follows does not count");
+	ASSERT_TRUE(!prefix__plain_quad("192.0.2.10", 8, bytes), "counted: cut after a dot");
+	ASSERT_TRUE(prefix__plain_quad("192.0.2.10", 9, bytes) && bytes[3] == 1, "counted: cut in an octet");
 	/* Random strings over the characters that matter: digits, dots, a few others. */
 	srand(16);
 	for (n = 0; n < 200000; n++) {
