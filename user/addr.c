@@ -34,13 +34,43 @@ void prefix__from_bytes(struct prefix *out, int family, const void *bytes)
 	memcpy(out->addr, bytes, family == 4 ? 4 : 16);
 }
 
+bool prefix__plain_quad(const char *s, size_t n, void *out)
+{
+	const char *end = s + n;
+	uint8_t bytes[4];
+	int i;
+
+	for (i = 0; i < 4; i++) {
+		const char *first = s;
+		unsigned v = 0;
+
+		while (s < end && *s >= '0' && *s <= '9' && s - first < 3)
+			v = v * 10 + (unsigned)(*s++ - '0');
+		/* inet_pton refuses a leading zero ("01") and an octet over 255. */
+		if (s == first || v > 255 || (s - first > 1 && *first == '0'))
+			return false;
+		if (i < 3 && (s == end || *s++ != '.'))
+			return false;
+		bytes[i] = (uint8_t)v;
+	}
+	if (s != end)
+		return false;
+	memcpy(out, bytes, 4);
+	return true;
+}
+
+int prefix__pton4(const char *text, void *out)
+{
+	return prefix__plain_quad(text, strlen(text), out) ? 1 : inet_pton(AF_INET, text, out);
+}
+
 int prefix__parse_addr(const char *text, struct prefix *out)
 {
 	uint8_t buf[16];
 
 	if (!text || !*text)
 		return -EINVAL;
-	if (inet_pton(AF_INET, text, buf) == 1) {
+	if (prefix__pton4(text, buf) == 1) {
 		prefix__from_bytes(out, 4, buf);
 		return 0;
 	}

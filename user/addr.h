@@ -28,6 +28,17 @@ int prefix__parse(const char *text, struct prefix *out, char *err, size_t errlen
 /* Parse a bare address (no "/LEN"). Same return as prefix__parse(). */
 int prefix__parse_addr(const char *text, struct prefix *out);
 
+/*
+ * The n bytes at s are a plain "d.d.d.d" (1..3 digits, no leading zero, at
+ * most 255): its 4 bytes to out. Only text inet_pton(AF_INET) accepts, with
+ * the same bytes; false says nothing, ask inet_pton. A line's address is a
+ * good part of its parse.
+ */
+bool prefix__plain_quad(const char *s, size_t n, void *out);
+
+/* Exactly inet_pton(AF_INET, text, out), by prefix__plain_quad() when it can. */
+int prefix__pton4(const char *text, void *out);
+
 /* Build a single-address prefix from raw bytes (4 or 16 of them). */
 void prefix__from_bytes(struct prefix *out, int family, const void *bytes);
 

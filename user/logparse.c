@@ -247,6 +247,10 @@ static int parse_client(const char *s, size_t n, struct prefix *out)
 	}
 	if (n == 0 || n > ADDR_MAX)
 		return -EINVAL;
+	if (prefix__plain_quad(s, n, bytes)) { /* most lines: no copy, one pass */
+		prefix__from_bytes(out, 4, bytes);
+		return 0;
+	}
 	for (i = 0; i < n; i++) {
 		char c = s[i];
 
@@ -324,6 +328,42 @@ static _Thread_local struct {
 	int64_t unix_time;
 } last_local;
 
+extern char **environ;
+
+/*
+ * getenv("TZ") walks the whole environment, and a line would pay for it.
+ * setenv, putenv and unsetenv always leave a trace we can check in O(1): the
+ * array moves, the entry where "TZ=" was found changes (replaced, removed or
+ * shifted down), or, when TZ is absent, the last entry or the NULL after it
+ * changes (an entry removed or added). Remember where the answer came from
+ * and look again when any of that differs.
+ */
+static _Thread_local struct {
+	char **env;
+	size_t idx; /* of "TZ=", or of the terminating NULL when absent */
+	const char *entry; /* env[idx] */
+	const char *last; /* env[idx - 1] when absent (or NULL) */
+} tz_seen;
+
+static const char *local_tz(void)
+{
+	char **env = environ;
+	size_t i;
+
+	if (!env)
+		return NULL;
+	if (env == tz_seen.env && env[tz_seen.idx] == tz_seen.entry &&
+	    (tz_seen.entry || tz_seen.idx == 0 || env[tz_seen.idx - 1] == tz_seen.last))
+		return tz_seen.entry ? tz_seen.entry + 3 : NULL;
+	for (i = 0; env[i] && strncmp(env[i], "TZ=", 3); i++)
+		;
+	tz_seen.env = env;
+	tz_seen.idx = i;
+	tz_seen.entry = env[i];
+	tz_seen.last = i ? env[i - 1] : NULL;
+	return env[i] ? env[i] + 3 : NULL;
+}
+
 static int64_t civil_to_unix(const struct civil *c)
 {
 	struct tm tm = { 0 };
@@ -345,7 +385,7 @@ static int64_t civil_to_unix(const struct civil *c)
 	 * stat() each time: most of a line's cost). Log lines come in order, many
 	 * in the same second: remember the last conversion.
 	 */
-	tz = getenv("TZ");
+	tz = local_tz();
 	if (!tz)
 		tz = "";
 	if (last_local.valid && same_second(&last_local.civil, c) && !strcmp(last_local.tz, tz))

@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /* test_core.c - unit tests of the small shared modules: addr, timeutil, linebuf. */
+#include <arpa/inet.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -52,6 +54,74 @@ static void test_prefix_parse_bad(void)
 		if (!ASSERT_ERR(prefix__parse(bad[i], &p, err, sizeof(err)), bad[i]))
 			continue;
 		ASSERT_TRUE(err[0] != '\0', "a reason is given");
+	}
+}
+
+/*
+ * prefix__pton4() answers what inet_pton(AF_INET) answers, bytes included,
+ * and prefix__plain_quad() accepts only what inet_pton accepts.
+ */
+static bool pton4_agrees(const char *text)
+{
+	uint8_t fast[4] = { 0xaa, 0xaa, 0xaa, 0xaa }, ref[4] = { 0xaa, 0xaa, 0xaa, 0xaa };
+	int a = prefix__pton4(text, fast), b = inet_pton(AF_INET, text, ref);
+	size_t k, len = strlen(text);
+	char cut[32];
+
+	if (a != b || (a == 1 && memcmp(fast, ref, 4)))
+		return false;
+	/* Counted: the first k bytes only, whatever follows them. */
+	for (k = 0; k <= len && k < sizeof(cut); k++) {
+		memcpy(cut, text, k);
+		cut[k] = '\0';
+		if (prefix__plain_quad(text, k, fast) &&
+		    (inet_pton(AF_INET, cut, ref) != 1 || memcmp(fast, ref, 4)))
+			return false;
+	}
+	return true;
+}
+
+static void test_pton4_is_inet_pton(void)
+{
+	static const char *crafted[] = {
+		"0.0.0.0", "255.255.255.255", "192.0.2.1", "1.2.3.4", "256.0.0.1", "1.2.3.256",
+		"01.2.3.4", "1.2.3.04", "00.0.0.0", "0.0.0.00", "1.2.3", "1.2.3.4.", ".1.2.3.4",
+		"1..2.3", "1.2.3.4.5", "1234.1.1.1", "1.1.1.1234", "0x1.2.3.4", "1.2.3.4 ", " 1.2.3.4",
+		"", ".", "...", "1.2.3.-4", "+1.2.3.4", "1.2.3.4\n", "999.999.999.999", "1e1.2.3.4",
+		"127.1", "2130706433", "198.51.100.7", "203.0.113.255", "1.2.3.4:80", "::1",
+		"192.0.2.1xyz", "192.0.2.1.", "192.0.2.10",
+	};
+	uint8_t bytes[4];
+	char text[24];
+	size_t i;
+	int n;
+
+	for (i = 0; i < sizeof(crafted) / sizeof(crafted[0]); i++)
+		ASSERT_TRUE(pton4_agrees(crafted[i]), crafted[i]);
+	ASSERT_TRUE(prefix__plain_quad("192.0.2.1xyz", 9, bytes) && bytes[0] == 192 && bytes[3] == 1,
+		    "counted: what follows does not count");
+	ASSERT_TRUE(!prefix__plain_quad("192.0.2.10", 8, bytes), "counted: cut after a dot");
+	ASSERT_TRUE(prefix__plain_quad("192.0.2.10", 9, bytes) && bytes[3] == 1, "counted: cut in an octet");
+	/* Random strings over the characters that matter: digits, dots, a few others. */
+	srand(16);
+	for (n = 0; n < 200000; n++) {
+		static const char alphabet[] = "0123456789..........12x ";
+		size_t len = (size_t)(rand() % 20);
+
+		for (i = 0; i < len; i++)
+			text[i] = alphabet[rand() % (sizeof(alphabet) - 1)];
+		text[len] = '\0';
+		if (!ASSERT_TRUE(pton4_agrees(text), text))
+			break;
+	}
+	/* Every octet value, leading zeros too, in each position. */
+	for (n = 0; n < 1000; n++) {
+		snprintf(text, sizeof(text), "%d.%03d.%02d.%d", n % 300, n, n % 120, 999 - n);
+		if (!ASSERT_TRUE(pton4_agrees(text), text))
+			break;
+		snprintf(text, sizeof(text), "%d.%d.%d.%d", n, n % 256, 255 - n % 256, n / 4);
+		if (!ASSERT_TRUE(pton4_agrees(text), text))
+			break;
 	}
 }
 
@@ -255,6 +325,7 @@ int main(void)
 {
 	RUN_TEST(test_prefix_parse_good);
 	RUN_TEST(test_prefix_parse_bad);
+	RUN_TEST(test_pton4_is_inet_pton);
 	RUN_TEST(test_prefix_relations);
 	RUN_TEST(test_loopback);
 	RUN_TEST(test_durations);

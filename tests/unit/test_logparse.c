@@ -285,7 +285,9 @@ static void test_addresses(void)
 
 static void test_times(void)
 {
+	static const char W1[] = "192.0.2.1 - - [21/Nov/2026 04:18:25] \"GET / HTTP/1.1\" 200 -";
 	struct logparser *p = parser(LOGFMT_AUTO);
+	struct access_line line;
 
 	expect("+0000", p, "192.0.2.1 - - [21/Nov/2026:04:18:25 +0000] \"GET / HTTP/1.1\" 200 1",
 	       "192.0.2.1", "GET", "/", 200, T0);
@@ -308,6 +310,22 @@ static void test_times(void)
 	expect("werkzeug EDT", p, "192.0.2.1 - - [04/Jul/2026 12:00:00] \"GET / HTTP/1.1\" 200 -",
 	       "192.0.2.1", "GET", "/", 200, 1783166400 + 4 * 3600);
 	set_tz("UTC0");
+
+	/* TZ read again however the environment changes, within one second too. */
+	unsetenv("TZ");
+	tzset();
+	logparse__line(p, W1, strlen(W1), &line); /* TZ absent: the host's zone */
+	set_tz("UTC0");
+	expect("werkzeug TZ added", p, W1, "192.0.2.1", "GET", "/", 200, T0);
+	setenv("WARDEN_TEST_TZ_NEIGHBOUR", "1", 1);
+	set_tz("EST5EDT,M3.2.0,M11.1.0");
+	expect("werkzeug TZ replaced", p, W1, "192.0.2.1", "GET", "/", 200, T0 + 5 * 3600);
+	unsetenv("WARDEN_TEST_TZ_NEIGHBOUR");
+	unsetenv("TZ");
+	setenv("WARDEN_TEST_TZ_NEIGHBOUR", "2", 1);
+	set_tz("UTC0");
+	expect("werkzeug TZ moved", p, W1, "192.0.2.1", "GET", "/", 200, T0);
+	unsetenv("WARDEN_TEST_TZ_NEIGHBOUR");
 
 	/* Not timestamps: no structure, so not access lines. */
 	expect_err("30 Feb", p, "192.0.2.1 - - [30/Feb/2024:00:00:00 +0000] \"GET / HTTP/1.1\" 200 1",
