@@ -683,22 +683,6 @@ static int ban_cmp(const void *x, const void *y)
 	return 0;
 }
 
-static const char *ban_source_name(uint32_t source)
-{
-	switch (source) {
-	case BAN_SOURCE_CLI:
-		return "cli";
-	case BAN_SOURCE_DETECTOR:
-		return "detector";
-	case BAN_SOURCE_FILE:
-		return "file";
-	case BAN_SOURCE_FLEET:
-		return "fleet";
-	default:
-		return "";
-	}
-}
-
 static int q_bans(struct analytics_db *a, const struct qargs *q, struct json_object *out)
 {
 	struct bans_ctx c = { .now_ns = time__boot_ns() };
@@ -741,7 +725,7 @@ static int q_bans(struct analytics_db *a, const struct qargs *q, struct json_obj
 					       ? jnum((double)(c.now_ns - b->last_drop_ns) / 1e9)
 					       : NULL);
 		json_object_object_add(o, "reason", json_object_new_string(b->reason));
-		json_object_object_add(o, "source", json_object_new_string(ban_source_name(b->source)));
+		json_object_object_add(o, "source", json_object_new_string(banmap__source_name(b->source)));
 		json_object_object_add(o, "offences", jint(b->offences));
 		json_object_array_add(arr, o);
 	}

@@ -1759,3 +1759,21 @@ out:
 	free(sums6);
 	return err;
 }
+
+const char *banmap__source_name(uint32_t source)
+{
+	switch (source) {
+	case BAN_SOURCE_CLI:
+		return "cli";
+	case BAN_SOURCE_DETECTOR:
+		return "detector";
+	case BAN_SOURCE_FILE:
+		return "file";
+	case BAN_SOURCE_FLEET:
+		return "fleet";
+	case 0:
+		return "";
+	default:
+		return "unknown";
+	}
+}

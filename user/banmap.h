@@ -150,6 +150,9 @@ const char *banmap__pin_path(const struct banmap *bm);
  */
 uint32_t banmap__maps_id(const struct banmap *bm);
 
+/* The name of a ban's BAN_SOURCE_*: "cli", "detector", "file", "fleet"; "" for none, else "unknown". */
+const char *banmap__source_name(uint32_t source);
+
 /*
  * Whether a layout migration of this process replaced the map with this id
  * by a new one: a program still using it is ours, on the previous maps

@@ -828,22 +828,6 @@ struct list_ctx {
 	struct throttle *t; /* to tell priority peers, NULL if the maps are older */
 };
 
-static const char *source_name(uint32_t source)
-{
-	switch (source) {
-	case BAN_SOURCE_CLI:
-		return "cli";
-	case BAN_SOURCE_DETECTOR:
-		return "detector";
-	case BAN_SOURCE_FILE:
-		return "file";
-	case BAN_SOURCE_FLEET:
-		return "fleet";
-	default:
-		return "unknown";
-	}
-}
-
 static int list_one(const struct ban_info *b, void *arg)
 {
 	struct list_ctx *ctx = arg;
@@ -870,7 +854,7 @@ static int list_one(const struct ban_info *b, void *arg)
 						       : NULL);
 		json_object_object_add(o, "reason", json_object_new_string(b->reason));
 		json_object_object_add(o, "source",
-				       json_object_new_string(b->source ? source_name(b->source) : ""));
+				       json_object_new_string(banmap__source_name(b->source)));
 		json_object_object_add(o, "offences", json_object_new_int((int)b->offences));
 		json_object_array_add(ctx->array, o);
 		return 0;

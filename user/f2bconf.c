@@ -1253,6 +1253,25 @@ static int apply_warden_section(const struct ini *ini, struct warden_config *c, 
 	return 0;
 }
 
+/*
+ * What --config names: fail2ban's whole layout (jail.conf and the rest, in
+ * its order) when path is one of its files, else that one file with its
+ * includes. dir receives path's folder. On an error, what was read stays in
+ * all for the caller to free.
+ */
+static int read_config_tree(const char *path, char dir[2048], struct ini *all, char *err,
+			    size_t errlen)
+{
+	if (strlen(path) >= 2048)
+		return fail(err, errlen, -EINVAL, "%s: path too long", path);
+	parent_dir(path, dir, 2048);
+	if (!exists(path))
+		return fail(err, errlen, -ENOENT, "%s: %s", path, strerror(ENOENT));
+	if (f2bconf__is_layout(path))
+		return read_jail_layout(dir, all, err, errlen);
+	return read_with_includes(path, all, err, errlen);
+}
+
 int f2bconf__apply(struct warden_config *c, const char *path, const char *jail, char *err,
 		   size_t errlen)
 {
@@ -1262,15 +1281,7 @@ int f2bconf__apply(struct warden_config *c, const char *path, const char *jail, 
 	const char *pick = NULL;
 	int ret;
 
-	if (strlen(path) >= sizeof(dir))
-		return fail(err, errlen, -EINVAL, "%s: path too long", path);
-	parent_dir(path, dir, sizeof(dir));
-	if (!exists(path))
-		return fail(err, errlen, -ENOENT, "%s: %s", path, strerror(ENOENT));
-	if (f2bconf__is_layout(path))
-		ret = read_jail_layout(dir, &ini, err, errlen);
-	else
-		ret = read_with_includes(path, &ini, err, errlen);
+	ret = read_config_tree(path, dir, &ini, err, errlen);
 	if (ret)
 		goto out;
 	if (config__copy(&tmp, c)) {
@@ -1402,15 +1413,7 @@ int f2bconf__apply_every(struct warden_config *c, const char *path, char *err, s
 	int ret, i, run = 0;
 	bool enabled;
 
-	if (strlen(path) >= sizeof(dir))
-		return fail(err, errlen, -EINVAL, "%s: path too long", path);
-	parent_dir(path, dir, sizeof(dir));
-	if (!exists(path))
-		return fail(err, errlen, -ENOENT, "%s: %s", path, strerror(ENOENT));
-	if (f2bconf__is_layout(path))
-		ret = read_jail_layout(dir, &ini, err, errlen);
-	else
-		ret = read_with_includes(path, &ini, err, errlen);
+	ret = read_config_tree(path, dir, &ini, err, errlen);
 	if (ret)
 		goto out;
 	if (config__copy(&tmp, c)) {

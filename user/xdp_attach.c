@@ -567,6 +567,31 @@ out:
 }
 
 /*
+ * Our program on interface it (a pinned link, or one sharing maps pinned
+ * under pin_path), and whether it runs on the previous maps: *o filled and
+ * true when it is ours and on old maps.
+ */
+static bool ours_on_old_maps(const char *pin_path, const struct if_nameindex *it, struct ours *o)
+{
+	struct prog_ident id;
+	char how[256];
+	int fd, foreign, mine = 0, stale = 0;
+
+	if (find_ours(pin_path, it->if_name, (int)it->if_index, how, sizeof(how), &foreign, o) != 1 ||
+	    !o->prog_id)
+		return false;
+	fd = bpf_prog_get_fd_by_id(o->prog_id);
+	if (fd < 0)
+		return false;
+	if (!prog_ident(fd, &id)) {
+		prog_maps_vs_pins(pin_path, &id, &mine, &stale);
+		free(id.map_ids);
+	}
+	close(fd);
+	return stale && (o->kind == OURS_LINK || mine);
+}
+
+/*
  * After a layout migration, our program on interfaces not named in this
  * run still uses the previous maps. Find it on every interface of this
  * network namespace (by name, and using maps pinned under pin_path, so that
@@ -575,34 +600,18 @@ out:
 static int upgrade_others(const char *pin_path, const char *skip)
 {
 	struct if_nameindex *ifs, *it;
-	struct prog_ident id;
 	struct ours o;
 	char how[256];
-	int fd, foreign, mine, stale, replaced, count = 0;
+	int replaced, count = 0;
 
 	ifs = if_nameindex();
 	if (!ifs)
 		return -errno;
-	for (it = ifs; it->if_index; it++) {
-		if (!strcmp(it->if_name, skip) ||
-		    find_ours(pin_path, it->if_name, (int)it->if_index, how, sizeof(how), &foreign,
-			      &o) != 1 || !o.prog_id)
-			continue;
-		fd = bpf_prog_get_fd_by_id(o.prog_id);
-		if (fd < 0)
-			continue;
-		mine = stale = 0;
-		if (!prog_ident(fd, &id)) {
-			prog_maps_vs_pins(pin_path, &id, &mine, &stale);
-			free(id.map_ids);
-		}
-		close(fd);
-		/* Ours (a pinned link here, or it shares pinned maps) and on old maps. */
-		if (stale && (o.kind == OURS_LINK || mine) &&
+	for (it = ifs; it->if_index; it++)
+		if (strcmp(it->if_name, skip) && ours_on_old_maps(pin_path, it, &o) &&
 		    replace_if_changed(pin_path, it->if_name, (int)it->if_index, &o, &replaced,
 				       how, sizeof(how)) == 0)
 			count += replaced;
-	}
 	if_freenameindex(ifs);
 	return count;
 }
@@ -641,30 +650,14 @@ int xdp_attach__programs_using(const char *pin_path)
 int xdp_attach__stale_here(const char *pin_path)
 {
 	struct if_nameindex *ifs, *it;
-	struct prog_ident id;
 	struct ours o;
-	char how[256];
-	int fd, foreign, mine, stale, count = 0;
+	int count = 0;
 
 	ifs = if_nameindex();
 	if (!ifs)
 		return -errno;
-	for (it = ifs; it->if_index; it++) {
-		if (find_ours(pin_path, it->if_name, (int)it->if_index, how, sizeof(how), &foreign,
-			      &o) != 1 || !o.prog_id)
-			continue;
-		fd = bpf_prog_get_fd_by_id(o.prog_id);
-		if (fd < 0)
-			continue;
-		mine = stale = 0;
-		if (!prog_ident(fd, &id)) {
-			prog_maps_vs_pins(pin_path, &id, &mine, &stale);
-			free(id.map_ids);
-		}
-		close(fd);
-		if (stale && (o.kind == OURS_LINK || mine))
-			count++;
-	}
+	for (it = ifs; it->if_index; it++)
+		count += ours_on_old_maps(pin_path, it, &o);
 	if_freenameindex(ifs);
 	return count;
 }

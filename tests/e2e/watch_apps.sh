@@ -141,7 +141,7 @@ jcheck() { # NAME PATH EXPR
 	if jholds "$2" "$3"; then pass "$1"; else fail "$1" "$2: not ($3): $(api "$2" | head -c 600)"; fi
 }
 routes_of='{r["route"]: r["hits"] for r in d["routes"]}'
-jcheck "api-lists-apps" "/api/apps" '[a["name"] for a in d["apps"]] == ["", "shop", "blog"]'
+jcheck "api-lists-apps" "/api/apps" '[a["name"] for a in d["apps"]] == ["", "shop", "blog", "forum"]'
 # The blog's reader and scanner on the blog's routes; none of the shop's scanner.
 jcheck "api-blog-own-routes" "/api/routes?app=blog" \
 	'(lambda r: r.get("/blog/<slug>", 0) >= 20 and sum(r.values()) == 23)('"$routes_of"')'
@@ -193,11 +193,11 @@ print(" ".join(o or "(default)" for o in p.options), "hidden" if p.hidden else "
 PY
 )
 	check "page-loaded" grep -q 'data-loaded=' "$OUT/dom.html"
-	if [ "$apps" = "(default) shop blog shown" ]; then pass "dashboard-lists-both-apps"; else fail "dashboard-lists-both-apps" "options: $apps"; fi
+	if [ "$apps" = "(default) shop blog forum shown" ]; then pass "dashboard-lists-every-app"; else fail "dashboard-lists-every-app" "options: $apps"; fi
 	# The page drew the blog's figures: its hits chart has the blog's route.
 	check "dashboard-shows-chosen-app" grep -q '/blog/&lt;slug&gt;' "$OUT/dom.html"
 else
-	fail "dashboard-lists-both-apps" "$CHROMIUM is missing (Debian's chromium package)"
+	fail "dashboard-lists-every-app" "$CHROMIUM is missing (Debian's chromium package)"
 fi
 
 # ---- rotation (the kubelet renames 0.log), then a restart: each log stays with its app ----
